@@ -1,0 +1,48 @@
+namespace Cctv.Shared.Domain;
+
+/// <summary>Where a segment is in its life on the edge (the outbox row's state). See DESIGN.md.</summary>
+public enum EdgeState
+{
+    /// <summary>Closed, fsynced, hashed; waiting for its upload.</summary>
+    Sealed,
+    /// <summary>An upload is under way (for resumable uploads, the session URI is stored).</summary>
+    Uploading,
+    /// <summary>The object store holds it with the CRC32C we computed.</summary>
+    Uploaded,
+    /// <summary>The cloud catalog says archived; the local copy is no longer needed.</summary>
+    Verified,
+    /// <summary>The local file was removed after verification.</summary>
+    Evicted,
+    /// <summary>The last attempt failed; retried after a back-off while the file exists.</summary>
+    Failed,
+    /// <summary>Gone before it was uploaded; the reason was sent to the catalog.</summary>
+    Lost,
+}
+
+/// <summary>Where a recording is in its life in the cloud (the catalog document's state).</summary>
+public enum CloudState
+{
+    /// <summary>The edge said it exists.</summary>
+    Announced,
+    /// <summary>The staging object's finalize event was seen.</summary>
+    Staged,
+    /// <summary>Checksums matched; copied to the archive bucket; staging copy removed.</summary>
+    Archived,
+    /// <summary>The staged object did not match the announcement; a re-upload was requested.</summary>
+    Quarantined,
+    /// <summary>Will never arrive; the reason says why.</summary>
+    Lost,
+}
+
+public static class StateNames
+{
+    public static string ToWire(this EdgeState state) => state.ToString().ToLowerInvariant();
+
+    public static string ToWire(this CloudState state) => state.ToString().ToLowerInvariant();
+
+    public static EdgeState ParseEdge(string value) =>
+        Enum.TryParse(value, ignoreCase: true, out EdgeState s) ? s : throw new FormatException($"Unknown edge state '{value}'.");
+
+    public static CloudState ParseCloud(string value) =>
+        Enum.TryParse(value, ignoreCase: true, out CloudState s) ? s : throw new FormatException($"Unknown cloud state '{value}'.");
+}

@@ -1,0 +1,54 @@
+namespace Cctv.Shared.Domain;
+
+/// <summary>What the edge tells the catalog about a sealed segment before it uploads it.</summary>
+public sealed record RecordingAnnouncement(
+    string Id,
+    string RecorderId,
+    string CameraId,
+    string CameraName,
+    long Run,
+    long Sequence,
+    DateTimeOffset StartTime,
+    DateTimeOffset EndTime,
+    long FileSize,
+    string Sha256,
+    string Crc32C,
+    string Md5,
+    string ContentType,
+    string StagingObject)
+{
+    public double DurationSeconds => (EndTime - StartTime).TotalSeconds;
+}
+
+/// <summary>A recording as the cloud catalog holds it.</summary>
+public sealed record Recording(
+    RecordingAnnouncement Announcement,
+    CloudState State,
+    string? Reason,
+    long? StagingGeneration,
+    string? ArchiveObject,
+    long? ArchiveGeneration,
+    DateTimeOffset AnnouncedAt,
+    DateTimeOffset? StagedAt,
+    DateTimeOffset? ArchivedAt,
+    DateTimeOffset UpdatedAt,
+    long Version)
+{
+    public string Id => Announcement.Id;
+    public string CameraId => Announcement.CameraId;
+}
+
+/// <summary>
+/// A stretch of time with no footage from a camera, and why: the camera went offline, the recorder was
+/// down, a segment was lost. Recorded by the edge so that the catalog can answer "where is the footage?".
+/// </summary>
+public sealed record RecordingGap(
+    string Id,
+    string RecorderId,
+    string CameraId,
+    DateTimeOffset StartTime,
+    DateTimeOffset? EndTime,
+    string Reason);
+
+/// <summary>A camera the catalog knows about.</summary>
+public sealed record CameraInfo(string Id, string Name, string RecorderId);

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json;
+using Cctv.Shared.CloudEvents;
+using Cctv.Shared.Ports;
+
+namespace Cctv.Shared.Local;
+
+/// <summary>
+/// The embedded backend's stand-in for Cloud Storage notifications: each finalized object leaves an event
+/// file here (written atomically, in the same locked commit as the object), and the functions host delivers
+/// the files as binary-mode CloudEvents over HTTP, retrying until one is accepted, as Eventarc would.
+/// Delivery is at least once; handlers are idempotent.
+/// </summary>
+public sealed class LocalEventSpool
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly string _dir;
+    private readonly TimeProvider _time;
+
+    public LocalEventSpool(string directory, TimeProvider time)
+    {
+        _dir = Path.GetFullPath(directory);
+        _time = time;
+        Directory.CreateDirectory(_dir);
+    }
+
+    public async Task EnqueueFinalizedAsync(StoredObject stored, CancellationToken cancellationToken)
+    {
+        var data = new StorageObjectData
+        {
+            Bucket = stored.Bucket,
+            Name = stored.Name,
+            Generation = stored.Generation.ToString(CultureInfo.InvariantCulture),
+            Size = stored.Size.ToString(CultureInfo.InvariantCulture),
+            Crc32C = stored.Crc32C,
+            Md5Hash = stored.Md5,
+            ContentType = stored.ContentType,
+            Metadata = stored.Metadata,
+            TimeCreated = stored.Updated,
+            Updated = stored.Updated,
+        };
+        var cloudEvent = new CloudEvent(
+            Id: $"{stored.Bucket}/{stored.Name}/{stored.Generation}",
+            Source: CloudEvent.StorageSource(stored.Bucket),
+            Type: CloudEvent.StorageObjectFinalized,
+            Subject: $"objects/{stored.Name}",
+            Time: _time.GetUtcNow(),
+            DataContentType: "application/json",
+            Data: JsonSerializer.SerializeToUtf8Bytes(data, Json));
+        await WriteAsync(cloudEvent, stored.Generation, cancellationToken);
+    }
+
+    /// <summary>Adds an event; files sort in the order they were written.</summary>
+    public async Task WriteAsync(CloudEvent cloudEvent, long order, CancellationToken cancellationToken)
+    {
+        string name = $"{order:D20}-{Guid.NewGuid():N}.json";
+        string temp = Path.Combine(_dir, name + ".tmp");
+        var file = new EventFile(cloudEvent.Id, cloudEvent.Source, cloudEvent.Type, cloudEvent.Subject, cloudEvent.Time,
+            cloudEvent.DataContentType, Convert.ToBase64String(cloudEvent.Data.Span));
+        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+        {
+            await JsonSerializer.SerializeAsync(stream, file, Json, cancellationToken);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, Path.Combine(_dir, name));
+        Durability.FsyncDirectory(_dir);
+    }
+
+    /// <summary>Events not yet delivered, oldest first.</summary>
+    public IReadOnlyList<PendingEvent> Pending(int limit)
+    {
+        var result = new List<PendingEvent>();
+        foreach (string path in Directory.EnumerateFiles(_dir, "*.json").Order(StringComparer.Ordinal).Take(limit))
+        {
+            try
+            {
+                EventFile? file = JsonSerializer.Deserialize<EventFile>(File.ReadAllBytes(path), Json);
+                if (file is not null)
+                {
+                    result.Add(new PendingEvent(path, new CloudEvent(file.Id, file.Source, file.Type, file.Subject, file.Time,
+                        file.DataContentType, Convert.FromBase64String(file.Data))));
+                }
+            }
+            catch (FileNotFoundException)
+            {
+                // Delivered by another dispatcher in the meantime.
+            }
+            catch (Exception e) when (e is JsonException or FormatException)
+            {
+                File.Move(path, path + ".corrupt", overwrite: true);
+            }
+        }
+        return result;
+    }
+
+    public static void Complete(PendingEvent pending) => File.Delete(pending.Path);
+
+    public int Count => Directory.EnumerateFiles(_dir, "*.json").Count();
+
+    private sealed record EventFile(string Id, string Source, string Type, string? Subject, DateTimeOffset? Time, string? DataContentType, string Data);
+}
+
+public sealed record PendingEvent(string Path, CloudEvent Event);

@@ -1,0 +1,310 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Cctv.Shared.Hashing;
+using Cctv.Shared.Ports;
+
+namespace Cctv.Shared.Local;
+
+/// <summary>
+/// The embedded backend's object store: a directory per bucket. Objects are written to a temporary file,
+/// fsynced and checked against the expected CRC32C before they are committed; the commit (precondition,
+/// rename, metadata, finalize event) happens under an exclusive per-bucket lock, which also serialises
+/// other processes using the same data directory. Generations increase strictly, as in Cloud Storage.
+/// </summary>
+public sealed class LocalObjectStore : IObjectStore
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static long s_lastGeneration;
+
+    private readonly string _root;
+    private readonly TimeProvider _time;
+    private readonly LocalEventSpool? _events;
+    private readonly HashSet<string> _notifyingBuckets;
+
+    /// <param name="root">The directory holding one directory per bucket.</param>
+    /// <param name="events">Where finalize events go for the buckets in <paramref name="notifyingBuckets"/>.</param>
+    public LocalObjectStore(string root, TimeProvider time, LocalEventSpool? events = null, IEnumerable<string>? notifyingBuckets = null)
+    {
+        _root = Path.GetFullPath(root);
+        _time = time;
+        _events = events;
+        _notifyingBuckets = new HashSet<string>(notifyingBuckets ?? [], StringComparer.Ordinal);
+        Directory.CreateDirectory(_root);
+    }
+
+    public async Task<StoredObject?> GetAsync(string bucket, string name, CancellationToken cancellationToken)
+    {
+        ObjectPaths paths = PathsOf(bucket, name);
+        if (!File.Exists(paths.Data))
+        {
+            return null;
+        }
+        StoredObject? meta = await ReadMetadataAsync(paths, cancellationToken);
+        if (meta is not null)
+        {
+            return meta;
+        }
+        // Data without metadata: a writer died between its two renames. Repair under the lock.
+        using BucketLock _ = await BucketLock.AcquireAsync(BucketDir(bucket), cancellationToken);
+        return await ReadOrRepairAsync(bucket, name, paths, cancellationToken);
+    }
+
+    public async Task<StoredObject> UploadAsync(UploadRequest request, Stream content, CancellationToken cancellationToken)
+    {
+        ObjectPaths paths = PathsOf(request.Bucket, request.Name);
+        string temp = TempPathIn(request.Bucket);
+        try
+        {
+            SegmentDigest digest = await CopyAndHashAsync(content, temp, cancellationToken);
+            if (!string.Equals(digest.Crc32CBase64, request.Crc32C, StringComparison.Ordinal))
+            {
+                throw new ObjectStoreException(ObjectStoreError.ChecksumMismatch,
+                    $"gs://{request.Bucket}/{request.Name}: the bytes received have CRC32C {digest.Crc32CBase64}, the request said {request.Crc32C}; nothing was stored");
+            }
+            if (request.Md5 is not null && !string.Equals(digest.Md5, request.Md5, StringComparison.Ordinal))
+            {
+                throw new ObjectStoreException(ObjectStoreError.ChecksumMismatch,
+                    $"gs://{request.Bucket}/{request.Name}: the bytes received have MD5 {digest.Md5}, the request said {request.Md5}; nothing was stored");
+            }
+            return await CommitAsync(request.Bucket, request.Name, paths, temp, digest, request.ContentType, request.Metadata, request.IfGenerationMatch, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public async Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, string destinationBucket, string destinationName,
+        long? ifGenerationMatch, CancellationToken cancellationToken)
+    {
+        StoredObject source = await GetAsync(sourceBucket, sourceName, cancellationToken)
+            ?? throw NotFound(sourceBucket, sourceName);
+        ObjectPaths destination = PathsOf(destinationBucket, destinationName);
+        await using Stream input = await OpenReadAsync(sourceBucket, sourceName, cancellationToken);
+        string temp = TempPathIn(destinationBucket);
+        try
+        {
+            SegmentDigest digest = await CopyAndHashAsync(input, temp, cancellationToken);
+            if (digest.Crc32CBase64 != source.Crc32C)
+            {
+                throw new ObjectStoreException(ObjectStoreError.ChecksumMismatch,
+                    $"gs://{sourceBucket}/{sourceName} reads back with CRC32C {digest.Crc32CBase64}, its metadata says {source.Crc32C}");
+            }
+            return await CommitAsync(destinationBucket, destinationName, destination, temp, digest, source.ContentType, source.Metadata, ifGenerationMatch, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string bucket, string name, long? ifGenerationMatch, CancellationToken cancellationToken)
+    {
+        ObjectPaths paths = PathsOf(bucket, name);
+        using BucketLock _ = await BucketLock.AcquireAsync(BucketDir(bucket), cancellationToken);
+        StoredObject? current = File.Exists(paths.Data) ? await ReadOrRepairAsync(bucket, name, paths, cancellationToken) : null;
+        if (current is null)
+        {
+            return false;
+        }
+        if (ifGenerationMatch is { } expected && current.Generation != expected)
+        {
+            throw new ObjectStoreException(ObjectStoreError.PreconditionFailed,
+                $"gs://{bucket}/{name} is at generation {current.Generation}, not {expected}");
+        }
+        File.Delete(paths.Metadata);
+        File.Delete(paths.Data);
+        return true;
+    }
+
+    public async IAsyncEnumerable<StoredObject> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string dataRoot = Path.Combine(BucketDir(bucket), "o");
+        if (!Directory.Exists(dataRoot))
+        {
+            yield break;
+        }
+        var names = Directory.EnumerateFiles(dataRoot, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(dataRoot, f).Replace(Path.DirectorySeparatorChar, '/'))
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        foreach (string name in names)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (await GetAsync(bucket, name, cancellationToken) is { } meta)
+            {
+                yield return meta;
+            }
+        }
+    }
+
+    public Task<Stream> OpenReadAsync(string bucket, string name, CancellationToken cancellationToken)
+    {
+        ObjectPaths paths = PathsOf(bucket, name);
+        try
+        {
+            Stream stream = new FileStream(paths.Data, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return Task.FromResult(stream);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw NotFound(bucket, name);
+        }
+    }
+
+    /// <summary>The file that holds an object's bytes (the functions host serves it with range support).</summary>
+    public string DataPathOf(string bucket, string name) => PathsOf(bucket, name).Data;
+
+    private async Task<StoredObject> CommitAsync(string bucket, string name, ObjectPaths paths, string temp, SegmentDigest digest,
+        string contentType, IReadOnlyDictionary<string, string> metadata, long? ifGenerationMatch, CancellationToken cancellationToken)
+    {
+        using BucketLock _ = await BucketLock.AcquireAsync(BucketDir(bucket), cancellationToken);
+        StoredObject? current = File.Exists(paths.Data) ? await ReadOrRepairAsync(bucket, name, paths, cancellationToken) : null;
+        if (ifGenerationMatch is { } expected && (current?.Generation ?? 0) != expected)
+        {
+            throw new ObjectStoreException(ObjectStoreError.PreconditionFailed,
+                current is null
+                    ? $"gs://{bucket}/{name} does not exist (ifGenerationMatch={expected})"
+                    : $"gs://{bucket}/{name} exists at generation {current.Generation} (ifGenerationMatch={expected})");
+        }
+
+        var stored = new StoredObject(bucket, name, NextGeneration(), digest.Size, digest.Crc32CBase64, digest.Md5,
+            contentType, new Dictionary<string, string>(metadata), _time.GetUtcNow());
+        Directory.CreateDirectory(Path.GetDirectoryName(paths.Data)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(paths.Metadata)!);
+        File.Move(temp, paths.Data, overwrite: true);
+        await WriteMetadataAsync(paths, stored, cancellationToken);
+        Durability.FsyncDirectory(Path.GetDirectoryName(paths.Data)!);
+
+        if (_events is not null && _notifyingBuckets.Contains(bucket))
+        {
+            await _events.EnqueueFinalizedAsync(stored, cancellationToken);
+        }
+        return stored;
+    }
+
+    private string TempPathIn(string bucket)
+    {
+        string dir = Path.Combine(BucketDir(bucket), "tmp");
+        Directory.CreateDirectory(dir);
+        return Path.Combine(dir, Guid.NewGuid().ToString("N"));
+    }
+
+    private static async Task<SegmentDigest> CopyAndHashAsync(Stream content, string temp, CancellationToken cancellationToken)
+    {
+        using var hasher = new SegmentHasher();
+        await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+        {
+            byte[] buffer = new byte[SegmentHasher.BufferSize];
+            int read;
+            while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                hasher.Append(buffer.AsSpan(0, read));
+                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+            await output.FlushAsync(cancellationToken);
+            output.Flush(flushToDisk: true);
+        }
+        return hasher.Finish();
+    }
+
+    private async Task<StoredObject> ReadOrRepairAsync(string bucket, string name, ObjectPaths paths, CancellationToken cancellationToken)
+    {
+        if (await ReadMetadataAsync(paths, cancellationToken) is { } meta)
+        {
+            return meta;
+        }
+        SegmentDigest digest = await SegmentHasher.HashFileAsync(paths.Data, cancellationToken);
+        var repaired = new StoredObject(bucket, name, NextGeneration(), digest.Size, digest.Crc32CBase64, digest.Md5,
+            "application/octet-stream", new Dictionary<string, string>(), new DateTimeOffset(File.GetLastWriteTimeUtc(paths.Data)));
+        await WriteMetadataAsync(paths, repaired, cancellationToken);
+        return repaired;
+    }
+
+    private static async Task<StoredObject?> ReadMetadataAsync(ObjectPaths paths, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = new FileStream(paths.Metadata, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            return await JsonSerializer.DeserializeAsync<StoredObject>(stream, Json, cancellationToken);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task WriteMetadataAsync(ObjectPaths paths, StoredObject stored, CancellationToken cancellationToken)
+    {
+        string temp = paths.Metadata + ".tmp";
+        await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            await JsonSerializer.SerializeAsync(stream, stored, Json, cancellationToken);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, paths.Metadata, overwrite: true);
+    }
+
+    private long NextGeneration()
+    {
+        long candidate = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        while (true)
+        {
+            long last = Interlocked.Read(ref s_lastGeneration);
+            long next = Math.Max(candidate, last + 1);
+            if (Interlocked.CompareExchange(ref s_lastGeneration, next, last) == last)
+            {
+                return next;
+            }
+        }
+    }
+
+    private string BucketDir(string bucket)
+    {
+        if (!LocalNames.IsValidBucket(bucket))
+        {
+            throw new ObjectStoreException(ObjectStoreError.Permanent, $"'{bucket}' is not a valid bucket name");
+        }
+        return Path.Combine(_root, bucket);
+    }
+
+    private ObjectPaths PathsOf(string bucket, string name)
+    {
+        if (!LocalNames.IsValidObjectName(name))
+        {
+            throw new ObjectStoreException(ObjectStoreError.Permanent, $"'{name}' is not an object name this store accepts");
+        }
+        string dir = BucketDir(bucket);
+        string relative = name.Replace('/', Path.DirectorySeparatorChar);
+        return new ObjectPaths(Path.Combine(dir, "o", relative), Path.Combine(dir, "m", relative + ".json"));
+    }
+
+    private static ObjectStoreException NotFound(string bucket, string name) =>
+        new(ObjectStoreError.NotFound, $"gs://{bucket}/{name} does not exist");
+
+    private sealed record ObjectPaths(string Data, string Metadata);
+}
+
+/// <summary>Name rules of the embedded store: Cloud Storage's, narrowed to what is safe as a path.</summary>
+public static class LocalNames
+{
+    public static bool IsValidBucket(string bucket) =>
+        bucket.Length is >= 3 and <= 63 && bucket.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.')
+        && bucket[0] != '.' && !bucket.Contains("..", StringComparison.Ordinal);
+
+    public static bool IsValidObjectName(string name)
+    {
+        if (name.Length is 0 or > 1024 || name.Contains('\\') || name.Contains('\0') || name.StartsWith('/') || name.EndsWith('/'))
+        {
+            return false;
+        }
+        foreach (string part in name.Split('/'))
+        {
+            if (part.Length == 0 || part == "." || part == ".." || part.EndsWith(".json.tmp", StringComparison.Ordinal) || part.Any(char.IsControl))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

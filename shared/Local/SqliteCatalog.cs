@@ -1,0 +1,321 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Ports;
+using Cctv.Shared.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Cctv.Shared.Local;
+
+/// <summary>
+/// The embedded backend's catalog: one SQLite file shared by the edge and the functions host.
+/// Each state change is one UPDATE guarded by the states it may leave, so it is atomic across
+/// processes and repeating it changes nothing.
+/// </summary>
+public sealed class SqliteCatalog : ICatalog
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS recordings (
+            id TEXT PRIMARY KEY,
+            recorder_id TEXT NOT NULL,
+            camera_id TEXT NOT NULL,
+            camera_name TEXT NOT NULL,
+            run INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            file_size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            crc32c TEXT NOT NULL,
+            md5 TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            staging_object TEXT NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT,
+            staging_generation INTEGER,
+            archive_object TEXT,
+            archive_generation INTEGER,
+            announced_ms INTEGER NOT NULL,
+            staged_ms INTEGER,
+            archived_ms INTEGER,
+            updated_ms INTEGER NOT NULL,
+            version INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS recordings_by_camera_time ON recordings (camera_id, start_ms DESC, id DESC);
+        CREATE INDEX IF NOT EXISTS recordings_by_time ON recordings (start_ms DESC, id DESC);
+        CREATE INDEX IF NOT EXISTS recordings_by_state ON recordings (state, announced_ms);
+        CREATE TABLE IF NOT EXISTS gaps (
+            id TEXT PRIMARY KEY,
+            recorder_id TEXT NOT NULL,
+            camera_id TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER,
+            reason TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS gaps_by_camera_time ON gaps (camera_id, start_ms);
+        CREATE TABLE IF NOT EXISTS cameras (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            recorder_id TEXT NOT NULL
+        );
+        """;
+
+    private readonly SqliteDatabase _db;
+    private readonly TimeProvider _time;
+
+    public SqliteCatalog(string path, TimeProvider time)
+    {
+        _db = new SqliteDatabase(path, Schema);
+        _time = time;
+    }
+
+    public Task AnnounceAsync(RecordingAnnouncement announcement, CancellationToken cancellationToken)
+    {
+        RecordingAnnouncement a = announcement;
+        long now = _time.GetUtcNow().ToUnixMs();
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand insert = c.Command("""
+            INSERT INTO recordings (id, recorder_id, camera_id, camera_name, run, seq, start_ms, end_ms, file_size, sha256, crc32c, md5,
+                content_type, staging_object, state, announced_ms, updated_ms, version)
+            VALUES ($id, $rec, $cam, $camName, $run, $seq, $start, $end, $size, $sha, $crc, $md5, $type, $staging, 'announced', $now, $now, 1)
+            ON CONFLICT (id) DO NOTHING
+            """,
+            ("$id", a.Id), ("$rec", a.RecorderId), ("$cam", a.CameraId), ("$camName", a.CameraName), ("$run", a.Run), ("$seq", a.Sequence),
+            ("$start", a.StartTime.ToUnixMs()), ("$end", a.EndTime.ToUnixMs()), ("$size", a.FileSize), ("$sha", a.Sha256),
+            ("$crc", a.Crc32C), ("$md5", a.Md5), ("$type", a.ContentType), ("$staging", a.StagingObject), ("$now", now));
+        if (insert.ExecuteNonQuery() == 0)
+        {
+            using SqliteCommand existing = c.Command("SELECT sha256, file_size FROM recordings WHERE id = $id", ("$id", a.Id));
+            using SqliteDataReader r = existing.ExecuteReader();
+            if (r.Read() && (r.GetString(0) != a.Sha256 || r.GetInt64(1) != a.FileSize))
+            {
+                throw new InvalidOperationException(
+                    $"Recording {a.Id} was announced before with SHA-256 {r.GetString(0)} and {r.GetInt64(1)} bytes; now with {a.Sha256} and {a.FileSize} bytes.");
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<Recording?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM recordings WHERE id = $id", ("$id", id));
+        using SqliteDataReader r = q.ExecuteReader();
+        return Task.FromResult(r.Read() ? ReadRecording(r) : null);
+    }
+
+    public Task<IReadOnlyList<Recording>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var result = new List<Recording>();
+        using SqliteConnection c = _db.Open();
+        foreach (string id in ids.Distinct())
+        {
+            using SqliteCommand q = c.Command("SELECT * FROM recordings WHERE id = $id", ("$id", id));
+            using SqliteDataReader r = q.ExecuteReader();
+            if (r.Read())
+            {
+                result.Add(ReadRecording(r));
+            }
+        }
+        return Task.FromResult<IReadOnlyList<Recording>>(result);
+    }
+
+    public Task<TransitionOutcome> MarkStagedAsync(string id, long stagingGeneration, CancellationToken cancellationToken) =>
+        Transition(id, CloudState.Staged, [CloudState.Announced, CloudState.Quarantined],
+            "staging_generation = $gen, staged_ms = $now, reason = NULL", ("$gen", stagingGeneration));
+
+    public Task<TransitionOutcome> MarkArchivedAsync(string id, string archiveObject, long archiveGeneration, CancellationToken cancellationToken) =>
+        Transition(id, CloudState.Archived, [CloudState.Staged],
+            "archive_object = $obj, archive_generation = $gen, archived_ms = $now", ("$obj", archiveObject), ("$gen", archiveGeneration));
+
+    public Task<TransitionOutcome> MarkQuarantinedAsync(string id, string reason, CancellationToken cancellationToken) =>
+        Transition(id, CloudState.Quarantined, [CloudState.Announced, CloudState.Staged], "reason = $reason", ("$reason", reason));
+
+    public Task<TransitionOutcome> MarkLostAsync(string id, string reason, CancellationToken cancellationToken) =>
+        Transition(id, CloudState.Lost, [CloudState.Announced, CloudState.Staged, CloudState.Quarantined], "reason = $reason", ("$reason", reason));
+
+    public Task<RecordingPage> QueryAsync(RecordingQuery query, CancellationToken cancellationToken)
+    {
+        var where = new List<string>();
+        var parameters = new List<(string, object?)>();
+        if (query.CameraIds is { Count: > 0 } cameras)
+        {
+            var names = cameras.Select((cam, i) => { parameters.Add(($"$cam{i}", cam)); return $"$cam{i}"; }).ToList();
+            where.Add($"camera_id IN ({string.Join(", ", names)})");
+        }
+        if (query.From is { } from)
+        {
+            where.Add("end_ms > $from");
+            parameters.Add(("$from", from.ToUnixMs()));
+        }
+        if (query.To is { } to)
+        {
+            where.Add("start_ms < $to");
+            parameters.Add(("$to", to.ToUnixMs()));
+        }
+        if (query.PageToken is { } token)
+        {
+            (long startMs, string id) = DecodeCursor(token);
+            where.Add("(start_ms < $cStart OR (start_ms = $cStart AND id < $cId))");
+            parameters.Add(("$cStart", startMs));
+            parameters.Add(("$cId", id));
+        }
+        int size = Math.Clamp(query.PageSize, 1, 1000);
+        parameters.Add(("$limit", size + 1));
+        string sql = "SELECT * FROM recordings" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + " ORDER BY start_ms DESC, id DESC LIMIT $limit";
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command(sql, [.. parameters]);
+        using SqliteDataReader r = q.ExecuteReader();
+        var items = new List<Recording>();
+        while (r.Read())
+        {
+            items.Add(ReadRecording(r));
+        }
+        string? next = null;
+        if (items.Count > size)
+        {
+            items.RemoveAt(size);
+            Recording last = items[^1];
+            next = EncodeCursor(last.Announcement.StartTime.ToUnixMs(), last.Id);
+        }
+        return Task.FromResult(new RecordingPage(items, next));
+    }
+
+    public Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, int limit, CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM recordings WHERE state = $state ORDER BY announced_ms, id LIMIT $limit",
+            ("$state", state.ToWire()), ("$limit", limit));
+        using SqliteDataReader r = q.ExecuteReader();
+        var items = new List<Recording>();
+        while (r.Read())
+        {
+            items.Add(ReadRecording(r));
+        }
+        return Task.FromResult<IReadOnlyList<Recording>>(items);
+    }
+
+    public Task<IReadOnlyDictionary<CloudState, long>> CountByStateAsync(CancellationToken cancellationToken)
+    {
+        var counts = Enum.GetValues<CloudState>().ToDictionary(s => s, _ => 0L);
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT state, COUNT(*) FROM recordings GROUP BY state");
+        using SqliteDataReader r = q.ExecuteReader();
+        while (r.Read())
+        {
+            counts[StateNames.ParseCloud(r.GetString(0))] = r.GetInt64(1);
+        }
+        return Task.FromResult<IReadOnlyDictionary<CloudState, long>>(counts);
+    }
+
+    public Task RecordGapAsync(RecordingGap gap, CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            INSERT INTO gaps (id, recorder_id, camera_id, start_ms, end_ms, reason) VALUES ($id, $rec, $cam, $start, $end, $reason)
+            ON CONFLICT (id) DO UPDATE SET end_ms = COALESCE(excluded.end_ms, gaps.end_ms), reason = excluded.reason
+            """,
+            ("$id", gap.Id), ("$rec", gap.RecorderId), ("$cam", gap.CameraId), ("$start", gap.StartTime.ToUnixMs()),
+            ("$end", gap.EndTime?.ToUnixMs()), ("$reason", gap.Reason));
+        q.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<RecordingGap>> ListGapsAsync(string cameraId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            SELECT * FROM gaps WHERE camera_id = $cam AND start_ms < $to AND (end_ms IS NULL OR end_ms > $from) ORDER BY start_ms
+            """, ("$cam", cameraId), ("$from", from.ToUnixMs()), ("$to", to.ToUnixMs()));
+        using SqliteDataReader r = q.ExecuteReader();
+        var gaps = new List<RecordingGap>();
+        while (r.Read())
+        {
+            long? end = r.GetNullableInt64("end_ms");
+            gaps.Add(new RecordingGap(r.GetString(r.GetOrdinal("id")), r.GetString(r.GetOrdinal("recorder_id")), cameraId,
+                SqliteExtensions.FromUnixMs(r.GetInt64(r.GetOrdinal("start_ms"))), end is { } e ? SqliteExtensions.FromUnixMs(e) : null,
+                r.GetString(r.GetOrdinal("reason"))));
+        }
+        return Task.FromResult<IReadOnlyList<RecordingGap>>(gaps);
+    }
+
+    public Task UpsertCameraAsync(CameraInfo camera, CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            INSERT INTO cameras (id, name, recorder_id) VALUES ($id, $name, $rec)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, recorder_id = excluded.recorder_id
+            """, ("$id", camera.Id), ("$name", camera.Name), ("$rec", camera.RecorderId));
+        q.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<CameraInfo>> ListCamerasAsync(CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT id, name, recorder_id FROM cameras ORDER BY id");
+        using SqliteDataReader r = q.ExecuteReader();
+        var cameras = new List<CameraInfo>();
+        while (r.Read())
+        {
+            cameras.Add(new CameraInfo(r.GetString(0), r.GetString(1), r.GetString(2)));
+        }
+        return Task.FromResult<IReadOnlyList<CameraInfo>>(cameras);
+    }
+
+    private Task<TransitionOutcome> Transition(string id, CloudState target, CloudState[] from, string set, params (string, object?)[] extra)
+    {
+        using SqliteConnection c = _db.Open();
+        string allowed = string.Join(", ", from.Select(s => $"'{s.ToWire()}'"));
+        using SqliteCommand update = c.Command(
+            $"UPDATE recordings SET state = $target, {set}, updated_ms = $now, version = version + 1 WHERE id = $id AND state IN ({allowed})",
+            [("$target", target.ToWire()), ("$now", _time.GetUtcNow().ToUnixMs()), ("$id", id), .. extra]);
+        if (update.ExecuteNonQuery() == 1)
+        {
+            return Task.FromResult(TransitionOutcome.Applied);
+        }
+        using SqliteCommand current = c.Command("SELECT state FROM recordings WHERE id = $id", ("$id", id));
+        object? state = current.ExecuteScalar();
+        TransitionOutcome outcome = state is null ? TransitionOutcome.NotFound
+            : StateNames.ParseCloud((string)state) == target ? TransitionOutcome.AlreadyDone
+            : TransitionOutcome.Refused;
+        return Task.FromResult(outcome);
+    }
+
+    private static Recording ReadRecording(SqliteDataReader r)
+    {
+        DateTimeOffset? Time(string column) => r.GetNullableInt64(column) is { } ms ? SqliteExtensions.FromUnixMs(ms) : null;
+        string S(string column) => r.GetString(r.GetOrdinal(column));
+        long L(string column) => r.GetInt64(r.GetOrdinal(column));
+        var announcement = new RecordingAnnouncement(S("id"), S("recorder_id"), S("camera_id"), S("camera_name"), L("run"), L("seq"),
+            SqliteExtensions.FromUnixMs(L("start_ms")), SqliteExtensions.FromUnixMs(L("end_ms")), L("file_size"), S("sha256"), S("crc32c"),
+            S("md5"), S("content_type"), S("staging_object"));
+        return new Recording(announcement, StateNames.ParseCloud(S("state")), r.GetNullableString("reason"),
+            r.GetNullableInt64("staging_generation"), r.GetNullableString("archive_object"), r.GetNullableInt64("archive_generation"),
+            SqliteExtensions.FromUnixMs(L("announced_ms")), Time("staged_ms"), Time("archived_ms"), SqliteExtensions.FromUnixMs(L("updated_ms")), L("version"));
+    }
+
+    private static string EncodeCursor(long startMs, string id) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{startMs}:{id}")));
+
+    /// <summary>Throws <see cref="FormatException"/> on a token we did not issue.</summary>
+    public static (long StartMs, string Id) DecodeCursor(string token)
+    {
+        try
+        {
+            string raw = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
+            int colon = raw.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && long.TryParse(raw[..colon], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long ms)
+                && RecordingId.IsValid(raw[(colon + 1)..]))
+            {
+                return (ms, raw[(colon + 1)..]);
+            }
+        }
+        catch (FormatException)
+        {
+        }
+        throw new FormatException("page_token is not a token this API issued");
+    }
+}

@@ -1,0 +1,72 @@
+namespace Cctv.Shared.Ports;
+
+/// <summary>An object as the store reports it (the fields of a Cloud Storage object resource we use).</summary>
+public sealed record StoredObject(
+    string Bucket,
+    string Name,
+    long Generation,
+    long Size,
+    string Crc32C,
+    string? Md5,
+    string ContentType,
+    IReadOnlyDictionary<string, string> Metadata,
+    DateTimeOffset Updated);
+
+/// <summary>An upload: where to, what the bytes must hash to, and the precondition.</summary>
+/// <param name="IfGenerationMatch">0: create only, never overwrite (what the edge always uses).</param>
+public sealed record UploadRequest(
+    string Bucket,
+    string Name,
+    string ContentType,
+    string Crc32C,
+    string? Md5,
+    long? IfGenerationMatch,
+    IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>Object storage: Cloud Storage in the cloud, a directory per bucket on the embedded backend.</summary>
+public interface IObjectStore
+{
+    /// <summary>The object's metadata, or null when there is no such object.</summary>
+    Task<StoredObject?> GetAsync(string bucket, string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores the bytes of <paramref name="content"/>. Throws <see cref="ObjectStoreException"/> with
+    /// <see cref="ObjectStoreError.ChecksumMismatch"/> when they do not hash to the request's CRC32C
+    /// (nothing is stored), <see cref="ObjectStoreError.PreconditionFailed"/> when the generation precondition fails.
+    /// </summary>
+    Task<StoredObject> UploadAsync(UploadRequest request, Stream content, CancellationToken cancellationToken);
+
+    /// <summary>Copies an object (server side), with a generation precondition on the destination.</summary>
+    Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, string destinationBucket, string destinationName,
+        long? ifGenerationMatch, CancellationToken cancellationToken);
+
+    /// <summary>Deletes an object; false when it was not there. With a generation, only that generation.</summary>
+    Task<bool> DeleteAsync(string bucket, string name, long? ifGenerationMatch, CancellationToken cancellationToken);
+
+    /// <summary>Every object whose name starts with <paramref name="prefix"/>, in name order.</summary>
+    IAsyncEnumerable<StoredObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken);
+
+    /// <summary>The object's bytes; throws <see cref="ObjectStoreError.NotFound"/> when it is not there.</summary>
+    Task<Stream> OpenReadAsync(string bucket, string name, CancellationToken cancellationToken);
+}
+
+public enum ObjectStoreError
+{
+    NotFound,
+    PreconditionFailed,
+    ChecksumMismatch,
+    /// <summary>Worth retrying: 408, 429, 5xx, a reset connection, a timeout.</summary>
+    Transient,
+    /// <summary>Retrying will not help: bad credentials, no permission, no such bucket, a bad request.</summary>
+    Permanent,
+}
+
+public sealed class ObjectStoreException : Exception
+{
+    public ObjectStoreException(ObjectStoreError error, string message, Exception? inner = null)
+        : base(message, inner) => Error = error;
+
+    public ObjectStoreError Error { get; }
+
+    public bool IsTransient => Error == ObjectStoreError.Transient;
+}
