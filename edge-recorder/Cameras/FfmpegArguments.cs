@@ -1,0 +1,54 @@
+using System.Globalization;
+using Cctv.EdgeRecorder.Configuration;
+
+namespace Cctv.EdgeRecorder.Cameras;
+
+/// <summary>
+/// Builds FFmpeg's argument list for recording one camera into fragmented MP4 segments (a pure function:
+/// tested against exact lists). Stream copy only: the camera's encoding is kept, nothing is re-encoded.
+/// Fragmented MP4 (empty moov, a fragment per keyframe) means a segment cut short by a crash still plays.
+/// </summary>
+public static class FfmpegArguments
+{
+    public const string SegmentPattern = "seg_%06d.mp4";
+    public const string SegmentList = "segments.csv";
+
+    /// <summary>How long FFmpeg waits on a silent source before it gives up (it then exits, and is restarted).</summary>
+    public static readonly TimeSpan SocketTimeout = TimeSpan.FromSeconds(5);
+
+    public static IReadOnlyList<string> ForRecording(CameraOptions camera, int segmentSeconds, string runDirectory)
+    {
+        var args = new List<string> { "-hide_banner", "-nostats", "-loglevel", "warning" };
+        var url = new Uri(camera.Url);
+        string timeoutMicros = ((long)SocketTimeout.TotalMicroseconds).ToString(CultureInfo.InvariantCulture);
+        switch (url.Scheme)
+        {
+            case "rtsp" or "rtsps":
+                args.AddRange(["-rtsp_transport", camera.RtspTransport, "-timeout", timeoutMicros]);
+                break;
+            case "http" or "https":
+                args.AddRange(["-rw_timeout", timeoutMicros]);
+                break;
+            case "tcp" or "udp" or "srt":
+                args.AddRange(["-timeout", timeoutMicros]);
+                break;
+        }
+        args.AddRange(["-i", camera.Url, "-map", "0:v:0"]);
+        if (camera.Audio)
+        {
+            args.AddRange(["-map", "0:a:0?"]);
+        }
+        args.AddRange([
+            "-c", "copy",
+            "-f", "segment",
+            "-segment_time", segmentSeconds.ToString(CultureInfo.InvariantCulture),
+            "-segment_format", "mp4",
+            "-segment_format_options", "movflags=+frag_keyframe+empty_moov+default_base_moof",
+            "-reset_timestamps", "1",
+            "-segment_list", Path.Combine(runDirectory, SegmentList),
+            "-segment_list_type", "csv",
+            Path.Combine(runDirectory, SegmentPattern),
+        ]);
+        return args;
+    }
+}

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Cctv.EdgeRecorder.Cameras;
+using Cctv.EdgeRecorder.Configuration;
+using Cctv.EdgeRecorder.Demo;
+using Microsoft.Extensions.Logging;
+
+namespace Cctv.EdgeRecorder.Commands;
+
+/// <summary>The agent's command line. Exit codes: 0 done, 1 the work failed, 2 the configuration or arguments are wrong.</summary>
+public static class EdgeCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("CctvServerless edge recorder: records cameras with FFmpeg and guarantees every segment reaches the cloud, verified.")
+        {
+            RunCommand(),
+            DemoCommandLine(),
+            StatusCommand.Create(),
+        };
+        return await root.InvokeAsync(args);
+    }
+
+    private static Command RunCommand()
+    {
+        var config = new Option<FileInfo>("--config", "The agent's JSON configuration file.") { IsRequired = true };
+        var dataDir = new Option<string?>("--data-dir", "Overrides Recorder:DataDir.");
+        var command = new Command("run", "Record the configured cameras and upload until stopped (SIGTERM or Ctrl+C).") { config, dataDir };
+        command.SetHandler(async context =>
+        {
+            context.ExitCode = await Guarded(async (logs, ct) =>
+            {
+                string? dir = context.ParseResult.GetValueForOption(dataDir);
+                RecorderOptions options = RecorderConfiguration.Load(context.ParseResult.GetValueForOption(config)!.FullName,
+                    dir is null ? null : new Dictionary<string, string?> { ["Recorder:DataDir"] = dir });
+                return await AgentRunner.RunAsync(options, logs, ct);
+            }, context);
+        });
+        return command;
+    }
+
+    private static Command DemoCommandLine()
+    {
+        var cameras = new Option<int>("--cameras", () => 2, "How many synthetic cameras (1-16).");
+        var segment = new Option<int>("--segment-seconds", () => 4, "Segment length in seconds.");
+        var duration = new Option<string>("--duration", () => "30s", "How long to record: 30s, 5m, 1h.");
+        var dataDir = new Option<string>("--data-dir", () => Path.Combine(Environment.CurrentDirectory, ".demo"), "Where the demo keeps everything.");
+        var serve = new Option<bool>("--serve", "Keep serving the API and the recordings after the summary, until Ctrl+C.");
+        var port = new Option<int>("--port", () => 0, "The functions host's port on 127.0.0.1 (0: any free port).");
+        var drain = new Option<string>("--drain-timeout", () => "120s", "How long to wait for uploads and verification after recording stops.");
+        var command = new Command("demo", "Record synthetic RTSP cameras end to end on the embedded backend, then show the result.")
+        {
+            cameras, segment, duration, dataDir, serve, port, drain,
+        };
+        command.SetHandler(async context =>
+        {
+            context.ExitCode = await Guarded(async (logs, ct) =>
+            {
+                ParseResultView r = new(context);
+                int count = r.Get(cameras);
+                var problems = new List<string>();
+                if (count is < 1 or > 16)
+                {
+                    problems.Add($"--cameras is {count}: use 1 to 16.");
+                }
+                if (!DurationText.TryParse(r.Get(duration), out TimeSpan length))
+                {
+                    problems.Add($"--duration '{r.Get(duration)}' is not a duration: use e.g. 30s, 5m or 1h.");
+                }
+                if (!DurationText.TryParse(r.Get(drain), out TimeSpan drainTimeout))
+                {
+                    problems.Add($"--drain-timeout '{r.Get(drain)}' is not a duration: use e.g. 120s.");
+                }
+                if (r.Get(segment) is < 1 or > 3600)
+                {
+                    problems.Add($"--segment-seconds (Recorder:SegmentSeconds) is {r.Get(segment)}: a segment lasts from 1 to 3600 seconds.");
+                }
+                if (r.Get(port) is < 0 or > 65535)
+                {
+                    problems.Add($"--port is {r.Get(port)}: use 0 (any free port) to 65535.");
+                }
+                if (problems.Count > 0)
+                {
+                    throw new ConfigurationException(problems);
+                }
+                return await DemoCommand.RunAsync(new DemoSettings(count, r.Get(segment), length, Path.GetFullPath(r.Get(dataDir)), r.Get(serve), r.Get(port), drainTimeout), logs, ct);
+            }, context);
+        });
+        return command;
+    }
+
+    /// <summary>Runs a command body with logging, Ctrl+C/SIGTERM as cancellation, and errors turned into exit codes and clear messages.</summary>
+    internal static async Task<int> Guarded(Func<ILoggerFactory, CancellationToken, Task<int>> body, InvocationContext context)
+    {
+        using ILoggerFactory logs = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .SetMinimumLevel(Environment.GetEnvironmentVariable("CCTV_LOG_LEVEL") is { } level && Enum.TryParse(level, true, out LogLevel l) ? l : LogLevel.Information)
+            .AddFilter("Microsoft", LogLevel.Warning)
+            .AddFilter("System.Net.Http", LogLevel.Warning));
+        try
+        {
+            return await body(logs, context.GetCancellationToken());
+        }
+        catch (ConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+        catch (FfmpegNotFoundException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+        catch (OperationCanceledException) when (context.GetCancellationToken().IsCancellationRequested)
+        {
+            return 130;
+        }
+    }
+
+    /// <summary>Shorter option reads.</summary>
+    private readonly struct ParseResultView(InvocationContext context)
+    {
+        public T Get<T>(Option<T> option) => context.ParseResult.GetValueForOption(option)!;
+    }
+}

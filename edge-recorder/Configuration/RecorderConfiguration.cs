@@ -1,0 +1,194 @@
+using System.Globalization;
+using Cctv.Shared.Domain;
+using Microsoft.Extensions.Configuration;
+
+namespace Cctv.EdgeRecorder.Configuration;
+
+/// <summary>A configuration that cannot run, with every problem found, each naming its key and the fix.</summary>
+public sealed class ConfigurationException(IReadOnlyList<string> problems)
+    : Exception("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  - " + p)))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}
+
+/// <summary>Loads, maps and validates <see cref="RecorderOptions"/>.</summary>
+public static class RecorderConfiguration
+{
+    private static readonly string[] Schemes = ["rtsp", "rtsps", "http", "https", "srt", "udp", "tcp", "rtmp", "file"];
+
+    /// <summary>The seed documents' environment names, and the keys they set.</summary>
+    private static readonly (string Env, string Key, Func<string, string> Convert)[] SeedVariables =
+    [
+        ("GCP_STORAGE_CLEANUP_LOCAL", "Recorder:CleanupLocal", v => v),
+        ("GCP_STORAGE_AUTO_UPLOAD", "Recorder:AutoUpload", v => v),
+        ("GCP_STORAGE_RETRY_ATTEMPTS", "Recorder:Upload:RetryAttempts", v => v),
+        ("GCP_STORAGE_RETRY_DELAY", "Recorder:Upload:RetryDelay", Seconds),
+        ("GCP_STORAGE_UPLOAD_TIMEOUT", "Recorder:Upload:Timeout", Seconds),
+        ("GCP_STORAGE_USE_GCS", "Recorder:Backend", v => bool.TryParse(v, out bool gcs) ? (gcs ? "gcp" : "local") : v),
+        ("GCP_STORAGE_BUCKET_NAME", "Recorder:Gcp:StagingBucket", v => v),
+        ("GCP_STORAGE_PROJECT_ID", "Recorder:Gcp:ProjectId", v => v),
+        ("GCP_STORAGE_CREDENTIALS_PATH", "Recorder:Gcp:CredentialsPath", v => v),
+    ];
+
+    /// <summary>
+    /// Reads the JSON file (if any), then <c>CCTV_</c>-prefixed environment variables
+    /// (<c>CCTV_Recorder__SegmentSeconds</c>), then the seed names, then <paramref name="overrides"/>.
+    /// </summary>
+    public static RecorderOptions Load(string? configFile, IReadOnlyDictionary<string, string?>? overrides = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
+        var builder = new ConfigurationBuilder();
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile))
+            {
+                throw new ConfigurationException([$"--config: the file '{configFile}' does not exist. Fix: pass the path of the agent's JSON configuration."]);
+            }
+            builder.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+        }
+        builder.AddInMemoryCollection(environment
+            .Where(e => e.Key.StartsWith("CCTV_", StringComparison.Ordinal) && e.Key.Contains("__", StringComparison.Ordinal))
+            .Select(e => new KeyValuePair<string, string?>(e.Key["CCTV_".Length..].Replace("__", ":", StringComparison.Ordinal), e.Value)));
+        builder.AddInMemoryCollection(SeedVariables
+            .Where(s => environment.TryGetValue(s.Env, out string? v) && !string.IsNullOrWhiteSpace(v))
+            .Select(s => new KeyValuePair<string, string?>(s.Key, s.Convert(environment[s.Env]!))));
+        if (overrides is not null)
+        {
+            builder.AddInMemoryCollection(overrides);
+        }
+
+        IConfiguration configuration;
+        try
+        {
+            configuration = builder.Build();
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            throw new ConfigurationException([$"--config: '{configFile}' is not valid JSON: {e.InnerException?.Message ?? e.Message}"]);
+        }
+        RecorderOptions options;
+        try
+        {
+            options = configuration.GetSection(RecorderOptions.Section).Get<RecorderOptions>(o => o.ErrorOnUnknownConfiguration = true) ?? new RecorderOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ConfigurationException([$"{e.Message}{(e.InnerException is { } inner ? " (" + inner.Message + ")" : "")}"]);
+        }
+        Validate(options);
+        return options;
+    }
+
+    /// <summary>Throws <see cref="ConfigurationException"/> listing every problem; also checks the data directory can be written.</summary>
+    public static void Validate(RecorderOptions o)
+    {
+        var problems = new List<string>();
+        if (!Identifiers.IsValidSlug(o.Id))
+        {
+            problems.Add($"Recorder:Id '{o.Id}' is not valid: use {Identifiers.SlugRule}.");
+        }
+        if (o.Backend is not ("local" or "gcp"))
+        {
+            problems.Add($"Recorder:Backend '{o.Backend}' is unknown: use 'local' (embedded) or 'gcp'.");
+        }
+        else if (o.Backend == "gcp")
+        {
+            problems.Add("Recorder:Backend 'gcp' is not available in this build yet (the Cloud Storage adapter comes with the guaranteed-delivery work): use 'local'.");
+        }
+        if (o.SegmentSeconds is < 1 or > 3600)
+        {
+            problems.Add($"Recorder:SegmentSeconds is {o.SegmentSeconds}: a segment lasts from 1 to 3600 seconds (300 is the usual choice).");
+        }
+        if (o.StallTimeout < TimeSpan.FromSeconds(2))
+        {
+            problems.Add($"Recorder:StallTimeout is {o.StallTimeout}: give FFmpeg at least 00:00:02 before it is restarted.");
+        }
+        if (o.Upload.Parallelism is < 1 or > 64)
+        {
+            problems.Add($"Recorder:Upload:Parallelism is {o.Upload.Parallelism}: use 1 to 64.");
+        }
+        if (o.Upload.RetryAttempts is < 1 or > 20)
+        {
+            problems.Add($"Recorder:Upload:RetryAttempts is {o.Upload.RetryAttempts}: use 1 to 20 (the seed documents use 3).");
+        }
+        if (o.Upload.RetryDelay < TimeSpan.Zero || o.Upload.RetryDelay > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"Recorder:Upload:RetryDelay is {o.Upload.RetryDelay}: use 00:00:00 to 00:10:00 (the seed documents use 5 seconds).");
+        }
+        if (o.Upload.Timeout is { } t && t <= TimeSpan.Zero)
+        {
+            problems.Add($"Recorder:Upload:Timeout is {t}: it must be positive, or left out for the size-based default.");
+        }
+        if (o.Cameras.Count == 0)
+        {
+            problems.Add("Recorder:Cameras is empty: add at least one camera with an Id, a Name and a Url.");
+        }
+        for (int i = 0; i < o.Cameras.Count; i++)
+        {
+            CameraOptions c = o.Cameras[i];
+            string key = $"Recorder:Cameras:{i}";
+            if (!Identifiers.IsValidSlug(c.Id))
+            {
+                problems.Add($"{key}:Id '{c.Id}' is not valid: use {Identifiers.SlugRule}.");
+            }
+            if (!Uri.TryCreate(c.Url, UriKind.Absolute, out Uri? url) || !Schemes.Contains(url.Scheme))
+            {
+                string scheme = c.Url.Contains("://", StringComparison.Ordinal) ? c.Url[..c.Url.IndexOf("://", StringComparison.Ordinal)] : "(none)";
+                problems.Add($"{key}:Url '{Redact(c.Url)}' has an unknown scheme '{scheme}': use one of {string.Join(", ", Schemes.Select(s => s + "://"))}.");
+            }
+            if (c.RtspTransport is not ("tcp" or "udp"))
+            {
+                problems.Add($"{key}:RtspTransport '{c.RtspTransport}' is unknown: use 'tcp' or 'udp'.");
+            }
+        }
+        foreach (IGrouping<string, CameraOptions> dup in o.Cameras.GroupBy(c => c.Id).Where(g => g.Count() > 1))
+        {
+            problems.Add($"Recorder:Cameras: the Id '{dup.Key}' is used by {dup.Count()} cameras; each camera needs its own.");
+        }
+        if (string.IsNullOrWhiteSpace(o.DataDir))
+        {
+            problems.Add("Recorder:DataDir is not set: name a directory on a disk with room for the spool (--data-dir).");
+        }
+        else if (CheckWritable(o.DataDir) is { } why)
+        {
+            problems.Add($"Recorder:DataDir '{o.DataDir}' is not writable ({why}). Fix: create it and give the agent's user write access, or choose another directory.");
+        }
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException(problems);
+        }
+    }
+
+    /// <summary>Null when a file can be created, written, fsynced and removed in the directory; else why not.</summary>
+    private static string? CheckWritable(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            string probe = Path.Combine(directory, $".write-probe-{Environment.ProcessId}");
+            using (var stream = new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+                stream.WriteByte(1);
+                stream.Flush(flushToDisk: true);
+            }
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Hides a password in a camera URL before it goes into a message or a log.</summary>
+    public static string Redact(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out Uri? u) && u.UserInfo.Contains(':', StringComparison.Ordinal)
+            ? url.Replace(u.UserInfo, u.UserInfo[..u.UserInfo.IndexOf(':', StringComparison.Ordinal)] + ":***", StringComparison.Ordinal)
+            : url;
+
+    private static string Seconds(string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double s)
+            ? TimeSpan.FromSeconds(s).ToString("c", CultureInfo.InvariantCulture)
+            : value;
+}

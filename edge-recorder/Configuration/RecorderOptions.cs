@@ -1,0 +1,91 @@
+namespace Cctv.EdgeRecorder.Configuration;
+
+/// <summary>The agent's configuration: the "Recorder" section of its JSON file, overridable from the environment.</summary>
+public sealed class RecorderOptions
+{
+    public const string Section = "Recorder";
+
+    /// <summary>This recorder's ID; part of every recording ID, so it must never change on a site.</summary>
+    public string Id { get; set; } = "recorder";
+
+    /// <summary>Spool, outbox and (on the embedded backend) the local cloud live here.</summary>
+    public string DataDir { get; set; } = "";
+
+    /// <summary><c>local</c> (embedded, the default) or <c>gcp</c>.</summary>
+    public string Backend { get; set; } = "local";
+
+    /// <summary>Length of each segment, in seconds.</summary>
+    public int SegmentSeconds { get; set; } = 300;
+
+    /// <summary>Remove local files once the catalog says archived (seed: GCP_STORAGE_CLEANUP_LOCAL).</summary>
+    public bool CleanupLocal { get; set; }
+
+    /// <summary>Upload segments as soon as they are sealed (seed: GCP_STORAGE_AUTO_UPLOAD).</summary>
+    public bool AutoUpload { get; set; } = true;
+
+    /// <summary>FFmpeg is restarted when its output has not grown for this long.</summary>
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    public List<CameraOptions> Cameras { get; set; } = [];
+
+    public UploadOptions Upload { get; set; } = new();
+
+    public FfmpegOptions Ffmpeg { get; set; } = new();
+
+    public GcpOptions Gcp { get; set; } = new();
+}
+
+/// <summary>The <c>gcp</c> backend's settings (seed: GCP_STORAGE_PROJECT_ID, GCP_STORAGE_BUCKET_NAME, GCP_STORAGE_CREDENTIALS_PATH).</summary>
+public sealed class GcpOptions
+{
+    public string ProjectId { get; set; } = "";
+
+    /// <summary>The staging bucket the edge uploads into.</summary>
+    public string StagingBucket { get; set; } = "";
+
+    /// <summary>A service-account key file; unset: application default credentials.</summary>
+    public string? CredentialsPath { get; set; }
+}
+
+public sealed class CameraOptions
+{
+    /// <summary>Stable ID (a-z, 0-9, '-', '_'): part of recording IDs and object names.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>What people call it ("Front gate").</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>rtsp://, rtsps://, http://, https://, srt://, udp:// or tcp://.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>For RTSP: <c>tcp</c> (interleaved, the robust default for cameras) or <c>udp</c>.</summary>
+    public string RtspTransport { get; set; } = "tcp";
+
+    /// <summary>Keep the first audio track too (its codec must fit in MP4).</summary>
+    public bool Audio { get; set; }
+}
+
+public sealed class UploadOptions
+{
+    /// <summary>Segments uploaded at once.</summary>
+    public int Parallelism { get; set; } = 2;
+
+    /// <summary>Attempts per upload before the segment is handed to the background sync (seed: 3).</summary>
+    public int RetryAttempts { get; set; } = 3;
+
+    /// <summary>First retry delay, doubled each time: 5 s, 10 s, 20 s (seed: GCP_STORAGE_RETRY_DELAY).</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest wait before a failed segment is tried again by the background sync.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Per-upload timeout; unset: 5 minutes under 100 MB, 10 minutes above (seed: GCP_STORAGE_UPLOAD_TIMEOUT).</summary>
+    public TimeSpan? Timeout { get; set; }
+}
+
+public sealed class FfmpegOptions
+{
+    public string Path { get; set; } = "ffmpeg";
+
+    public string ProbePath { get; set; } = "ffprobe";
+}

@@ -1,0 +1,387 @@
+using Cctv.Shared.Domain;
+using Cctv.Shared.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Cctv.EdgeRecorder.Outbox;
+
+/// <summary>A segment's row in the outbox: its identity, digests, state and upload bookkeeping.</summary>
+public sealed record OutboxSegment(
+    string Id,
+    string CameraId,
+    long Run,
+    long Sequence,
+    string Path,
+    DateTimeOffset StartTime,
+    DateTimeOffset EndTime,
+    long Size,
+    string Sha256,
+    string Crc32C,
+    string Md5,
+    string ObjectName,
+    EdgeState State,
+    int Attempts,
+    string? LastError,
+    DateTimeOffset? NextAttemptAt,
+    long? Generation,
+    bool Announced,
+    DateTimeOffset CreatedAt);
+
+/// <summary>One FFmpeg run of one camera: when it started and ended, why, and the wall-clock anchor of its timestamps.</summary>
+public sealed record CameraRun(string CameraId, long Run, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string? EndReason, long? AnchorMs, bool Sealed);
+
+/// <summary>
+/// The durable outbox of the edge (SQLite, WAL, synchronous=FULL): every sealed segment has a row before
+/// anything else happens to it, and each step of its life is a committed state change.
+/// </summary>
+public sealed class OutboxStore
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS segments (
+            id TEXT PRIMARY KEY,
+            camera_id TEXT NOT NULL,
+            run INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            crc32c TEXT NOT NULL,
+            md5 TEXT NOT NULL,
+            object_name TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_attempt_ms INTEGER,
+            session_uri TEXT,
+            generation INTEGER,
+            announced INTEGER NOT NULL DEFAULT 0,
+            created_ms INTEGER NOT NULL,
+            updated_ms INTEGER NOT NULL,
+            UNIQUE (camera_id, run, seq)
+        );
+        CREATE INDEX IF NOT EXISTS segments_by_state ON segments (state, start_ms);
+        CREATE TABLE IF NOT EXISTS runs (
+            camera_id TEXT NOT NULL,
+            run INTEGER NOT NULL,
+            started_ms INTEGER NOT NULL,
+            ended_ms INTEGER,
+            end_reason TEXT,
+            anchor_ms INTEGER,
+            sealed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (camera_id, run)
+        );
+        CREATE TABLE IF NOT EXISTS gaps (
+            id TEXT PRIMARY KEY,
+            camera_id TEXT NOT NULL,
+            start_ms INTEGER NOT NULL,
+            end_ms INTEGER,
+            reason TEXT NOT NULL,
+            synced INTEGER NOT NULL DEFAULT 0
+        );
+        """;
+
+    private readonly SqliteDatabase _db;
+    private readonly TimeProvider _time;
+
+    public OutboxStore(string path, TimeProvider time)
+    {
+        _db = new SqliteDatabase(path, Schema);
+        _time = time;
+    }
+
+    private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // ---- runs ----
+
+    public CameraRun StartRun(string cameraId)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteTransaction tx = c.BeginTransaction();
+        using SqliteCommand next = c.Command("SELECT COALESCE(MAX(run), 0) + 1 FROM runs WHERE camera_id = $cam", ("$cam", cameraId));
+        next.Transaction = tx;
+        long run = (long)next.ExecuteScalar()!;
+        long now = Now;
+        using SqliteCommand insert = c.Command("INSERT INTO runs (camera_id, run, started_ms) VALUES ($cam, $run, $now)",
+            ("$cam", cameraId), ("$run", run), ("$now", now));
+        insert.Transaction = tx;
+        insert.ExecuteNonQuery();
+        tx.Commit();
+        return new CameraRun(cameraId, run, DateTimeOffset.FromUnixTimeMilliseconds(now), null, null, null, false);
+    }
+
+    public void EndRun(string cameraId, long run, string reason)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE runs SET ended_ms = $now, end_reason = $reason WHERE camera_id = $cam AND run = $run AND ended_ms IS NULL",
+            ("$now", Now), ("$reason", reason), ("$cam", cameraId), ("$run", run));
+        q.ExecuteNonQuery();
+    }
+
+    /// <summary>At start: runs a previous instance never ended (it was killed or lost power) are ended now.</summary>
+    public int EndOpenRuns(string reason)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE runs SET ended_ms = $now, end_reason = $reason WHERE ended_ms IS NULL", ("$now", Now), ("$reason", reason));
+        return q.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<CameraRun> UnsealedRuns()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM runs WHERE sealed = 0 ORDER BY camera_id, run");
+        return ReadRuns(q);
+    }
+
+    public CameraRun? GetRun(string cameraId, long run)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM runs WHERE camera_id = $cam AND run = $run", ("$cam", cameraId), ("$run", run));
+        return ReadRuns(q).FirstOrDefault();
+    }
+
+    public void SetAnchor(string cameraId, long run, long anchorMs)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE runs SET anchor_ms = $a WHERE camera_id = $cam AND run = $run AND anchor_ms IS NULL",
+            ("$a", anchorMs), ("$cam", cameraId), ("$run", run));
+        q.ExecuteNonQuery();
+    }
+
+    public void MarkRunSealed(string cameraId, long run)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE runs SET sealed = 1 WHERE camera_id = $cam AND run = $run", ("$cam", cameraId), ("$run", run));
+        q.ExecuteNonQuery();
+    }
+
+    /// <summary>The latest run before <paramref name="run"/> that produced footage, with the end of its last segment.</summary>
+    public (CameraRun Run, DateTimeOffset LastEnd)? LastFootageBefore(string cameraId, long run)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            SELECT s.run, MAX(s.end_ms) FROM segments s WHERE s.camera_id = $cam AND s.run < $run
+            GROUP BY s.run ORDER BY s.run DESC LIMIT 1
+            """, ("$cam", cameraId), ("$run", run));
+        using SqliteDataReader r = q.ExecuteReader();
+        if (!r.Read())
+        {
+            return null;
+        }
+        long previous = r.GetInt64(0);
+        long end = r.GetInt64(1);
+        return GetRun(cameraId, previous) is { } prevRun ? (prevRun, DateTimeOffset.FromUnixTimeMilliseconds(end)) : null;
+    }
+
+    // ---- segments ----
+
+    /// <summary>Inserts a sealed segment; false when a row with its ID already exists (a repeated seal).</summary>
+    public bool InsertSealed(OutboxSegment s)
+    {
+        using SqliteConnection c = _db.Open();
+        long now = Now;
+        using SqliteCommand q = c.Command("""
+            INSERT INTO segments (id, camera_id, run, seq, path, start_ms, end_ms, size, sha256, crc32c, md5, object_name, state, created_ms, updated_ms)
+            VALUES ($id, $cam, $run, $seq, $path, $start, $end, $size, $sha, $crc, $md5, $obj, 'sealed', $now, $now)
+            ON CONFLICT DO NOTHING
+            """,
+            ("$id", s.Id), ("$cam", s.CameraId), ("$run", s.Run), ("$seq", s.Sequence), ("$path", s.Path),
+            ("$start", s.StartTime.ToUnixTimeMilliseconds()), ("$end", s.EndTime.ToUnixTimeMilliseconds()), ("$size", s.Size),
+            ("$sha", s.Sha256), ("$crc", s.Crc32C), ("$md5", s.Md5), ("$obj", s.ObjectName), ("$now", now));
+        return q.ExecuteNonQuery() == 1;
+    }
+
+    public HashSet<long> SealedSequences(string cameraId, long run)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT seq FROM segments WHERE camera_id = $cam AND run = $run", ("$cam", cameraId), ("$run", run));
+        using SqliteDataReader r = q.ExecuteReader();
+        var set = new HashSet<long>();
+        while (r.Read())
+        {
+            set.Add(r.GetInt64(0));
+        }
+        return set;
+    }
+
+    public OutboxSegment? Get(string id)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments WHERE id = $id", ("$id", id));
+        return ReadSegments(q).FirstOrDefault();
+    }
+
+    /// <summary>Segments due for upload, oldest recording first; claimed (state uploading) in the same transaction.</summary>
+    public IReadOnlyList<OutboxSegment> ClaimDue(int limit)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteTransaction tx = c.BeginTransaction();
+        using SqliteCommand q = c.Command("""
+            SELECT * FROM segments WHERE state = 'sealed' OR (state = 'failed' AND COALESCE(next_attempt_ms, 0) <= $now)
+            ORDER BY start_ms, id LIMIT $limit
+            """, ("$now", Now), ("$limit", limit));
+        q.Transaction = tx;
+        IReadOnlyList<OutboxSegment> due = ReadSegments(q);
+        foreach (OutboxSegment s in due)
+        {
+            using SqliteCommand claim = c.Command("UPDATE segments SET state = 'uploading', updated_ms = $now WHERE id = $id", ("$now", Now), ("$id", s.Id));
+            claim.Transaction = tx;
+            claim.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return due;
+    }
+
+    /// <summary>At start: uploads a previous instance had under way are due again.</summary>
+    public int ReleaseClaims()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE segments SET state = 'sealed', updated_ms = $now WHERE state = 'uploading'", ("$now", Now));
+        return q.ExecuteNonQuery();
+    }
+
+    public void MarkAnnounced(string id) => Update(id, "announced = 1");
+
+    public void MarkUploaded(string id, long generation) =>
+        Update(id, "state = 'uploaded', generation = $gen, last_error = NULL, next_attempt_ms = NULL", ("$gen", generation));
+
+    public void MarkFailed(string id, string error, DateTimeOffset nextAttempt) =>
+        Update(id, "state = 'failed', attempts = attempts + 1, last_error = $err, next_attempt_ms = $next",
+            ("$err", error), ("$next", nextAttempt.ToUnixTimeMilliseconds()));
+
+    public void MarkLost(string id, string reason) => Update(id, "state = 'lost', last_error = $err", ("$err", reason));
+
+    public void MarkVerified(string id) => Update(id, "state = 'verified'");
+
+    public void MarkEvicted(string id) => Update(id, "state = 'evicted'");
+
+    /// <summary>The cloud quarantined the upload: send it again.</summary>
+    public void RequeueForUpload(string id, string reason) =>
+        Update(id, "state = 'sealed', attempts = attempts + 1, last_error = $err, generation = NULL", ("$err", reason));
+
+    public IReadOnlyList<OutboxSegment> ListByState(EdgeState state, int limit)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments WHERE state = $state ORDER BY start_ms, id LIMIT $limit",
+            ("$state", state.ToWire()), ("$limit", limit));
+        return ReadSegments(q);
+    }
+
+    public IReadOnlyList<OutboxSegment> Unannounced(int limit)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments WHERE announced = 0 AND state <> 'lost' ORDER BY start_ms LIMIT $limit", ("$limit", limit));
+        return ReadSegments(q);
+    }
+
+    public IReadOnlyList<OutboxSegment> All()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments ORDER BY camera_id, run, seq");
+        return ReadSegments(q);
+    }
+
+    public IReadOnlyDictionary<EdgeState, long> CountByState()
+    {
+        var counts = Enum.GetValues<EdgeState>().ToDictionary(s => s, _ => 0L);
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT state, COUNT(*) FROM segments GROUP BY state");
+        using SqliteDataReader r = q.ExecuteReader();
+        while (r.Read())
+        {
+            counts[StateNames.ParseEdge(r.GetString(0))] = r.GetInt64(1);
+        }
+        return counts;
+    }
+
+    /// <summary>When the oldest segment that is neither verified, evicted nor lost was sealed; null when there is none.</summary>
+    public DateTimeOffset? OldestPendingSealedAt()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT MIN(created_ms) FROM segments WHERE state NOT IN ('verified', 'evicted', 'lost')");
+        return q.ExecuteScalar() is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    // ---- gaps ----
+
+    public void UpsertGap(RecordingGap gap)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            INSERT INTO gaps (id, camera_id, start_ms, end_ms, reason, synced) VALUES ($id, $cam, $start, $end, $reason, 0)
+            ON CONFLICT (id) DO UPDATE SET end_ms = COALESCE(excluded.end_ms, gaps.end_ms), reason = excluded.reason, synced = 0
+            """, ("$id", gap.Id), ("$cam", gap.CameraId), ("$start", gap.StartTime.ToUnixTimeMilliseconds()),
+            ("$end", gap.EndTime?.ToUnixTimeMilliseconds()), ("$reason", gap.Reason));
+        q.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<(RecordingGap Gap, bool Synced)> Gaps(bool unsyncedOnly, string recorderId)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM gaps" + (unsyncedOnly ? " WHERE synced = 0" : "") + " ORDER BY start_ms");
+        using SqliteDataReader r = q.ExecuteReader();
+        var gaps = new List<(RecordingGap, bool)>();
+        while (r.Read())
+        {
+            long? end = r.GetNullableInt64("end_ms");
+            gaps.Add((new RecordingGap(r.GetString(r.GetOrdinal("id")), recorderId, r.GetString(r.GetOrdinal("camera_id")),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(r.GetOrdinal("start_ms"))),
+                end is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null, r.GetString(r.GetOrdinal("reason"))),
+                r.GetInt64(r.GetOrdinal("synced")) == 1));
+        }
+        return gaps;
+    }
+
+    /// <summary>Marks a gap synced, unless it changed since it was read.</summary>
+    public void MarkGapSynced(RecordingGap gap)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE gaps SET synced = 1 WHERE id = $id AND reason = $reason AND end_ms IS $end",
+            ("$id", gap.Id), ("$reason", gap.Reason), ("$end", gap.EndTime?.ToUnixTimeMilliseconds()));
+        q.ExecuteNonQuery();
+    }
+
+    // ---- helpers ----
+
+    private void Update(string id, string set, params (string, object?)[] parameters)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command($"UPDATE segments SET {set}, updated_ms = $now WHERE id = $id", [("$now", Now), ("$id", id), .. parameters]);
+        if (q.ExecuteNonQuery() != 1)
+        {
+            throw new InvalidOperationException($"No outbox row {id}.");
+        }
+    }
+
+    private static List<OutboxSegment> ReadSegments(SqliteCommand q)
+    {
+        using SqliteDataReader r = q.ExecuteReader();
+        var rows = new List<OutboxSegment>();
+        while (r.Read())
+        {
+            string S(string col) => r.GetString(r.GetOrdinal(col));
+            long L(string col) => r.GetInt64(r.GetOrdinal(col));
+            rows.Add(new OutboxSegment(S("id"), S("camera_id"), L("run"), L("seq"), S("path"),
+                DateTimeOffset.FromUnixTimeMilliseconds(L("start_ms")), DateTimeOffset.FromUnixTimeMilliseconds(L("end_ms")),
+                L("size"), S("sha256"), S("crc32c"), S("md5"), S("object_name"), StateNames.ParseEdge(S("state")), (int)L("attempts"),
+                r.GetNullableString("last_error"),
+                r.GetNullableInt64("next_attempt_ms") is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(n) : null,
+                r.GetNullableInt64("generation"), L("announced") == 1, DateTimeOffset.FromUnixTimeMilliseconds(L("created_ms"))));
+        }
+        return rows;
+    }
+
+    private static List<CameraRun> ReadRuns(SqliteCommand q)
+    {
+        using SqliteDataReader r = q.ExecuteReader();
+        var runs = new List<CameraRun>();
+        while (r.Read())
+        {
+            runs.Add(new CameraRun(r.GetString(r.GetOrdinal("camera_id")), r.GetInt64(r.GetOrdinal("run")),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(r.GetOrdinal("started_ms"))),
+                r.GetNullableInt64("ended_ms") is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
+                r.GetNullableString("end_reason"), r.GetNullableInt64("anchor_ms"), r.GetInt64(r.GetOrdinal("sealed")) == 1));
+        }
+        return runs;
+    }
+}

@@ -1,0 +1,82 @@
+using Cctv.EdgeRecorder.Outbox;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace Cctv.EdgeRecorder.Pipeline;
+
+/// <summary>
+/// Keeps the catalog in step with the outbox: announces sealed segments and gaps (later, if the catalog
+/// was unreachable: recording and uploading never wait for it), reads back the cloud state of uploaded
+/// segments (archived: verified; quarantined: upload again), and, when cleanup is on, removes the local
+/// copy of verified segments.
+/// </summary>
+public sealed class CatalogSync(EdgeContext context)
+{
+    private readonly ILogger _log = context.Logs.CreateLogger<CatalogSync>();
+
+    public async Task AnnounceAsync(CancellationToken cancellationToken)
+    {
+        foreach (OutboxSegment segment in context.Outbox.Unannounced(200))
+        {
+            await context.Catalog.AnnounceAsync(context.AnnouncementOf(segment), cancellationToken);
+            context.Outbox.MarkAnnounced(segment.Id);
+        }
+        foreach ((RecordingGap gap, _) in context.Outbox.Gaps(unsyncedOnly: true, context.Options.Id))
+        {
+            await context.Catalog.RecordGapAsync(gap, cancellationToken);
+            context.Outbox.MarkGapSynced(gap);
+        }
+    }
+
+    /// <summary>Returns how many segments became verified.</summary>
+    public async Task<int> VerifyAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<OutboxSegment> uploaded = context.Outbox.ListByState(EdgeState.Uploaded, 500);
+        if (uploaded.Count == 0)
+        {
+            return 0;
+        }
+        var cloud = (await context.Catalog.GetManyAsync(uploaded.Select(s => s.Id).ToList(), cancellationToken)).ToDictionary(r => r.Id);
+        int verified = 0;
+        foreach (OutboxSegment segment in uploaded)
+        {
+            if (!cloud.TryGetValue(segment.Id, out Recording? recording))
+            {
+                continue;
+            }
+            switch (recording.State)
+            {
+                case CloudState.Archived when recording.Announcement.Sha256 == segment.Sha256:
+                    context.Outbox.MarkVerified(segment.Id);
+                    verified++;
+                    break;
+                case CloudState.Quarantined:
+                    _log.LogWarning("The cloud quarantined {RecordingId} ({Reason}); uploading it again", segment.Id, recording.Reason);
+                    context.Outbox.RequeueForUpload(segment.Id, $"quarantined by the cloud: {recording.Reason}");
+                    break;
+                case CloudState.Lost:
+                    context.Outbox.MarkLost(segment.Id, $"the catalog says lost: {recording.Reason}");
+                    break;
+            }
+        }
+        return verified;
+    }
+
+    /// <summary>Removes local copies of verified segments when cleanup is on. Returns how many.</summary>
+    public int Evict()
+    {
+        if (!context.Options.CleanupLocal)
+        {
+            return 0;
+        }
+        int evicted = 0;
+        foreach (OutboxSegment segment in context.Outbox.ListByState(EdgeState.Verified, 500))
+        {
+            File.Delete(segment.Path);
+            context.Outbox.MarkEvicted(segment.Id);
+            evicted++;
+        }
+        return evicted;
+    }
+}

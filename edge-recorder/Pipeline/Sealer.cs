@@ -1,0 +1,171 @@
+using Cctv.EdgeRecorder.Cameras;
+using Cctv.EdgeRecorder.Outbox;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Hashing;
+using Cctv.Shared.Local;
+using Microsoft.Extensions.Logging;
+
+namespace Cctv.EdgeRecorder.Pipeline;
+
+/// <summary>
+/// Turns closed segment files into outbox rows. For each: fsync the file, fsync its directory, hash it in
+/// one pass, then commit the row (the crash protocol: a row never points at bytes that might not be on
+/// disk). A segment is closed when FFmpeg has opened its successor, or when its run has ended — which also
+/// adopts the files of a run whose agent was killed. Wall-clock times come from the run's anchor (derived
+/// from when FFmpeg closed a segment) plus FFmpeg's own segment times, so segments of a run are contiguous.
+/// </summary>
+public sealed class Sealer(EdgeContext context)
+{
+    private readonly ILogger _log = context.Logs.CreateLogger<Sealer>();
+
+    /// <summary>Seals what is closed in every run not yet fully sealed. Returns how many segments it sealed.</summary>
+    public async Task<int> SealAsync(CancellationToken cancellationToken)
+    {
+        int sealedCount = 0;
+        foreach (CameraRun run in context.Outbox.UnsealedRuns())
+        {
+            sealedCount += await SealRunAsync(run, cancellationToken);
+        }
+        return sealedCount;
+    }
+
+    private async Task<int> SealRunAsync(CameraRun run, CancellationToken cancellationToken)
+    {
+        string dir = context.Paths.RunDirectory(run.CameraId, run.Run);
+        bool ended = run.EndedAt is not null;
+        var files = Directory.Exists(dir)
+            ? Directory.EnumerateFiles(dir, "seg_*.mp4")
+                .Select(f => SegmentList.TryParseSequence(Path.GetFileName(f), out long seq) ? (Seq: seq, Path: f) : (Seq: -1L, Path: f))
+                .Where(f => f.Seq >= 0).ToDictionary(f => f.Seq, f => f.Path)
+            : [];
+        var listed = SegmentList.Read(dir).ToDictionary(e => e.Sequence);
+        HashSet<long> done = context.Outbox.SealedSequences(run.CameraId, run.Run);
+
+        long? anchor = run.AnchorMs ?? DeriveAnchor(run, files, listed, ended);
+        int count = 0;
+        foreach (long seq in files.Keys.Order())
+        {
+            bool closed = ended || files.ContainsKey(seq + 1);
+            if (!closed || done.Contains(seq))
+            {
+                continue;
+            }
+            if (anchor is null)
+            {
+                break; // cannot happen for a closed segment of a run with footage; wait for the anchor
+            }
+            if (await SealOneAsync(run, seq, files[seq], anchor.Value, listed, cancellationToken))
+            {
+                count++;
+            }
+        }
+
+        if (ended && files.Keys.All(seq => context.Outbox.SealedSequences(run.CameraId, run.Run).Contains(seq) || !File.Exists(files[seq])))
+        {
+            OpenGapAfter(run);
+            context.Outbox.MarkRunSealed(run.CameraId, run.Run);
+        }
+        return count;
+    }
+
+    private long? DeriveAnchor(CameraRun run, Dictionary<long, string> files, Dictionary<long, SegmentListEntry> listed, bool ended)
+    {
+        // A listed segment whose successor exists was closed when the successor's first packet arrived, so
+        // its modification time is (anchor + its end time); the earliest such segment gives the anchor.
+        foreach (SegmentListEntry entry in listed.Values.OrderBy(e => e.Sequence))
+        {
+            if (files.TryGetValue(entry.Sequence, out string? path) && files.ContainsKey(entry.Sequence + 1) && File.Exists(path))
+            {
+                long anchor = new DateTimeOffset(File.GetLastWriteTimeUtc(path)).ToUnixTimeMilliseconds() - (long)Math.Round(entry.End * 1000);
+                context.Outbox.SetAnchor(run.CameraId, run.Run, anchor);
+                return anchor;
+            }
+        }
+        if (ended && files.Count > 0)
+        {
+            // One segment, closed by the end of the run: it ended when its file was last written.
+            string only = files.OrderBy(f => f.Key).First().Value;
+            double length = listed.TryGetValue(files.Keys.Min(), out SegmentListEntry? e) ? e.End : 0;
+            long anchor = File.Exists(only)
+                ? Math.Max(run.StartedAt.ToUnixTimeMilliseconds(), new DateTimeOffset(File.GetLastWriteTimeUtc(only)).ToUnixTimeMilliseconds() - (long)Math.Round(length * 1000))
+                : run.StartedAt.ToUnixTimeMilliseconds();
+            context.Outbox.SetAnchor(run.CameraId, run.Run, anchor);
+            return anchor;
+        }
+        return null;
+    }
+
+    private async Task<bool> SealOneAsync(CameraRun run, long seq, string path, long anchorMs,
+        Dictionary<long, SegmentListEntry> listed, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return false;
+        }
+        if (info.Length == 0)
+        {
+            _log.LogWarning("Camera {CameraId}: run {Run} segment {Seq} is empty (FFmpeg stopped before its first frame); removed", run.CameraId, run.Run, seq);
+            File.Delete(path);
+            return false;
+        }
+
+        Durability.FsyncFile(path);
+        Durability.FsyncDirectory(Path.GetDirectoryName(path)!);
+        SegmentDigest digest = await SegmentHasher.HashFileAsync(path, cancellationToken);
+
+        double start, end;
+        if (listed.TryGetValue(seq, out SegmentListEntry? entry))
+        {
+            (start, end) = (entry.Start, entry.End);
+        }
+        else
+        {
+            start = listed.TryGetValue(seq - 1, out SegmentListEntry? previous) ? previous.End : 0;
+            double duration = await FfprobeDuration.ReadAsync(context.Options.Ffmpeg.ProbePath, path, cancellationToken) ?? 0;
+            end = start + duration;
+        }
+        DateTimeOffset startTime = DateTimeOffset.FromUnixTimeMilliseconds(anchorMs + (long)Math.Round(start * 1000));
+        DateTimeOffset endTime = DateTimeOffset.FromUnixTimeMilliseconds(anchorMs + (long)Math.Round(end * 1000));
+
+        string id = RecordingId.For(context.Options.Id, run.CameraId, run.Run, seq);
+        var segment = new OutboxSegment(id, run.CameraId, run.Run, seq, path, startTime, endTime, digest.Size, digest.Sha256,
+            digest.Crc32CBase64, digest.Md5, ObjectNames.Staging(context.Options.Id, run.CameraId, id), EdgeState.Sealed, 0, null, null, null,
+            false, context.Time.GetUtcNow());
+        if (!context.Outbox.InsertSealed(segment))
+        {
+            return false;
+        }
+        _log.LogInformation("Camera {CameraId}: sealed {RecordingId} (run {Run}, segment {Seq}, {Seconds:F1} s, {Bytes} bytes, sha256 {Sha256})",
+            run.CameraId, id, run.Run, seq, (endTime - startTime).TotalSeconds, digest.Size, digest.Sha256);
+
+        if (context.Outbox.SealedSequences(run.CameraId, run.Run).Count == 1)
+        {
+            CloseGapBefore(run, startTime);
+        }
+        return true;
+    }
+
+    /// <summary>A run with footage ended: until the next footage, the camera has a gap, with the run's end reason.</summary>
+    private void OpenGapAfter(CameraRun run)
+    {
+        if (context.Outbox.LastFootageBefore(run.CameraId, run.Run + 1) is not { } last || last.Run.Run != run.Run)
+        {
+            return;
+        }
+        context.Outbox.UpsertGap(new RecordingGap(context.GapIdAfter(run.CameraId, run.Run), context.Options.Id, run.CameraId,
+            last.LastEnd, null, run.EndReason ?? "recording stopped"));
+    }
+
+    /// <summary>The first footage of a run closes the gap that the previous footage run left open.</summary>
+    private void CloseGapBefore(CameraRun run, DateTimeOffset firstStart)
+    {
+        if (context.Outbox.LastFootageBefore(run.CameraId, run.Run) is not { } previous)
+        {
+            return;
+        }
+        string id = context.GapIdAfter(run.CameraId, previous.Run.Run);
+        context.Outbox.UpsertGap(new RecordingGap(id, context.Options.Id, run.CameraId, previous.LastEnd, firstStart,
+            previous.Run.EndReason ?? "recording stopped"));
+    }
+}

@@ -1,0 +1,184 @@
+using Cctv.EdgeRecorder.Outbox;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Hashing;
+using Cctv.Shared.Ports;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace Cctv.EdgeRecorder.Pipeline;
+
+/// <summary>
+/// Drains the outbox into the staging bucket, oldest recording first. Each upload is create-only
+/// (<c>ifGenerationMatch=0</c>) and carries the CRC32C and MD5 computed at sealing, so the store refuses
+/// corrupt bytes and a retry can never overwrite; a "precondition failed" counts as success only when the
+/// stored object has our CRC32C. Per segment: the seed's retries (3 more attempts after 5 s, 10 s, 20 s),
+/// then the segment goes back to the outbox with a capped, jittered back-off and is tried again for as long
+/// as its file exists.
+/// </summary>
+public sealed class Uploader
+{
+    private const long LargeFile = 100L * 1024 * 1024;
+    private readonly EdgeContext _context;
+    private readonly ILogger _log;
+    private readonly ResiliencePipeline _retry;
+
+    public Uploader(EdgeContext context)
+    {
+        _context = context;
+        _log = context.Logs.CreateLogger<Uploader>();
+        _retry = new ResiliencePipelineBuilder { TimeProvider = context.Time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = context.Options.Upload.RetryAttempts,
+                Delay = context.Options.Upload.RetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = false,
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<ObjectStoreException>(e => e.IsTransient)
+                    .Handle<HttpRequestException>()
+                    .Handle<TimeoutRejectedException>(),
+                OnRetry = args =>
+                {
+                    _log.LogWarning("Upload attempt {Attempt} failed ({Error}); retrying in {Delay}",
+                        args.AttemptNumber + 1, args.Outcome.Exception?.Message, args.RetryDelay);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    /// <summary>Uploads what is due. Returns how many segments reached the bucket.</summary>
+    public async Task<int> UploadDueAsync(CancellationToken cancellationToken)
+    {
+        int parallelism = _context.Options.Upload.Parallelism;
+        IReadOnlyList<OutboxSegment> due = _context.Outbox.ClaimDue(parallelism * 4);
+        int uploaded = 0;
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
+            async (segment, ct) =>
+            {
+                if (await UploadOneAsync(segment, ct))
+                {
+                    Interlocked.Increment(ref uploaded);
+                }
+            });
+        return uploaded;
+    }
+
+    private async Task<bool> UploadOneAsync(OutboxSegment segment, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(segment.Path))
+        {
+            await ReportLostAsync(segment, $"the local file {segment.Path} disappeared before it was uploaded", cancellationToken);
+            return false;
+        }
+        TimeSpan timeout = _context.Options.Upload.Timeout
+            ?? (segment.Size > LargeFile ? TimeSpan.FromMinutes(10) : TimeSpan.FromMinutes(5));
+        var request = new UploadRequest(_context.StagingBucket, segment.ObjectName, "video/mp4", segment.Crc32C, segment.Md5, IfGenerationMatch: 0,
+            new Dictionary<string, string>
+            {
+                ["recording-id"] = segment.Id,
+                ["recorder-id"] = _context.Options.Id,
+                ["camera-id"] = segment.CameraId,
+                ["sha256"] = segment.Sha256,
+            });
+        try
+        {
+            StoredObject stored = await _retry.ExecuteAsync(async ct =>
+            {
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                attempt.CancelAfter(timeout);
+                try
+                {
+                    await using var file = new FileStream(segment.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                    return await _context.Store.UploadAsync(request, file, attempt.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new TimeoutRejectedException($"upload of {segment.Id} took longer than {timeout}");
+                }
+                catch (ObjectStoreException e) when (e.Error == ObjectStoreError.ChecksumMismatch)
+                {
+                    // Corrupted in transit, or on our disk? Only the second is final.
+                    await ThrowIfLocalFileChangedAsync(segment, ct);
+                    throw new ObjectStoreException(ObjectStoreError.Transient, e.Message, e);
+                }
+            }, cancellationToken);
+            _context.Outbox.MarkUploaded(segment.Id, stored.Generation);
+            _log.LogInformation("Uploaded {RecordingId} to gs://{Bucket}/{Object} (generation {Generation})", segment.Id, stored.Bucket, stored.Name, stored.Generation);
+            return true;
+        }
+        catch (ObjectStoreException e) when (e.Error == ObjectStoreError.PreconditionFailed)
+        {
+            // Already there (an earlier attempt succeeded before we heard back): fine if it is our bytes.
+            StoredObject? existing = await _context.Store.GetAsync(_context.StagingBucket, segment.ObjectName, cancellationToken);
+            if (existing is not null && existing.Crc32C == segment.Crc32C && existing.Size == segment.Size)
+            {
+                _context.Outbox.MarkUploaded(segment.Id, existing.Generation);
+                return true;
+            }
+            Fail(segment, $"gs://{_context.StagingBucket}/{segment.ObjectName} already exists with other content (CRC32C {existing?.Crc32C}); not overwritten");
+            return false;
+        }
+        catch (LocalFileCorruptedException e)
+        {
+            await ReportLostAsync(segment, e.Message, cancellationToken);
+            return false;
+        }
+        catch (Exception e) when (e is ObjectStoreException or HttpRequestException or TimeoutRejectedException or IOException)
+        {
+            Fail(segment, e.Message);
+            return false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _context.Outbox.RequeueForUpload(segment.Id, "upload interrupted by shutdown");
+            throw;
+        }
+    }
+
+    private async Task ThrowIfLocalFileChangedAsync(OutboxSegment segment, CancellationToken cancellationToken)
+    {
+        SegmentDigest now = await SegmentHasher.HashFileAsync(segment.Path, cancellationToken);
+        if (now.Crc32CBase64 != segment.Crc32C || now.Sha256 != segment.Sha256 || now.Size != segment.Size)
+        {
+            throw new LocalFileCorruptedException(
+                $"the local file {segment.Path} changed after it was sealed (sealed: {segment.Size} bytes, SHA-256 {segment.Sha256}; " +
+                $"now: {now.Size} bytes, SHA-256 {now.Sha256}); it was not uploaded and is kept for inspection");
+        }
+    }
+
+    private void Fail(OutboxSegment segment, string error)
+    {
+        TimeSpan backoff = Backoff(segment.Attempts);
+        _context.Outbox.MarkFailed(segment.Id, error, _context.Time.GetUtcNow() + backoff);
+        _log.LogWarning("Upload of {RecordingId} failed ({Error}); the background sync tries again in {Backoff}", segment.Id, error, backoff);
+    }
+
+    /// <summary>Capped exponential back-off with jitter for the background sync: 6x the retry delay, doubling, up to the cap.</summary>
+    public TimeSpan Backoff(int attempts)
+    {
+        double baseSeconds = Math.Max(1, _context.Options.Upload.RetryDelay.TotalSeconds * 6);
+        double seconds = Math.Min(_context.Options.Upload.MaxBackoff.TotalSeconds, baseSeconds * Math.Pow(2, Math.Min(attempts, 20)));
+        return TimeSpan.FromSeconds(seconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+    }
+
+    private async Task ReportLostAsync(OutboxSegment segment, string reason, CancellationToken cancellationToken)
+    {
+        _context.Outbox.MarkLost(segment.Id, reason);
+        _log.LogError("Recording {RecordingId} is lost: {Reason}", segment.Id, reason);
+        try
+        {
+            await _context.Catalog.AnnounceAsync(_context.AnnouncementOf(segment), cancellationToken);
+            await _context.Catalog.MarkLostAsync(segment.Id, reason, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogWarning("Could not tell the catalog that {RecordingId} is lost ({Error}); the outbox keeps the reason", segment.Id, e.Message);
+        }
+    }
+}
+
+/// <summary>A sealed file no longer has the bytes it was sealed with.</summary>
+public sealed class LocalFileCorruptedException(string message) : Exception(message);

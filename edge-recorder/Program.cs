@@ -1,0 +1,3 @@
+using Cctv.EdgeRecorder.Commands;
+
+return await EdgeCli.RunAsync(args);

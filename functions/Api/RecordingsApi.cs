@@ -1,0 +1,197 @@
+using System.Globalization;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Ports;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Cctv.Functions.Api;
+
+/// <summary>Settings of the player API.</summary>
+public sealed record PlayerApiOptions(string StorageType, TimeSpan UrlLifetime, string ArchiveBucket, int MaxBulkIds = 100);
+
+/// <summary>
+/// The player API on the seed documents' paths: list recordings, signed URLs for one or many, download
+/// (attachment) and stream (inline) as redirects to a signed URL. Anything that carries a signed URL is
+/// marked no-store. An ID that does not exist, or is not ours to show, is a 404.
+/// </summary>
+public static class RecordingsApi
+{
+    public const int MaxPageSize = 500;
+
+    public static IEndpointRouteBuilder MapRecordingsApi(this IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder api = app.MapGroup("/api");
+        api.MapGet("/recordings/", ListAsync);
+        api.MapGet("/recordings/get_urls/", GetUrlsAsync);
+        api.MapGet("/recordings/{id}/", GetOneAsync);
+        api.MapGet("/recordings/{id}/get_url/", GetUrlAsync);
+        api.MapGet("/recordings/{id}/download/", (string id, HttpContext http, ICatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct) =>
+            RedirectAsync(id, attachment: true, http, catalog, signer, options, ct));
+        api.MapGet("/recordings/{id}/stream/", (string id, HttpContext http, ICatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct) =>
+            RedirectAsync(id, attachment: false, http, catalog, signer, options, ct));
+        api.MapGet("/cameras/", async (ICatalog catalog, CancellationToken ct) =>
+            Results.Ok(new { results = (await catalog.ListCamerasAsync(ct)).Select(c => new { id = c.Id, name = c.Name, recorder_id = c.RecorderId }) }));
+        api.MapGet("/cameras/{cameraId}/gaps/", GapsAsync);
+        return app;
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, ICatalog catalog, CancellationToken ct)
+    {
+        IQueryCollection q = request.Query;
+        if (!TryTime(q["from"], "from", out DateTimeOffset? from, out IResult? error)
+            || !TryTime(q["to"], "to", out DateTimeOffset? to, out error))
+        {
+            return error!;
+        }
+        int pageSize = 50;
+        if (q["page_size"].FirstOrDefault() is { } rawSize
+            && (!int.TryParse(rawSize, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
+        {
+            return Results.BadRequest(new ApiError($"page_size must be a whole number from 1 to {MaxPageSize}"));
+        }
+        string[] cameras = q["camera_id"].Where(c => !string.IsNullOrEmpty(c)).Select(c => c!).ToArray();
+        if (cameras.Any(c => !Identifiers.IsValidSlug(c)))
+        {
+            return Results.BadRequest(new ApiError("camera_id is not a valid camera ID"));
+        }
+        string? token = q["page_token"].FirstOrDefault();
+        try
+        {
+            RecordingPage page = await catalog.QueryAsync(new RecordingQuery(cameras, from, to, pageSize, string.IsNullOrEmpty(token) ? null : token), ct);
+            return Results.Ok(new RecordingList(page.Items.Select(RecordingItem.From).ToList(), page.NextPageToken));
+        }
+        catch (FormatException e)
+        {
+            return Results.BadRequest(new ApiError(e.Message));
+        }
+    }
+
+    private static async Task<IResult> GetOneAsync(string id, ICatalog catalog, CancellationToken ct) =>
+        await FindAsync(id, catalog, ct) is { } r ? Results.Ok(RecordingItem.From(r)) : NotFound();
+
+    private static async Task<IResult> GetUrlAsync(string id, HttpContext http, ICatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct)
+    {
+        NoStore(http);
+        Recording? recording = await FindAsync(id, catalog, ct);
+        if (recording is null)
+        {
+            return NotFound();
+        }
+        if (recording.State != CloudState.Archived || recording.ArchiveObject is null)
+        {
+            return NotArchived(recording);
+        }
+        return Results.Ok(await SignAsync(recording, http, signer, options, attachment: false, ct));
+    }
+
+    private static async Task<IResult> GetUrlsAsync(HttpContext http, ICatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct)
+    {
+        NoStore(http);
+        string[] ids = http.Request.Query["ids"].Where(i => !string.IsNullOrEmpty(i)).Select(i => i!).Distinct().ToArray();
+        if (ids.Length == 0)
+        {
+            return Results.BadRequest(new ApiError("give one or more ids: ?ids=a&ids=b"));
+        }
+        if (ids.Length > options.MaxBulkIds)
+        {
+            return Results.BadRequest(new ApiError($"at most {options.MaxBulkIds} ids per request"));
+        }
+        var found = (await catalog.GetManyAsync(ids.Where(RecordingId.IsValid).ToList(), ct)).ToDictionary(r => r.Id);
+        var results = new List<VideoUrlResult>();
+        foreach (string id in ids)
+        {
+            if (!found.TryGetValue(id, out Recording? r))
+            {
+                results.Add(new VideoUrlResult(id, null, "not found"));
+            }
+            else if (r.State != CloudState.Archived)
+            {
+                results.Add(new VideoUrlResult(id, null, $"not archived yet (state: {r.State.ToWire()})"));
+            }
+            else
+            {
+                results.Add(new VideoUrlResult(id, await SignAsync(r, http, signer, options, attachment: false, ct), null));
+            }
+        }
+        return Results.Ok(new { results });
+    }
+
+    private static async Task<IResult> RedirectAsync(string id, bool attachment, HttpContext http, ICatalog catalog, IUrlSigner signer,
+        PlayerApiOptions options, CancellationToken ct)
+    {
+        NoStore(http);
+        Recording? recording = await FindAsync(id, catalog, ct);
+        if (recording is null)
+        {
+            return NotFound();
+        }
+        if (recording.State != CloudState.Archived)
+        {
+            return NotArchived(recording);
+        }
+        VideoUrl url = await SignAsync(recording, http, signer, options, attachment, ct);
+        return Results.Redirect(url.Url);
+    }
+
+    private static async Task<IResult> GapsAsync(string cameraId, HttpRequest request, ICatalog catalog, CancellationToken ct)
+    {
+        if (!Identifiers.IsValidSlug(cameraId))
+        {
+            return NotFound();
+        }
+        if (!TryTime(request.Query["from"], "from", out DateTimeOffset? from, out IResult? error)
+            || !TryTime(request.Query["to"], "to", out DateTimeOffset? to, out error))
+        {
+            return error!;
+        }
+        IReadOnlyList<RecordingGap> gaps = await catalog.ListGapsAsync(cameraId, from ?? DateTimeOffset.UnixEpoch, to ?? DateTimeOffset.MaxValue.AddDays(-1), ct);
+        return Results.Ok(new
+        {
+            results = gaps.Select(g => new GapItem(g.CameraId, RecordingItem.Iso(g.StartTime), g.EndTime is { } e ? RecordingItem.Iso(e) : null, g.Reason)),
+        });
+    }
+
+    private static async Task<VideoUrl> SignAsync(Recording r, HttpContext http, IUrlSigner signer, PlayerApiOptions options, bool attachment, CancellationToken ct)
+    {
+        string fileName = string.Create(CultureInfo.InvariantCulture, $"{r.CameraId}_{r.Announcement.StartTime.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}.mp4");
+        TimeSpan lifetime = options.UrlLifetime > signer.MaxLifetime ? signer.MaxLifetime : options.UrlLifetime;
+        Uri url = await signer.SignAsync(new SignedUrlRequest(options.ArchiveBucket, r.ArchiveObject!, lifetime,
+            ResponseContentDisposition: attachment ? $"attachment; filename=\"{fileName}\"" : $"inline; filename=\"{fileName}\"",
+            ResponseContentType: r.Announcement.ContentType,
+            Endpoint: new Uri($"{http.Request.Scheme}://{http.Request.Host}")), ct);
+        RecordingAnnouncement a = r.Announcement;
+        return new VideoUrl(url.AbsoluteUri, options.StorageType, (int)lifetime.TotalMinutes, a.ContentType, a.FileSize,
+            Math.Round(a.FileSize / (1024.0 * 1024.0), 2),
+            string.Create(CultureInfo.InvariantCulture, $"{a.CameraName} {a.StartTime.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"),
+            a.CameraName, RecordingItem.Iso(a.StartTime), Math.Round(a.DurationSeconds, 3));
+    }
+
+    private static async Task<Recording?> FindAsync(string id, ICatalog catalog, CancellationToken ct) =>
+        RecordingId.IsValid(id) ? await catalog.GetAsync(id, ct) : null;
+
+    private static bool TryTime(Microsoft.Extensions.Primitives.StringValues raw, string name, out DateTimeOffset? value, out IResult? error)
+    {
+        value = null;
+        error = null;
+        string? s = raw.FirstOrDefault();
+        if (string.IsNullOrEmpty(s))
+        {
+            return true;
+        }
+        if (s.Length <= 40 && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset t))
+        {
+            value = t;
+            return true;
+        }
+        error = Results.BadRequest(new ApiError($"{name} must be an ISO 8601 time such as 2026-01-15T03:10:00Z"));
+        return false;
+    }
+
+    private static IResult NotFound() => Results.NotFound(new ApiError("recording not found"));
+
+    private static IResult NotArchived(Recording r) =>
+        Results.Conflict(new ApiError($"recording is not archived yet{(r.Reason is null ? "" : ": " + r.Reason)}", r.State.ToWire()));
+
+    private static void NoStore(HttpContext http) => http.Response.Headers.CacheControl = "no-store";
+}

@@ -1,0 +1,120 @@
+using Cctv.Shared.Domain;
+using Cctv.Shared.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace Cctv.Functions.Finalize;
+
+/// <summary>The buckets the cloud side works with.</summary>
+public sealed record BucketNames(string Staging, string Archive);
+
+/// <summary>What processing a staged object did.</summary>
+public enum ArchiveOutcome
+{
+    Archived,
+    AlreadyArchived,
+    Quarantined,
+    /// <summary>No announcement yet: the sweep tries again once the edge has announced it.</summary>
+    AwaitingAnnouncement,
+    /// <summary>The object is gone (a stale or repeated event): nothing to do.</summary>
+    ObjectGone,
+    /// <summary>Not a recording object, or a recording already declared lost.</summary>
+    Ignored,
+}
+
+/// <summary>
+/// Verifies a staged object against the edge's announcement and archives it: staged, copied to the archive
+/// bucket (create-only), archived, staging copy removed. Every step is guarded, so a duplicated, late or
+/// out-of-order event, or two handlers at once, change nothing after the first.
+/// </summary>
+public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketNames buckets, ILogger<ArchiveService> log)
+{
+    public BucketNames Buckets => buckets;
+
+    public async Task<ArchiveOutcome> ProcessAsync(string objectName, CancellationToken cancellationToken)
+    {
+        if (ObjectNames.RecordingIdOf(objectName) is not { } id)
+        {
+            log.LogWarning("gs://{Bucket}/{Object} is not a recording object; ignored", buckets.Staging, objectName);
+            return ArchiveOutcome.Ignored;
+        }
+        Recording? recording = await catalog.GetAsync(id, cancellationToken);
+        if (recording is null)
+        {
+            log.LogWarning("Recording {RecordingId} was staged before it was announced; the sweep archives it once announced", id);
+            return ArchiveOutcome.AwaitingAnnouncement;
+        }
+        if (recording.State == CloudState.Archived)
+        {
+            await store.DeleteAsync(buckets.Staging, objectName, null, cancellationToken);
+            return ArchiveOutcome.AlreadyArchived;
+        }
+        if (recording.State == CloudState.Lost)
+        {
+            log.LogWarning("Recording {RecordingId} is staged but was declared lost ({Reason}); left for an operator", id, recording.Reason);
+            return ArchiveOutcome.Ignored;
+        }
+        if (recording.Announcement.StagingObject != objectName)
+        {
+            log.LogWarning("gs://{Bucket}/{Object} is not where recording {RecordingId} was announced ({Expected}); ignored",
+                buckets.Staging, objectName, id, recording.Announcement.StagingObject);
+            return ArchiveOutcome.Ignored;
+        }
+
+        StoredObject? staged = await store.GetAsync(buckets.Staging, objectName, cancellationToken);
+        if (staged is null)
+        {
+            return ArchiveOutcome.ObjectGone;
+        }
+        RecordingAnnouncement a = recording.Announcement;
+        string? mismatch =
+            staged.Size != a.FileSize ? $"size {staged.Size} != announced {a.FileSize}"
+            : staged.Crc32C != a.Crc32C ? $"CRC32C {staged.Crc32C} != announced {a.Crc32C}"
+            : staged.Metadata.TryGetValue("sha256", out string? sha) && sha != a.Sha256 ? $"SHA-256 {sha} != announced {a.Sha256}"
+            : null;
+        if (mismatch is not null)
+        {
+            await catalog.MarkQuarantinedAsync(id, $"staged object does not match the announcement: {mismatch}", cancellationToken);
+            await DeleteQuietlyAsync(buckets.Staging, objectName, staged.Generation, cancellationToken);
+            log.LogError("Recording {RecordingId} quarantined: {Mismatch}; the edge uploads it again", id, mismatch);
+            return ArchiveOutcome.Quarantined;
+        }
+
+        await catalog.MarkStagedAsync(id, staged.Generation, cancellationToken);
+        string archiveName = ObjectNames.Archive(a.CameraId, a.StartTime, id);
+        StoredObject archived;
+        try
+        {
+            archived = await store.CopyAsync(buckets.Staging, objectName, buckets.Archive, archiveName, ifGenerationMatch: 0, cancellationToken);
+        }
+        catch (ObjectStoreException e) when (e.Error == ObjectStoreError.PreconditionFailed)
+        {
+            archived = await store.GetAsync(buckets.Archive, archiveName, cancellationToken)
+                ?? throw new InvalidOperationException($"gs://{buckets.Archive}/{archiveName} vanished during the copy", e);
+            if (archived.Crc32C != a.Crc32C || archived.Size != a.FileSize)
+            {
+                throw new InvalidOperationException(
+                    $"gs://{buckets.Archive}/{archiveName} holds other bytes (CRC32C {archived.Crc32C}) than recording {id} ({a.Crc32C}); refusing to archive over it");
+            }
+        }
+        TransitionOutcome outcome = await catalog.MarkArchivedAsync(id, archiveName, archived.Generation, cancellationToken);
+        await DeleteQuietlyAsync(buckets.Staging, objectName, staged.Generation, cancellationToken);
+        if (outcome == TransitionOutcome.Applied)
+        {
+            log.LogInformation("Archived recording {RecordingId} as gs://{Bucket}/{Object}", id, buckets.Archive, archiveName);
+            return ArchiveOutcome.Archived;
+        }
+        return ArchiveOutcome.AlreadyArchived;
+    }
+
+    private async Task DeleteQuietlyAsync(string bucket, string name, long generation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.DeleteAsync(bucket, name, generation, cancellationToken);
+        }
+        catch (ObjectStoreException e) when (e.Error is ObjectStoreError.PreconditionFailed or ObjectStoreError.NotFound)
+        {
+            // A newer generation (a re-upload) or already gone: not ours to delete.
+        }
+    }
+}

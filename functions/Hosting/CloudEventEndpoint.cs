@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Cctv.Shared.CloudEvents;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Cctv.Functions.Hosting;
+
+/// <summary>
+/// Adapts an <see cref="ICloudEventFunction{TData}"/> to HTTP: a malformed request or event gets 400 with the
+/// reason (never a 500 that Eventarc would redeliver forever); a transient failure gets 503 so it is retried.
+/// </summary>
+public static class CloudEventEndpoint
+{
+    private const int MaxBodyBytes = 1 << 20;
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static RequestDelegate For<TFunction, TData>(params string[] acceptedTypes)
+        where TFunction : ICloudEventFunction<TData>
+        where TData : class => async http =>
+    {
+        ILogger log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TFunction).Name);
+        if (!HttpMethods.IsPost(http.Request.Method))
+        {
+            await Problem(http, StatusCodes.Status405MethodNotAllowed, "CloudEvents are delivered with POST");
+            return;
+        }
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        if (buffer.Length > MaxBodyBytes)
+        {
+            await Problem(http, StatusCodes.Status413PayloadTooLarge, "event body too large");
+            return;
+        }
+        CloudEvent? cloudEvent = BinaryModeHttp.TryParse(name => http.Request.Headers[name].FirstOrDefault(), http.Request.ContentType,
+            buffer.ToArray(), out string? error);
+        if (cloudEvent is null)
+        {
+            log.LogWarning("Refused a malformed CloudEvent: {Error}", error);
+            await Problem(http, StatusCodes.Status400BadRequest, error!);
+            return;
+        }
+        if (!acceptedTypes.Contains(cloudEvent.Type))
+        {
+            log.LogWarning("Refused CloudEvent {EventId}: type {Type} is not one this function handles ({Accepted})", cloudEvent.Id, cloudEvent.Type, string.Join(", ", acceptedTypes));
+            await Problem(http, StatusCodes.Status400BadRequest, $"event type '{cloudEvent.Type}' is not handled here");
+            return;
+        }
+        TData? data;
+        try
+        {
+            data = JsonSerializer.Deserialize<TData>(cloudEvent.Data.Span, Json);
+        }
+        catch (JsonException e)
+        {
+            log.LogWarning("Refused CloudEvent {EventId}: its data is not valid JSON ({Error})", cloudEvent.Id, e.Message);
+            await Problem(http, StatusCodes.Status400BadRequest, "event data is not valid JSON: " + e.Message);
+            return;
+        }
+        if (data is null)
+        {
+            await Problem(http, StatusCodes.Status400BadRequest, "event has no data");
+            return;
+        }
+        try
+        {
+            await http.RequestServices.GetRequiredService<TFunction>().HandleAsync(cloudEvent, data, http.RequestAborted);
+            http.Response.StatusCode = StatusCodes.Status204NoContent;
+        }
+        catch (BadEventException e)
+        {
+            log.LogWarning("Refused CloudEvent {EventId}: {Error}", cloudEvent.Id, e.Message);
+            await Problem(http, StatusCodes.Status400BadRequest, e.Message);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "CloudEvent {EventId} failed; it will be redelivered", cloudEvent.Id);
+            await Problem(http, StatusCodes.Status503ServiceUnavailable, "temporarily unable to process the event; retry");
+        }
+    };
+
+    private static Task Problem(HttpContext http, int status, string detail)
+    {
+        http.Response.StatusCode = status;
+        return http.Response.WriteAsJsonAsync(new { error = detail });
+    }
+}

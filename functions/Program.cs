@@ -1,0 +1,3 @@
+using Cctv.Functions.Hosting;
+
+return await FunctionsCli.RunAsync(args);
