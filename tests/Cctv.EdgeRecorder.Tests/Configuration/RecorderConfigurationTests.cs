@@ -1,0 +1,98 @@
+using Cctv.EdgeRecorder.Configuration;
+using Cctv.TestSupport;
+
+namespace Cctv.EdgeRecorder.Tests.Configuration;
+
+public sealed class RecorderConfigurationTests : IDisposable
+{
+    private readonly TempDir _dir = new("config");
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Write(string json)
+    {
+        string path = _dir.Combine("agent.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    private string Config(string segmentSeconds = "4", string url = "rtsp://127.0.0.1/cam1", string? dataDir = null) => Write($$"""
+        { "Recorder": { "Id": "site-a", "DataDir": "{{dataDir ?? _dir.Combine("data")}}", "SegmentSeconds": {{segmentSeconds}},
+          "Cameras": [ { "Id": "cam1", "Name": "Gate", "Url": "{{url}}" } ] } }
+        """);
+
+    private static ConfigurationException Refused(string file) =>
+        Assert.Throws<ConfigurationException>(() => RecorderConfiguration.Load(file, environment: new Dictionary<string, string?>()));
+
+    [Fact]
+    public void AGoodFile_Loads()
+    {
+        RecorderOptions o = RecorderConfiguration.Load(Config(), environment: new Dictionary<string, string?>());
+        Assert.Equal("site-a", o.Id);
+        Assert.Equal(4, o.SegmentSeconds);
+        Assert.Equal("rtsp://127.0.0.1/cam1", o.Cameras.Single().Url);
+    }
+
+    [Fact]
+    public void SegmentLengthZero_IsRefusedNamingTheKey() =>
+        Assert.Contains("Recorder:SegmentSeconds", Refused(Config(segmentSeconds: "0")).Message);
+
+    [Fact]
+    public void AnUnknownUrlScheme_IsRefusedNamingTheCameraKeyAndTheScheme()
+    {
+        string message = Refused(Config(url: "rtp2://127.0.0.1/cam1")).Message;
+        Assert.Contains("Recorder:Cameras:0:Url", message);
+        Assert.Contains("'rtp2'", message);
+    }
+
+    [Fact]
+    public void AnUnwritableDataDirectory_IsRefusedNamingTheKey()
+    {
+        // Under a regular file nothing can be created, whoever runs the test (root included).
+        string file = _dir.Combine("not-a-directory");
+        File.WriteAllText(file, "x");
+        string message = Refused(Config(dataDir: Path.Combine(file, "data"))).Message;
+        Assert.Contains("Recorder:DataDir", message);
+        Assert.Contains("not writable", message);
+    }
+
+    [Fact]
+    public void EveryProblemIsReportedAtOnce()
+    {
+        ConfigurationException e = Refused(Config(segmentSeconds: "0", url: "ftp://x/y"));
+        Assert.Equal(2, e.Problems.Count);
+    }
+
+    [Fact]
+    public void AnUnknownKey_OrAValueOfTheWrongType_IsRefused()
+    {
+        Assert.Contains("SegmentSecs", Refused(Write("""{ "Recorder": { "SegmentSecs": 4 } }""")).Message);
+        Assert.Contains("SegmentSeconds", Refused(Write("""{ "Recorder": { "SegmentSeconds": "four" } }""")).Message);
+    }
+
+    [Fact]
+    public void BrokenJson_OrAMissingFile_IsRefusedNamingTheFile()
+    {
+        Assert.Contains("not valid JSON", Refused(Write("{ \"Recorder\": ")).Message);
+        Assert.Contains("--config", Refused(_dir.Combine("missing.json")).Message);
+    }
+
+    [Fact]
+    public void TheSeedDocumentsEnvironmentNames_Override()
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["GCP_STORAGE_CLEANUP_LOCAL"] = "True",
+            ["GCP_STORAGE_RETRY_ATTEMPTS"] = "5",
+            ["GCP_STORAGE_RETRY_DELAY"] = "7",
+            ["GCP_STORAGE_UPLOAD_TIMEOUT"] = "300",
+            ["CCTV_Recorder__SegmentSeconds"] = "6",
+        };
+        RecorderOptions o = RecorderConfiguration.Load(Config(), environment: env);
+        Assert.True(o.CleanupLocal);
+        Assert.Equal(5, o.Upload.RetryAttempts);
+        Assert.Equal(TimeSpan.FromSeconds(7), o.Upload.RetryDelay);
+        Assert.Equal(TimeSpan.FromMinutes(5), o.Upload.Timeout);
+        Assert.Equal(6, o.SegmentSeconds);
+    }
+}
