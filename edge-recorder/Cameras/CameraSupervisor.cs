@@ -84,7 +84,7 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
                 }
             }
             progress.Check();
-            string why = ffmpeg.LastError is { } error ? $"camera stream lost: {RecorderConfiguration.Redact(error)}" : $"FFmpeg exited with code {ffmpeg.ExitCode}";
+            string why = ffmpeg.LastError is { } error ? $"camera stream lost: {RecorderConfiguration.Redact(error)}" : $"camera stream ended (FFmpeg exited with code {ffmpeg.ExitCode})";
             return (why, progress.Any);
         }
         finally

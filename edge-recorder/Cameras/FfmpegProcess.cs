@@ -22,7 +22,7 @@ public sealed class FfmpegProcess : IAsyncDisposable
         _process = process;
         _log = log;
         _cameraId = cameraId;
-        _stderrPump = PumpStderrAsync();
+        _stderrPump = Task.WhenAll(PumpStderrAsync(), process.StandardOutput.BaseStream.CopyToAsync(Stream.Null));
     }
 
     public int Id => _process.Id;
@@ -35,7 +35,8 @@ public sealed class FfmpegProcess : IAsyncDisposable
         {
             RedirectStandardInput = true,
             RedirectStandardError = true,
-            RedirectStandardOutput = false,
+            // Never inherit the agent's stdout: a child outliving a killed agent would hold its pipe open.
+            RedirectStandardOutput = true,
             UseShellExecute = false,
         };
         foreach (string argument in arguments)

@@ -48,10 +48,9 @@ public static class DemoCommand
         RecorderConfiguration.Validate(options);
 
         registry.KillLeftovers();
-        await cameras.StartServerAsync(cancellationToken);
         foreach (CameraOptions camera in options.Cameras)
         {
-            cameras.Start(camera.Id);
+            await cameras.StartAsync(camera.Id, cancellationToken);
         }
 
         string token = Environment.GetEnvironmentVariable("CCTV_API_TOKEN") is { Length: > 0 } given ? given : ApiToken.Generate();

@@ -8,9 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace Cctv.EdgeRecorder.Demo;
 
 /// <summary>
-/// Cameras for the demo and the tests, served the way real ones are: a real RTSP server process
-/// (Debian's rtsp-server-perl; it serves clients over UDP) with one FFmpeg per camera publishing an
-/// H.264 test pattern to it in real time. Cameras can be taken away and brought back.
+/// Cameras for the demo and the tests, served the way real ones are: each camera is a real RTSP server
+/// process (Debian's rtsp-server-perl; it serves clients over UDP) fed by an FFmpeg publishing an H.264
+/// test pattern in real time. Taking a camera away stops both, as a camera that loses power or network
+/// vanishes; bringing it back starts both again on the same address.
 /// </summary>
 public sealed class SyntheticCameras : IAsyncDisposable
 {
@@ -18,109 +19,139 @@ public sealed class SyntheticCameras : IAsyncDisposable
     private readonly ProcessRegistry _registry;
     private readonly ILogger _log;
     private readonly string _ffmpeg;
-    private readonly Dictionary<string, Process> _publishers = [];
-    private Process? _server;
+    private readonly Dictionary<string, (int ClientPort, int SourcePort)> _ports = [];
+    private readonly Dictionary<string, (Process Server, Process Publisher)> _running = [];
 
     public SyntheticCameras(ProcessRegistry registry, ILogger log, string ffmpeg = "ffmpeg")
     {
         _registry = registry;
         _log = log;
         _ffmpeg = ffmpeg;
-        ClientPort = FreeTcpPort();
-        SourcePort = FreeTcpPort();
     }
 
-    public int ClientPort { get; }
+    /// <summary>The camera's address; fixed for the life of this object.</summary>
+    public Uri UrlOf(string cameraId) => new($"rtsp://127.0.0.1:{PortsOf(cameraId).ClientPort}/{cameraId}");
 
-    public int SourcePort { get; }
-
-    public Uri UrlOf(string cameraId) => new($"rtsp://127.0.0.1:{ClientPort}/{cameraId}");
-
-    public async Task StartServerAsync(CancellationToken cancellationToken)
+    private (int ClientPort, int SourcePort) PortsOf(string cameraId)
     {
-        int rtpStart = 20000 + (Random.Shared.Next(0, 10000) * 2);
-        var psi = new ProcessStartInfo(RtspServerExecutable)
+        if (!_ports.TryGetValue(cameraId, out var ports))
         {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string a in (string[])["--clientport", Str(ClientPort), "--serverport", Str(SourcePort), "--client_listen_address", "127.0.0.1",
-                     "--source_listen_address", "127.0.0.1", "--rtp_start_port", Str(rtpStart)])
-        {
-            psi.ArgumentList.Add(a);
+            ports = (FreeTcpPort(), FreeTcpPort());
+            _ports[cameraId] = ports;
         }
-        try
-        {
-            _server = Process.Start(psi)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException($"'{RtspServerExecutable}' could not be started ({e.Message}). Fix: apt-get install rtsp-server-perl.", e);
-        }
-        _server.OutputDataReceived += (_, _) => { };
-        _server.ErrorDataReceived += (_, _) => { };
-        _server.BeginOutputReadLine();
-        _server.BeginErrorReadLine();
-        _registry.Register("demo-rtsp-server", _server.Id, $"--clientport {ClientPort}");
-        await WaitForPortAsync(SourcePort, TimeSpan.FromSeconds(15), cancellationToken);
-        await WaitForPortAsync(ClientPort, TimeSpan.FromSeconds(15), cancellationToken);
+        return ports;
     }
 
-    /// <summary>Starts (or restarts) the camera's publisher.</summary>
-    public void Start(string cameraId)
+    /// <summary>
+    /// Starts (or restarts) the camera and waits until it serves its stream: a client that connects while the
+    /// publisher is still announcing can be left without video.
+    /// </summary>
+    public async Task StartAsync(string cameraId, CancellationToken cancellationToken)
     {
         Stop(cameraId);
-        string target = $"rtsp://127.0.0.1:{SourcePort}/{cameraId}";
-        var psi = new ProcessStartInfo(_ffmpeg)
+        (int clientPort, int sourcePort) = PortsOf(cameraId);
+        Process server = StartProcess(RtspServerExecutable,
+            ["--clientport", Str(clientPort), "--serverport", Str(sourcePort), "--client_listen_address", "127.0.0.1",
+             "--source_listen_address", "127.0.0.1", "--rtp_start_port", Str(20000 + (Random.Shared.Next(0, 10000) * 2))],
+            $"install it: apt-get install rtsp-server-perl");
+        _registry.Register($"demo-{cameraId}-server", server.Id, $"--clientport {clientPort}");
+        await WaitForPortAsync(sourcePort, TimeSpan.FromSeconds(15), cancellationToken);
+        Process publisher = StartProcess(_ffmpeg,
+            ["-hide_banner", "-nostats", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=15",
+             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
+             "-f", "rtsp", $"rtsp://127.0.0.1:{sourcePort}/{cameraId}"],
+            "install it: apt-get install ffmpeg");
+        _registry.Register($"demo-{cameraId}-publisher", publisher.Id, $"rtsp://127.0.0.1:{sourcePort}/{cameraId}");
+        _running[cameraId] = (server, publisher);
+
+        DateTime deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!await IsLiveAsync(cameraId, cancellationToken))
         {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string a in (string[])["-hide_banner", "-nostats", "-loglevel", "error", "-re",
-                     "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=15",
-                     "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
-                     "-f", "rtsp", target])
-        {
-            psi.ArgumentList.Add(a);
-        }
-        Process publisher = Process.Start(psi)!;
-        publisher.ErrorDataReceived += (_, e) =>
-        {
-            if (!string.IsNullOrEmpty(e.Data))
+            if (DateTime.UtcNow > deadline)
             {
-                _log.LogDebug("synthetic {CameraId}: {Line}", cameraId, e.Data);
+                throw new TimeoutException($"synthetic camera {cameraId} did not come up on {UrlOf(cameraId)} within 15 s");
             }
-        };
-        publisher.BeginErrorReadLine();
-        _publishers[cameraId] = publisher;
-        _registry.Register("demo-" + cameraId, publisher.Id, target);
+            await Task.Delay(100, cancellationToken);
+        }
     }
 
-    /// <summary>Takes the camera away, as a camera that loses power or network would vanish.</summary>
+    /// <summary>True when the camera answers DESCRIBE with 200 and an SDP with video.</summary>
+    public async Task<bool> IsLiveAsync(string cameraId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, PortsOf(cameraId).ClientPort, cancellationToken);
+            NetworkStream stream = client.GetStream();
+            byte[] request = System.Text.Encoding.ASCII.GetBytes($"DESCRIBE {UrlOf(cameraId)} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n");
+            await stream.WriteAsync(request, cancellationToken);
+            byte[] buffer = new byte[4096];
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            int read = await stream.ReadAsync(buffer, timeout.Token);
+            string reply = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+            return reply.StartsWith("RTSP/1.0 200", StringComparison.Ordinal) && reply.Contains("m=video", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Takes the camera away: its server and its publisher stop.</summary>
     public void Stop(string cameraId)
     {
-        if (_publishers.Remove(cameraId, out Process? publisher))
+        if (_running.Remove(cameraId, out var camera))
         {
-            Kill(publisher);
-            _registry.Unregister("demo-" + cameraId);
+            Kill(camera.Publisher);
+            Kill(camera.Server);
+            _registry.Unregister($"demo-{cameraId}-publisher");
+            _registry.Unregister($"demo-{cameraId}-server");
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        foreach (string id in _publishers.Keys.ToList())
+        foreach (string id in _running.Keys.ToList())
         {
             Stop(id);
         }
-        if (_server is not null)
+        return ValueTask.CompletedTask;
+    }
+
+    private Process StartProcess(string executable, string[] arguments, string fix)
+    {
+        var psi = new ProcessStartInfo(executable)
         {
-            Kill(_server);
-            _registry.Unregister("demo-rtsp-server");
-            _server = null;
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string a in arguments)
+        {
+            psi.ArgumentList.Add(a);
         }
-        await Task.CompletedTask;
+        Process process;
+        try
+        {
+            process = Process.Start(psi)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"'{executable}' could not be started ({e.Message}): {fix}", e);
+        }
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (!string.IsNullOrEmpty(e.Data))
+            {
+                _log.LogDebug("{Executable}: {Line}", executable, e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
     }
 
     private static void Kill(Process process)
