@@ -1,0 +1,104 @@
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+# The Cloud Storage service agent publishes the bucket notifications Eventarc consumes.
+data "google_storage_project_service_account" "gcs" {
+  project = var.project_id
+
+  depends_on = [google_project_service.enabled]
+}
+
+locals {
+  staging_bucket_name = coalesce(var.staging_bucket_name, "${var.project_id}-${var.name_prefix}-staging")
+  archive_bucket_name = coalesce(var.archive_bucket_name, "${var.project_id}-${var.name_prefix}-archive")
+  build_bucket_name   = "${var.project_id}-${var.name_prefix}-build"
+  archive_location    = coalesce(var.archive_location, var.region)
+  firestore_location  = coalesce(var.firestore_location, var.region)
+
+  pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+
+  # The audience of every OIDC token Pub/Sub and Cloud Scheduler send. Each Cloud Run service
+  # accepts it as a custom audience, and the functions check it (CCTV_OIDC_AUDIENCE).
+  oidc_audience = "${var.name_prefix}-functions.${var.project_id}"
+
+  # One Cloud Run service per FUNCTION_TARGET (functions/Hosting/FunctionTargets.cs); a test in
+  # tests/Cctv.Deploy.Tests fails when a target is missing here.
+  #   slug:      service name suffix and service account suffix
+  #   pipeline:  moves recordings (reads/deletes staging, writes archive, writes the catalog,
+  #              publishes retries); false for the read-only player API
+  #   public:    reachable from the internet (otherwise internal ingress: only Eventarc, Pub/Sub
+  #              and Scheduler of this project reach it)
+  functions = {
+    StagingObjectFinalized = {
+      slug          = "finalize"
+      pipeline      = true
+      public        = false
+      max_instances = 20
+      concurrency   = 20
+      timeout       = "600s"
+      memory        = "512Mi"
+    }
+    RetryHandler = {
+      slug          = "retry"
+      pipeline      = true
+      public        = false
+      max_instances = 10
+      concurrency   = 20
+      timeout       = "600s"
+      memory        = "512Mi"
+    }
+    ReconcileSweep = {
+      slug          = "sweep"
+      pipeline      = true
+      public        = false
+      max_instances = 1 # one sweep at a time
+      concurrency   = 1
+      timeout       = "1800s"
+      memory        = "1Gi"
+    }
+    PlayerApi = {
+      slug          = "api"
+      pipeline      = false
+      public        = true
+      max_instances = 20
+      concurrency   = 80
+      timeout       = "60s"
+      memory        = "512Mi"
+    }
+  }
+
+  pipeline_functions = { for target, f in local.functions : target => f if f.pipeline }
+
+  # Who may call each service. Cloud Run's IAM check enforces it (iam.tf); the functions check it
+  # again against CCTV_INVOKER_SERVICE_ACCOUNTS.
+  invokers = {
+    StagingObjectFinalized = [google_service_account.eventarc.email]
+    RetryHandler           = [google_service_account.pubsub_push.email]
+    ReconcileSweep         = [google_service_account.scheduler.email]
+    PlayerApi              = []
+  }
+
+  apis = toset([
+    "artifactregistry.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
+    "cloudscheduler.googleapis.com",
+    "eventarc.googleapis.com",
+    "firestore.googleapis.com",
+    "iam.googleapis.com",
+    "iamcredentials.googleapis.com",
+    "logging.googleapis.com",
+    "pubsub.googleapis.com",
+    "run.googleapis.com",
+    "storage.googleapis.com",
+  ])
+}
+
+resource "google_project_service" "enabled" {
+  for_each = var.enable_apis ? local.apis : toset([])
+
+  project            = var.project_id
+  service            = each.value
+  disable_on_destroy = false
+}

@@ -1,0 +1,54 @@
+locals {
+  # Both jobs call the ReconcileSweep service; the service is single-instance, one job at a time.
+  scheduler_jobs = {
+    reconcile-sweep = {
+      description = "Reconcile the catalog with both buckets: re-drive what is stuck, report the rest."
+      schedule    = var.sweep_schedule
+      path        = var.sweep_path
+      body        = { job = "reconcile" }
+    }
+    retention = {
+      description = "Daily retention: mark recordings past their retention, catalog housekeeping."
+      schedule    = var.retention_schedule
+      path        = var.retention_path
+      body        = { job = "retention" }
+    }
+  }
+}
+
+resource "google_cloud_scheduler_job" "sweep" {
+  for_each = local.scheduler_jobs
+
+  project     = var.project_id
+  region      = var.region
+  name        = "${var.name_prefix}-${each.key}"
+  description = each.value.description
+  schedule    = each.value.schedule
+  time_zone   = var.scheduler_time_zone
+
+  # The longest an attempt may run: the service's own timeout.
+  attempt_deadline = local.functions["ReconcileSweep"].timeout
+
+  retry_config {
+    retry_count          = 3
+    min_backoff_duration = "30s"
+    max_backoff_duration = "300s"
+    max_doublings        = 3
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = "${trimsuffix(google_cloud_run_v2_service.function["ReconcileSweep"].uri, "/")}${each.value.path}"
+    body        = base64encode(jsonencode(each.value.body))
+    headers = {
+      "Content-Type" = "application/json"
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler.email
+      audience              = local.oidc_audience
+    }
+  }
+
+  depends_on = [google_cloud_run_v2_service_iam_member.invoker]
+}

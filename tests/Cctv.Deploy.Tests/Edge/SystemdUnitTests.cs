@@ -1,0 +1,119 @@
+using System.Text.RegularExpressions;
+using Cctv.Deploy.Tests.Support;
+
+namespace Cctv.Deploy.Tests.Edge;
+
+/// <summary>edge-recorder/deploy/cctv-edge.service, against what install.sh puts where.</summary>
+public sealed partial class SystemdUnitTests(ITestOutputHelper output)
+{
+    private const string UnitPath = "edge-recorder/deploy/cctv-edge.service";
+
+    private static SystemdUnit Unit => SystemdUnit.Parse(Repo.Read(UnitPath));
+
+    [Fact]
+    public void Service_RestartsAlwaysAndNeverGivesUp()
+    {
+        Assert.Equal("always", Unit["Service", "Restart"]);
+        Assert.Equal("0", Unit["Unit", "StartLimitIntervalSec"]);
+        Assert.NotNull(Unit["Service", "RestartSec"]);
+    }
+
+    [Fact]
+    public void Service_RunsAsTheDedicatedUserInstallShCreates()
+    {
+        var user = Unit["Service", "User"];
+
+        Assert.False(string.IsNullOrEmpty(user), "no User=: the agent would run as root");
+        Assert.DoesNotContain(user, new[] { "root", "0", "nobody" });
+        Assert.Equal(InstallScriptValue("SERVICE_USER"), user);
+    }
+
+    [Fact]
+    public void ExecStart_RunsTheInstalledAgentWithTheInstalledConfig()
+    {
+        var execStart = Unit["Service", "ExecStart"];
+
+        Assert.Equal(
+            $"{InstallScriptValue("PREFIX")}/Cctv.EdgeRecorder run --config {InstallScriptValue("CONFIG_DIR")}/config.json",
+            execStart);
+    }
+
+    [Fact]
+    public void DataDirectory_IsTheServicesStateDirectoryAndTheExampleConfigsDataDir()
+    {
+        var stateDirectory = Unit["Service", "StateDirectory"];
+
+        Assert.False(string.IsNullOrEmpty(stateDirectory) && Unit.All("Service", "ReadWritePaths").Count == 0, "no data directory the service may write");
+        Assert.Equal($"/var/lib/{stateDirectory}", InstallScriptValue("DATA_DIR"));
+        Assert.Equal(InstallScriptValue("DATA_DIR"), EdgeInstallTests.ExampleConfig().GetProperty("Recorder").GetProperty("DataDir").GetString());
+    }
+
+    [Fact]
+    public void Service_IsHardened()
+    {
+        Assert.Equal("yes", Unit["Service", "NoNewPrivileges"]);
+        Assert.Equal("strict", Unit["Service", "ProtectSystem"]);
+        Assert.Equal("yes", Unit["Service", "ProtectHome"]);
+        Assert.Equal("yes", Unit["Service", "PrivateTmp"]);
+        Assert.Equal("", Unit["Service", "CapabilityBoundingSet"]);
+        Assert.NotNull(Unit["Service", "SystemCallFilter"]);
+        Assert.NotNull(Unit["Service", "RestrictAddressFamilies"]);
+        // The .NET JIT writes executable code: MemoryDenyWriteExecute=yes would crash the agent at start.
+        Assert.NotEqual("yes", Unit["Service", "MemoryDenyWriteExecute"]);
+    }
+
+    [Fact]
+    public async Task SystemdAnalyzeVerify_AcceptsTheUnit()
+    {
+        var analyze = Repo.OnPath("systemd-analyze");
+        if (analyze is null)
+        {
+            output.WriteLine("NOT RUN: systemd-analyze is not on PATH (package systemd), so `systemd-analyze verify` did not run.");
+            return;
+        }
+
+        // verify requires ExecStart's binary: where the agent is not installed, check a copy whose
+        // ExecStart is /bin/true instead (everything else unchanged).
+        var text = Repo.Read(UnitPath);
+        var binary = Unit["Service", "ExecStart"]!.Split(' ')[0];
+        if (!File.Exists(binary))
+        {
+            text = text.Replace($"ExecStart={binary}", "ExecStart=/bin/true", StringComparison.Ordinal);
+            output.WriteLine($"{binary} is not installed here: verifying with ExecStart=/bin/true");
+        }
+
+        var folder = Directory.CreateTempSubdirectory("cctv-unit-");
+        try
+        {
+            var unit = Path.Combine(folder.FullName, Path.GetFileName(UnitPath));
+            await File.WriteAllTextAsync(unit, text);
+            var result = await ProcessRunner.RunAsync(analyze, ["verify", "--man=no", unit], folder.FullName, TimeSpan.FromMinutes(1));
+            output.WriteLine(result.Describe("systemd-analyze verify"));
+
+            // verify exits 0 on warnings such as an unknown key: any line about our unit is a failure.
+            var complaints = (result.Output + result.Error).Split('\n')
+                .Where(line => line.Contains(Path.GetFileName(UnitPath), StringComparison.Ordinal))
+                .ToList();
+            Assert.True(result.ExitCode == 0 && complaints.Count == 0, result.Describe("systemd-analyze verify " + UnitPath));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A <c>readonly NAME=value</c> of install.sh (values with ${OTHER} expanded).</summary>
+    internal static string InstallScriptValue(string name)
+    {
+        var values = ReadonlyPattern().Matches(Repo.Read("edge-recorder/deploy/install.sh"))
+            .ToDictionary(m => m.Groups["name"].Value, m => m.Groups["value"].Value);
+        Assert.True(values.ContainsKey(name), $"install.sh has no `readonly {name}=`");
+        return ExpansionPattern().Replace(values[name], m => values[m.Groups[1].Value]);
+    }
+
+    [GeneratedRegex(@"^readonly (?<name>[A-Z_]+)=(?<value>\S+)$", RegexOptions.Multiline)]
+    private static partial Regex ReadonlyPattern();
+
+    [GeneratedRegex(@"\$\{([A-Z_]+)\}")]
+    private static partial Regex ExpansionPattern();
+}

@@ -1,0 +1,345 @@
+using System.Text.RegularExpressions;
+using Cctv.Deploy.Tests.Support;
+
+namespace Cctv.Deploy.Tests.Terraform;
+
+/// <summary>
+/// What `terraform validate` cannot check here (the Google provider cannot be fetched), read from
+/// the .tf files: the deployment matches what the code defines, and the security rules hold.
+/// </summary>
+public sealed partial class TerraformTests(ITestOutputHelper output)
+{
+    private const string CloudRunService = "google_cloud_run_v2_service";
+    private static readonly string[] PrimitiveRoles = ["roles/owner", "roles/editor", "roles/viewer"];
+
+    private static TerraformConfig Config => TerraformConfig.Instance;
+
+    [Fact]
+    public void EveryFunctionTarget_HasACloudRunServiceSettingIt()
+    {
+        var deployed = Services().SelectMany(s => s.Targets).ToList();
+
+        Assert.Empty(Repo.FunctionTargets.Except(deployed));
+        Assert.Empty(deployed.Except(Repo.FunctionTargets)); // a service for a target the code no longer has
+        Assert.Equal(deployed.Distinct().Count(), deployed.Count);
+    }
+
+    [Fact]
+    public void EveryCloudRunService_SetsEveryVariableTheFunctionsRead()
+    {
+        var required = Repo.FunctionEnvironment.Where(name => name != "PORT").ToList();
+
+        foreach (var service in Services())
+        {
+            var names = service.Env.Select(e => e.Name).ToList();
+            var missing = required.Except(names).ToList();
+            Assert.True(missing.Count == 0, $"{service.Block.Where} does not set {string.Join(", ", missing)}");
+            Assert.DoesNotContain("PORT", names); // Cloud Run sets PORT and refuses a service that sets it
+            Assert.Equal(names.Distinct().Count(), names.Count);
+        }
+    }
+
+    [Fact]
+    public void EveryCloudRunService_RunsTheGcpBackend()
+    {
+        foreach (var service in Services())
+        {
+            var backend = service.Env.Single(e => e.Name == "CCTV_BACKEND");
+            Assert.True(HclExpression.TryString(backend.Value, out var value) && value == "gcp",
+                $"{service.Block.Where}: CCTV_BACKEND = {backend.Value}, expected \"gcp\"");
+        }
+    }
+
+    [Fact]
+    public void EveryCloudRunService_RunsAsItsOwnServiceAccount()
+    {
+        var accounts = new List<string>();
+        foreach (var service in Services())
+        {
+            var account = service.Block.Path("template").Single().Attribute("service_account");
+            Assert.False(account is null, $"{service.Block.Where} runs as the default compute service account");
+            if (service.Block.Attribute("for_each") is { } forEach)
+            {
+                // One account per instance: an account resource with the same for_each, indexed by each.key.
+                var match = AccountPerInstance().Match(account);
+                Assert.True(match.Success, $"{service.Block.Where}: service_account = {account}, expected google_service_account.NAME[each.key].email");
+                var accountResource = Config.Resource("google_service_account", match.Groups["name"].Value);
+                Assert.NotNull(accountResource);
+                Assert.Equal(forEach, accountResource.Attribute("for_each"));
+            }
+
+            accounts.Add(account);
+        }
+
+        Assert.Equal(accounts.Distinct().Count(), accounts.Count);
+    }
+
+    [Fact]
+    public void EveryBucket_HasUniformAccessAndPublicAccessPrevention()
+    {
+        var buckets = Config.Resources("google_storage_bucket").ToList();
+        Assert.NotEmpty(buckets);
+        foreach (var bucket in buckets)
+        {
+            Assert.True(bucket.Attribute("uniform_bucket_level_access") == "true", $"{bucket.Where} lacks uniform_bucket_level_access = true");
+            Assert.True(bucket.Attribute("public_access_prevention") == "\"enforced\"", $"{bucket.Where} lacks public_access_prevention = \"enforced\"");
+        }
+    }
+
+    [Fact]
+    public void StagingAndArchiveBuckets_HaveTheirLifecycleRetentionAndSoftDelete()
+    {
+        var staging = Config.Resource("google_storage_bucket", "staging");
+        var archive = Config.Resource("google_storage_bucket", "archive");
+        Assert.NotNull(staging);
+        Assert.NotNull(archive);
+
+        var stagingDelete = staging.Children("lifecycle_rule")
+            .Where(r => r.Path("action").Single().Attribute("type") == "\"Delete\"")
+            .Select(r => r.Path("condition").Single().Attribute("age"))
+            .ToList();
+        Assert.Equal(["var.staging_delete_after_days"], stagingDelete);
+
+        Assert.Single(archive.Children("soft_delete_policy"));
+        var dynamicBlocks = archive.Children("dynamic").Select(d => d.Labels.Single()).ToList();
+        Assert.Contains("retention_policy", dynamicBlocks);
+        Assert.Contains("lifecycle_rule", dynamicBlocks);
+        var storageClasses = archive.Children("dynamic").SelectMany(d => d.Path("content", "action"))
+            .Select(a => a.Attribute("storage_class"))
+            .OfType<string>()
+            .ToList();
+        Assert.NotEmpty(storageClasses); // transitions to colder classes
+    }
+
+    [Fact]
+    public void EveryPushSubscriptionAndSchedulerJob_AuthenticatesWithOidc()
+    {
+        var pushes = Config.Resources("google_pubsub_subscription").Where(s => s.Children("push_config").Any()).ToList();
+        Assert.NotEmpty(pushes);
+        foreach (var push in pushes)
+        {
+            var token = push.Path("push_config", "oidc_token").SingleOrDefault();
+            Assert.True(token?.Attribute("service_account_email") is not null, $"{push.Where}: push_config without oidc_token.service_account_email");
+            Assert.NotNull(token.Attribute("audience"));
+        }
+
+        var jobs = Config.Resources("google_cloud_scheduler_job").ToList();
+        Assert.NotEmpty(jobs);
+        foreach (var job in jobs)
+        {
+            var target = job.Children("http_target").SingleOrDefault();
+            Assert.True(target is not null, $"{job.Where} has no http_target");
+            var token = target.Children("oidc_token").SingleOrDefault();
+            Assert.True(token?.Attribute("service_account_email") is not null, $"{job.Where}: http_target without oidc_token.service_account_email");
+            Assert.NotNull(token.Attribute("audience"));
+            Assert.Empty(target.Children("oauth_token"));
+        }
+
+        foreach (var trigger in Config.Resources("google_eventarc_trigger"))
+        {
+            Assert.True(trigger.Attribute("service_account") is not null, $"{trigger.Where} delivers without a service account (no OIDC token)");
+        }
+    }
+
+    [Fact]
+    public void EachEventSource_ReachesItsFunction()
+    {
+        var trigger = Assert.Single(Config.Resources("google_eventarc_trigger"));
+        var criteria = trigger.Children("matching_criteria").ToDictionary(c => c.Attribute("attribute")!, c => c.Attribute("value")!);
+        Assert.Equal("\"google.cloud.storage.object.v1.finalized\"", criteria["\"type\""]);
+        Assert.Equal("google_storage_bucket.staging.name", criteria["\"bucket\""]);
+        AssertTargets(trigger.Path("destination", "cloud_run_service").Single().Attribute("service"), "StagingObjectFinalized", trigger);
+
+        var push = Assert.Single(Config.Resources("google_pubsub_subscription"), s => s.Children("push_config").Any());
+        AssertTargets(push.Path("push_config").Single().Attribute("push_endpoint"), "RetryHandler", push);
+        Assert.NotNull(push.Path("dead_letter_policy").SingleOrDefault()?.Attribute("dead_letter_topic"));
+        Assert.Single(push.Children("retry_policy"));
+
+        foreach (var job in Config.Resources("google_cloud_scheduler_job"))
+        {
+            AssertTargets(job.Path("http_target").Single().Attribute("uri"), "ReconcileSweep", job);
+        }
+    }
+
+    [Fact]
+    public void NoServiceAccount_HoldsAPrimitiveRole()
+    {
+        var grants = Config.Resources(type => IamResource().IsMatch(type)).ToList();
+        Assert.NotEmpty(grants);
+        foreach (var grant in grants)
+        {
+            var role = grant.Attribute("role") ?? "";
+            Assert.DoesNotContain(PrimitiveRoles, primitive => role.Contains(primitive, StringComparison.Ordinal));
+        }
+
+        // Roles also come from locals (each.value.role): no primitive role may appear anywhere.
+        foreach (var attribute in Config.Files.SelectMany(f => f.AllAttributes()))
+        {
+            Assert.False(PrimitiveRoles.Any(r => attribute.Expression.Contains($"\"{r}\"", StringComparison.Ordinal)),
+                $"{Path.GetFileName(attribute.File)}:{attribute.Line} names a primitive role: {attribute.Expression}");
+        }
+    }
+
+    [Fact]
+    public void Terraform_CreatesNoKey()
+    {
+        Assert.Empty(Config.Resources("google_service_account_key"));
+        Assert.Empty(Config.Resources("google_storage_hmac_key"));
+    }
+
+    [Fact]
+    public void TheEdge_CanOnlyCreateObjectsInStaging()
+    {
+        var edgeGrants = Config.Resources(type => IamResource().IsMatch(type))
+            .Where(g => (g.Attribute("member") ?? "").Contains("google_service_account.edge", StringComparison.Ordinal))
+            .ToList();
+        var bucketGrants = edgeGrants.Where(g => g.Labels[0] == "google_storage_bucket_iam_member").ToList();
+
+        var staging = Assert.Single(bucketGrants);
+        Assert.Equal("google_storage_bucket.staging.name", staging.Attribute("bucket"));
+        Assert.Equal("\"roles/storage.objectCreator\"", staging.Attribute("role"));
+        Assert.DoesNotContain(Config.Files.SelectMany(f => f.AllAttributes()), a =>
+            a.Expression.Contains("google_service_account.edge", StringComparison.Ordinal) && a.Expression.Contains("archive", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EveryVariableAndOutput_IsDescribed()
+    {
+        foreach (var block in Config.OfType("variable").Concat(Config.OfType("output")))
+        {
+            Assert.True(HclExpression.TryString(block.Attribute("description") ?? "", out var text) && text.Length > 10,
+                $"{block.Where} has no description");
+        }
+
+        foreach (var variable in Config.OfType("variable").Where(v => v.Attribute("default") is null))
+        {
+            Assert.True(variable.Children("validation").Any(), $"{variable.Where} is required but has no validation");
+        }
+    }
+
+    [Fact]
+    public void EveryReference_NamesSomethingDeclared()
+    {
+        var variables = Config.OfType("variable").Select(v => v.Labels[0]).ToHashSet();
+        var resources = Config.OfType("resource").Select(r => $"{r.Labels[0]}.{r.Labels[1]}").ToHashSet();
+        var data = Config.OfType("data").Select(r => $"{r.Labels[0]}.{r.Labels[1]}").ToHashSet();
+        var problems = new List<string>();
+        foreach (var attribute in Config.Files.SelectMany(f => f.AllAttributes()))
+        {
+            var where = $"{Path.GetFileName(attribute.File)}:{attribute.Line}";
+            var code = StringContent().Replace(attribute.Expression, "\"\""); // interpolations stay
+            problems.AddRange(VariableReference().Matches(code).Select(m => m.Groups[1].Value)
+                .Where(name => !variables.Contains(name)).Select(name => $"{where}: var.{name} is not declared"));
+            problems.AddRange(LocalReference().Matches(code).Select(m => m.Groups[1].Value)
+                .Where(name => !Config.Locals.ContainsKey(name)).Select(name => $"{where}: local.{name} is not declared"));
+            problems.AddRange(DataReference().Matches(code).Select(m => m.Groups[1].Value)
+                .Where(name => !data.Contains(name)).Select(name => $"{where}: data.{name} is not declared"));
+            // Read in the whole expression: resource["key"] keeps its key string.
+            foreach (Match match in ResourceReference().Matches(attribute.Expression))
+            {
+                var name = match.Groups["address"].Value;
+                if (!resources.Contains(name))
+                {
+                    problems.Add($"{where}: {name} is not declared");
+                    continue;
+                }
+
+                // resource["key"]: the key must be one of the resource's for_each keys.
+                if (match.Groups["key"].Success)
+                {
+                    var parts = name.Split('.');
+                    var keys = Config.ForEachKeys(Config.Resource(parts[0], parts[1])!);
+                    if (keys is not null && !keys.Contains(match.Groups["key"].Value))
+                    {
+                        problems.Add($"{where}: {name} has no instance \"{match.Groups["key"].Value}\"");
+                    }
+                }
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    [Fact]
+    public async Task TerraformFmt_FindsNothingToChange()
+    {
+        var terraform = Repo.OnPath("terraform");
+        if (terraform is null)
+        {
+            const string reason = "terraform is not on PATH, so `terraform fmt -check -recursive terraform` did not run.";
+            Assert.False(Repo.IsCi, reason + " CI=true requires it: install terraform on the CI machine.");
+            output.WriteLine("NOT RUN: " + reason + " (set CI=true to make this a failure)");
+            return;
+        }
+
+        var result = await ProcessRunner.RunAsync(
+            terraform, ["fmt", "-check", "-recursive", "-diff", TerraformConfig.Folder], Repo.Root, TimeSpan.FromMinutes(1));
+        Assert.True(result.ExitCode == 0, result.Describe("terraform fmt -check -recursive -diff terraform"));
+    }
+
+    private static void AssertTargets(string? expression, string target, HclBlock where)
+    {
+        Assert.True(expression is not null && expression.Contains($"{CloudRunService}.", StringComparison.Ordinal)
+                && expression.Contains($"[\"{target}\"]", StringComparison.Ordinal),
+            $"{where.Where} does not reach the {target} service: {expression}");
+    }
+
+    private static List<DeployedService> Services()
+    {
+        var services = Config.Resources(CloudRunService).Select(DeployedService.Of).ToList();
+        Assert.NotEmpty(services);
+        return services;
+    }
+
+    [GeneratedRegex(@"^google_\w+_iam_(member|binding|policy)$")]
+    private static partial Regex IamResource();
+
+    [GeneratedRegex(@"^google_service_account\.(?<name>\w+)\[each\.key\]\.(email|member)$")]
+    private static partial Regex AccountPerInstance();
+
+    [GeneratedRegex("\"(?:[^\"\\\\$]|\\\\.|\\$(?!\\{))*\"")]
+    private static partial Regex StringContent();
+
+    [GeneratedRegex(@"\bvar\.(\w+)")]
+    private static partial Regex VariableReference();
+
+    [GeneratedRegex(@"\blocal\.(\w+)")]
+    private static partial Regex LocalReference();
+
+    [GeneratedRegex(@"\bdata\.(google_\w+\.\w+)")]
+    private static partial Regex DataReference();
+
+    [GeneratedRegex(@"(?<![.\w])(?<address>google_\w+\.\w+)(\[""(?<key>[^""]+)""\])?")]
+    private static partial Regex ResourceReference();
+
+    private sealed record EnvVar(string Name, string Value);
+
+    /// <summary>A Cloud Run service resource: the targets it runs (one per instance) and its environment.</summary>
+    private sealed record DeployedService(HclBlock Block, IReadOnlyList<string> Targets, IReadOnlyList<EnvVar> Env)
+    {
+        public static DeployedService Of(HclBlock block)
+        {
+            Assert.Empty(block.Path("template", "containers", "dynamic")); // env must be readable here
+            var env = block.Path("template", "containers", "env")
+                .Select(e => new EnvVar(
+                    HclExpression.TryString(e.Attribute("name") ?? "", out var name) ? name : throw new FormatException($"{block.Where}: env name {e.Attribute("name")} is not a string"),
+                    e.Attribute("value") ?? ""))
+                .ToList();
+            var target = env.SingleOrDefault(e => e.Name == "FUNCTION_TARGET");
+            Assert.True(target is not null, $"{block.Where} does not set FUNCTION_TARGET");
+
+            IReadOnlyList<string> targets;
+            if (HclExpression.TryString(target.Value, out var literal))
+            {
+                targets = [literal];
+            }
+            else
+            {
+                Assert.True(target.Value == "each.key", $"{block.Where}: FUNCTION_TARGET = {target.Value}; use a string or each.key");
+                targets = Config.ForEachKeys(block)?.ToList() ?? throw new FormatException($"{block.Where}: each.key without for_each");
+            }
+
+            return new DeployedService(block, targets, env);
+        }
+    }
+}
