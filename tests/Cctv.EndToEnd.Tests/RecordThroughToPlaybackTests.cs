@@ -15,8 +15,17 @@ public sealed class RecordedSession : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Rig = await RecordingRig.StartAsync(cameras: 2, segmentSeconds: 2);
-        using var recording = new CancellationTokenSource(TimeSpan.FromSeconds(12));
-        await Rig.Agent.RunAsync(recording.Token, CancellationToken.None);
+        // Record until each camera has sealed 4 segments (a camera may need a reconnect at start, which the
+        // agent handles with its back-off), at most 60 s.
+        using var recording = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Task run = Rig.Agent.RunAsync(recording.Token, CancellationToken.None);
+        while (!recording.IsCancellationRequested
+            && !Rig.Edge.Outbox.All().GroupBy(r => r.CameraId).Count(g => g.Count() >= 4).Equals(2))
+        {
+            await Task.Delay(200);
+        }
+        await recording.CancelAsync();
+        await run;
         Drained = await Rig.Agent.DrainAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
     }
 
@@ -30,8 +39,8 @@ public sealed class RecordThroughToPlaybackTests(RecordedSession session) : ICla
     {
         Assert.True(session.Drained, "the pipeline did not drain within 60 s");
         IReadOnlyList<OutboxSegment> rows = session.Rig.Edge.Outbox.All();
-        Assert.True(rows.Count(r => r.CameraId == "cam1") >= 4, $"cam1 recorded only {rows.Count(r => r.CameraId == "cam1")} segments in 12 s");
-        Assert.True(rows.Count(r => r.CameraId == "cam2") >= 4);
+        Assert.True(rows.Count(r => r.CameraId == "cam1") >= 4, $"cam1 recorded only {rows.Count(r => r.CameraId == "cam1")} segments in 60 s");
+        Assert.True(rows.Count(r => r.CameraId == "cam2") >= 4, $"cam2 recorded only {rows.Count(r => r.CameraId == "cam2")} segments in 60 s");
         foreach (OutboxSegment row in rows)
         {
             Assert.Equal(EdgeState.Verified, row.State);
