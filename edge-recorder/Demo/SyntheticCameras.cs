@@ -8,10 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace Cctv.EdgeRecorder.Demo;
 
 /// <summary>
-/// Cameras for the demo and the tests, served the way real ones are: each camera is a real RTSP server
-/// process (Debian's rtsp-server-perl; it serves clients over UDP) fed by an FFmpeg publishing an H.264
-/// test pattern in real time. Taking a camera away stops both, as a camera that loses power or network
-/// vanishes; bringing it back starts both again on the same address.
+/// Cameras for the demo and the tests, served the way real ones are: a real RTSP server process (Debian's
+/// rtsp-server-perl; it serves clients over UDP) with one FFmpeg per camera publishing an H.264 test
+/// pattern in real time. Taking a camera away stops its publisher; when no camera is left, the server
+/// stops too, as a camera that loses power vanishes. One server serves every camera because
+/// rtsp-server-perl resets its RTP port base to a built-in default whenever it has no mounts (ignoring
+/// --rtp_start_port), so two servers, or a server whose mounts all went away, re-bind ports in use.
 /// </summary>
 public sealed class SyntheticCameras : IAsyncDisposable
 {
@@ -19,8 +21,10 @@ public sealed class SyntheticCameras : IAsyncDisposable
     private readonly ProcessRegistry _registry;
     private readonly ILogger _log;
     private readonly string _ffmpeg;
-    private readonly Dictionary<string, (int ClientPort, int SourcePort)> _ports = [];
-    private readonly Dictionary<string, (Process Server, Process Publisher)> _running = [];
+    private readonly int _clientPort = FreeTcpPort();
+    private readonly int _sourcePort = FreeTcpPort();
+    private readonly Dictionary<string, Process> _running = [];
+    private Process? _server;
 
     public SyntheticCameras(ProcessRegistry registry, ILogger log, string ffmpeg = "ffmpeg")
     {
@@ -30,17 +34,7 @@ public sealed class SyntheticCameras : IAsyncDisposable
     }
 
     /// <summary>The camera's address; fixed for the life of this object.</summary>
-    public Uri UrlOf(string cameraId) => new($"rtsp://127.0.0.1:{PortsOf(cameraId).ClientPort}/{cameraId}");
-
-    private (int ClientPort, int SourcePort) PortsOf(string cameraId)
-    {
-        if (!_ports.TryGetValue(cameraId, out var ports))
-        {
-            ports = (FreeTcpPort(), FreeTcpPort());
-            _ports[cameraId] = ports;
-        }
-        return ports;
-    }
+    public Uri UrlOf(string cameraId) => new($"rtsp://127.0.0.1:{_clientPort}/{cameraId}");
 
     /// <summary>
     /// Starts (or restarts) the camera and waits until it serves its stream: a client that connects while the
@@ -49,20 +43,23 @@ public sealed class SyntheticCameras : IAsyncDisposable
     public async Task StartAsync(string cameraId, CancellationToken cancellationToken)
     {
         Stop(cameraId);
-        (int clientPort, int sourcePort) = PortsOf(cameraId);
-        Process server = StartProcess(RtspServerExecutable,
-            ["--clientport", Str(clientPort), "--serverport", Str(sourcePort), "--client_listen_address", "127.0.0.1",
-             "--source_listen_address", "127.0.0.1", "--rtp_start_port", Str(20000 + (Random.Shared.Next(0, 10000) * 2))],
-            $"install it: apt-get install rtsp-server-perl");
-        _registry.Register($"demo-{cameraId}-server", server.Id, $"--clientport {clientPort}");
-        await WaitForPortAsync(sourcePort, TimeSpan.FromSeconds(15), cancellationToken);
+        if (_server is null)
+        {
+            _server = StartProcess(RtspServerExecutable,
+                ["--clientport", Str(_clientPort), "--serverport", Str(_sourcePort), "--client_listen_address", "127.0.0.1",
+                 "--source_listen_address", "127.0.0.1"],
+                "install it: apt-get install rtsp-server-perl");
+            _registry.Register("demo-rtsp-server", _server.Id, $"--clientport {_clientPort}");
+            await WaitForPortAsync(_sourcePort, TimeSpan.FromSeconds(15), cancellationToken);
+        }
+        int sourcePort = _sourcePort;
         Process publisher = StartProcess(_ffmpeg,
             ["-hide_banner", "-nostats", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=15",
              "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
              "-f", "rtsp", $"rtsp://127.0.0.1:{sourcePort}/{cameraId}"],
             "install it: apt-get install ffmpeg");
         _registry.Register($"demo-{cameraId}-publisher", publisher.Id, $"rtsp://127.0.0.1:{sourcePort}/{cameraId}");
-        _running[cameraId] = (server, publisher);
+        _running[cameraId] = publisher;
 
         DateTime deadline = DateTime.UtcNow.AddSeconds(15);
         while (!await IsLiveAsync(cameraId, cancellationToken))
@@ -81,7 +78,7 @@ public sealed class SyntheticCameras : IAsyncDisposable
         try
         {
             using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, PortsOf(cameraId).ClientPort, cancellationToken);
+            await client.ConnectAsync(IPAddress.Loopback, _clientPort, cancellationToken);
             NetworkStream stream = client.GetStream();
             byte[] request = System.Text.Encoding.ASCII.GetBytes($"DESCRIBE {UrlOf(cameraId)} RTSP/1.0\r\nCSeq: 1\r\nAccept: application/sdp\r\n\r\n");
             await stream.WriteAsync(request, cancellationToken);
@@ -98,15 +95,19 @@ public sealed class SyntheticCameras : IAsyncDisposable
         }
     }
 
-    /// <summary>Takes the camera away: its server and its publisher stop.</summary>
+    /// <summary>Takes the camera away: its publisher stops, and the server too when no camera is left on it.</summary>
     public void Stop(string cameraId)
     {
-        if (_running.Remove(cameraId, out var camera))
+        if (_running.Remove(cameraId, out Process? publisher))
         {
-            Kill(camera.Publisher);
-            Kill(camera.Server);
+            Kill(publisher);
             _registry.Unregister($"demo-{cameraId}-publisher");
-            _registry.Unregister($"demo-{cameraId}-server");
+        }
+        if (_running.Count == 0 && _server is not null)
+        {
+            Kill(_server);
+            _registry.Unregister("demo-rtsp-server");
+            _server = null;
         }
     }
 

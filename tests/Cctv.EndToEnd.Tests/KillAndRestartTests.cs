@@ -43,6 +43,10 @@ public sealed class KillAndRestartTests
         var store = new OutboxStore(outbox, TimeProvider.System);
         IReadOnlyList<OutboxSegment> rows = store.All();
         Assert.True(rows.Count > sealedBeforeKill);
+        foreach (string camera in (string[])["cam1", "cam2"])
+        {
+            Assert.True(rows.Count(r => r.CameraId == camera) >= 3, $"{camera} recorded only {rows.Count(r => r.CameraId == camera)} segments");
+        }
         Assert.All(rows, r => Assert.Equal(EdgeState.Verified, r.State));
         Assert.Equal(rows.Count, rows.Select(r => r.Id).Distinct().Count());
 
