@@ -54,13 +54,14 @@ public sealed class Sealer(EdgeContext context)
             {
                 break; // cannot happen for a closed segment of a run with footage; wait for the anchor
             }
-            if (await SealOneAsync(run, seq, files[seq], anchor.Value, listed, cancellationToken))
+            if (await SealOneAsync(run, seq, files[seq], anchor.Value, listed, firstOfRun: done.Count == 0, cancellationToken))
             {
+                done.Add(seq);
                 count++;
             }
         }
 
-        if (ended && files.Keys.All(seq => context.Outbox.SealedSequences(run.CameraId, run.Run).Contains(seq) || !File.Exists(files[seq])))
+        if (ended && files.Keys.All(seq => done.Contains(seq) || !File.Exists(files[seq])))
         {
             OpenGapAfter(run);
             context.Outbox.MarkRunSealed(run.CameraId, run.Run);
@@ -96,7 +97,7 @@ public sealed class Sealer(EdgeContext context)
     }
 
     private async Task<bool> SealOneAsync(CameraRun run, long seq, string path, long anchorMs,
-        Dictionary<long, SegmentListEntry> listed, CancellationToken cancellationToken)
+        Dictionary<long, SegmentListEntry> listed, bool firstOfRun, CancellationToken cancellationToken)
     {
         var info = new FileInfo(path);
         if (!info.Exists)
@@ -139,7 +140,7 @@ public sealed class Sealer(EdgeContext context)
         _log.LogInformation("Camera {CameraId}: sealed {RecordingId} (run {Run}, segment {Seq}, {Seconds:F1} s, {Bytes} bytes, sha256 {Sha256})",
             run.CameraId, id, run.Run, seq, (endTime - startTime).TotalSeconds, digest.Size, digest.Sha256);
 
-        if (context.Outbox.SealedSequences(run.CameraId, run.Run).Count == 1)
+        if (firstOfRun)
         {
             CloseGapBefore(run, startTime);
         }
