@@ -55,7 +55,8 @@ public static class DemoCommand
 
         string token = Environment.GetEnvironmentVariable("CCTV_API_TOKEN") is { Length: > 0 } given ? given : ApiToken.Generate();
         await using WebApplication host = FunctionsHost.Build(new FunctionsHostSettings(settings.DataDir, token,
-            Urls: [$"http://127.0.0.1:{settings.Port}"], MinimumLogLevel: LogLevel.Warning));
+            Urls: [$"http://127.0.0.1:{settings.Port}"],
+            MinimumLogLevel: Environment.GetEnvironmentVariable("CCTV_LOG_LEVEL") is { } level && Enum.TryParse(level, true, out LogLevel l) ? l : LogLevel.Warning));
         await host.StartAsync(cancellationToken);
         string baseUrl = host.Urls.First();
 
@@ -142,7 +143,13 @@ public static class DemoCommand
         }
         if (!drained || notVerified > 0 || notArchived > 0)
         {
-            return $"{notVerified} of {rows.Count} segments not verified and {notArchived} not archived when the drain timed out";
+            IEnumerable<string> stuck = rows.Where(r => r.State is not (EdgeState.Verified or EdgeState.Evicted)
+                    || !cloud.TryGetValue(r.Id, out Recording? c) || c.State != CloudState.Archived)
+                .Take(10)
+                .Select(r => $"{r.Id} ({r.CameraId} run {r.Run} segment {r.Sequence}): edge {r.State.ToWire()} after {r.Attempts} attempts" +
+                    (r.LastError is null ? "" : $", last error: {r.LastError}") +
+                    (cloud.TryGetValue(r.Id, out Recording? c) ? $"; cloud {c.State.ToWire()}{(c.Reason is null ? "" : $" ({c.Reason})")}" : "; not in the catalog"));
+            return $"{notVerified} of {rows.Count} segments not verified and {notArchived} not archived when the drain timed out:\n  " + string.Join("\n  ", stuck);
         }
         AnsiConsole.MarkupLine($"[green]All {rows.Count} segments archived and verified.[/]");
         return null;

@@ -20,7 +20,7 @@ public sealed class KillAndRestartTests
         string outbox = new EdgePaths(dir.Path).Outbox;
 
         // First run: killed with SIGKILL (no chance to stop FFmpeg or finish anything) while it records and uploads.
-        (Process first, _) = DemoProcess.Start(dir.Path, "120s");
+        (Process first, System.Text.StringBuilder firstOutput) = DemoProcess.Start(dir.Path, "120s");
         using (first)
         {
             await CameraDropTests.WaitUntilAsync(() => File.Exists(outbox) && new OutboxStore(outbox, TimeProvider.System).All().Count >= 6,
@@ -37,7 +37,7 @@ public sealed class KillAndRestartTests
         using (second)
         {
             await second.WaitForExitAsync();
-            Assert.True(second.ExitCode == 0, $"the second run exited {second.ExitCode}:\n{output}");
+            Assert.True(second.ExitCode == 0, $"the second run exited {second.ExitCode}:\n{output}\n\nThe killed first run printed:\n{firstOutput}");
         }
 
         var store = new OutboxStore(outbox, TimeProvider.System);
@@ -106,7 +106,7 @@ public sealed class KillAndRestartTests
             {
                 psi.ArgumentList.Add(a);
             }
-            psi.Environment["CCTV_LOG_LEVEL"] = "Warning";
+            psi.Environment["CCTV_LOG_LEVEL"] = "Information"; // all of it shows only when the test fails
             var process = Process.Start(psi)!;
             var output = new System.Text.StringBuilder();
             process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
