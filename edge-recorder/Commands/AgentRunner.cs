@@ -1,6 +1,5 @@
 using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Pipeline;
-using Cctv.Shared.Local;
 using Microsoft.Extensions.Logging;
 
 namespace Cctv.EdgeRecorder.Commands;
@@ -10,12 +9,21 @@ public static class AgentRunner
 {
     public static async Task<int> RunAsync(RecorderOptions options, ILoggerFactory logs, CancellationToken stopping)
     {
-        var backend = new LocalBackend(options.DataDir, TimeProvider.System);
-        var context = new EdgeContext(options, backend.Store, LocalBackend.StagingBucket, backend.Catalog, TimeProvider.System, logs);
+        using EdgeBackend backend = await EdgeBackend.OpenAsync(options, TimeProvider.System, stopping);
+        var context = new EdgeContext(options, backend.Store, backend.StagingBucket, backend.Catalog, TimeProvider.System, logs);
         var agent = new RecorderAgent(context);
         await agent.RecoverAsync(stopping);
-        logs.CreateLogger("Agent").LogInformation("Recorder {RecorderId} recording {Count} cameras into {DataDir}; serve the embedded cloud with: dotnet run --project functions -- --data-dir {DataDir}",
-            options.Id, options.Cameras.Count, options.DataDir, options.DataDir);
+        ILogger log = logs.CreateLogger("Agent");
+        if (options.Backend == "local")
+        {
+            log.LogInformation("Recorder {RecorderId} recording {Count} cameras into {DataDir}; serve the embedded cloud with: dotnet run --project functions -- --data-dir {DataDir}",
+                options.Id, options.Cameras.Count, options.DataDir, options.DataDir);
+        }
+        else
+        {
+            log.LogInformation("Recorder {RecorderId} recording {Count} cameras into {DataDir}, uploading to gs://{Bucket} at {Endpoint}",
+                options.Id, options.Cameras.Count, options.DataDir, backend.StagingBucket, (backend.Store as Cctv.Shared.Gcp.Storage.GcsObjectStore)?.Endpoint);
+        }
         await agent.RunAsync(stopping, CancellationToken.None).ConfigureAwait(false);
         return 0;
     }

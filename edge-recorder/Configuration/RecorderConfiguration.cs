@@ -95,7 +95,38 @@ public static class RecorderConfiguration
         }
         else if (o.Backend == "gcp")
         {
-            problems.Add("Recorder:Backend 'gcp' is not available in this build yet (the Cloud Storage adapter comes with the guaranteed-delivery work): use 'local'.");
+            if (string.IsNullOrWhiteSpace(o.Gcp.StagingBucket))
+            {
+                problems.Add("Recorder:Gcp:StagingBucket is empty: name the staging bucket the recorder uploads into (GCP_STORAGE_BUCKET_NAME; terraform prints it as staging_bucket).");
+            }
+            if (o.Gcp.Endpoint is { Length: > 0 } endpoint && !(Uri.TryCreate(endpoint, UriKind.Absolute, out Uri? e) && e.Scheme is "http" or "https"))
+            {
+                problems.Add($"Recorder:Gcp:Endpoint '{endpoint}' is not an http(s) URL: leave it out for Cloud Storage itself.");
+            }
+            if (o.Gcp.Catalog is not ("firestore" or "none"))
+            {
+                problems.Add($"Recorder:Gcp:Catalog '{o.Gcp.Catalog}' is unknown: use 'firestore' (with the cloud functions) or 'none' (upload only).");
+            }
+            else if (o.Gcp.Catalog == "firestore")
+            {
+                problems.Add("Recorder:Gcp:Catalog 'firestore' is not available in this build yet: use 'none' (upload only, confirmed by Cloud Storage's CRC32C) until the Firestore catalog ships.");
+            }
+        }
+        if (o.Upload.ChunkBytes < 256 * 1024 || o.Upload.ChunkBytes % (256 * 1024) != 0)
+        {
+            problems.Add($"Recorder:Upload:ChunkBytes is {o.Upload.ChunkBytes}: use a multiple of 262144 (256 KiB), e.g. 8388608.");
+        }
+        if (o.Upload.MaxBytesPerSecond is <= 0)
+        {
+            problems.Add($"Recorder:Upload:MaxBytesPerSecond is {o.Upload.MaxBytesPerSecond}: give a positive number of bytes per second, or leave it out for no cap.");
+        }
+        if (o.Upload.RequestTimeout < TimeSpan.FromSeconds(1))
+        {
+            problems.Add($"Recorder:Upload:RequestTimeout is {o.Upload.RequestTimeout}: give each request at least 00:00:01.");
+        }
+        if (o.Upload.FullScanInterval < TimeSpan.FromSeconds(10))
+        {
+            problems.Add($"Recorder:Upload:FullScanInterval is {o.Upload.FullScanInterval}: use at least 00:00:10 (the default is 00:30:00).");
         }
         if (o.SegmentSeconds is < 1 or > 3600)
         {

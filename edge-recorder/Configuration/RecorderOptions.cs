@@ -45,6 +45,15 @@ public sealed class GcpOptions
 
     /// <summary>A service-account key file; unset: application default credentials.</summary>
     public string? CredentialsPath { get; set; }
+
+    /// <summary>The JSON API's address; unset: Cloud Storage itself, or the emulator that STORAGE_EMULATOR_HOST names (then without credentials).</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>
+    /// Where recordings are announced and verified: <c>firestore</c> (with the cloud functions deployed), or <c>none</c>:
+    /// upload only, where a segment's journey ends when Cloud Storage has confirmed its CRC32C.
+    /// </summary>
+    public string Catalog { get; set; } = "firestore";
 }
 
 public sealed class CameraOptions
@@ -81,6 +90,18 @@ public sealed class UploadOptions
 
     /// <summary>Per-upload timeout; unset: 5 minutes under 100 MB, 10 minutes above (seed: GCP_STORAGE_UPLOAD_TIMEOUT).</summary>
     public TimeSpan? Timeout { get; set; }
+
+    /// <summary>Longest a single request (one chunk, one status query) may take before it is retried.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Bytes per resumable chunk, a multiple of 256 KiB.</summary>
+    public int ChunkBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Upload bandwidth cap over all uploads, bytes per second; unset: none.</summary>
+    public long? MaxBytesPerSecond { get; set; }
+
+    /// <summary>How often the background sync compares the spool with the outbox in full (files with no row, rows with no file).</summary>
+    public TimeSpan FullScanInterval { get; set; } = TimeSpan.FromMinutes(30);
 }
 
 public sealed class FfmpegOptions

@@ -24,7 +24,9 @@ public sealed record OutboxSegment(
     DateTimeOffset? NextAttemptAt,
     long? Generation,
     bool Announced,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    Uri? SessionUri = null,
+    int Resumes = 0);
 
 /// <summary>One FFmpeg run of one camera: when it started and ended, why, and the wall-clock anchor of its timestamps.</summary>
 public sealed record CameraRun(string CameraId, long Run, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string? EndReason, long? AnchorMs, bool Sealed);
@@ -54,6 +56,7 @@ public sealed class OutboxStore
             last_error TEXT,
             next_attempt_ms INTEGER,
             session_uri TEXT,
+            resumes INTEGER NOT NULL DEFAULT 0,
             generation INTEGER,
             announced INTEGER NOT NULL DEFAULT 0,
             created_ms INTEGER NOT NULL,
@@ -88,6 +91,19 @@ public sealed class OutboxStore
     {
         _db = new SqliteDatabase(path, Schema);
         _time = time;
+        AddColumnIfMissing("segments", "resumes", "INTEGER NOT NULL DEFAULT 0");
+    }
+
+    /// <summary>Outboxes written by an earlier version lack the newer columns; SQLite adds a column in place.</summary>
+    private void AddColumnIfMissing(string table, string column, string definition)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand info = c.Command($"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = $col", ("$col", column));
+        if ((long)info.ExecuteScalar()! == 0)
+        {
+            using SqliteCommand alter = c.Command($"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+            alter.ExecuteNonQuery();
+        }
     }
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -243,7 +259,16 @@ public sealed class OutboxStore
     public void MarkAnnounced(string id) => Update(id, "announced = 1");
 
     public void MarkUploaded(string id, long generation) =>
-        Update(id, "state = 'uploaded', generation = $gen, last_error = NULL, next_attempt_ms = NULL", ("$gen", generation));
+        Update(id, "state = 'uploaded', generation = $gen, last_error = NULL, next_attempt_ms = NULL, session_uri = NULL", ("$gen", generation));
+
+    /// <summary>A resumable session was started for the segment: stored before its first byte goes out.</summary>
+    public void SetSession(string id, Uri session) => Update(id, "session_uri = $uri", ("$uri", session.AbsoluteUri));
+
+    /// <summary>An upload continues the stored session instead of starting over.</summary>
+    public void MarkResumed(string id) => Update(id, "resumes = resumes + 1");
+
+    /// <summary>The stored session cannot finish (the object exists already, or it was refused): the next attempt starts a new one.</summary>
+    public void ClearSession(string id) => Update(id, "session_uri = NULL");
 
     public void MarkFailed(string id, string error, DateTimeOffset nextAttempt) =>
         Update(id, "state = 'failed', attempts = attempts + 1, last_error = $err, next_attempt_ms = $next",
@@ -256,8 +281,9 @@ public sealed class OutboxStore
     public void MarkEvicted(string id) => Update(id, "state = 'evicted'");
 
     /// <summary>The cloud quarantined the upload: send it again.</summary>
-    public void RequeueForUpload(string id, string reason) =>
-        Update(id, "state = 'sealed', attempts = attempts + 1, last_error = $err, generation = NULL", ("$err", reason));
+    /// <param name="keepSession">True when the upload was only interrupted: the next attempt resumes its session.</param>
+    public void RequeueForUpload(string id, string reason, bool keepSession = false) =>
+        Update(id, "state = 'sealed', attempts = attempts + 1, last_error = $err, generation = NULL" + (keepSession ? "" : ", session_uri = NULL"), ("$err", reason));
 
     public IReadOnlyList<OutboxSegment> ListByState(EdgeState state, int limit)
     {
@@ -366,7 +392,8 @@ public sealed class OutboxStore
                 L("size"), S("sha256"), S("crc32c"), S("md5"), S("object_name"), StateNames.ParseEdge(S("state")), (int)L("attempts"),
                 r.GetNullableString("last_error"),
                 r.GetNullableInt64("next_attempt_ms") is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(n) : null,
-                r.GetNullableInt64("generation"), L("announced") == 1, DateTimeOffset.FromUnixTimeMilliseconds(L("created_ms"))));
+                r.GetNullableInt64("generation"), L("announced") == 1, DateTimeOffset.FromUnixTimeMilliseconds(L("created_ms")),
+                r.GetNullableString("session_uri") is { } uri ? new Uri(uri) : null, (int)L("resumes")));
         }
         return rows;
     }

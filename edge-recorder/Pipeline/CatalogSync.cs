@@ -17,6 +17,10 @@ public sealed class CatalogSync(EdgeContext context)
 
     public async Task AnnounceAsync(CancellationToken cancellationToken)
     {
+        if (context.Catalog is null)
+        {
+            return;
+        }
         foreach (OutboxSegment segment in context.Outbox.Unannounced(200))
         {
             await context.Catalog.AnnounceAsync(context.AnnouncementOf(segment), cancellationToken);
@@ -33,7 +37,7 @@ public sealed class CatalogSync(EdgeContext context)
     public async Task<int> VerifyAsync(CancellationToken cancellationToken)
     {
         IReadOnlyList<OutboxSegment> uploaded = context.Outbox.ListByState(EdgeState.Uploaded, 500);
-        if (uploaded.Count == 0)
+        if (uploaded.Count == 0 || context.Catalog is null)
         {
             return 0;
         }

@@ -20,7 +20,7 @@ public sealed class EdgePaths(string dataDir)
 /// <summary>What every stage of the edge pipeline shares.</summary>
 public sealed class EdgeContext
 {
-    public EdgeContext(RecorderOptions options, IObjectStore store, string stagingBucket, ICatalog catalog, TimeProvider time, ILoggerFactory logs)
+    public EdgeContext(RecorderOptions options, IObjectStore store, string stagingBucket, ICatalog? catalog, TimeProvider time, ILoggerFactory logs)
     {
         Options = options;
         Paths = new EdgePaths(options.DataDir);
@@ -37,7 +37,8 @@ public sealed class EdgeContext
     public OutboxStore Outbox { get; }
     public IObjectStore Store { get; }
     public string StagingBucket { get; }
-    public ICatalog Catalog { get; }
+    /// <summary>The cloud catalog; null when the recorder only uploads (then a segment's last state is uploaded).</summary>
+    public ICatalog? Catalog { get; }
     public TimeProvider Time { get; }
     public ILoggerFactory Logs { get; }
 

@@ -1,3 +1,4 @@
+using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.Shared.Domain;
 using Microsoft.Extensions.Logging;
@@ -45,11 +46,11 @@ public sealed class RecorderAgent
             _log.LogWarning("Recovered from an unclean stop: {Killed} FFmpeg processes stopped, {Ended} runs adopted, {Released} uploads resumed",
                 killed, ended, released);
         }
-        foreach (var camera in _context.Options.Cameras)
+        foreach (CameraOptions camera in _context.Catalog is null ? Enumerable.Empty<CameraOptions>() : _context.Options.Cameras)
         {
             try
             {
-                await _context.Catalog.UpsertCameraAsync(new CameraInfo(camera.Id, string.IsNullOrEmpty(camera.Name) ? camera.Id : camera.Name, _context.Options.Id), cancellationToken);
+                await _context.Catalog!.UpsertCameraAsync(new CameraInfo(camera.Id, string.IsNullOrEmpty(camera.Name) ? camera.Id : camera.Name, _context.Options.Id), cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

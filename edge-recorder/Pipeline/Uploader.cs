@@ -75,20 +75,33 @@ public sealed class Uploader
         }
         TimeSpan timeout = _context.Options.Upload.Timeout
             ?? (segment.Size > LargeFile ? TimeSpan.FromMinutes(10) : TimeSpan.FromMinutes(5));
-        var request = new UploadRequest(_context.StagingBucket, segment.ObjectName, "video/mp4", segment.Crc32C, segment.Md5, IfGenerationMatch: 0,
-            new Dictionary<string, string>
-            {
-                ["recording-id"] = segment.Id,
-                ["recorder-id"] = _context.Options.Id,
-                ["camera-id"] = segment.CameraId,
-                ["sha256"] = segment.Sha256,
-            });
+        var metadata = new Dictionary<string, string>
+        {
+            ["recording-id"] = segment.Id,
+            ["recorder-id"] = _context.Options.Id,
+            ["camera-id"] = segment.CameraId,
+            ["sha256"] = segment.Sha256,
+        };
+        // The session of an earlier attempt (in this process or one that was killed) is resumed, not restarted.
+        Uri? session = segment.SessionUri;
+        void Started(Uri uri)
+        {
+            _context.Outbox.SetSession(segment.Id, uri);
+            session = uri;
+        }
         try
         {
             StoredObject stored = await _retry.ExecuteAsync(async ct =>
             {
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 attempt.CancelAfter(timeout);
+                var request = new UploadRequest(_context.StagingBucket, segment.ObjectName, "video/mp4", segment.Crc32C, segment.Md5, IfGenerationMatch: 0,
+                    metadata, ResumeSession: session, SessionStarted: Started);
+                if (session is not null)
+                {
+                    _context.Outbox.MarkResumed(segment.Id);
+                    _log.LogInformation("Resuming the upload of {RecordingId} in its session", segment.Id);
+                }
                 try
                 {
                     await using var file = new FileStream(segment.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
@@ -100,7 +113,9 @@ public sealed class Uploader
                 }
                 catch (ObjectStoreException e) when (e.Error == ObjectStoreError.ChecksumMismatch)
                 {
-                    // Corrupted in transit, or on our disk? Only the second is final.
+                    // Corrupted in transit, or on our disk? Only the second is final. Either way the session is spent.
+                    _context.Outbox.ClearSession(segment.Id);
+                    session = null;
                     await ThrowIfLocalFileChangedAsync(segment, ct);
                     throw new ObjectStoreException(ObjectStoreError.Transient, e.Message, e);
                 }
@@ -112,7 +127,19 @@ public sealed class Uploader
         catch (ObjectStoreException e) when (e.Error == ObjectStoreError.PreconditionFailed)
         {
             // Already there (an earlier attempt succeeded before we heard back): fine if it is our bytes.
-            StoredObject? existing = await _context.Store.GetAsync(_context.StagingBucket, segment.ObjectName, cancellationToken);
+            _context.Outbox.ClearSession(segment.Id);
+            StoredObject? existing;
+            try
+            {
+                existing = await _context.Store.GetAsync(_context.StagingBucket, segment.ObjectName, cancellationToken);
+            }
+            catch (ObjectStoreException read)
+            {
+                // A recorder may create but not read (least privilege): the cloud archives the object if it is ours,
+                // and the next attempt then finds the name free again or the catalog says archived.
+                Fail(segment, $"gs://{_context.StagingBucket}/{segment.ObjectName} exists and could not be read back to compare ({read.Message})");
+                return false;
+            }
             if (existing is not null && existing.Crc32C == segment.Crc32C && existing.Size == segment.Size)
             {
                 _context.Outbox.MarkUploaded(segment.Id, existing.Generation);
@@ -133,8 +160,15 @@ public sealed class Uploader
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _context.Outbox.RequeueForUpload(segment.Id, "upload interrupted by shutdown");
+            _context.Outbox.RequeueForUpload(segment.Id, "upload interrupted by shutdown", keepSession: true);
             throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever went wrong, the segment must not stay claimed: it goes back to the outbox with the reason.
+            _log.LogError(e, "Upload of {RecordingId} failed unexpectedly", segment.Id);
+            Fail(segment, $"{e.GetType().Name}: {e.Message}");
+            return false;
         }
     }
 
@@ -168,6 +202,10 @@ public sealed class Uploader
     {
         _context.Outbox.MarkLost(segment.Id, reason);
         _log.LogError("Recording {RecordingId} is lost: {Reason}", segment.Id, reason);
+        if (_context.Catalog is null)
+        {
+            return;
+        }
         try
         {
             await _context.Catalog.AnnounceAsync(_context.AnnouncementOf(segment), cancellationToken);

@@ -14,6 +14,10 @@ public sealed record StoredObject(
 
 /// <summary>An upload: where to, what the bytes must hash to, and the precondition.</summary>
 /// <param name="IfGenerationMatch">0: create only, never overwrite (what the edge always uses).</param>
+/// <param name="ResumeSession">A resumable session an earlier attempt (or an earlier process) started: the upload
+/// continues from the offset the store reports for it; a session the store no longer knows is replaced by a new one.</param>
+/// <param name="SessionStarted">Called with a new session's URI before its first byte is sent, so that the caller
+/// can persist it. Stores without resumable sessions never call it.</param>
 public sealed record UploadRequest(
     string Bucket,
     string Name,
@@ -21,7 +25,9 @@ public sealed record UploadRequest(
     string Crc32C,
     string? Md5,
     long? IfGenerationMatch,
-    IReadOnlyDictionary<string, string> Metadata);
+    IReadOnlyDictionary<string, string> Metadata,
+    Uri? ResumeSession = null,
+    Action<Uri>? SessionStarted = null);
 
 /// <summary>Object storage: Cloud Storage in the cloud, a directory per bucket on the embedded backend.</summary>
 public interface IObjectStore

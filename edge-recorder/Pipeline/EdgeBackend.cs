@@ -1,0 +1,44 @@
+using Cctv.EdgeRecorder.Configuration;
+using Cctv.Shared.Gcp.Storage;
+using Cctv.Shared.Local;
+using Cctv.Shared.Ports;
+
+namespace Cctv.EdgeRecorder.Pipeline;
+
+/// <summary>The store, staging bucket and catalog the configured backend gives the agent.</summary>
+public sealed class EdgeBackend(IObjectStore store, string stagingBucket, ICatalog? catalog, IDisposable? owned) : IDisposable
+{
+    public IObjectStore Store { get; } = store;
+    public string StagingBucket { get; } = stagingBucket;
+    public ICatalog? Catalog { get; } = catalog;
+
+    public static async Task<EdgeBackend> OpenAsync(RecorderOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (options.Backend == "local")
+        {
+            var local = new LocalBackend(options.DataDir, time);
+            return new EdgeBackend(local.Store, LocalBackend.StagingBucket, local.Catalog, null);
+        }
+        GcsObjectStore gcs = await GcsObjectStore.CreateAsync(GcsSettingsOf(options), cancellationToken);
+        return new EdgeBackend(gcs, options.Gcp.StagingBucket, null, gcs);
+    }
+
+    /// <summary>Cloud Storage settings from the recorder's options; STORAGE_EMULATOR_HOST wins, as in Google's own clients.</summary>
+    public static GcsSettings GcsSettingsOf(RecorderOptions options)
+    {
+        var settings = new GcsSettings
+        {
+            CredentialsPath = string.IsNullOrWhiteSpace(options.Gcp.CredentialsPath) ? null : options.Gcp.CredentialsPath,
+            ChunkSize = options.Upload.ChunkBytes,
+            RequestTimeout = options.Upload.RequestTimeout,
+            MaxBytesPerSecond = options.Upload.MaxBytesPerSecond,
+        };
+        if (options.Gcp.Endpoint is { Length: > 0 } endpoint)
+        {
+            settings = settings with { Endpoint = new Uri(endpoint.EndsWith('/') ? endpoint : endpoint + "/") };
+        }
+        return GcsSettings.FromEmulatorEnvironment(settings) ?? settings;
+    }
+
+    public void Dispose() => owned?.Dispose();
+}
