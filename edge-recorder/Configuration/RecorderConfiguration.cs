@@ -124,6 +124,18 @@ public static class RecorderConfiguration
         {
             problems.Add($"Recorder:Upload:RequestTimeout is {o.Upload.RequestTimeout}: give each request at least 00:00:01.");
         }
+        if (o.DiskBudget.MaxBytes is < 1024 * 1024)
+        {
+            problems.Add($"Recorder:DiskBudget:MaxBytes is {o.DiskBudget.MaxBytes}: give the spool at least 1048576 bytes (several segments' worth is the sensible minimum), or leave it out.");
+        }
+        if (o.DiskBudget.MinFreeBytes < 0)
+        {
+            problems.Add($"Recorder:DiskBudget:MinFreeBytes is {o.DiskBudget.MinFreeBytes}: use 0 or more bytes.");
+        }
+        if (o.DiskBudget.CheckInterval < TimeSpan.FromMilliseconds(100))
+        {
+            problems.Add($"Recorder:DiskBudget:CheckInterval is {o.DiskBudget.CheckInterval}: use at least 00:00:00.1.");
+        }
         if (o.Upload.FullScanInterval < TimeSpan.FromSeconds(10))
         {
             problems.Add($"Recorder:Upload:FullScanInterval is {o.Upload.FullScanInterval}: use at least 00:00:10 (the default is 00:30:00).");

@@ -33,6 +33,24 @@ public sealed class RecorderOptions
     public FfmpegOptions Ffmpeg { get; set; } = new();
 
     public GcpOptions Gcp { get; set; } = new();
+
+    public DiskBudgetOptions DiskBudget { get; set; } = new();
+}
+
+/// <summary>
+/// How much of the disk the spool may use. When it nears the limit, safe copies go first (verified, then already
+/// in the bucket), oldest first; only then the oldest footage not yet uploaded, which is recorded as lost ("disk full").
+/// </summary>
+public sealed class DiskBudgetOptions
+{
+    /// <summary>Most bytes the spool may hold; unset: only the free-space floor applies.</summary>
+    public long? MaxBytes { get; set; }
+
+    /// <summary>Free space to keep on the spool's file system, whatever the spool holds.</summary>
+    public long MinFreeBytes { get; set; } = 1L << 30;
+
+    /// <summary>How often the budget is checked.</summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>The <c>gcp</c> backend's settings (seed: GCP_STORAGE_PROJECT_ID, GCP_STORAGE_BUCKET_NAME, GCP_STORAGE_CREDENTIALS_PATH).</summary>

@@ -57,6 +57,7 @@ public sealed class OutboxStore
             next_attempt_ms INTEGER,
             session_uri TEXT,
             resumes INTEGER NOT NULL DEFAULT 0,
+            loss_synced INTEGER NOT NULL DEFAULT 0,
             generation INTEGER,
             announced INTEGER NOT NULL DEFAULT 0,
             created_ms INTEGER NOT NULL,
@@ -92,6 +93,7 @@ public sealed class OutboxStore
         _db = new SqliteDatabase(path, Schema);
         _time = time;
         AddColumnIfMissing("segments", "resumes", "INTEGER NOT NULL DEFAULT 0");
+        AddColumnIfMissing("segments", "loss_synced", "INTEGER NOT NULL DEFAULT 0");
     }
 
     /// <summary>Outboxes written by an earlier version lack the newer columns; SQLite adds a column in place.</summary>
@@ -274,7 +276,51 @@ public sealed class OutboxStore
         Update(id, "state = 'failed', attempts = attempts + 1, last_error = $err, next_attempt_ms = $next",
             ("$err", error), ("$next", nextAttempt.ToUnixTimeMilliseconds()));
 
-    public void MarkLost(string id, string reason) => Update(id, "state = 'lost', last_error = $err", ("$err", reason));
+    public void MarkLost(string id, string reason) => Update(id, "state = 'lost', last_error = $err, loss_synced = 0", ("$err", reason));
+
+    /// <summary>Lost segments whose loss the catalog has not been told of yet.</summary>
+    public IReadOnlyList<OutboxSegment> UnsyncedLosses(int limit)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments WHERE state = 'lost' AND loss_synced = 0 ORDER BY start_ms LIMIT $limit", ("$limit", limit));
+        return ReadSegments(q);
+    }
+
+    public void MarkLossSynced(string id) => Update(id, "loss_synced = 1");
+
+    /// <summary>Rows whose bytes are only on this disk (not yet in the bucket), oldest recording first.</summary>
+    public IReadOnlyList<OutboxSegment> NotYetUploaded(int limit)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments WHERE state IN ('sealed', 'failed', 'uploading') ORDER BY start_ms, id LIMIT $limit", ("$limit", limit));
+        return ReadSegments(q);
+    }
+
+    /// <summary>A spool directory the runs table does not know (an outbox restored from backup, files copied in): recorded as an ended run so its files are adopted and its number never reused.</summary>
+    public bool AdoptRun(string cameraId, long run, DateTimeOffset startedAt, string reason)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            INSERT INTO runs (camera_id, run, started_ms, ended_ms, end_reason) VALUES ($cam, $run, $start, $now, $reason)
+            ON CONFLICT DO NOTHING
+            """, ("$cam", cameraId), ("$run", run), ("$start", startedAt.ToUnixTimeMilliseconds()), ("$now", Now), ("$reason", reason));
+        return q.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>A sealed run holds a file with no row: the sealer looks at the run again.</summary>
+    public void ReopenRun(string cameraId, long run)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE runs SET sealed = 0 WHERE camera_id = $cam AND run = $run AND ended_ms IS NOT NULL", ("$cam", cameraId), ("$run", run));
+        q.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<CameraRun> AllRuns()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM runs ORDER BY camera_id, run");
+        return ReadRuns(q);
+    }
 
     public void MarkVerified(string id) => Update(id, "state = 'verified'");
 

@@ -31,6 +31,12 @@ public sealed class CatalogSync(EdgeContext context)
             await context.Catalog.RecordGapAsync(gap, cancellationToken);
             context.Outbox.MarkGapSynced(gap);
         }
+        foreach (OutboxSegment lost in context.Outbox.UnsyncedLosses(200))
+        {
+            await context.Catalog.AnnounceAsync(context.AnnouncementOf(lost), cancellationToken);
+            await context.Catalog.MarkLostAsync(lost.Id, lost.LastError ?? "lost on the recorder", cancellationToken);
+            context.Outbox.MarkLossSynced(lost.Id);
+        }
     }
 
     /// <summary>Returns how many segments became verified.</summary>

@@ -19,6 +19,9 @@ public sealed class RecorderAgent
     private readonly Sealer _sealer;
     private readonly Uploader _uploader;
     private readonly CatalogSync _sync;
+    private readonly SpoolScanner _scanner;
+    private readonly DiskBudget _budget;
+    private DateTimeOffset _nextFullScan;
     private readonly ProcessRegistry _registry;
     private readonly List<CameraSupervisor> _supervisors;
 
@@ -29,11 +32,16 @@ public sealed class RecorderAgent
         _sealer = new Sealer(context);
         _uploader = new Uploader(context);
         _sync = new CatalogSync(context);
+        _scanner = new SpoolScanner(context);
+        _budget = new DiskBudget(context);
         _registry = new ProcessRegistry(context.Paths.Pids, _log);
         _supervisors = context.Options.Cameras.Select(c => new CameraSupervisor(context, c, _registry)).ToList();
     }
 
     public IReadOnlyList<CameraSupervisor> Supervisors => _supervisors;
+
+    /// <summary>The disk budget's latest check, for status.</summary>
+    public DiskBudgetReport? LastDiskBudget => _budget.Last;
 
     /// <summary>Recovery after the previous instance, whatever state it left.</summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
@@ -41,6 +49,8 @@ public sealed class RecorderAgent
         int killed = _registry.KillLeftovers();
         int ended = _context.Outbox.EndOpenRuns("recorder stopped unexpectedly (killed or lost power)");
         int released = _context.Outbox.ReleaseClaims();
+        _scanner.Scan(atStart: true);
+        _nextFullScan = _context.Time.GetUtcNow() + _context.Options.Upload.FullScanInterval;
         if (killed + ended + released > 0)
         {
             _log.LogWarning("Recovered from an unclean stop: {Killed} FFmpeg processes stopped, {Ended} runs adopted, {Released} uploads resumed",
@@ -120,6 +130,12 @@ public sealed class RecorderAgent
         }
         await Stage("verify", () => _sync.VerifyAsync(cancellationToken));
         await Stage("evict", () => Task.FromResult(_sync.Evict()));
+        await Stage("disk budget", () => Task.FromResult(_budget.EnforceIfDue()));
+        if (_context.Time.GetUtcNow() >= _nextFullScan)
+        {
+            _nextFullScan = _context.Time.GetUtcNow() + _context.Options.Upload.FullScanInterval;
+            await Stage("full scan", () => Task.FromResult(_scanner.Scan(atStart: false)));
+        }
     }
 
     private async Task Stage(string name, Func<Task> stage)

@@ -1,0 +1,123 @@
+using Cctv.EdgeRecorder.Outbox;
+using Cctv.Shared.Domain;
+using Microsoft.Extensions.Logging;
+
+namespace Cctv.EdgeRecorder.Pipeline;
+
+/// <summary>What one enforcement of the disk budget did.</summary>
+public sealed record DiskBudgetReport(long SpoolBytes, long FreeBytes, int EvictedVerified, int EvictedUploaded, int LostToDiskFull)
+{
+    public bool Acted => EvictedVerified + EvictedUploaded + LostToDiskFull > 0;
+}
+
+/// <summary>
+/// Keeps the spool inside its budget so that recording never stops for lack of space. Frees, oldest first:
+/// verified segments (the archive has them); then segments already in the bucket (CRC32C confirmed, awaiting the
+/// catalog); only when nothing else is left, the oldest footage not yet uploaded, recorded as lost with the reason
+/// "disk full" in the outbox and, through the catalog sync, in the catalog. Starts at 95% of the budget (or below the free-space
+/// floor) and stops at 85%, so that it does not run at every pass.
+/// </summary>
+public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeBytesProbe = null)
+{
+    private const double Trigger = 0.95;
+    private const double Target = 0.85;
+    private readonly ILogger _log = context.Logs.CreateLogger<DiskBudget>();
+    private readonly Func<string, long> _freeBytes = freeBytesProbe ?? (path => new DriveInfo(path).AvailableFreeSpace);
+    private DateTimeOffset _nextCheck = DateTimeOffset.MinValue;
+
+    /// <summary>The latest report, for status.</summary>
+    public DiskBudgetReport? Last { get; private set; }
+
+    /// <summary>Checks at most once per check interval; returns null when it did not check.</summary>
+    public DiskBudgetReport? EnforceIfDue()
+    {
+        DateTimeOffset now = context.Time.GetUtcNow();
+        if (now < _nextCheck)
+        {
+            return null;
+        }
+        _nextCheck = now + context.Options.DiskBudget.CheckInterval;
+        return Enforce();
+    }
+
+    public DiskBudgetReport Enforce()
+    {
+        string spool = context.Paths.Spool;
+        Directory.CreateDirectory(spool);
+        long used = SpoolBytes(spool);
+        long free = _freeBytes(spool);
+        long? max = context.Options.DiskBudget.MaxBytes;
+        long minFree = context.Options.DiskBudget.MinFreeBytes;
+        int verified = 0, uploaded = 0, lost = 0;
+
+        bool Over() => (max is { } m && used > m * Trigger) || free < minFree;
+        bool AboveTarget() => (max is { } m && used > m * Target) || free < minFree + (long)(minFree * (1 - Target));
+
+        if (Over())
+        {
+            foreach (OutboxSegment s in context.Outbox.ListByState(EdgeState.Verified, int.MaxValue))
+            {
+                if (!AboveTarget())
+                {
+                    break;
+                }
+                long freed = Delete(s.Path);
+                context.Outbox.MarkEvicted(s.Id);
+                (used, free, verified) = (used - freed, free + freed, verified + 1);
+            }
+            foreach (OutboxSegment s in context.Outbox.ListByState(EdgeState.Uploaded, int.MaxValue).Where(s => File.Exists(s.Path)))
+            {
+                if (!AboveTarget())
+                {
+                    break;
+                }
+                // In the bucket already (Cloud Storage confirmed its CRC32C): the local copy is a convenience.
+                long freed = Delete(s.Path);
+                (used, free, uploaded) = (used - freed, free + freed, uploaded + 1);
+            }
+            foreach (OutboxSegment s in context.Outbox.NotYetUploaded(int.MaxValue).Where(s => s.State != EdgeState.Uploading))
+            {
+                if (!AboveTarget())
+                {
+                    break;
+                }
+                long freed = Delete(s.Path);
+                Losses.Record(context, s, $"disk full: evicted before upload to keep recording (spool {used / 1048576} MiB, budget {(max is { } m ? $"{m / 1048576} MiB" : "none")}, free {free / 1048576} MiB, floor {minFree / 1048576} MiB)", _log);
+                (used, free, lost) = (used - freed, free + freed, lost + 1);
+            }
+        }
+
+        var report = new DiskBudgetReport(used, free, verified, uploaded, lost);
+        if (lost > 0)
+        {
+            _log.LogError("DISK FULL: {Lost} segments not yet uploaded were evicted and recorded as lost, after {Verified} verified and {Uploaded} uploaded ones; uploads are not keeping up or the budget is too small",
+                lost, verified, uploaded);
+        }
+        else if (report.Acted)
+        {
+            _log.LogWarning("Disk budget: evicted {Verified} verified and {Uploaded} uploaded segments; spool {Used} MiB, free {Free} MiB",
+                verified, uploaded, used / 1048576, free / 1048576);
+        }
+        else if (Over())
+        {
+            _log.LogError("DISK FULL: the spool is over its budget and nothing can be evicted (every segment is being uploaded right now)");
+        }
+        Last = report;
+        return report;
+    }
+
+    private static long Delete(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return 0;
+        }
+        long size = info.Length;
+        info.Delete();
+        return size;
+    }
+
+    private static long SpoolBytes(string spool) =>
+        new DirectoryInfo(spool).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+}
