@@ -1,0 +1,106 @@
+using Cctv.Shared.Domain;
+
+namespace Cctv.Shared.Gcp.Firestore;
+
+/// <summary>
+/// The catalog's document layout in Firestore. Field names are snake_case; terraform/firestore.tf declares
+/// the composite indexes over them, so a rename here is a rename there.
+/// </summary>
+/// <remarks>
+/// Composite indexes the catalog's queries need (collection scope):
+/// recordings (camera_id ASC, start_time DESC) for the query by camera and time (<c>camera_id</c> EQUAL or IN,
+/// <c>start_time</c> range, ordered by start_time then __name__ descending);
+/// recordings (state ASC, announced_at ASC) for <c>ListByStateAsync</c> (state EQUAL, oldest announcement first);
+/// gaps (camera_id ASC, start_time ASC) for <c>ListGapsAsync</c>.
+/// The query without cameras, the counts per state and the camera list use Firestore's automatic single-field indexes.
+/// </remarks>
+public static class CatalogDocuments
+{
+    public const string Recordings = "recordings";
+    public const string Cameras = "cameras";
+    public const string Gaps = "gaps";
+
+    public const string RecorderId = "recorder_id";
+    public const string CameraId = "camera_id";
+    public const string CameraName = "camera_name";
+    public const string Run = "run";
+    public const string Sequence = "seq";
+    public const string StartTime = "start_time";
+    public const string EndTime = "end_time";
+    public const string FileSize = "file_size";
+    public const string Sha256 = "sha256";
+    public const string Crc32C = "crc32c";
+    public const string Md5 = "md5";
+    public const string ContentType = "content_type";
+    public const string StagingObject = "staging_object";
+    public const string State = "state";
+    public const string Reason = "reason";
+    public const string StagingGeneration = "staging_generation";
+    public const string ArchiveObject = "archive_object";
+    public const string ArchiveGeneration = "archive_generation";
+    public const string AnnouncedAt = "announced_at";
+    public const string StagedAt = "staged_at";
+    public const string ArchivedAt = "archived_at";
+    public const string UpdatedAt = "updated_at";
+    public const string Version = "version";
+    public const string Name = "name";
+
+    /// <summary>A new recording document: state announced, version 1.</summary>
+    public static Dictionary<string, object?> NewRecording(RecordingAnnouncement a, DateTimeOffset now) => new()
+    {
+        [RecorderId] = a.RecorderId,
+        [CameraId] = a.CameraId,
+        [CameraName] = a.CameraName,
+        [Run] = a.Run,
+        [Sequence] = a.Sequence,
+        [StartTime] = a.StartTime,
+        [EndTime] = a.EndTime,
+        [FileSize] = a.FileSize,
+        [Sha256] = a.Sha256,
+        [Crc32C] = a.Crc32C,
+        [Md5] = a.Md5,
+        [ContentType] = a.ContentType,
+        [StagingObject] = a.StagingObject,
+        [State] = CloudState.Announced.ToWire(),
+        [Reason] = null,
+        [StagingGeneration] = null,
+        [ArchiveObject] = null,
+        [ArchiveGeneration] = null,
+        [AnnouncedAt] = now,
+        [StagedAt] = null,
+        [ArchivedAt] = null,
+        [UpdatedAt] = now,
+        [Version] = 1L,
+    };
+
+    public static Recording ToRecording(FirestoreDocument d)
+    {
+        var announcement = new RecordingAnnouncement(d.Id, d.GetString(RecorderId), d.GetString(CameraId), d.GetString(CameraName),
+            d.GetInt64(Run), d.GetInt64(Sequence), d.GetTimestamp(StartTime), d.GetTimestamp(EndTime), d.GetInt64(FileSize),
+            d.GetString(Sha256), d.GetString(Crc32C), d.GetString(Md5), d.GetString(ContentType), d.GetString(StagingObject));
+        return new Recording(announcement, StateNames.ParseCloud(d.GetString(State)), d.GetNullableString(Reason),
+            d.GetNullableInt64(StagingGeneration), d.GetNullableString(ArchiveObject), d.GetNullableInt64(ArchiveGeneration),
+            d.GetTimestamp(AnnouncedAt), d.GetNullableTimestamp(StagedAt), d.GetNullableTimestamp(ArchivedAt),
+            d.GetTimestamp(UpdatedAt), d.GetInt64(Version));
+    }
+
+    public static Dictionary<string, object?> Gap(RecordingGap gap) => new()
+    {
+        [RecorderId] = gap.RecorderId,
+        [CameraId] = gap.CameraId,
+        [StartTime] = gap.StartTime,
+        [EndTime] = gap.EndTime,
+        [Reason] = gap.Reason,
+    };
+
+    public static RecordingGap ToGap(FirestoreDocument d) =>
+        new(d.Id, d.GetString(RecorderId), d.GetString(CameraId), d.GetTimestamp(StartTime), d.GetNullableTimestamp(EndTime), d.GetString(Reason));
+
+    public static Dictionary<string, object?> Camera(CameraInfo camera) => new()
+    {
+        [Name] = camera.Name,
+        [RecorderId] = camera.RecorderId,
+    };
+
+    public static CameraInfo ToCamera(FirestoreDocument d) => new(d.Id, d.GetString(Name), d.GetString(RecorderId));
+}

@@ -1,0 +1,340 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Ports;
+using Polly;
+using Polly.Retry;
+using static Cctv.Shared.Gcp.Firestore.CatalogDocuments;
+
+namespace Cctv.Shared.Gcp.Firestore;
+
+/// <summary>Tuning of <see cref="FirestoreCatalog"/>.</summary>
+public sealed record FirestoreCatalogOptions
+{
+    /// <summary>
+    /// The longest recording the time-range query must find when it began before the range does. The query reads
+    /// recordings that start at most this long before <see cref="RecordingQuery.From"/> (Firestore cannot range over
+    /// start and end at once without scanning a camera's whole history). The edge caps segments at 3600 s.
+    /// </summary>
+    public TimeSpan MaxRecordingDuration { get; init; } = TimeSpan.FromHours(2);
+
+    /// <summary>How often a guarded change is re-read and re-decided after another writer got there first.</summary>
+    public int ConflictRetries { get; init; } = 8;
+
+    /// <summary>First back-off after such a conflict (doubling, with jitter, up to half a second).</summary>
+    public TimeSpan ConflictDelay { get; init; } = TimeSpan.FromMilliseconds(20);
+}
+
+/// <summary>
+/// The catalog on Firestore: <c>recordings/{id}</c>, <c>cameras/{id}</c>, <c>gaps/{id}</c> (see <see cref="CatalogDocuments"/>).
+/// Same semantics as <see cref="Local.SqliteCatalog"/>: every state change reads the document, decides from the
+/// state it finds, and commits only if the document is still the one it read (<c>currentDocument.updateTime</c>);
+/// when another writer got there first it reads again and decides again. So a repeated, late or reordered call
+/// changes nothing after the first, and of two racing callers only one applies.
+/// </summary>
+public sealed class FirestoreCatalog : ICatalog
+{
+    /// <summary>Firestore's limit on the values of one IN filter.</summary>
+    private const int MaxInValues = 30;
+
+    private readonly FirestoreClient _client;
+    private readonly TimeProvider _time;
+    private readonly FirestoreCatalogOptions _options;
+    private readonly ResiliencePipeline _conflicts;
+
+    public FirestoreCatalog(FirestoreClient client, TimeProvider time, FirestoreCatalogOptions? options = null)
+    {
+        _client = client;
+        _time = time;
+        _options = options ?? new FirestoreCatalogOptions();
+        _conflicts = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<GcpApiException>(IsConflict),
+                MaxRetryAttempts = Math.Max(1, _options.ConflictRetries),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _options.ConflictDelay,
+                MaxDelay = TimeSpan.FromMilliseconds(500),
+            })
+            .Build();
+    }
+
+    public async Task AnnounceAsync(RecordingAnnouncement announcement, CancellationToken cancellationToken)
+    {
+        RecordingAnnouncement a = announcement;
+        string name = _client.DocumentName(Recordings, a.Id);
+        await Guarded(name, async ct =>
+        {
+            try
+            {
+                await _client.CommitAsync([FirestoreWrite.Create(name, NewRecording(a, _time.GetUtcNow()))], ct);
+                return true;
+            }
+            catch (GcpApiException e) when (e.Status == "ALREADY_EXISTS")
+            {
+                FirestoreDocument existing = await _client.GetAsync(name, ct)
+                    ?? throw new GcpTransientException($"Recording {a.Id} existed on create but not on the read after it.");
+                string sha = existing.GetString(Sha256);
+                long size = existing.GetInt64(FileSize);
+                if (sha != a.Sha256 || size != a.FileSize)
+                {
+                    throw new InvalidOperationException(
+                        $"Recording {a.Id} was announced before with SHA-256 {sha} and {size} bytes; now with {a.Sha256} and {a.FileSize} bytes.");
+                }
+                return false;
+            }
+        }, cancellationToken);
+    }
+
+    public async Task<Recording?> GetAsync(string id, CancellationToken cancellationToken) =>
+        NameOf(id) is { } name && await _client.GetAsync(name, cancellationToken) is { } doc ? ToRecording(doc) : null;
+
+    public async Task<IReadOnlyList<Recording>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        var names = ids.Distinct(StringComparer.Ordinal).Select(NameOf).OfType<string>().ToList();
+        if (names.Count == 0)
+        {
+            return [];
+        }
+        IReadOnlyDictionary<string, FirestoreDocument> found = await _client.BatchGetAsync(names, cancellationToken);
+        return [.. names.Where(found.ContainsKey).Select(n => ToRecording(found[n]))];
+    }
+
+    public Task<TransitionOutcome> MarkStagedAsync(string id, long stagingGeneration, CancellationToken cancellationToken) =>
+        Transition(id, CloudState.Staged, [CloudState.Announced, CloudState.Quarantined], now => new()
+        {
+            [StagingGeneration] = stagingGeneration,
+            [StagedAt] = now,
+            [Reason] = null,
+        }, cancellationToken);
+
+    public Task<TransitionOutcome> MarkArchivedAsync(string id, string archiveObject, long archiveGeneration, CancellationToken cancellationToken) =>
+        Transition(id, CloudState.Archived, [CloudState.Staged], now => new()
+        {
+            [ArchiveObject] = archiveObject,
+            [ArchiveGeneration] = archiveGeneration,
+            [ArchivedAt] = now,
+        }, cancellationToken);
+
+    public Task<TransitionOutcome> MarkQuarantinedAsync(string id, string reason, CancellationToken cancellationToken) =>
+        Transition(id, CloudState.Quarantined, [CloudState.Announced, CloudState.Staged], _ => new() { [Reason] = reason }, cancellationToken);
+
+    public Task<TransitionOutcome> MarkLostAsync(string id, string reason, CancellationToken cancellationToken) =>
+        Transition(id, CloudState.Lost, [CloudState.Announced, CloudState.Staged, CloudState.Quarantined], _ => new() { [Reason] = reason }, cancellationToken);
+
+    /// <summary>
+    /// Recordings of the cameras overlapping [From, To), newest first (start time, then ID, both descending).
+    /// The page token is an opaque cursor: the start time and ID of the page's last recording.
+    /// </summary>
+    public async Task<RecordingPage> QueryAsync(RecordingQuery query, CancellationToken cancellationToken)
+    {
+        (DateTimeOffset Start, string Id)? cursor = query.PageToken is { } token ? DecodeCursor(token) : null;
+        int size = Math.Clamp(query.PageSize, 1, 1000);
+        IEnumerable<string[]?> cameraSets = query.CameraIds is { Count: > 0 } cameras
+            ? cameras.Distinct(StringComparer.Ordinal).Chunk(MaxInValues).Select(set => (string[]?)set)
+            : new string[]?[] { null };
+        List<Recording>[] found = await Task.WhenAll(cameraSets.Select(set => ScanAsync(set, query.From, query.To, cursor, size + 1, cancellationToken)));
+        var items = found.SelectMany(r => r)
+            .OrderByDescending(r => r.Announcement.StartTime)
+            .ThenByDescending(r => r.Id, StringComparer.Ordinal)
+            .Take(size + 1)
+            .ToList();
+        string? next = null;
+        if (items.Count > size)
+        {
+            items.RemoveAt(size);
+            next = EncodeCursor(items[^1].Announcement.StartTime, items[^1].Id);
+        }
+        return new RecordingPage(items, next);
+    }
+
+    public async Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        if (limit == 0)
+        {
+            return [];
+        }
+        FirestoreQuery q = new FirestoreQuery(Recordings)
+            .Where(State, FirestoreOperator.Equal, state.ToWire())
+            .OrderBy(AnnouncedAt)
+            .OrderBy(FirestoreQuery.DocumentNameField)
+            .Limit(limit);
+        return [.. (await _client.RunQueryAsync(q, cancellationToken)).Select(ToRecording)];
+    }
+
+    public async Task<IReadOnlyDictionary<CloudState, long>> CountByStateAsync(CancellationToken cancellationToken)
+    {
+        CloudState[] states = Enum.GetValues<CloudState>();
+        long[] counts = await Task.WhenAll(states.Select(s =>
+            _client.CountAsync(new FirestoreQuery(Recordings).Where(State, FirestoreOperator.Equal, s.ToWire()), cancellationToken)));
+        return states.Zip(counts).ToDictionary(p => p.First, p => p.Second);
+    }
+
+    /// <summary>
+    /// Opens or closes a gap. A closing record sets the end and reason; an opening one creates the gap, or only
+    /// updates the reason of one that exists, so a late repeat of the opening never reopens a closed gap.
+    /// </summary>
+    public async Task RecordGapAsync(RecordingGap gap, CancellationToken cancellationToken)
+    {
+        string name = _client.DocumentName(Gaps, gap.Id);
+        if (gap.EndTime is not null)
+        {
+            await _client.CommitAsync([FirestoreWrite.Set(name, Gap(gap))], cancellationToken);
+            return;
+        }
+        try
+        {
+            await _client.CommitAsync([FirestoreWrite.Create(name, Gap(gap))], cancellationToken);
+        }
+        catch (GcpApiException e) when (e.Status == "ALREADY_EXISTS")
+        {
+            await _client.CommitAsync([FirestoreWrite.UpdateExisting(name, new Dictionary<string, object?> { [Reason] = gap.Reason })], cancellationToken);
+        }
+    }
+
+    public async Task<IReadOnlyList<RecordingGap>> ListGapsAsync(string cameraId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        // Gaps have no length limit (a camera can be offline for weeks), so the end is filtered here.
+        FirestoreQuery q = new FirestoreQuery(Gaps)
+            .Where(CameraId, FirestoreOperator.Equal, cameraId)
+            .Where(StartTime, FirestoreOperator.LessThan, to)
+            .OrderBy(StartTime);
+        return [.. (await _client.RunQueryAsync(q, cancellationToken)).Select(ToGap).Where(g => g.EndTime is not { } end || end > from)];
+    }
+
+    public async Task UpsertCameraAsync(CameraInfo camera, CancellationToken cancellationToken) =>
+        await _client.CommitAsync([FirestoreWrite.Set(_client.DocumentName(Cameras, camera.Id), Camera(camera))], cancellationToken);
+
+    public async Task<IReadOnlyList<CameraInfo>> ListCamerasAsync(CancellationToken cancellationToken) =>
+        [.. (await _client.RunQueryAsync(new FirestoreQuery(Cameras).OrderBy(FirestoreQuery.DocumentNameField), cancellationToken)).Select(ToCamera)];
+
+    private async Task<TransitionOutcome> Transition(
+        string id, CloudState target, CloudState[] from, Func<DateTimeOffset, Dictionary<string, object?>> changes, CancellationToken cancellationToken)
+    {
+        if (NameOf(id) is not { } name)
+        {
+            return TransitionOutcome.NotFound;
+        }
+        return await Guarded(name, async ct =>
+        {
+            if (await _client.GetAsync(name, ct) is not { } doc)
+            {
+                return TransitionOutcome.NotFound;
+            }
+            CloudState state = StateNames.ParseCloud(doc.GetString(State));
+            if (state == target)
+            {
+                return TransitionOutcome.AlreadyDone;
+            }
+            if (!from.Contains(state))
+            {
+                return TransitionOutcome.Refused;
+            }
+            DateTimeOffset now = _time.GetUtcNow();
+            Dictionary<string, object?> fields = changes(now);
+            fields[State] = target.ToWire();
+            fields[UpdatedAt] = now;
+            fields[CatalogDocuments.Version] = doc.GetInt64(CatalogDocuments.Version) + 1;
+            await _client.CommitAsync([FirestoreWrite.UpdateIfUnchanged(name, fields, doc.UpdateTime)], ct);
+            return TransitionOutcome.Applied;
+        }, cancellationToken);
+    }
+
+    /// <summary>Runs read-decide-commit again while another writer keeps getting there first, then gives up with a transient error.</summary>
+    private async Task<T> Guarded<T>(string name, Func<CancellationToken, ValueTask<T>> step, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _conflicts.ExecuteAsync(step, cancellationToken);
+        }
+        catch (GcpApiException e) when (IsConflict(e))
+        {
+            throw new GcpTransientException(
+                $"{name} kept changing under {_options.ConflictRetries + 1} attempts to change it; try again later.", e.HttpStatus, e.Status, e);
+        }
+    }
+
+    /// <summary>Recordings after the cursor, newest first, until <paramref name="want"/> overlap [from, to) or there are no more.</summary>
+    private async Task<List<Recording>> ScanAsync(
+        string[]? cameras, DateTimeOffset? from, DateTimeOffset? to, (DateTimeOffset Start, string Id)? cursor, int want, CancellationToken cancellationToken)
+    {
+        var q = new FirestoreQuery(Recordings);
+        if (cameras is not null)
+        {
+            q = cameras.Length == 1 ? q.Where(CameraId, FirestoreOperator.Equal, cameras[0]) : q.Where(CameraId, FirestoreOperator.In, cameras);
+        }
+        if (to is { } end)
+        {
+            q = q.Where(StartTime, FirestoreOperator.LessThan, end);
+        }
+        if (from is { } start && start - DateTimeOffset.MinValue > _options.MaxRecordingDuration)
+        {
+            q = q.Where(StartTime, FirestoreOperator.GreaterThan, start - _options.MaxRecordingDuration);
+        }
+        q = q.OrderBy(StartTime, descending: true).OrderBy(FirestoreQuery.DocumentNameField, descending: true);
+        var found = new List<Recording>();
+        while (found.Count < want)
+        {
+            int limit = want - found.Count;
+            FirestoreQuery page = q.Limit(limit);
+            if (cursor is { } c)
+            {
+                page = page.StartAfter(c.Start, new FirestoreReference(_client.DocumentName(Recordings, c.Id)));
+            }
+            IReadOnlyList<FirestoreDocument> docs = await _client.RunQueryAsync(page, cancellationToken);
+            foreach (FirestoreDocument doc in docs)
+            {
+                Recording r = ToRecording(doc);
+                cursor = (r.Announcement.StartTime, r.Id);
+                if (from is not { } f || r.Announcement.EndTime > f)
+                {
+                    found.Add(r);
+                }
+            }
+            if (docs.Count < limit)
+            {
+                break;
+            }
+        }
+        return found;
+    }
+
+    private string? NameOf(string id)
+    {
+        try
+        {
+            return _client.DocumentName(Recordings, id);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsConflict(GcpApiException e) => e.Status is "FAILED_PRECONDITION" or "ABORTED" && e is not GcpTransientException;
+
+    private static string EncodeCursor(DateTimeOffset start, string id) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{(start.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10}:{id}")));
+
+    /// <summary>Throws <see cref="FormatException"/> on a token this catalog did not issue.</summary>
+    public static (DateTimeOffset Start, string Id) DecodeCursor(string token)
+    {
+        try
+        {
+            string raw = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
+            int colon = raw.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && long.TryParse(raw[..colon], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long micros)
+                && RecordingId.IsValid(raw[(colon + 1)..]))
+            {
+                return (DateTimeOffset.UnixEpoch.AddTicks(checked(micros * 10)), raw[(colon + 1)..]);
+            }
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentOutOfRangeException)
+        {
+        }
+        throw new FormatException("page_token is not a token this API issued");
+    }
+}

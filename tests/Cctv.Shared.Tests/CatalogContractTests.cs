@@ -1,0 +1,361 @@
+using Cctv.Shared.Domain;
+using Cctv.Shared.Ports;
+using Cctv.TestSupport;
+
+namespace Cctv.Shared.Tests;
+
+/// <summary>
+/// What every <see cref="ICatalog"/> does, whatever it stores into: SQLite (Local/SqliteCatalogTests) and
+/// Firestore on the emulator (Gcp/Firestore/FirestoreCatalogTests) run these same tests.
+/// </summary>
+public abstract class CatalogContractTests
+{
+    protected static readonly DateTimeOffset T0 = new(2026, 1, 15, 3, 0, 0, TimeSpan.Zero);
+
+    protected ManualClock Clock { get; } = new(T0);
+
+    /// <summary>A fresh, empty catalog on <see cref="Clock"/> (the same instance for the whole test).</summary>
+    protected abstract ICatalog Catalog { get; }
+
+    protected static RecordingAnnouncement Announcement(string camera, int seq, string sha = "aa") => new(
+        RecordingId.For("r1", camera, 1, seq), "r1", camera, camera.ToUpperInvariant(), 1, seq,
+        T0.AddSeconds(seq * 4), T0.AddSeconds((seq + 1) * 4), 1000 + seq, sha, "AAAAAA==", "md5", "video/mp4", $"incoming/r1/{camera}/{seq}.mp4");
+
+    [Fact]
+    public async Task Announce_Twice_IsANoOp_ButADifferentAnnouncementForTheSameIdIsRefused()
+    {
+        RecordingAnnouncement a = Announcement("cam1", 0);
+        await Catalog.AnnounceAsync(a, CancellationToken.None);
+        await Catalog.AnnounceAsync(a, CancellationToken.None);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Catalog.AnnounceAsync(a with { Sha256 = "bb" }, CancellationToken.None));
+
+        Recording? r = await Catalog.GetAsync(a.Id, CancellationToken.None);
+        Assert.Equal(CloudState.Announced, r!.State);
+        Assert.Equal(1, r.Version);
+    }
+
+    [Fact]
+    public async Task Transitions_AreGuarded_SoRepeatingOrReorderingThemChangesNothing()
+    {
+        RecordingAnnouncement a = Announcement("cam1", 0);
+        await Catalog.AnnounceAsync(a, CancellationToken.None);
+
+        Assert.Equal(TransitionOutcome.Refused, await Catalog.MarkArchivedAsync(a.Id, "x", 1, CancellationToken.None));
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.MarkStagedAsync(a.Id, 7, CancellationToken.None));
+        Assert.Equal(TransitionOutcome.AlreadyDone, await Catalog.MarkStagedAsync(a.Id, 7, CancellationToken.None));
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.MarkArchivedAsync(a.Id, "recordings/x", 9, CancellationToken.None));
+        Assert.Equal(TransitionOutcome.AlreadyDone, await Catalog.MarkArchivedAsync(a.Id, "recordings/x", 9, CancellationToken.None));
+        Assert.Equal(TransitionOutcome.Refused, await Catalog.MarkStagedAsync(a.Id, 8, CancellationToken.None));
+        Assert.Equal(TransitionOutcome.Refused, await Catalog.MarkQuarantinedAsync(a.Id, "late", CancellationToken.None));
+        Assert.Equal(TransitionOutcome.Refused, await Catalog.MarkLostAsync(a.Id, "late", CancellationToken.None));
+        Assert.Equal(TransitionOutcome.NotFound, await Catalog.MarkStagedAsync(RecordingId.For("x", "y", 1, 1), 1, CancellationToken.None));
+
+        Recording r = (await Catalog.GetAsync(a.Id, CancellationToken.None))!;
+        Assert.Equal(CloudState.Archived, r.State);
+        Assert.Equal(7, r.StagingGeneration);
+        Assert.Equal("recordings/x", r.ArchiveObject);
+        Assert.Equal(3, r.Version);
+    }
+
+    [Fact]
+    public async Task Query_ReturnsNewestFirst_FilteredByCameraAndTime_InPagesThatCoverEverythingOnce()
+    {
+        for (int i = 0; i < 25; i++)
+        {
+            await Catalog.AnnounceAsync(Announcement("cam1", i), CancellationToken.None);
+            await Catalog.AnnounceAsync(Announcement("cam2", i), CancellationToken.None);
+        }
+        var seen = new List<Recording>();
+        string? token = null;
+        do
+        {
+            RecordingPage page = await Catalog.QueryAsync(new RecordingQuery(["cam1"], T0.AddSeconds(10), T0.AddSeconds(80), 4, token), CancellationToken.None);
+            seen.AddRange(page.Items);
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+
+        // Segments [4s*i, 4s*(i+1)) overlapping [10 s, 80 s): i = 2..19.
+        Assert.Equal(Enumerable.Range(2, 18).Reverse().Select(i => (long)i), seen.Select(r => r.Announcement.Sequence));
+        Assert.All(seen, r => Assert.Equal("cam1", r.CameraId));
+    }
+
+    [Fact]
+    public async Task Query_WithAForgedPageToken_IsAFormatError()
+    {
+        await Assert.ThrowsAsync<FormatException>(() => Catalog.QueryAsync(new RecordingQuery(null, null, null, 10, "bm90LWEtdG9rZW4"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Gaps_OpenThenClosed_KeepOneRowWithTheEnd()
+    {
+        var open = new RecordingGap("g1", "r1", "cam1", T0, null, "camera stream lost: Connection timed out");
+        await Catalog.RecordGapAsync(open, CancellationToken.None);
+        await Catalog.RecordGapAsync(open with { EndTime = T0.AddMinutes(2) }, CancellationToken.None);
+        await Catalog.RecordGapAsync(open, CancellationToken.None); // a late repeat of the open gap does not reopen it
+
+        RecordingGap gap = Assert.Single(await Catalog.ListGapsAsync("cam1", T0.AddMinutes(-1), T0.AddMinutes(5), CancellationToken.None));
+        Assert.Equal(T0.AddMinutes(2), gap.EndTime);
+        Assert.Empty(await Catalog.ListGapsAsync("cam1", T0.AddMinutes(3), T0.AddMinutes(5), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Gaps_AnOpenGapShowsInEveryWindowAfterItsStart_AndOnlyForItsCamera()
+    {
+        await Catalog.RecordGapAsync(new RecordingGap("g-open", "r1", "cam1", T0, null, "recorder down"), CancellationToken.None);
+        await Catalog.RecordGapAsync(new RecordingGap("g-early", "r1", "cam1", T0.AddHours(-2), T0.AddHours(-1), "camera offline"), CancellationToken.None);
+        await Catalog.RecordGapAsync(new RecordingGap("g-other", "r1", "cam2", T0, null, "camera offline"), CancellationToken.None);
+
+        Assert.Equal(["g-early", "g-open"],
+            (await Catalog.ListGapsAsync("cam1", T0.AddHours(-3), T0.AddDays(30), CancellationToken.None)).Select(g => g.Id));
+        RecordingGap open = Assert.Single(await Catalog.ListGapsAsync("cam1", T0.AddDays(29), T0.AddDays(30), CancellationToken.None));
+        Assert.Equal(("g-open", "r1", (DateTimeOffset?)null, "recorder down"), (open.Id, open.RecorderId, open.EndTime, open.Reason));
+        Assert.Empty(await Catalog.ListGapsAsync("cam1", T0.AddHours(-5), T0.AddHours(-3), CancellationToken.None));
+        Assert.Empty(await Catalog.ListGapsAsync("cam3", T0.AddHours(-5), T0.AddDays(1), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Announce_KeepsEveryField_AndEachStepRecordsWhenItHappened()
+    {
+        RecordingAnnouncement a = Announcement("cam1", 3);
+        await Catalog.AnnounceAsync(a, CancellationToken.None);
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        await Catalog.MarkStagedAsync(a.Id, 1_700_000_000_000_001, CancellationToken.None);
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        await Catalog.MarkArchivedAsync(a.Id, "recordings/cam1/x.mp4", 1_700_000_000_000_002, CancellationToken.None);
+
+        Recording r = (await Catalog.GetAsync(a.Id, CancellationToken.None))!;
+        Assert.Equal(a, r.Announcement);
+        Assert.Equal((CloudState.Archived, (string?)null), (r.State, r.Reason));
+        Assert.Equal(1_700_000_000_000_001, r.StagingGeneration);
+        Assert.Equal(("recordings/cam1/x.mp4", (long?)1_700_000_000_000_002), (r.ArchiveObject, r.ArchiveGeneration));
+        Assert.Equal(T0, r.AnnouncedAt);
+        Assert.Equal(T0.AddSeconds(30), r.StagedAt);
+        Assert.Equal(T0.AddSeconds(60), r.ArchivedAt);
+        Assert.Equal(T0.AddSeconds(60), r.UpdatedAt);
+        Assert.Null(await Catalog.GetAsync(RecordingId.For("r1", "cam1", 1, 99), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Quarantine_KeepsTheReason_AndStagingAgainClearsIt_WhileLostIsFinal()
+    {
+        RecordingAnnouncement a = Announcement("cam1", 0);
+        RecordingAnnouncement b = Announcement("cam1", 1);
+        await Catalog.AnnounceAsync(a, CancellationToken.None);
+        await Catalog.AnnounceAsync(b, CancellationToken.None);
+
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.MarkQuarantinedAsync(a.Id, "sha256 mismatch", CancellationToken.None));
+        Assert.Equal("sha256 mismatch", (await Catalog.GetAsync(a.Id, CancellationToken.None))!.Reason);
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.MarkStagedAsync(a.Id, 2, CancellationToken.None));
+        Recording staged = (await Catalog.GetAsync(a.Id, CancellationToken.None))!;
+        Assert.Equal((CloudState.Staged, (string?)null, 3L), (staged.State, staged.Reason, staged.Version));
+
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.MarkLostAsync(b.Id, "file deleted before upload", CancellationToken.None));
+        Assert.Equal(TransitionOutcome.AlreadyDone, await Catalog.MarkLostAsync(b.Id, "again", CancellationToken.None));
+        Assert.Equal(TransitionOutcome.Refused, await Catalog.MarkStagedAsync(b.Id, 1, CancellationToken.None));
+        Recording lost = (await Catalog.GetAsync(b.Id, CancellationToken.None))!;
+        Assert.Equal((CloudState.Lost, "file deleted before upload", 2L), (lost.State, lost.Reason, lost.Version));
+    }
+
+    [Fact]
+    public async Task MarkArchived_FromManyTasksAtOnce_AppliesExactlyOnce()
+    {
+        RecordingAnnouncement a = Announcement("cam1", 0);
+        await Catalog.AnnounceAsync(a, CancellationToken.None);
+        await Catalog.MarkStagedAsync(a.Id, 7, CancellationToken.None);
+
+        TransitionOutcome[] outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => Catalog.MarkArchivedAsync(a.Id, "recordings/x", 9, CancellationToken.None))));
+
+        Assert.Equal(1, outcomes.Count(o => o == TransitionOutcome.Applied));
+        Assert.All(outcomes, o => Assert.Contains(o, (TransitionOutcome[])[TransitionOutcome.Applied, TransitionOutcome.AlreadyDone]));
+        Recording r = (await Catalog.GetAsync(a.Id, CancellationToken.None))!;
+        Assert.Equal((CloudState.Archived, 3L), (r.State, r.Version));
+    }
+
+    [Fact]
+    public async Task ArchiveAndQuarantine_RacingOnTheSameRecording_NeverBothApply()
+    {
+        var ids = new List<string>();
+        for (int i = 0; i < 4; i++)
+        {
+            RecordingAnnouncement a = Announcement("cam1", i);
+            await Catalog.AnnounceAsync(a, CancellationToken.None);
+            await Catalog.MarkStagedAsync(a.Id, 1, CancellationToken.None);
+            ids.Add(a.Id);
+        }
+
+        foreach (string id in ids)
+        {
+            Task<TransitionOutcome> archive = Task.Run(() => Catalog.MarkArchivedAsync(id, "recordings/x", 2, CancellationToken.None));
+            Task<TransitionOutcome> quarantine = Task.Run(() => Catalog.MarkQuarantinedAsync(id, "crc32c mismatch", CancellationToken.None));
+            TransitionOutcome[] both = await Task.WhenAll(archive, quarantine);
+
+            Assert.Equal(1, both.Count(o => o == TransitionOutcome.Applied));
+            Assert.Equal(1, both.Count(o => o == TransitionOutcome.Refused));
+            Recording r = (await Catalog.GetAsync(id, CancellationToken.None))!;
+            Assert.Equal(both[0] == TransitionOutcome.Applied ? CloudState.Archived : CloudState.Quarantined, r.State);
+            Assert.Equal(3, r.Version);
+        }
+    }
+
+    [Fact]
+    public async Task Query_WithoutFilters_PagesThroughEveryRecordingExactlyOnce_NewestFirst_TiesByIdDescending()
+    {
+        string[] cameras = ["cam1", "cam2", "cam3"];
+        var all = new List<RecordingAnnouncement>();
+        for (int i = 0; i < 10; i++)
+        {
+            foreach (string camera in cameras)
+            {
+                RecordingAnnouncement a = Announcement(camera, i); // the three cameras start at the same instants
+                all.Add(a);
+                await Catalog.AnnounceAsync(a, CancellationToken.None);
+            }
+        }
+        var seen = new List<string>();
+        var pageSizes = new List<int>();
+        string? token = null;
+        do
+        {
+            RecordingPage page = await Catalog.QueryAsync(new RecordingQuery(null, null, null, 7, token), CancellationToken.None);
+            seen.AddRange(page.Items.Select(r => r.Id));
+            pageSizes.Add(page.Items.Count);
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+
+        var expected = all.OrderByDescending(a => a.StartTime).ThenByDescending(a => a.Id, StringComparer.Ordinal).Select(a => a.Id);
+        Assert.Equal(expected, seen);
+        Assert.Equal([7, 7, 7, 7, 2], pageSizes);
+    }
+
+    [Fact]
+    public async Task Query_RecordingsArrivingBetweenPages_DoNotShiftTheCursor()
+    {
+        for (int i = 10; i < 20; i++)
+        {
+            await Catalog.AnnounceAsync(Announcement("cam1", i), CancellationToken.None);
+        }
+        RecordingPage first = await Catalog.QueryAsync(new RecordingQuery(["cam1"], null, null, 4, null), CancellationToken.None);
+        for (int i = 20; i < 25; i++)
+        {
+            await Catalog.AnnounceAsync(Announcement("cam1", i), CancellationToken.None); // newer than everything seen
+        }
+        RecordingPage second = await Catalog.QueryAsync(new RecordingQuery(["cam1"], null, null, 4, first.NextPageToken), CancellationToken.None);
+
+        Assert.Equal([19L, 18, 17, 16], first.Items.Select(r => r.Announcement.Sequence));
+        Assert.Equal([15L, 14, 13, 12], second.Items.Select(r => r.Announcement.Sequence));
+        Assert.False(int.TryParse(first.NextPageToken, out _), "the page token is a cursor, not an offset");
+    }
+
+    [Fact]
+    public async Task Query_OverManyCameras_MergesThemNewestFirst()
+    {
+        string[] cameras = [.. Enumerable.Range(0, 35).Select(i => $"cam{i:00}")];
+        foreach (string camera in cameras)
+        {
+            await Catalog.AnnounceAsync(Announcement(camera, 0), CancellationToken.None);
+            await Catalog.AnnounceAsync(Announcement(camera, 1), CancellationToken.None);
+        }
+        await Catalog.AnnounceAsync(Announcement("not-asked", 5), CancellationToken.None);
+        var seen = new List<Recording>();
+        string? token = null;
+        do
+        {
+            RecordingPage page = await Catalog.QueryAsync(new RecordingQuery(cameras, null, T0.AddSeconds(100), 16, token), CancellationToken.None);
+            seen.AddRange(page.Items);
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+
+        Assert.Equal(70, seen.Count);
+        Assert.Equal(70, seen.Select(r => r.Id).Distinct().Count());
+        Assert.All(seen.Take(35), r => Assert.Equal(1, r.Announcement.Sequence));
+        Assert.All(seen.Skip(35), r => Assert.Equal(0, r.Announcement.Sequence));
+        Assert.DoesNotContain(seen, r => r.CameraId == "not-asked");
+    }
+
+    [Fact]
+    public async Task ListByState_GivesTheOldestAnnouncementsFirst_UpToTheLimit()
+    {
+        var ids = new List<string>();
+        for (int i = 0; i < 5; i++)
+        {
+            RecordingAnnouncement a = Announcement("cam1", i);
+            await Catalog.AnnounceAsync(a, CancellationToken.None);
+            ids.Add(a.Id);
+            Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        // Staged in the reverse order: the order is still that of the announcements.
+        foreach (string id in Enumerable.Reverse(ids).Take(4))
+        {
+            await Catalog.MarkStagedAsync(id, 1, CancellationToken.None);
+            Clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal(ids.Skip(1).Take(3), (await Catalog.ListByStateAsync(CloudState.Staged, 3, CancellationToken.None)).Select(r => r.Id));
+        Assert.Equal([ids[0]], (await Catalog.ListByStateAsync(CloudState.Announced, 10, CancellationToken.None)).Select(r => r.Id));
+        Assert.Empty(await Catalog.ListByStateAsync(CloudState.Archived, 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task CountByState_CountsEveryState_IncludingTheEmptyOnes()
+    {
+        for (int i = 0; i < 6; i++)
+        {
+            await Catalog.AnnounceAsync(Announcement("cam1", i), CancellationToken.None);
+        }
+        await Catalog.MarkStagedAsync(Announcement("cam1", 0).Id, 1, CancellationToken.None);
+        await Catalog.MarkStagedAsync(Announcement("cam1", 1).Id, 1, CancellationToken.None);
+        await Catalog.MarkArchivedAsync(Announcement("cam1", 1).Id, "x", 2, CancellationToken.None);
+        await Catalog.MarkLostAsync(Announcement("cam1", 2).Id, "gone", CancellationToken.None);
+
+        IReadOnlyDictionary<CloudState, long> counts = await Catalog.CountByStateAsync(CancellationToken.None);
+
+        Assert.Equal(new Dictionary<CloudState, long>
+        {
+            [CloudState.Announced] = 3,
+            [CloudState.Staged] = 1,
+            [CloudState.Archived] = 1,
+            [CloudState.Quarantined] = 0,
+            [CloudState.Lost] = 1,
+        }, counts);
+    }
+
+    [Fact]
+    public async Task GetMany_ReturnsTheKnownRecordingsOnceEach()
+    {
+        RecordingAnnouncement a = Announcement("cam1", 0);
+        RecordingAnnouncement b = Announcement("cam1", 1);
+        await Catalog.AnnounceAsync(a, CancellationToken.None);
+        await Catalog.AnnounceAsync(b, CancellationToken.None);
+
+        IReadOnlyList<Recording> found = await Catalog.GetManyAsync([b.Id, RecordingId.For("r9", "cam9", 1, 1), a.Id, b.Id], CancellationToken.None);
+
+        Assert.Equal([b.Id, a.Id], found.Select(r => r.Id));
+        Assert.Empty(await Catalog.GetManyAsync([], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Cameras_UpsertReplacesNameAndRecorder_AndListIsOrderedById()
+    {
+        await Catalog.UpsertCameraAsync(new CameraInfo("gate", "Gate", "r1"), CancellationToken.None);
+        await Catalog.UpsertCameraAsync(new CameraInfo("dock", "Dock", "r1"), CancellationToken.None);
+        await Catalog.UpsertCameraAsync(new CameraInfo("gate", "Front gate", "r2"), CancellationToken.None);
+
+        Assert.Equal([new CameraInfo("dock", "Dock", "r1"), new CameraInfo("gate", "Front gate", "r2")], await Catalog.ListCamerasAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Query_FindsARecordingThatBeganLongBeforeTheWindowAndEndsInIt()
+    {
+        // One 50-minute recording starting 40 minutes before the window: the query must reach back for it.
+        RecordingAnnouncement longOne = Announcement("cam1", 0) with { StartTime = T0.AddMinutes(-40), EndTime = T0.AddMinutes(10) };
+        await Catalog.AnnounceAsync(longOne, CancellationToken.None);
+
+        RecordingPage page = await Catalog.QueryAsync(new RecordingQuery(["cam1"], T0, T0.AddMinutes(5), 10, null), CancellationToken.None);
+
+        Assert.Equal([longOne.Id], page.Items.Select(r => r.Id));
+    }
+}
