@@ -17,6 +17,7 @@ public static class EdgeCli
             RunCommand(),
             DemoCommandLine(),
             StatusCommand.Create(),
+            SyncCommand.Create(),
         };
         return await root.InvokeAsync(args);
     }
@@ -108,6 +109,11 @@ public static class EdgeCli
             return 2;
         }
         catch (FfmpegNotFoundException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+        catch (Cctv.Shared.Gcp.Storage.GcsCredentialException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
             return 2;

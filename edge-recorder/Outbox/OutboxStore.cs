@@ -229,15 +229,19 @@ public sealed class OutboxStore
         return ReadSegments(q).FirstOrDefault();
     }
 
-    /// <summary>Segments due for upload, oldest recording first; claimed (state uploading) in the same transaction.</summary>
-    public IReadOnlyList<OutboxSegment> ClaimDue(int limit)
+    /// <summary>
+    /// Segments due for upload, oldest recording first among those tried as often (so a segment that keeps failing
+    /// cannot starve the ones behind it); claimed (state uploading) in the same transaction.
+    /// </summary>
+    public IReadOnlyList<OutboxSegment> ClaimDue(int limit, string? onlyId = null)
     {
         using SqliteConnection c = _db.Open();
         using SqliteTransaction tx = c.BeginTransaction();
         using SqliteCommand q = c.Command("""
-            SELECT * FROM segments WHERE state = 'sealed' OR (state = 'failed' AND COALESCE(next_attempt_ms, 0) <= $now)
-            ORDER BY start_ms, id LIMIT $limit
-            """, ("$now", Now), ("$limit", limit));
+            SELECT * FROM segments WHERE (state = 'sealed' OR (state = 'failed' AND COALESCE(next_attempt_ms, 0) <= $now))
+                AND ($id IS NULL OR id = $id)
+            ORDER BY attempts, start_ms, id LIMIT $limit
+            """, ("$now", Now), ("$limit", limit), ("$id", onlyId));
         q.Transaction = tx;
         IReadOnlyList<OutboxSegment> due = ReadSegments(q);
         foreach (OutboxSegment s in due)
@@ -277,6 +281,26 @@ public sealed class OutboxStore
             ("$err", error), ("$next", nextAttempt.ToUnixTimeMilliseconds()));
 
     public void MarkLost(string id, string reason) => Update(id, "state = 'lost', last_error = $err, loss_synced = 0", ("$err", reason));
+
+    /// <summary>For a manual sync: failed segments (or the one given) are due now instead of after their back-off. Returns how many.</summary>
+    public int MakeDueNow(string? id)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE segments SET next_attempt_ms = NULL, updated_ms = $now WHERE state = 'failed' AND ($id IS NULL OR id = $id)",
+            ("$now", Now), ("$id", id));
+        return q.ExecuteNonQuery();
+    }
+
+    /// <summary>For a forced sync: segments already uploaded whose file is still here go again (create-only, so an intact object is merely confirmed).</summary>
+    public int RequeueUploaded(string? id)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            UPDATE segments SET state = 'sealed', next_attempt_ms = NULL, session_uri = NULL, updated_ms = $now
+            WHERE state IN ('uploaded', 'verified') AND ($id IS NULL OR id = $id)
+            """, ("$now", Now), ("$id", id));
+        return q.ExecuteNonQuery();
+    }
 
     /// <summary>Lost segments whose loss the catalog has not been told of yet.</summary>
     public IReadOnlyList<OutboxSegment> UnsyncedLosses(int limit)

@@ -63,7 +63,7 @@ public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeByte
                 }
                 long freed = Delete(s.Path);
                 context.Outbox.MarkEvicted(s.Id);
-                (used, free, verified) = (used - freed, free + freed, verified + 1);
+                (used, free, verified) = (used - freed, Add(free, freed), verified + 1);
             }
             foreach (OutboxSegment s in context.Outbox.ListByState(EdgeState.Uploaded, int.MaxValue).Where(s => File.Exists(s.Path)))
             {
@@ -73,7 +73,7 @@ public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeByte
                 }
                 // In the bucket already (Cloud Storage confirmed its CRC32C): the local copy is a convenience.
                 long freed = Delete(s.Path);
-                (used, free, uploaded) = (used - freed, free + freed, uploaded + 1);
+                (used, free, uploaded) = (used - freed, Add(free, freed), uploaded + 1);
             }
             foreach (OutboxSegment s in context.Outbox.NotYetUploaded(int.MaxValue).Where(s => s.State != EdgeState.Uploading))
             {
@@ -83,7 +83,7 @@ public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeByte
                 }
                 long freed = Delete(s.Path);
                 Losses.Record(context, s, $"disk full: evicted before upload to keep recording (spool {used / 1048576} MiB, budget {(max is { } m ? $"{m / 1048576} MiB" : "none")}, free {free / 1048576} MiB, floor {minFree / 1048576} MiB)", _log);
-                (used, free, lost) = (used - freed, free + freed, lost + 1);
+                (used, free, lost) = (used - freed, Add(free, freed), lost + 1);
             }
         }
 
@@ -105,6 +105,8 @@ public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeByte
         Last = report;
         return report;
     }
+
+    private static long Add(long free, long freed) => free > long.MaxValue - freed ? long.MaxValue : free + freed;
 
     private static long Delete(string path)
     {

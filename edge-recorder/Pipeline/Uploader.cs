@@ -50,10 +50,12 @@ public sealed class Uploader
     }
 
     /// <summary>Uploads what is due. Returns how many segments reached the bucket.</summary>
-    public async Task<int> UploadDueAsync(CancellationToken cancellationToken)
+    /// <param name="batchSize">How many to claim at once; default four per parallel upload.</param>
+    /// <param name="onlyId">Only this recording (a manual sync of one).</param>
+    public async Task<int> UploadDueAsync(CancellationToken cancellationToken, int? batchSize = null, string? onlyId = null)
     {
         int parallelism = _context.Options.Upload.Parallelism;
-        IReadOnlyList<OutboxSegment> due = _context.Outbox.ClaimDue(parallelism * 4);
+        IReadOnlyList<OutboxSegment> due = _context.Outbox.ClaimDue(batchSize ?? parallelism * 4, onlyId);
         int uploaded = 0;
         await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (segment, ct) =>
