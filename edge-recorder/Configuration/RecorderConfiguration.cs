@@ -107,9 +107,9 @@ public static class RecorderConfiguration
             {
                 problems.Add($"Recorder:Gcp:Catalog '{o.Gcp.Catalog}' is unknown: use 'firestore' (with the cloud functions) or 'none' (upload only).");
             }
-            else if (o.Gcp.Catalog == "firestore")
+            else if (o.Gcp.Catalog == "firestore" && string.IsNullOrWhiteSpace(o.Gcp.ProjectId))
             {
-                problems.Add("Recorder:Gcp:Catalog 'firestore' is not available in this build yet: use 'none' (upload only, confirmed by Cloud Storage's CRC32C) until the Firestore catalog ships.");
+                problems.Add("Recorder:Gcp:ProjectId is empty: the Firestore catalog lives in a project (GCP_STORAGE_PROJECT_ID; terraform's project_id), or set Recorder:Gcp:Catalog to 'none' to upload only.");
             }
         }
         if (o.Upload.ChunkBytes < 256 * 1024 || o.Upload.ChunkBytes % (256 * 1024) != 0)

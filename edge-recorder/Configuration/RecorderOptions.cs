@@ -72,6 +72,9 @@ public sealed class GcpOptions
     /// upload only, where a segment's journey ends when Cloud Storage has confirmed its CRC32C.
     /// </summary>
     public string Catalog { get; set; } = "firestore";
+
+    /// <summary>The Firestore database of the catalog.</summary>
+    public string FirestoreDatabase { get; set; } = "(default)";
 }
 
 public sealed class CameraOptions

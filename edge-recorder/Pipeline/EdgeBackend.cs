@@ -1,4 +1,6 @@
 using Cctv.EdgeRecorder.Configuration;
+using Cctv.Shared.Gcp;
+using Cctv.Shared.Gcp.Firestore;
 using Cctv.Shared.Gcp.Storage;
 using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
@@ -20,7 +22,35 @@ public sealed class EdgeBackend(IObjectStore store, string stagingBucket, ICatal
             return new EdgeBackend(local.Store, LocalBackend.StagingBucket, local.Catalog, null);
         }
         GcsObjectStore gcs = await GcsObjectStore.CreateAsync(GcsSettingsOf(options), cancellationToken);
-        return new EdgeBackend(gcs, options.Gcp.StagingBucket, null, gcs);
+        if (options.Gcp.Catalog == "none")
+        {
+            return new EdgeBackend(gcs, options.Gcp.StagingBucket, null, gcs);
+        }
+        GcpEndpoint firestore = await FirestoreEndpointAsync(options, cancellationToken);
+        var catalog = new FirestoreCatalog(new FirestoreClient(firestore, options.Gcp.ProjectId, options.Gcp.FirestoreDatabase), time);
+        return new EdgeBackend(gcs, options.Gcp.StagingBucket, catalog, new Owned(gcs, firestore));
+    }
+
+    /// <summary>The emulator that FIRESTORE_EMULATOR_HOST names (no credentials), or Firestore with the recorder's credentials.</summary>
+    private static async Task<GcpEndpoint> FirestoreEndpointAsync(RecorderOptions options, CancellationToken cancellationToken)
+    {
+        if (Environment.GetEnvironmentVariable(GcpService.Firestore.EmulatorHostVariable) is { Length: > 0 } emulator)
+        {
+            return GcpEndpoint.Emulator(GcpService.Firestore, emulator);
+        }
+        string? key = string.IsNullOrWhiteSpace(options.Gcp.CredentialsPath) ? null : options.Gcp.CredentialsPath;
+        return GcpEndpoint.Production(GcpService.Firestore, await GcsObjectStore.LoadCredentialAsync(key, cancellationToken));
+    }
+
+    private sealed class Owned(params IDisposable[] parts) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (IDisposable part in parts)
+            {
+                part.Dispose();
+            }
+        }
     }
 
     /// <summary>Cloud Storage settings from the recorder's options; STORAGE_EMULATOR_HOST wins, as in Google's own clients.</summary>

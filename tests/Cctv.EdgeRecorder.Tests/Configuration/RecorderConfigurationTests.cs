@@ -95,4 +95,42 @@ public sealed class RecorderConfigurationTests : IDisposable
         Assert.Equal(TimeSpan.FromMinutes(5), o.Upload.Timeout);
         Assert.Equal(6, o.SegmentSeconds);
     }
+
+    [Fact]
+    public void TheGcpBackend_WithoutABucketOrProject_IsRefusedNamingBothKeysAndTheirSeedNames()
+    {
+        string file = Write($$"""
+            { "Recorder": { "Id": "site-a", "DataDir": "{{_dir.Combine("data")}}", "Backend": "gcp",
+              "Cameras": [ { "Id": "cam1", "Name": "Gate", "Url": "rtsp://127.0.0.1/cam1" } ] } }
+            """);
+        string message = Refused(file).Message;
+        Assert.Contains("Recorder:Gcp:StagingBucket", message, StringComparison.Ordinal);
+        Assert.Contains("GCP_STORAGE_BUCKET_NAME", message, StringComparison.Ordinal);
+        Assert.Contains("Recorder:Gcp:ProjectId", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheGcpBackend_FromTheSeedEnvironmentNames_Loads_UploadOnlyWhenAsked()
+    {
+        RecorderOptions o = RecorderConfiguration.Load(Config(), environment: new Dictionary<string, string?>
+        {
+            ["GCP_STORAGE_USE_GCS"] = "true",
+            ["GCP_STORAGE_BUCKET_NAME"] = "site-a-staging",
+            ["CCTV_Recorder__Gcp__Catalog"] = "none",
+        });
+        Assert.Equal(("gcp", "site-a-staging", "none"), (o.Backend, o.Gcp.StagingBucket, o.Gcp.Catalog));
+    }
+
+    [Theory]
+    [InlineData("\"ChunkBytes\": 100000", "Recorder:Upload:ChunkBytes")]
+    [InlineData("\"MaxBytesPerSecond\": 0", "Recorder:Upload:MaxBytesPerSecond")]
+    [InlineData("\"RequestTimeout\": \"00:00:00\"", "Recorder:Upload:RequestTimeout")]
+    public void UploadSettingsOutOfRange_AreRefusedNamingTheKey(string setting, string key)
+    {
+        string file = Write($$"""
+            { "Recorder": { "Id": "site-a", "DataDir": "{{_dir.Combine("data")}}", "Upload": { {{setting}} },
+              "Cameras": [ { "Id": "cam1", "Name": "Gate", "Url": "rtsp://127.0.0.1/cam1" } ] } }
+            """);
+        Assert.Contains(key, Refused(file).Message, StringComparison.Ordinal);
+    }
 }
