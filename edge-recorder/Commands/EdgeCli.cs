@@ -18,6 +18,7 @@ public static class EdgeCli
             DemoCommandLine(),
             StatusCommand.Create(),
             SyncCommand.Create(),
+            ValidateCommand.Create(),
         };
         return await root.InvokeAsync(args);
     }

@@ -73,6 +73,9 @@ public sealed class GcpOptions
     /// </summary>
     public string Catalog { get; set; } = "firestore";
 
+    /// <summary>No credentials at all: only for an emulator or a test server at <see cref="Endpoint"/>.</summary>
+    public bool Anonymous { get; set; }
+
     /// <summary>The Firestore database of the catalog.</summary>
     public string FirestoreDatabase { get; set; } = "(default)";
 }

@@ -97,6 +97,19 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
         }
     }
 
+    /// <summary>Whether the bucket exists and what time the service says it is (for a clock-skew check).</summary>
+    public async Task<(bool Exists, DateTimeOffset? ServerTime)> ProbeBucketAsync(string bucket, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Get, $"storage/v1/b/{Uri.EscapeDataString(bucket)}", null, cancellationToken);
+        DateTimeOffset? serverTime = response.Headers.Date;
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return (false, serverTime);
+        }
+        await EnsureSuccessAsync(response, $"get bucket gs://{bucket}", cancellationToken);
+        return (true, serverTime);
+    }
+
     public async Task<StoredObject?> GetAsync(string bucket, string name, CancellationToken cancellationToken)
     {
         using HttpResponseMessage response = await SendAsync(HttpMethod.Get, ObjectPath(bucket, name), null, cancellationToken);
