@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Cctv.Testing.Gcs;
+
+namespace Cctv.Gcs.Tests.TestServer;
+
+public sealed class SimpleUploadTests : IAsyncLifetime, IDisposable
+{
+    private const string Bucket = "staging";
+
+    private GcsTestServer _server = null!;
+    private GcsHttp _gcs = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = [Bucket] });
+        _gcs = new GcsHttp(_server);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    public void Dispose() => _gcs.Dispose();
+
+    [Fact]
+    public async Task Media_Upload_StoresBytesAndContentType()
+    {
+        byte[] data = GcsHttp.RandomBytes(5000, seed: 1);
+        var content = new ByteArrayContent(data);
+        content.Headers.ContentType = new MediaTypeHeaderValue("video/mp2t");
+
+        using HttpResponseMessage response = await _gcs.Http.PostAsync($"upload/storage/v1/b/{Bucket}/o?uploadType=media&name=a%2Fb.ts", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("a/b.ts", (await GcsHttp.JsonAsync(response)).GetProperty("name").GetString());
+        TestObject stored = _server.Find(Bucket, "a/b.ts")!;
+        Assert.Equal(data, stored.Bytes.ToArray());
+        Assert.Equal("video/mp2t", stored.ContentType);
+    }
+
+    [Fact]
+    public async Task Media_Crc32CMismatchInXGoogHash_Is400AndNothingIsStored()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"upload/storage/v1/b/{Bucket}/o?uploadType=media&name=x")
+        {
+            Content = new ByteArrayContent([1, 2, 3]),
+        };
+        request.Headers.Add("X-Goog-Hash", $"crc32c={GcsHttp.Crc32CBase64([1, 2, 4])}");
+
+        using HttpResponseMessage response = await _gcs.Http.SendAsync(request);
+
+        await GcsHttp.AssertErrorAsync(response, 400, "invalid");
+        Assert.Null(_server.Find(Bucket, "x"));
+    }
+
+    [Fact]
+    public async Task Multipart_Upload_TakesNameAndMetadataFromTheJsonPartAndBytesFromTheMediaPart()
+    {
+        byte[] data = GcsHttp.RandomBytes(70_000, seed: 2);
+        string metadata = $$$"""{"name":"clips/c.mp4","contentType":"video/mp4","crc32c":"{{{GcsHttp.Crc32CBase64(data)}}}","md5Hash":"{{{GcsHttp.Md5Base64(data)}}}","metadata":{"mtime":"2025-01-01T00:00:00Z"}}""";
+
+        using HttpResponseMessage response = await _gcs.Http.PostAsync($"upload/storage/v1/b/{Bucket}/o?uploadType=multipart", Multipart(metadata, data));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        TestObject stored = _server.Find(Bucket, "clips/c.mp4")!;
+        Assert.Equal(data, stored.Bytes.ToArray());
+        Assert.Equal("video/mp4", stored.ContentType);
+        Assert.Equal("2025-01-01T00:00:00Z", stored.Metadata["mtime"]);
+    }
+
+    [Fact]
+    public async Task Multipart_Md5MismatchInMetadata_Is400AndNothingIsStored()
+    {
+        byte[] data = GcsHttp.RandomBytes(1000, seed: 3);
+        string metadata = $$"""{"name":"m","md5Hash":"{{GcsHttp.Md5Base64([0])}}"}""";
+
+        using HttpResponseMessage response = await _gcs.Http.PostAsync($"upload/storage/v1/b/{Bucket}/o?uploadType=multipart", Multipart(metadata, data));
+
+        await GcsHttp.AssertErrorAsync(response, 400, "invalid");
+        Assert.Null(_server.Find(Bucket, "m"));
+        Assert.Equal(1, _server.Counters.ChecksumMismatches);
+    }
+
+    [Fact]
+    public async Task Multipart_IfGenerationMatchZeroOnExistingObject_Is412()
+    {
+        _server.PutObject(Bucket, "dup", new byte[] { 1 });
+
+        using HttpResponseMessage response = await _gcs.Http.PostAsync(
+            $"upload/storage/v1/b/{Bucket}/o?uploadType=multipart&ifGenerationMatch=0", Multipart("""{"name":"dup"}""", [2]));
+
+        await GcsHttp.AssertErrorAsync(response, 412, "conditionNotMet");
+        Assert.Equal(new byte[] { 1 }, _server.Find(Bucket, "dup")!.Bytes.ToArray());
+    }
+
+    [Fact]
+    public async Task Upload_ToUnknownBucket_Is404_UnlessBucketsAreAutoCreated()
+    {
+        using HttpResponseMessage missing = await _gcs.Http.PostAsync("upload/storage/v1/b/nobucket/o?uploadType=media&name=x", new ByteArrayContent([1]));
+        await GcsHttp.AssertErrorAsync(missing, 404, "notFound");
+
+        await using GcsTestServer auto = await GcsTestServer.StartAsync(new GcsTestServerOptions { AutoCreateBuckets = true });
+        using var gcs = new GcsHttp(auto);
+        using HttpResponseMessage created = await gcs.Http.PostAsync("upload/storage/v1/b/newbucket/o?uploadType=media&name=x", new ByteArrayContent([1]));
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        Assert.True(auto.BucketExists("newbucket"));
+    }
+
+    private static MultipartContent Multipart(string metadataJson, byte[] media)
+    {
+        var content = new MultipartContent("related", "==boundary-" + Guid.NewGuid().ToString("N"));
+        content.Add(new StringContent(metadataJson, Encoding.UTF8, "application/json"));
+        var mediaPart = new ByteArrayContent(media);
+        mediaPart.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        content.Add(mediaPart);
+        return content;
+    }
+}
