@@ -26,7 +26,8 @@ public sealed record OutboxSegment(
     bool Announced,
     DateTimeOffset CreatedAt,
     Uri? SessionUri = null,
-    int Resumes = 0);
+    int Resumes = 0,
+    int Retries = 0);
 
 /// <summary>One FFmpeg run of one camera: when it started and ended, why, and the wall-clock anchor of its timestamps.</summary>
 public sealed record CameraRun(string CameraId, long Run, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string? EndReason, long? AnchorMs, bool Sealed);
@@ -58,6 +59,7 @@ public sealed class OutboxStore
             session_uri TEXT,
             resumes INTEGER NOT NULL DEFAULT 0,
             loss_synced INTEGER NOT NULL DEFAULT 0,
+            retries INTEGER NOT NULL DEFAULT 0,
             generation INTEGER,
             announced INTEGER NOT NULL DEFAULT 0,
             created_ms INTEGER NOT NULL,
@@ -94,6 +96,7 @@ public sealed class OutboxStore
         _time = time;
         AddColumnIfMissing("segments", "resumes", "INTEGER NOT NULL DEFAULT 0");
         AddColumnIfMissing("segments", "loss_synced", "INTEGER NOT NULL DEFAULT 0");
+        AddColumnIfMissing("segments", "retries", "INTEGER NOT NULL DEFAULT 0");
     }
 
     /// <summary>Outboxes written by an earlier version lack the newer columns; SQLite adds a column in place.</summary>
@@ -269,6 +272,9 @@ public sealed class OutboxStore
 
     /// <summary>A resumable session was started for the segment: stored before its first byte goes out.</summary>
     public void SetSession(string id, Uri session) => Update(id, "session_uri = $uri", ("$uri", session.AbsoluteUri));
+
+    /// <summary>An upload attempt failed and was retried in place (the per-upload retry layer).</summary>
+    public void AddRetry(string id) => Update(id, "retries = retries + 1");
 
     /// <summary>An upload continues the stored session instead of starting over.</summary>
     public void MarkResumed(string id) => Update(id, "resumes = resumes + 1");
@@ -463,7 +469,7 @@ public sealed class OutboxStore
                 r.GetNullableString("last_error"),
                 r.GetNullableInt64("next_attempt_ms") is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(n) : null,
                 r.GetNullableInt64("generation"), L("announced") == 1, DateTimeOffset.FromUnixTimeMilliseconds(L("created_ms")),
-                r.GetNullableString("session_uri") is { } uri ? new Uri(uri) : null, (int)L("resumes")));
+                r.GetNullableString("session_uri") is { } uri ? new Uri(uri) : null, (int)L("resumes"), (int)L("retries")));
         }
         return rows;
     }

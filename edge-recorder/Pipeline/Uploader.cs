@@ -86,6 +86,7 @@ public sealed class Uploader
         };
         // The session of an earlier attempt (in this process or one that was killed) is resumed, not restarted.
         Uri? session = segment.SessionUri;
+        int tries = 0;
         void Started(Uri uri)
         {
             _context.Outbox.SetSession(segment.Id, uri);
@@ -99,6 +100,10 @@ public sealed class Uploader
                 attempt.CancelAfter(timeout);
                 var request = new UploadRequest(_context.StagingBucket, segment.ObjectName, "video/mp4", segment.Crc32C, segment.Md5, IfGenerationMatch: 0,
                     metadata, ResumeSession: session, SessionStarted: Started);
+                if (tries++ > 0)
+                {
+                    _context.Outbox.AddRetry(segment.Id);
+                }
                 if (session is not null)
                 {
                     _context.Outbox.MarkResumed(segment.Id);

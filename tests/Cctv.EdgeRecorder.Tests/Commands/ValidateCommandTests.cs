@@ -1,0 +1,89 @@
+using Cctv.EdgeRecorder.Commands;
+using Cctv.EdgeRecorder.Configuration;
+using Cctv.Testing.Gcs;
+using Cctv.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cctv.EdgeRecorder.Tests.Commands;
+
+public sealed class ValidateCommandTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDir _dir = new("validate");
+    private GcsTestServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = ["site-staging"] });
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    public void Dispose() => _dir.Dispose();
+
+    private RecorderOptions Options(string bucket = "site-staging", Uri? endpoint = null, string camera = "rtsp://127.0.0.1:9/none")
+    {
+        var o = new RecorderOptions { Id = "site-a", DataDir = _dir.Combine("data"), Backend = "gcp" };
+        o.Gcp.StagingBucket = bucket;
+        o.Gcp.Endpoint = (endpoint ?? _server.Endpoint).ToString();
+        o.Gcp.Anonymous = true;
+        o.Gcp.Catalog = "none";
+        o.DiskBudget.MinFreeBytes = 0;
+        o.Cameras.Add(new CameraOptions { Id = "cam1", Name = "Gate", Url = camera });
+        return o;
+    }
+
+    private static Task<IReadOnlyList<ValidationCheck>> RunAsync(RecorderOptions o, bool cameras = false) =>
+        ValidateCommand.RunAsync(o, cameras, NullLoggerFactory.Instance, CancellationToken.None);
+
+    [Fact]
+    public async Task AGoodSetUp_PassesEveryCheck_AndProvesTheBucketWritableWithAProbeObject()
+    {
+        RequiredTool.Find("ffmpeg", "ffmpeg");
+        IReadOnlyList<ValidationCheck> checks = await RunAsync(Options());
+
+        Assert.All(checks, c => Assert.True(c.Passed, $"{c.Name}: {c.Detail}"));
+        Assert.Equal(["configuration", "FFmpeg", "ffprobe", "data directory", "credentials", "bucket", "clock", "upload"], checks.Select(c => c.Name));
+        TestObject probe = Assert.Single(_server.Objects("site-staging"));
+        Assert.StartsWith("_validate/site-a/", probe.Name, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMisspelledBucket_FailsNamingTheSettingToFix()
+    {
+        ValidationCheck bucket = (await RunAsync(Options(bucket: "site-stagin"))).Single(c => c.Name == "bucket");
+
+        Assert.False(bucket.Passed);
+        Assert.Contains("GCP_STORAGE_BUCKET_NAME", bucket.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RefusedCredentials_FailWithTheFix()
+    {
+        await using GcsTestServer guarded = await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = ["site-staging"], RequiredBearerToken = "secret" });
+
+        ValidationCheck bucket = (await RunAsync(Options(endpoint: guarded.Endpoint))).Single(c => c.Name == "bucket");
+
+        Assert.False(bucket.Passed);
+        Assert.Contains("GCP_STORAGE_CREDENTIALS_PATH", bucket.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMissingKeyFile_FailsTheCredentialsCheck()
+    {
+        RecorderOptions o = Options();
+        o.Gcp.Anonymous = false;
+        o.Gcp.CredentialsPath = _dir.Combine("missing-key.json");
+
+        ValidationCheck credentials = (await RunAsync(o)).Single(c => c.Name == "credentials");
+
+        Assert.False(credentials.Passed);
+        Assert.Contains("does not exist", credentials.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACameraThatDoesNotAnswer_FailsWithAdvice()
+    {
+        RequiredTool.Find("ffprobe", "ffmpeg");
+        ValidationCheck camera = (await RunAsync(Options(), cameras: true)).Single(c => c.Name == "camera cam1");
+
+        Assert.False(camera.Passed);
+        Assert.Contains("did not answer", camera.Detail, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,101 @@
+using Cctv.EdgeRecorder.Outbox;
+using Cctv.EdgeRecorder.Pipeline;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Local;
+using Cctv.TestSupport;
+
+namespace Cctv.EdgeRecorder.Tests.Pipeline;
+
+public sealed class DiskBudgetTests : IDisposable
+{
+    private const int MiB = 1024 * 1024;
+    private readonly TempDir _cloud = new("cloud");
+    private readonly LocalBackend _backend;
+
+    public DiskBudgetTests() => _backend = new LocalBackend(_cloud.Path, TimeProvider.System);
+
+    public void Dispose() => _cloud.Dispose();
+
+    private PipelineRig Rig(long? maxBytes, long minFree = 0) =>
+        new(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog, o => { o.DiskBudget.MaxBytes = maxBytes; o.DiskBudget.MinFreeBytes = minFree; });
+
+    [Fact]
+    public void OverBudget_FreesVerifiedThenUploaded_OldestFirst_AndNeverTouchesFootageNotYetUploaded()
+    {
+        using PipelineRig rig = Rig(maxBytes: 10 * MiB);
+        List<OutboxSegment> segments = Enumerable.Range(0, 12).Select(_ => rig.Seal(MiB)).ToList();
+        foreach (OutboxSegment s in segments.Take(3))
+        {
+            rig.Outbox.MarkUploaded(s.Id, 1);
+            rig.Outbox.MarkVerified(s.Id);
+        }
+        foreach (OutboxSegment s in segments.Skip(3).Take(3))
+        {
+            rig.Outbox.MarkUploaded(s.Id, 1);
+        }
+
+        DiskBudgetReport report = new DiskBudget(rig.Context, _ => long.MaxValue).Enforce();
+
+        Assert.Equal((3, 1, 0), (report.EvictedVerified, report.EvictedUploaded, report.LostToDiskFull));
+        Assert.All(segments.Take(3), s => Assert.Equal(EdgeState.Evicted, rig.Outbox.Get(s.Id)!.State));
+        Assert.All(segments.Take(4), s => Assert.False(File.Exists(s.Path)));
+        Assert.Equal(EdgeState.Uploaded, rig.Outbox.Get(segments[3].Id)!.State);
+        Assert.All(segments.Skip(4), s => Assert.True(File.Exists(s.Path)));
+        Assert.DoesNotContain(rig.Outbox.All(), s => s.State == EdgeState.Lost);
+        Assert.True(report.SpoolBytes <= 8.5 * MiB, $"spool still holds {report.SpoolBytes} bytes");
+    }
+
+    [Fact]
+    public async Task OnlyFootageNotYetUploadedLeft_EvictsTheOldest_AndRecordsItLostWithDiskFull_InTheOutboxAndTheCatalog()
+    {
+        using PipelineRig rig = Rig(maxBytes: 10 * MiB);
+        List<OutboxSegment> segments = Enumerable.Range(0, 12).Select(_ => rig.Seal(MiB)).ToList();
+
+        DiskBudgetReport report = new DiskBudget(rig.Context, _ => long.MaxValue).Enforce();
+        await new CatalogSync(rig.Context).AnnounceAsync(CancellationToken.None);
+
+        Assert.Equal(4, report.LostToDiskFull);
+        foreach (OutboxSegment s in segments.Take(4))
+        {
+            OutboxSegment row = rig.Outbox.Get(s.Id)!;
+            Assert.Equal(EdgeState.Lost, row.State);
+            Assert.StartsWith("disk full", row.LastError, StringComparison.Ordinal);
+            Recording cloud = (await _backend.Catalog.GetAsync(s.Id, CancellationToken.None))!;
+            Assert.Equal(CloudState.Lost, cloud.State);
+            Assert.StartsWith("disk full", cloud.Reason, StringComparison.Ordinal);
+        }
+        Assert.All(segments.Skip(4), s => Assert.Equal(EdgeState.Sealed, rig.Outbox.Get(s.Id)!.State));
+        Assert.Empty(rig.Outbox.UnsyncedLosses(100));
+    }
+
+    [Fact]
+    public void FreeSpaceBelowTheFloor_FreesVerifiedFootageEvenWithoutAByteBudget()
+    {
+        using PipelineRig rig = Rig(maxBytes: null, minFree: 100L * MiB);
+        List<OutboxSegment> segments = Enumerable.Range(0, 4).Select(_ => rig.Seal(MiB)).ToList();
+        foreach (OutboxSegment s in segments.Take(2))
+        {
+            rig.Outbox.MarkUploaded(s.Id, 1);
+            rig.Outbox.MarkVerified(s.Id);
+        }
+        long free = 99L * MiB;
+
+        DiskBudgetReport report = new DiskBudget(rig.Context, _ => free).Enforce();
+
+        Assert.Equal(2, report.EvictedVerified);
+        Assert.Equal(2, report.LostToDiskFull); // 2 MiB freed is still under the floor plus its margin: the oldest unuploaded go too
+        Assert.Equal(4, rig.Outbox.All().Count(s => !File.Exists(s.Path)));
+    }
+
+    [Fact]
+    public void WithinBudget_TouchesNothing()
+    {
+        using PipelineRig rig = Rig(maxBytes: 100 * MiB);
+        List<OutboxSegment> segments = Enumerable.Range(0, 5).Select(_ => rig.Seal(MiB)).ToList();
+
+        DiskBudgetReport report = new DiskBudget(rig.Context, _ => long.MaxValue).Enforce();
+
+        Assert.False(report.Acted);
+        Assert.All(segments, s => Assert.True(File.Exists(s.Path)));
+    }
+}

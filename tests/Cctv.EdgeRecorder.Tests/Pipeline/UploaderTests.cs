@@ -1,0 +1,154 @@
+using Cctv.EdgeRecorder.Outbox;
+using Cctv.EdgeRecorder.Pipeline;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Gcp.Storage;
+using Cctv.Testing.Gcs;
+
+namespace Cctv.EdgeRecorder.Tests.Pipeline;
+
+/// <summary>The agent's upload path (outbox, retries, resumable sessions) against the test GCS server over loopback.</summary>
+public sealed class UploaderTests : IAsyncLifetime
+{
+    private const string Bucket = "staging";
+    private const int Chunk = 256 * 1024;
+    private GcsTestServer _server = null!;
+    private GcsObjectStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = [Bucket] });
+        _store = await GcsObjectStore.CreateAsync(
+            new GcsSettings { Endpoint = _server.Endpoint, Anonymous = true, ChunkSize = Chunk, RequestTimeout = TimeSpan.FromSeconds(5) }, CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _store.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    private static async Task DrainAsync(Uploader uploader, OutboxStore outbox, TimeSpan within)
+    {
+        DateTime deadline = DateTime.UtcNow + within;
+        while (outbox.NotYetUploaded(1000).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await uploader.UploadDueAsync(CancellationToken.None);
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task NetworkCut_LongerThanTheRetryLayers_ThenEverythingCatchesUp_InOrderAndOnce()
+    {
+        using var rig = new PipelineRig(_store, Bucket, catalog: null, o => o.Upload.Parallelism = 1);
+        List<OutboxSegment> segments = Enumerable.Range(0, 8).Select(_ => rig.Seal(Chunk + 1000)).ToList();
+        var uploader = new Uploader(rig.Context);
+
+        // The link is down: every request is reset. Several passes exhaust the per-upload retries and the
+        // segments go to the background sync with a back-off, none of them lost.
+        _server.Faults = new GcsFaultOptions { Rate = 1.0, AppliesTo = GcsRequestKinds.All, Weights = new Dictionary<GcsFaultKind, double> { [GcsFaultKind.ResetMidChunk] = 1 } };
+        DateTime giveUp = DateTime.UtcNow.AddSeconds(30);
+        while (rig.Outbox.All().Any(s => s.Attempts < 2) && DateTime.UtcNow < giveUp)
+        {
+            await uploader.UploadDueAsync(CancellationToken.None);
+            await Task.Delay(50);
+        }
+        Assert.All(rig.Outbox.All(), s => Assert.Equal(EdgeState.Failed, s.State));
+        Assert.All(rig.Outbox.All(), s => Assert.True(s.Attempts >= 2, $"{s.Id} was tried {s.Attempts} times while the link was down"));
+        Assert.Empty(_server.Objects(Bucket));
+
+        _server.Faults = GcsFaultOptions.None;
+        await DrainAsync(uploader, rig.Outbox, TimeSpan.FromSeconds(30));
+
+        Assert.All(rig.Outbox.All(), s => Assert.Equal(EdgeState.Uploaded, s.State));
+        foreach (OutboxSegment s in segments)
+        {
+            TestObject stored = _server.Find(Bucket, s.ObjectName)!;
+            Assert.Equal(s.Crc32C, stored.Crc32C);
+            Assert.Equal(1, stored.CommitCount);
+        }
+        // Oldest recording first (one upload at a time here): objects were committed in recording order once the link came back.
+        Assert.Equal(segments.Select(s => s.ObjectName), _server.Objects(Bucket).OrderBy(o => o.Generation).Select(o => o.Name));
+    }
+
+    [Fact]
+    public async Task BitFlipInTheLocalFileAfterSealing_IsCaught_NeverStoredAsGood_AndRecordedLostWithTheReason()
+    {
+        using var rig = new PipelineRig(_store, Bucket, catalog: null);
+        OutboxSegment good = rig.Seal(3 * Chunk);
+        OutboxSegment flipped = rig.Seal(3 * Chunk);
+        byte[] bytes = File.ReadAllBytes(flipped.Path);
+        bytes[2 * Chunk + 17] ^= 0x04;
+        File.WriteAllBytes(flipped.Path, bytes);
+
+        await DrainAsync(new Uploader(rig.Context), rig.Outbox, TimeSpan.FromSeconds(20));
+
+        Assert.Equal(EdgeState.Uploaded, rig.Outbox.Get(good.Id)!.State);
+        OutboxSegment row = rig.Outbox.Get(flipped.Id)!;
+        Assert.Equal(EdgeState.Lost, row.State);
+        Assert.Contains("changed after it was sealed", row.LastError, StringComparison.Ordinal);
+        Assert.Null(_server.Find(Bucket, flipped.ObjectName));
+        Assert.True(File.Exists(flipped.Path), "the corrupted file is kept for inspection");
+        Assert.True(_server.Counters.ChecksumMismatches >= 1, "Cloud Storage (the test server) refused the corrupt bytes");
+    }
+
+    [Fact]
+    public async Task StoredSessionThatExpired_IsReplacedByANewOne_AndTheUploadCompletes()
+    {
+        using var rig = new PipelineRig(_store, Bucket, catalog: null);
+        OutboxSegment segment = rig.Seal(4 * Chunk);
+        // An earlier run started the upload and stored its session, then stopped; the session has expired since.
+        using (var http = new HttpClient())
+        {
+            var body = new StringContent($$"""{"name":"{{segment.ObjectName}}","crc32c":"{{segment.Crc32C}}"}""", System.Text.Encoding.UTF8, "application/json");
+            using HttpResponseMessage started = await http.PostAsync(new Uri(_server.Endpoint, $"upload/storage/v1/b/{Bucket}/o?uploadType=resumable&ifGenerationMatch=0"), body);
+            rig.Outbox.SetSession(segment.Id, started.Headers.Location!);
+        }
+        _server.ExpireAllSessions();
+
+        await DrainAsync(new Uploader(rig.Context), rig.Outbox, TimeSpan.FromSeconds(20));
+
+        OutboxSegment row = rig.Outbox.Get(segment.Id)!;
+        Assert.Equal(EdgeState.Uploaded, row.State);
+        Assert.Null(row.SessionUri);
+        Assert.Equal(1, row.Resumes);
+        Assert.Equal(segment.Crc32C, _server.Find(Bucket, segment.ObjectName)!.Crc32C);
+        Assert.Equal(2, _server.Counters.SessionsStarted);
+    }
+
+    [Fact]
+    public async Task SessionUriIsStoredInTheOutboxBeforeTheFirstByte()
+    {
+        using var rig = new PipelineRig(_store, Bucket, catalog: null);
+        OutboxSegment segment = rig.Seal(2 * Chunk);
+        // Every chunk fails: the upload never completes, so whatever session the outbox holds was stored before any byte went.
+        _server.Faults = new GcsFaultOptions { Rate = 1.0, AppliesTo = GcsRequestKinds.ResumableChunk | GcsRequestKinds.ResumableStatusQuery, Weights = new Dictionary<GcsFaultKind, double> { [GcsFaultKind.Http503] = 1 } };
+
+        await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None);
+        Uri? stored = rig.Outbox.Get(segment.Id)!.SessionUri;
+
+        Assert.NotNull(stored);
+        Assert.Contains("upload_id=", stored.Query, StringComparison.Ordinal);
+        Assert.Equal(EdgeState.Failed, rig.Outbox.Get(segment.Id)!.State);
+        Assert.Equal(1, _server.Counters.SessionsStarted);
+    }
+
+    [Fact]
+    public async Task WrongCredentials_LoseNothing_AndEveryAttemptSaysWhatToFix()
+    {
+        await using GcsTestServer guarded = await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = [Bucket], RequiredBearerToken = "the-right-token" });
+        using GcsObjectStore anonymous = await GcsObjectStore.CreateAsync(new GcsSettings { Endpoint = guarded.Endpoint, Anonymous = true }, CancellationToken.None);
+        using var rig = new PipelineRig(anonymous, Bucket, catalog: null);
+        List<OutboxSegment> segments = Enumerable.Range(0, 3).Select(_ => rig.Seal(1000)).ToList();
+
+        await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None);
+
+        Assert.All(rig.Outbox.All(), s =>
+        {
+            Assert.Equal(EdgeState.Failed, s.State);
+            Assert.Contains("GCP_STORAGE_CREDENTIALS_PATH", s.LastError, StringComparison.Ordinal);
+            Assert.True(File.Exists(s.Path));
+        });
+        Assert.Empty(guarded.Objects(Bucket));
+    }
+}
