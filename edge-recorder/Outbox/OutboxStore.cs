@@ -29,6 +29,10 @@ public sealed record OutboxSegment(
     int Resumes = 0,
     int Retries = 0);
 
+/// <summary>What the outbox says about one camera.</summary>
+public sealed record CameraSummary(string CameraId, long Segments, DateTimeOffset LastSegmentEnd, long Backlog, long BacklogBytes,
+    DateTimeOffset? OldestPendingSealedAt, long Lost, string? LastError, bool Recording);
+
 /// <summary>One FFmpeg run of one camera: when it started and ended, why, and the wall-clock anchor of its timestamps.</summary>
 public sealed record CameraRun(string CameraId, long Run, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string? EndReason, long? AnchorMs, bool Sealed);
 
@@ -60,6 +64,7 @@ public sealed class OutboxStore
             resumes INTEGER NOT NULL DEFAULT 0,
             loss_synced INTEGER NOT NULL DEFAULT 0,
             retries INTEGER NOT NULL DEFAULT 0,
+            uploaded_ms INTEGER,
             generation INTEGER,
             announced INTEGER NOT NULL DEFAULT 0,
             created_ms INTEGER NOT NULL,
@@ -97,6 +102,7 @@ public sealed class OutboxStore
         AddColumnIfMissing("segments", "resumes", "INTEGER NOT NULL DEFAULT 0");
         AddColumnIfMissing("segments", "loss_synced", "INTEGER NOT NULL DEFAULT 0");
         AddColumnIfMissing("segments", "retries", "INTEGER NOT NULL DEFAULT 0");
+        AddColumnIfMissing("segments", "uploaded_ms", "INTEGER");
     }
 
     /// <summary>Outboxes written by an earlier version lack the newer columns; SQLite adds a column in place.</summary>
@@ -268,7 +274,8 @@ public sealed class OutboxStore
     public void MarkAnnounced(string id) => Update(id, "announced = 1");
 
     public void MarkUploaded(string id, long generation) =>
-        Update(id, "state = 'uploaded', generation = $gen, last_error = NULL, next_attempt_ms = NULL, session_uri = NULL", ("$gen", generation));
+        Update(id, "state = 'uploaded', generation = $gen, last_error = NULL, next_attempt_ms = NULL, session_uri = NULL, uploaded_ms = $at",
+            ("$gen", generation), ("$at", Now));
 
     /// <summary>A resumable session was started for the segment: stored before its first byte goes out.</summary>
     public void SetSession(string id, Uri session) => Update(id, "session_uri = $uri", ("$uri", session.AbsoluteUri));
@@ -306,6 +313,61 @@ public sealed class OutboxStore
             WHERE state IN ('uploaded', 'verified') AND ($id IS NULL OR id = $id)
             """, ("$now", Now), ("$id", id));
         return q.ExecuteNonQuery();
+    }
+
+    /// <summary>Per camera: segments, the end of the newest, the backlog not yet uploaded, its oldest, the newest error, and whether a run is open.</summary>
+    public IReadOnlyList<CameraSummary> CameraSummaries()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            SELECT s.camera_id,
+                   COUNT(*),
+                   MAX(s.end_ms),
+                   SUM(CASE WHEN s.state IN ('sealed', 'failed', 'uploading') THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN s.state IN ('sealed', 'failed', 'uploading') THEN s.size ELSE 0 END),
+                   MIN(CASE WHEN s.state NOT IN ('verified', 'evicted', 'lost') THEN s.created_ms END),
+                   SUM(CASE WHEN s.state = 'lost' THEN 1 ELSE 0 END),
+                   (SELECT e.last_error FROM segments e WHERE e.camera_id = s.camera_id AND e.last_error IS NOT NULL ORDER BY e.updated_ms DESC LIMIT 1),
+                   EXISTS (SELECT 1 FROM runs r WHERE r.camera_id = s.camera_id AND r.ended_ms IS NULL)
+            FROM segments s GROUP BY s.camera_id ORDER BY s.camera_id
+            """);
+        using SqliteDataReader r = q.ExecuteReader();
+        var result = new List<CameraSummary>();
+        while (r.Read())
+        {
+            result.Add(new CameraSummary(r.GetString(0), r.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), r.GetInt64(3), r.GetInt64(4),
+                r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), r.GetInt64(6), r.IsDBNull(7) ? null : r.GetString(7), r.GetInt64(8) == 1));
+        }
+        return result;
+    }
+
+    /// <summary>Segments and bytes uploaded since a moment (for the upload rate).</summary>
+    public (long Count, long Bytes) UploadedSince(DateTimeOffset since)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM segments WHERE uploaded_ms >= $since",
+            ("$since", since.ToUnixTimeMilliseconds()));
+        using SqliteDataReader r = q.ExecuteReader();
+        r.Read();
+        return (r.GetInt64(0), r.GetInt64(1));
+    }
+
+    /// <summary>The newest distinct errors of segments still failing or lost, newest first.</summary>
+    public IReadOnlyList<(DateTimeOffset At, string State, string Error, long Count)> RecentErrors(int limit)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            SELECT MAX(updated_ms), state, last_error, COUNT(*) FROM segments
+            WHERE state IN ('failed', 'lost') AND last_error IS NOT NULL
+            GROUP BY state, last_error ORDER BY MAX(updated_ms) DESC LIMIT $limit
+            """, ("$limit", limit));
+        using SqliteDataReader r = q.ExecuteReader();
+        var result = new List<(DateTimeOffset, string, string, long)>();
+        while (r.Read())
+        {
+            result.Add((DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2), r.GetInt64(3)));
+        }
+        return result;
     }
 
     /// <summary>Lost segments whose loss the catalog has not been told of yet.</summary>
