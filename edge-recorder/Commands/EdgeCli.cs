@@ -19,6 +19,7 @@ public static class EdgeCli
             StatusCommand.Create(),
             SyncCommand.Create(),
             ValidateCommand.Create(),
+            EnsureUploadsCommand.Create(),
         };
         return await root.InvokeAsync(args);
     }
