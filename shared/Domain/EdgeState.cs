@@ -32,6 +32,8 @@ public enum CloudState
     Quarantined,
     /// <summary>Will never arrive; the reason says why.</summary>
     Lost,
+    /// <summary>Was archived, and deleted from the archive by the retention policy (never while under a legal hold).</summary>
+    Expired,
 }
 
 public static class StateNames

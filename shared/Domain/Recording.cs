@@ -21,6 +21,7 @@ public sealed record RecordingAnnouncement(
 }
 
 /// <summary>A recording as the cloud catalog holds it.</summary>
+/// <param name="LegalHold">While set, the retention policy never deletes the recording.</param>
 public sealed record Recording(
     RecordingAnnouncement Announcement,
     CloudState State,
@@ -32,7 +33,9 @@ public sealed record Recording(
     DateTimeOffset? StagedAt,
     DateTimeOffset? ArchivedAt,
     DateTimeOffset UpdatedAt,
-    long Version)
+    long Version,
+    bool LegalHold = false,
+    string? LegalHoldReason = null)
 {
     public string Id => Announcement.Id;
     public string CameraId => Announcement.CameraId;

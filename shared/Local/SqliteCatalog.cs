@@ -40,7 +40,11 @@ public sealed class SqliteCatalog : ICatalog
             staged_ms INTEGER,
             archived_ms INTEGER,
             updated_ms INTEGER NOT NULL,
-            version INTEGER NOT NULL
+            version INTEGER NOT NULL,
+            legal_hold INTEGER NOT NULL DEFAULT 0,
+            legal_hold_reason TEXT,
+            archive_delay_ms INTEGER,
+            on_time INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS recordings_by_camera_time ON recordings (camera_id, start_ms DESC, id DESC);
         CREATE INDEX IF NOT EXISTS recordings_by_time ON recordings (start_ms DESC, id DESC);
@@ -59,6 +63,35 @@ public sealed class SqliteCatalog : ICatalog
             name TEXT NOT NULL,
             recorder_id TEXT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS recorders (
+            id TEXT PRIMARY KEY,
+            sent_ms INTEGER NOT NULL,
+            received_ms INTEGER NOT NULL,
+            backlog_segments INTEGER NOT NULL,
+            backlog_bytes INTEGER NOT NULL,
+            oldest_backlog_ms INTEGER,
+            agent_version TEXT
+        );
+        CREATE TABLE IF NOT EXISTS checkpoints (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_ms INTEGER NOT NULL
+        );
+        """;
+
+    /// <summary>Columns added after the first release, for catalogs created before them (ALTER TABLE ADD COLUMN).</summary>
+    private static readonly (string Column, string Definition)[] AddedColumns =
+    [
+        ("legal_hold", "INTEGER NOT NULL DEFAULT 0"),
+        ("legal_hold_reason", "TEXT"),
+        ("archive_delay_ms", "INTEGER"),
+        ("on_time", "INTEGER NOT NULL DEFAULT 0"),
+    ];
+
+    /// <summary>Indexes over the added columns: created once the columns exist.</summary>
+    private const string AddedIndexes = """
+        CREATE INDEX IF NOT EXISTS recordings_for_retention ON recordings (camera_id, state, legal_hold, start_ms);
+        CREATE INDEX IF NOT EXISTS recordings_by_end ON recordings (end_ms, on_time);
         """;
 
     private readonly SqliteDatabase _db;
@@ -68,6 +101,35 @@ public sealed class SqliteCatalog : ICatalog
     {
         _db = new SqliteDatabase(path, Schema);
         _time = time;
+        Migrate();
+    }
+
+    private void Migrate()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteTransaction tx = c.BeginTransaction();
+        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (SqliteCommand info = c.Command("SELECT name FROM pragma_table_info('recordings')"))
+        {
+            info.Transaction = tx;
+            using SqliteDataReader r = info.ExecuteReader();
+            while (r.Read())
+            {
+                existing.Add(r.GetString(0));
+            }
+        }
+        foreach ((string column, string definition) in AddedColumns.Where(a => !existing.Contains(a.Column)))
+        {
+            using SqliteCommand add = c.Command($"ALTER TABLE recordings ADD COLUMN {column} {definition}");
+            add.Transaction = tx;
+            add.ExecuteNonQuery();
+        }
+        using (SqliteCommand indexes = c.Command(AddedIndexes))
+        {
+            indexes.Transaction = tx;
+            indexes.ExecuteNonQuery();
+        }
+        tx.Commit();
     }
 
     public Task AnnounceAsync(RecordingAnnouncement announcement, CancellationToken cancellationToken)
@@ -127,13 +189,36 @@ public sealed class SqliteCatalog : ICatalog
 
     public Task<TransitionOutcome> MarkArchivedAsync(string id, string archiveObject, long archiveGeneration, CancellationToken cancellationToken) =>
         Transition(id, CloudState.Archived, [CloudState.Staged],
-            "archive_object = $obj, archive_generation = $gen, archived_ms = $now", ("$obj", archiveObject), ("$gen", archiveGeneration));
+            "archive_object = $obj, archive_generation = $gen, archived_ms = $now, archive_delay_ms = $now - end_ms, on_time = ($now - end_ms <= $onTimeMs)",
+            ("$obj", archiveObject), ("$gen", archiveGeneration), ("$onTimeMs", (long)DeliveryTarget.ArchiveWithin.TotalMilliseconds));
 
     public Task<TransitionOutcome> MarkQuarantinedAsync(string id, string reason, CancellationToken cancellationToken) =>
         Transition(id, CloudState.Quarantined, [CloudState.Announced, CloudState.Staged], "reason = $reason", ("$reason", reason));
 
     public Task<TransitionOutcome> MarkLostAsync(string id, string reason, CancellationToken cancellationToken) =>
         Transition(id, CloudState.Lost, [CloudState.Announced, CloudState.Staged, CloudState.Quarantined], "reason = $reason", ("$reason", reason));
+
+    public Task<TransitionOutcome> MarkExpiredAsync(string id, string reason, CancellationToken cancellationToken) =>
+        Transition(id, CloudState.Expired, [CloudState.Archived], "reason = $reason", "legal_hold = 0", ("$reason", reason));
+
+    public Task<TransitionOutcome> SetLegalHoldAsync(string id, bool hold, string? reason, CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand update = c.Command("""
+            UPDATE recordings SET legal_hold = $hold, legal_hold_reason = $reason, updated_ms = $now, version = version + 1
+            WHERE id = $id AND legal_hold != $hold AND state != 'expired'
+            """, ("$hold", hold ? 1 : 0), ("$reason", hold ? reason : null), ("$now", _time.GetUtcNow().ToUnixMs()), ("$id", id));
+        if (update.ExecuteNonQuery() == 1)
+        {
+            return Task.FromResult(TransitionOutcome.Applied);
+        }
+        using SqliteCommand current = c.Command("SELECT legal_hold FROM recordings WHERE id = $id", ("$id", id));
+        object? held = current.ExecuteScalar();
+        TransitionOutcome outcome = held is null ? TransitionOutcome.NotFound
+            : ((long)held != 0) == hold ? TransitionOutcome.AlreadyDone
+            : TransitionOutcome.Refused;
+        return Task.FromResult(outcome);
+    }
 
     public Task<RecordingPage> QueryAsync(RecordingQuery query, CancellationToken cancellationToken)
     {
@@ -183,18 +268,41 @@ public sealed class SqliteCatalog : ICatalog
         return Task.FromResult(new RecordingPage(items, next));
     }
 
-    public Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, int limit, CancellationToken cancellationToken) =>
+        ListByStateAsync(state, null, limit, cancellationToken);
+
+    public Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, StateCursor? after, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = after is { } cursor
+            ? c.Command("""
+                SELECT * FROM recordings WHERE state = $state AND (announced_ms > $at OR (announced_ms = $at AND id > $id))
+                ORDER BY announced_ms, id LIMIT $limit
+                """, ("$state", state.ToWire()), ("$at", cursor.AnnouncedAt.ToUnixMs()), ("$id", cursor.Id), ("$limit", limit))
+            : c.Command("SELECT * FROM recordings WHERE state = $state ORDER BY announced_ms, id LIMIT $limit", ("$state", state.ToWire()), ("$limit", limit));
+        return Task.FromResult<IReadOnlyList<Recording>>(ReadAll(q));
+    }
+
+    public Task<IReadOnlyList<Recording>> ListArchivedBeforeAsync(string cameraId, DateTimeOffset startBefore, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            SELECT * FROM recordings WHERE camera_id = $cam AND state = 'archived' AND legal_hold = 0 AND start_ms < $before
+            ORDER BY start_ms, id LIMIT $limit
+            """, ("$cam", cameraId), ("$before", startBefore.ToUnixMs()), ("$limit", limit));
+        return Task.FromResult<IReadOnlyList<Recording>>(ReadAll(q));
+    }
+
+    public Task<DeliveryStats> GetDeliveryStatsAsync(DateTimeOffset endedFrom, DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
         using SqliteConnection c = _db.Open();
-        using SqliteCommand q = c.Command("SELECT * FROM recordings WHERE state = $state ORDER BY announced_ms, id LIMIT $limit",
-            ("$state", state.ToWire()), ("$limit", limit));
+        using SqliteCommand q = c.Command("SELECT COUNT(*), COALESCE(SUM(on_time), 0) FROM recordings WHERE end_ms >= $from AND end_ms < $to",
+            ("$from", endedFrom.ToUnixMs()), ("$to", endedBefore.ToUnixMs()));
         using SqliteDataReader r = q.ExecuteReader();
-        var items = new List<Recording>();
-        while (r.Read())
-        {
-            items.Add(ReadRecording(r));
-        }
-        return Task.FromResult<IReadOnlyList<Recording>>(items);
+        r.Read();
+        return Task.FromResult(new DeliveryStats(r.GetInt64(0), r.GetInt64(1)));
     }
 
     public Task<IReadOnlyDictionary<CloudState, long>> CountByStateAsync(CancellationToken cancellationToken)
@@ -265,12 +373,71 @@ public sealed class SqliteCatalog : ICatalog
         return Task.FromResult<IReadOnlyList<CameraInfo>>(cameras);
     }
 
-    private Task<TransitionOutcome> Transition(string id, CloudState target, CloudState[] from, string set, params (string, object?)[] extra)
+    public Task RecordHeartbeatAsync(RecorderHeartbeat heartbeat, CancellationToken cancellationToken)
+    {
+        RecorderHeartbeat h = heartbeat;
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            INSERT INTO recorders (id, sent_ms, received_ms, backlog_segments, backlog_bytes, oldest_backlog_ms, agent_version)
+            VALUES ($id, $sent, $now, $segments, $bytes, $oldest, $version)
+            ON CONFLICT (id) DO UPDATE SET sent_ms = excluded.sent_ms, received_ms = excluded.received_ms,
+                backlog_segments = excluded.backlog_segments, backlog_bytes = excluded.backlog_bytes,
+                oldest_backlog_ms = excluded.oldest_backlog_ms, agent_version = excluded.agent_version
+            WHERE excluded.sent_ms >= recorders.sent_ms
+            """, ("$id", h.RecorderId), ("$sent", h.SentAt.ToUnixMs()), ("$now", _time.GetUtcNow().ToUnixMs()), ("$segments", h.BacklogSegments),
+            ("$bytes", h.BacklogBytes), ("$oldest", h.OldestBacklogSealedAt?.ToUnixMs()), ("$version", h.AgentVersion));
+        q.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<RecorderStatus>> ListRecordersAsync(CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM recorders ORDER BY id");
+        using SqliteDataReader r = q.ExecuteReader();
+        var recorders = new List<RecorderStatus>();
+        while (r.Read())
+        {
+            long? oldest = r.GetNullableInt64("oldest_backlog_ms");
+            var heartbeat = new RecorderHeartbeat(r.GetString(r.GetOrdinal("id")), SqliteExtensions.FromUnixMs(r.GetInt64(r.GetOrdinal("sent_ms"))),
+                r.GetInt64(r.GetOrdinal("backlog_segments")), r.GetInt64(r.GetOrdinal("backlog_bytes")),
+                oldest is { } o ? SqliteExtensions.FromUnixMs(o) : null, r.GetNullableString("agent_version"));
+            recorders.Add(new RecorderStatus(heartbeat, SqliteExtensions.FromUnixMs(r.GetInt64(r.GetOrdinal("received_ms")))));
+        }
+        return Task.FromResult<IReadOnlyList<RecorderStatus>>(recorders);
+    }
+
+    public Task<string?> GetCheckpointAsync(string name, CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT value FROM checkpoints WHERE name = $name", ("$name", name));
+        return Task.FromResult(q.ExecuteScalar() as string);
+    }
+
+    public Task SaveCheckpointAsync(string name, string? value, CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = value is null
+            ? c.Command("DELETE FROM checkpoints WHERE name = $name", ("$name", name))
+            : c.Command("""
+                INSERT INTO checkpoints (name, value, updated_ms) VALUES ($name, $value, $now)
+                ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms
+                """, ("$name", name), ("$value", value), ("$now", _time.GetUtcNow().ToUnixMs()));
+        q.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    private Task<TransitionOutcome> Transition(string id, CloudState target, CloudState[] from, string set, params (string, object?)[] extra) =>
+        Transition(id, target, from, set, null, extra);
+
+    /// <param name="guard">A condition on the row the change needs besides its state (SQL); when it does not hold, the outcome is Refused.</param>
+    private Task<TransitionOutcome> Transition(string id, CloudState target, CloudState[] from, string set, string? guard, params (string, object?)[] extra)
     {
         using SqliteConnection c = _db.Open();
         string allowed = string.Join(", ", from.Select(s => $"'{s.ToWire()}'"));
         using SqliteCommand update = c.Command(
-            $"UPDATE recordings SET state = $target, {set}, updated_ms = $now, version = version + 1 WHERE id = $id AND state IN ({allowed})",
+            $"UPDATE recordings SET state = $target, {set}, updated_ms = $now, version = version + 1 WHERE id = $id AND state IN ({allowed})"
+                + (guard is null ? "" : $" AND {guard}"),
             [("$target", target.ToWire()), ("$now", _time.GetUtcNow().ToUnixMs()), ("$id", id), .. extra]);
         if (update.ExecuteNonQuery() == 1)
         {
@@ -294,7 +461,19 @@ public sealed class SqliteCatalog : ICatalog
             S("md5"), S("content_type"), S("staging_object"));
         return new Recording(announcement, StateNames.ParseCloud(S("state")), r.GetNullableString("reason"),
             r.GetNullableInt64("staging_generation"), r.GetNullableString("archive_object"), r.GetNullableInt64("archive_generation"),
-            SqliteExtensions.FromUnixMs(L("announced_ms")), Time("staged_ms"), Time("archived_ms"), SqliteExtensions.FromUnixMs(L("updated_ms")), L("version"));
+            SqliteExtensions.FromUnixMs(L("announced_ms")), Time("staged_ms"), Time("archived_ms"), SqliteExtensions.FromUnixMs(L("updated_ms")), L("version"),
+            L("legal_hold") != 0, r.GetNullableString("legal_hold_reason"));
+    }
+
+    private static List<Recording> ReadAll(SqliteCommand query)
+    {
+        using SqliteDataReader r = query.ExecuteReader();
+        var items = new List<Recording>();
+        while (r.Read())
+        {
+            items.Add(ReadRecording(r));
+        }
+        return items;
     }
 
     private static string EncodeCursor(long startMs, string id) =>

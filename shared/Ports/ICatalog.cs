@@ -52,10 +52,34 @@ public interface ICatalog
     /// <summary>any state but archived -> lost, with the reason.</summary>
     Task<TransitionOutcome> MarkLostAsync(string id, string reason, CancellationToken cancellationToken);
 
+    /// <summary>archived -> expired (deleted from the archive by retention), with the reason. Refused under a legal hold.</summary>
+    Task<TransitionOutcome> MarkExpiredAsync(string id, string reason, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Places (<paramref name="hold"/> true) or releases a legal hold: while it holds, retention never deletes the
+    /// recording. AlreadyDone when it is already so; Refused for an expired recording (its bytes are gone).
+    /// </summary>
+    Task<TransitionOutcome> SetLegalHoldAsync(string id, bool hold, string? reason, CancellationToken cancellationToken);
+
     Task<RecordingPage> QueryAsync(RecordingQuery query, CancellationToken cancellationToken);
 
     /// <summary>Recordings in a state, oldest announcement first (for the sweep and for status).</summary>
     Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The same, continuing after <paramref name="after"/> (announcement time, then ID), so a sweep can go on where it stopped.</summary>
+    Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, StateCursor? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Archived recordings of a camera that started before <paramref name="startBefore"/> and are not under a legal hold,
+    /// oldest first: what retention may delete.
+    /// </summary>
+    Task<IReadOnlyList<Recording>> ListArchivedBeforeAsync(string cameraId, DateTimeOffset startBefore, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Of the recordings that ended in [<paramref name="endedFrom"/>, <paramref name="endedBefore"/>), how many there are
+    /// and how many were archived within <see cref="DeliveryTarget.ArchiveWithin"/> of their end.
+    /// </summary>
+    Task<DeliveryStats> GetDeliveryStatsAsync(DateTimeOffset endedFrom, DateTimeOffset endedBefore, CancellationToken cancellationToken);
 
     Task<IReadOnlyDictionary<CloudState, long>> CountByStateAsync(CancellationToken cancellationToken);
 
@@ -67,4 +91,19 @@ public interface ICatalog
     Task UpsertCameraAsync(CameraInfo camera, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<CameraInfo>> ListCamerasAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores a recorder's heartbeat (its backlog), stamped with the catalog's clock as the time it was received.
+    /// A heartbeat older than the stored one (by <see cref="RecorderHeartbeat.SentAt"/>) changes nothing.
+    /// </summary>
+    Task RecordHeartbeatAsync(RecorderHeartbeat heartbeat, CancellationToken cancellationToken);
+
+    /// <summary>Every recorder that ever sent a heartbeat, by ID.</summary>
+    Task<IReadOnlyList<RecorderStatus>> ListRecordersAsync(CancellationToken cancellationToken);
+
+    /// <summary>A small named value a periodic job keeps between runs (the sweep's continuation), or null.</summary>
+    Task<string?> GetCheckpointAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Stores (or, with null, clears) a named checkpoint.</summary>
+    Task SaveCheckpointAsync(string name, string? value, CancellationToken cancellationToken);
 }

@@ -320,6 +320,7 @@ public abstract class CatalogContractTests
             [CloudState.Archived] = 1,
             [CloudState.Quarantined] = 0,
             [CloudState.Lost] = 1,
+            [CloudState.Expired] = 0,
         }, counts);
     }
 
@@ -357,5 +358,159 @@ public abstract class CatalogContractTests
         RecordingPage page = await Catalog.QueryAsync(new RecordingQuery(["cam1"], T0, T0.AddMinutes(5), 10, null), CancellationToken.None);
 
         Assert.Equal([longOne.Id], page.Items.Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task Heartbeats_TheNewestWins_ALateOneChangesNothing_AndTheCatalogStampsWhenItArrived()
+    {
+        var first = new RecorderHeartbeat("site-b", T0, 3, 3_000, T0.AddMinutes(-2), "1.0");
+        await Catalog.RecordHeartbeatAsync(first, CancellationToken.None);
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var second = new RecorderHeartbeat("site-b", T0.AddSeconds(30), 0, 0, null, "1.0");
+        await Catalog.RecordHeartbeatAsync(second, CancellationToken.None);
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        await Catalog.RecordHeartbeatAsync(first, CancellationToken.None); // delivered late
+        await Catalog.RecordHeartbeatAsync(new RecorderHeartbeat("site-a", T0, 1, 10, T0, null), CancellationToken.None);
+
+        IReadOnlyList<RecorderStatus> recorders = await Catalog.ListRecordersAsync(CancellationToken.None);
+
+        Assert.Equal(["site-a", "site-b"], recorders.Select(r => r.RecorderId));
+        Assert.Equal(second, recorders[1].Heartbeat);
+        Assert.Equal(T0.AddSeconds(30), recorders[1].ReceivedAt);
+        Assert.Equal((T0.AddSeconds(60), (DateTimeOffset?)T0, (string?)null),
+            (recorders[0].ReceivedAt, recorders[0].Heartbeat.OldestBacklogSealedAt, recorders[0].Heartbeat.AgentVersion));
+    }
+
+    [Fact]
+    public async Task Heartbeats_FromManyTasksAtOnce_KeepTheNewest()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() =>
+            Catalog.RecordHeartbeatAsync(new RecorderHeartbeat("site", T0.AddSeconds(i), i, i * 100, null), CancellationToken.None))));
+
+        RecorderStatus status = Assert.Single(await Catalog.ListRecordersAsync(CancellationToken.None));
+        Assert.Equal((T0.AddSeconds(7), 7L), (status.Heartbeat.SentAt, status.Heartbeat.BacklogSegments));
+    }
+
+    [Fact]
+    public async Task ListByState_WithACursor_ContinuesAfterIt_AndCoversEveryRecordingOnce()
+    {
+        var ids = new List<string>();
+        for (int i = 0; i < 7; i++)
+        {
+            RecordingAnnouncement a = Announcement("cam1", i);
+            await Catalog.AnnounceAsync(a, CancellationToken.None);
+            ids.Add(a.Id);
+            if (i % 2 == 1)
+            {
+                Clock.Advance(TimeSpan.FromSeconds(1)); // pairs share an announcement time: the ID breaks the tie
+            }
+        }
+        var seen = new List<string>();
+        StateCursor? cursor = null;
+        while (true)
+        {
+            IReadOnlyList<Recording> page = await Catalog.ListByStateAsync(CloudState.Announced, cursor, 3, CancellationToken.None);
+            seen.AddRange(page.Select(r => r.Id));
+            if (page.Count < 3)
+            {
+                break;
+            }
+            cursor = new StateCursor(page[^1].AnnouncedAt, page[^1].Id);
+        }
+
+        Assert.Equal(7, seen.Count);
+        Assert.Equal(ids.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+        Assert.Equal(seen, (await Catalog.ListByStateAsync(CloudState.Announced, 10, CancellationToken.None)).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task LegalHold_KeepsRetentionAway_UntilItIsReleased()
+    {
+        RecordingAnnouncement a = Announcement("cam1", 0);
+        await ArchiveAsync(a);
+
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.SetLegalHoldAsync(a.Id, true, "case 2026-118", CancellationToken.None));
+        Assert.Equal(TransitionOutcome.AlreadyDone, await Catalog.SetLegalHoldAsync(a.Id, true, "again", CancellationToken.None));
+        Assert.Equal(TransitionOutcome.Refused, await Catalog.MarkExpiredAsync(a.Id, "retention: 30 days", CancellationToken.None));
+        Assert.Empty(await Catalog.ListArchivedBeforeAsync("cam1", T0.AddDays(1), 10, CancellationToken.None));
+        Recording held = (await Catalog.GetAsync(a.Id, CancellationToken.None))!;
+        Assert.Equal((CloudState.Archived, true, "case 2026-118"), (held.State, held.LegalHold, held.LegalHoldReason));
+
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.SetLegalHoldAsync(a.Id, false, null, CancellationToken.None));
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.MarkExpiredAsync(a.Id, "retention: 30 days", CancellationToken.None));
+        Assert.Equal(TransitionOutcome.AlreadyDone, await Catalog.MarkExpiredAsync(a.Id, "retention: 30 days", CancellationToken.None));
+        Assert.Equal(TransitionOutcome.Refused, await Catalog.SetLegalHoldAsync(a.Id, true, "too late", CancellationToken.None));
+        Assert.Equal(TransitionOutcome.NotFound, await Catalog.SetLegalHoldAsync(RecordingId.For("x", "y", 1, 1), true, "x", CancellationToken.None));
+
+        Recording expired = (await Catalog.GetAsync(a.Id, CancellationToken.None))!;
+        Assert.Equal((CloudState.Expired, "retention: 30 days", false), (expired.State, expired.Reason, expired.LegalHold));
+        Assert.Equal("recordings/cam1/0", expired.ArchiveObject); // which object was deleted stays on record
+    }
+
+    [Fact]
+    public async Task ListArchivedBefore_GivesTheCamerasArchivedUnheldRecordingsThatStartedBefore_OldestFirst()
+    {
+        for (int i = 0; i < 6; i++)
+        {
+            await ArchiveAsync(Announcement("cam1", i));
+        }
+        await ArchiveAsync(Announcement("cam2", 0));
+        await Catalog.AnnounceAsync(Announcement("cam1", 10) with { StartTime = T0.AddSeconds(-100), EndTime = T0.AddSeconds(-96) }, CancellationToken.None);
+        await Catalog.SetLegalHoldAsync(Announcement("cam1", 1).Id, true, "incident", CancellationToken.None);
+
+        IReadOnlyList<Recording> due = await Catalog.ListArchivedBeforeAsync("cam1", T0.AddSeconds(16), 10, CancellationToken.None);
+        IReadOnlyList<Recording> firstTwo = await Catalog.ListArchivedBeforeAsync("cam1", T0.AddSeconds(16), 2, CancellationToken.None);
+
+        Assert.Equal([0L, 2, 3], due.Select(r => r.Announcement.Sequence)); // 1 is held, 4 starts at 16 s, 10 is not archived
+        Assert.Equal([0L, 2], firstTwo.Select(r => r.Announcement.Sequence));
+        Assert.Empty(await Catalog.ListArchivedBeforeAsync("cam3", T0.AddDays(1), 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task DeliveryStats_CountTheRecordingsThatEndedInTheWindow_AndThoseArchivedWithinFiveMinutesOfTheirEnd()
+    {
+        // Segments end at T0 + 4 s, 8 s, 12 s, ...; the clock starts at T0.
+        RecordingAnnouncement fast = Announcement("cam1", 0);
+        RecordingAnnouncement slow = Announcement("cam1", 1);
+        RecordingAnnouncement never = Announcement("cam1", 2);
+        RecordingAnnouncement outside = Announcement("cam1", 20);
+        foreach (RecordingAnnouncement a in (RecordingAnnouncement[])[fast, slow, never, outside])
+        {
+            await Catalog.AnnounceAsync(a, CancellationToken.None);
+            await Catalog.MarkStagedAsync(a.Id, 1, CancellationToken.None);
+        }
+        Clock.Advance(TimeSpan.FromMinutes(4));
+        await Catalog.MarkArchivedAsync(fast.Id, "recordings/a", 2, CancellationToken.None);
+        await Catalog.MarkArchivedAsync(outside.Id, "recordings/d", 2, CancellationToken.None);
+        Clock.Advance(TimeSpan.FromMinutes(2));
+        await Catalog.MarkArchivedAsync(slow.Id, "recordings/b", 2, CancellationToken.None);
+
+        DeliveryStats stats = await Catalog.GetDeliveryStatsAsync(T0, T0.AddSeconds(60), CancellationToken.None);
+
+        Assert.Equal(new DeliveryStats(3, 1), stats);
+        Assert.Equal(1.0 / 3, stats.Share);
+        Assert.Equal(new DeliveryStats(0, 0), await Catalog.GetDeliveryStatsAsync(T0.AddDays(1), T0.AddDays(2), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Checkpoints_AreStoredReplacedAndCleared()
+    {
+        Assert.Null(await Catalog.GetCheckpointAsync("sweep-reconcile", CancellationToken.None));
+        await Catalog.SaveCheckpointAsync("sweep-reconcile", "token-1", CancellationToken.None);
+        await Catalog.SaveCheckpointAsync("sweep-reconcile", "token-2", CancellationToken.None);
+        await Catalog.SaveCheckpointAsync("sweep-retention", "other", CancellationToken.None);
+        Assert.Equal("token-2", await Catalog.GetCheckpointAsync("sweep-reconcile", CancellationToken.None));
+
+        await Catalog.SaveCheckpointAsync("sweep-reconcile", null, CancellationToken.None);
+
+        Assert.Null(await Catalog.GetCheckpointAsync("sweep-reconcile", CancellationToken.None));
+        Assert.Equal("other", await Catalog.GetCheckpointAsync("sweep-retention", CancellationToken.None));
+    }
+
+    private async Task ArchiveAsync(RecordingAnnouncement a)
+    {
+        await Catalog.AnnounceAsync(a, CancellationToken.None);
+        await Catalog.MarkStagedAsync(a.Id, 1, CancellationToken.None);
+        await Catalog.MarkArchivedAsync(a.Id, $"recordings/{a.CameraId}/{a.Sequence}", 2, CancellationToken.None);
     }
 }

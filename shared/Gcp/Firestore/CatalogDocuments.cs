@@ -11,14 +11,19 @@ namespace Cctv.Shared.Gcp.Firestore;
 /// recordings (camera_id ASC, start_time DESC) for the query by camera and time (<c>camera_id</c> EQUAL or IN,
 /// <c>start_time</c> range, ordered by start_time then __name__ descending);
 /// recordings (state ASC, announced_at ASC) for <c>ListByStateAsync</c> (state EQUAL, oldest announcement first);
+/// recordings (camera_id ASC, legal_hold ASC, state ASC, start_time ASC) for <c>ListArchivedBeforeAsync</c> (retention);
+/// recordings (archived_on_time ASC, end_time ASC) for the on-time count of <c>GetDeliveryStatsAsync</c>;
 /// gaps (camera_id ASC, start_time ASC) for <c>ListGapsAsync</c>.
-/// The query without cameras, the counts per state and the camera list use Firestore's automatic single-field indexes.
+/// The query without cameras, the counts per state and by end time, and the camera and recorder lists use
+/// Firestore's automatic single-field indexes.
 /// </remarks>
 public static class CatalogDocuments
 {
     public const string Recordings = "recordings";
     public const string Cameras = "cameras";
     public const string Gaps = "gaps";
+    public const string Recorders = "recorders";
+    public const string Checkpoints = "checkpoints";
 
     public const string RecorderId = "recorder_id";
     public const string CameraId = "camera_id";
@@ -44,6 +49,19 @@ public static class CatalogDocuments
     public const string UpdatedAt = "updated_at";
     public const string Version = "version";
     public const string Name = "name";
+    public const string LegalHold = "legal_hold";
+    public const string LegalHoldReason = "legal_hold_reason";
+    public const string ArchiveDelayMs = "archive_delay_ms";
+    public const string ArchivedOnTime = "archived_on_time";
+
+    public const string SentAt = "sent_at";
+    public const string ReceivedAt = "received_at";
+    public const string BacklogSegments = "backlog_segments";
+    public const string BacklogBytes = "backlog_bytes";
+    public const string OldestBacklogSealedAt = "oldest_backlog_sealed_at";
+    public const string AgentVersion = "agent_version";
+
+    public const string Value = "value";
 
     /// <summary>A new recording document: state announced, version 1.</summary>
     public static Dictionary<string, object?> NewRecording(RecordingAnnouncement a, DateTimeOffset now) => new()
@@ -71,6 +89,10 @@ public static class CatalogDocuments
         [ArchivedAt] = null,
         [UpdatedAt] = now,
         [Version] = 1L,
+        [LegalHold] = false,
+        [LegalHoldReason] = null,
+        [ArchiveDelayMs] = null,
+        [ArchivedOnTime] = false,
     };
 
     public static Recording ToRecording(FirestoreDocument d)
@@ -81,8 +103,23 @@ public static class CatalogDocuments
         return new Recording(announcement, StateNames.ParseCloud(d.GetString(State)), d.GetNullableString(Reason),
             d.GetNullableInt64(StagingGeneration), d.GetNullableString(ArchiveObject), d.GetNullableInt64(ArchiveGeneration),
             d.GetTimestamp(AnnouncedAt), d.GetNullableTimestamp(StagedAt), d.GetNullableTimestamp(ArchivedAt),
-            d.GetTimestamp(UpdatedAt), d.GetInt64(Version));
+            d.GetTimestamp(UpdatedAt), d.GetInt64(Version), d[LegalHold] is true, d.GetNullableString(LegalHoldReason));
     }
+
+    public static Dictionary<string, object?> Recorder(RecorderHeartbeat h, DateTimeOffset receivedAt) => new()
+    {
+        [SentAt] = h.SentAt,
+        [ReceivedAt] = receivedAt,
+        [BacklogSegments] = h.BacklogSegments,
+        [BacklogBytes] = h.BacklogBytes,
+        [OldestBacklogSealedAt] = h.OldestBacklogSealedAt,
+        [AgentVersion] = h.AgentVersion,
+    };
+
+    public static RecorderStatus ToRecorder(FirestoreDocument d) => new(
+        new RecorderHeartbeat(d.Id, d.GetTimestamp(SentAt), d.GetInt64(BacklogSegments), d.GetInt64(BacklogBytes),
+            d.GetNullableTimestamp(OldestBacklogSealedAt), d.GetNullableString(AgentVersion)),
+        d.GetTimestamp(ReceivedAt));
 
     public static Dictionary<string, object?> Gap(RecordingGap gap) => new()
     {

@@ -103,7 +103,7 @@ public sealed class FirestoreCatalog : ICatalog
     }
 
     public Task<TransitionOutcome> MarkStagedAsync(string id, long stagingGeneration, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Staged, [CloudState.Announced, CloudState.Quarantined], now => new()
+        Transition(id, CloudState.Staged, [CloudState.Announced, CloudState.Quarantined], (now, _) => new()
         {
             [StagingGeneration] = stagingGeneration,
             [StagedAt] = now,
@@ -111,18 +111,60 @@ public sealed class FirestoreCatalog : ICatalog
         }, cancellationToken);
 
     public Task<TransitionOutcome> MarkArchivedAsync(string id, string archiveObject, long archiveGeneration, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Archived, [CloudState.Staged], now => new()
+        Transition(id, CloudState.Archived, [CloudState.Staged], (now, doc) =>
         {
-            [ArchiveObject] = archiveObject,
-            [ArchiveGeneration] = archiveGeneration,
-            [ArchivedAt] = now,
+            TimeSpan delay = now - doc.GetTimestamp(EndTime);
+            return new()
+            {
+                [ArchiveObject] = archiveObject,
+                [ArchiveGeneration] = archiveGeneration,
+                [ArchivedAt] = now,
+                [ArchiveDelayMs] = (long)delay.TotalMilliseconds,
+                [ArchivedOnTime] = delay <= DeliveryTarget.ArchiveWithin,
+            };
         }, cancellationToken);
 
     public Task<TransitionOutcome> MarkQuarantinedAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Quarantined, [CloudState.Announced, CloudState.Staged], _ => new() { [Reason] = reason }, cancellationToken);
+        Transition(id, CloudState.Quarantined, [CloudState.Announced, CloudState.Staged], (_, _) => new() { [Reason] = reason }, cancellationToken);
 
     public Task<TransitionOutcome> MarkLostAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Lost, [CloudState.Announced, CloudState.Staged, CloudState.Quarantined], _ => new() { [Reason] = reason }, cancellationToken);
+        Transition(id, CloudState.Lost, [CloudState.Announced, CloudState.Staged, CloudState.Quarantined], (_, _) => new() { [Reason] = reason }, cancellationToken);
+
+    public Task<TransitionOutcome> MarkExpiredAsync(string id, string reason, CancellationToken cancellationToken) =>
+        Transition(id, CloudState.Expired, [CloudState.Archived], (_, _) => new() { [Reason] = reason }, cancellationToken,
+            refuse: doc => doc[LegalHold] is true);
+
+    public async Task<TransitionOutcome> SetLegalHoldAsync(string id, bool hold, string? reason, CancellationToken cancellationToken)
+    {
+        if (NameOf(id) is not { } name)
+        {
+            return TransitionOutcome.NotFound;
+        }
+        return await Guarded(name, async ct =>
+        {
+            if (await _client.GetAsync(name, ct) is not { } doc)
+            {
+                return TransitionOutcome.NotFound;
+            }
+            if ((doc[LegalHold] is true) == hold)
+            {
+                return TransitionOutcome.AlreadyDone;
+            }
+            if (StateNames.ParseCloud(doc.GetString(State)) == CloudState.Expired)
+            {
+                return TransitionOutcome.Refused;
+            }
+            var fields = new Dictionary<string, object?>
+            {
+                [LegalHold] = hold,
+                [LegalHoldReason] = hold ? reason : null,
+                [UpdatedAt] = _time.GetUtcNow(),
+                [CatalogDocuments.Version] = doc.GetInt64(CatalogDocuments.Version) + 1,
+            };
+            await _client.CommitAsync([FirestoreWrite.UpdateIfUnchanged(name, fields, doc.UpdateTime)], ct);
+            return TransitionOutcome.Applied;
+        }, cancellationToken);
+    }
 
     /// <summary>
     /// Recordings of the cameras overlapping [From, To), newest first (start time, then ID, both descending).
@@ -150,7 +192,10 @@ public sealed class FirestoreCatalog : ICatalog
         return new RecordingPage(items, next);
     }
 
-    public async Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, int limit, CancellationToken cancellationToken) =>
+        ListByStateAsync(state, null, limit, cancellationToken);
+
+    public async Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, StateCursor? after, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         if (limit == 0)
@@ -162,7 +207,40 @@ public sealed class FirestoreCatalog : ICatalog
             .OrderBy(AnnouncedAt)
             .OrderBy(FirestoreQuery.DocumentNameField)
             .Limit(limit);
+        if (after is { } cursor)
+        {
+            q = q.StartAfter(cursor.AnnouncedAt, new FirestoreReference(_client.DocumentName(Recordings, cursor.Id)));
+        }
         return [.. (await _client.RunQueryAsync(q, cancellationToken)).Select(ToRecording)];
+    }
+
+    public async Task<IReadOnlyList<Recording>> ListArchivedBeforeAsync(string cameraId, DateTimeOffset startBefore, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        if (limit == 0)
+        {
+            return [];
+        }
+        FirestoreQuery q = new FirestoreQuery(Recordings)
+            .Where(CameraId, FirestoreOperator.Equal, cameraId)
+            .Where(LegalHold, FirestoreOperator.Equal, false)
+            .Where(State, FirestoreOperator.Equal, CloudState.Archived.ToWire())
+            .Where(StartTime, FirestoreOperator.LessThan, startBefore)
+            .OrderBy(StartTime)
+            .OrderBy(FirestoreQuery.DocumentNameField)
+            .Limit(limit);
+        return [.. (await _client.RunQueryAsync(q, cancellationToken)).Select(ToRecording)];
+    }
+
+    public async Task<DeliveryStats> GetDeliveryStatsAsync(DateTimeOffset endedFrom, DateTimeOffset endedBefore, CancellationToken cancellationToken)
+    {
+        FirestoreQuery ended = new FirestoreQuery(Recordings)
+            .Where(EndTime, FirestoreOperator.GreaterThanOrEqual, endedFrom)
+            .Where(EndTime, FirestoreOperator.LessThan, endedBefore);
+        long[] counts = await Task.WhenAll(
+            _client.CountAsync(ended, cancellationToken),
+            _client.CountAsync(ended.Where(ArchivedOnTime, FirestoreOperator.Equal, true), cancellationToken));
+        return new DeliveryStats(counts[0], counts[1]);
     }
 
     public async Task<IReadOnlyDictionary<CloudState, long>> CountByStateAsync(CancellationToken cancellationToken)
@@ -211,8 +289,43 @@ public sealed class FirestoreCatalog : ICatalog
     public async Task<IReadOnlyList<CameraInfo>> ListCamerasAsync(CancellationToken cancellationToken) =>
         [.. (await _client.RunQueryAsync(new FirestoreQuery(Cameras).OrderBy(FirestoreQuery.DocumentNameField), cancellationToken)).Select(ToCamera)];
 
+    /// <summary>
+    /// Stores the heartbeat unless a newer one is there: read, decide, and commit with the read's update time (or
+    /// create-only when there was none), again when another writer got there first.
+    /// </summary>
+    public async Task RecordHeartbeatAsync(RecorderHeartbeat heartbeat, CancellationToken cancellationToken)
+    {
+        string name = _client.DocumentName(Recorders, heartbeat.RecorderId);
+        await Guarded(name, async ct =>
+        {
+            FirestoreDocument? existing = await _client.GetAsync(name, ct);
+            if (existing is not null && existing.GetTimestamp(SentAt) > heartbeat.SentAt)
+            {
+                return false;
+            }
+            Dictionary<string, object?> fields = Recorder(heartbeat, _time.GetUtcNow());
+            FirestoreWrite write = existing is null
+                ? FirestoreWrite.Create(name, fields)
+                : new FirestoreWrite(name, fields, null, null, existing.UpdateTime);
+            await _client.CommitAsync([write], ct);
+            return true;
+        }, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RecorderStatus>> ListRecordersAsync(CancellationToken cancellationToken) =>
+        [.. (await _client.RunQueryAsync(new FirestoreQuery(Recorders).OrderBy(FirestoreQuery.DocumentNameField), cancellationToken)).Select(ToRecorder)];
+
+    public async Task<string?> GetCheckpointAsync(string name, CancellationToken cancellationToken) =>
+        await _client.GetAsync(_client.DocumentName(Checkpoints, name), cancellationToken) is { } doc ? doc.GetNullableString(Value) : null;
+
+    public async Task SaveCheckpointAsync(string name, string? value, CancellationToken cancellationToken) =>
+        await _client.CommitAsync([FirestoreWrite.Set(_client.DocumentName(Checkpoints, name),
+            new Dictionary<string, object?> { [Value] = value, [UpdatedAt] = _time.GetUtcNow() })], cancellationToken);
+
+    /// <param name="refuse">A condition on the document, besides its state, under which the change is Refused (a legal hold).</param>
     private async Task<TransitionOutcome> Transition(
-        string id, CloudState target, CloudState[] from, Func<DateTimeOffset, Dictionary<string, object?>> changes, CancellationToken cancellationToken)
+        string id, CloudState target, CloudState[] from, Func<DateTimeOffset, FirestoreDocument, Dictionary<string, object?>> changes,
+        CancellationToken cancellationToken, Func<FirestoreDocument, bool>? refuse = null)
     {
         if (NameOf(id) is not { } name)
         {
@@ -229,12 +342,12 @@ public sealed class FirestoreCatalog : ICatalog
             {
                 return TransitionOutcome.AlreadyDone;
             }
-            if (!from.Contains(state))
+            if (!from.Contains(state) || refuse?.Invoke(doc) == true)
             {
                 return TransitionOutcome.Refused;
             }
             DateTimeOffset now = _time.GetUtcNow();
-            Dictionary<string, object?> fields = changes(now);
+            Dictionary<string, object?> fields = changes(now, doc);
             fields[State] = target.ToWire();
             fields[UpdatedAt] = now;
             fields[CatalogDocuments.Version] = doc.GetInt64(CatalogDocuments.Version) + 1;
@@ -314,7 +427,8 @@ public sealed class FirestoreCatalog : ICatalog
         }
     }
 
-    private static bool IsConflict(GcpApiException e) => e.Status is "FAILED_PRECONDITION" or "ABORTED" && e is not GcpTransientException;
+    /// <summary>Another writer got there first: a stale update time, contention, or a create that lost the race.</summary>
+    private static bool IsConflict(GcpApiException e) => e.Status is "FAILED_PRECONDITION" or "ABORTED" or "ALREADY_EXISTS" && e is not GcpTransientException;
 
     private static string EncodeCursor(DateTimeOffset start, string id) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{(start.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10}:{id}")));
