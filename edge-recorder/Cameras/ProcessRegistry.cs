@@ -26,10 +26,14 @@ public sealed class ProcessRegistry
 
     public void Unregister(string name) => File.Delete(PathOf(name));
 
-    /// <summary>Kills the processes a previous instance registered and did not unregister. Returns how many.</summary>
-    public int KillLeftovers()
+    /// <summary>
+    /// Kills the processes a previous instance registered and did not unregister, and, when <paramref name="commandLineMarker"/>
+    /// is given, every process whose command line contains it (a child started in the instant before its pid file was
+    /// written, when the agent was killed). Returns how many.
+    /// </summary>
+    public int KillLeftovers(string? commandLineMarker = null)
     {
-        int killed = 0;
+        int killed = commandLineMarker is null ? 0 : KillByCommandLine(commandLineMarker);
         foreach (string file in Directory.EnumerateFiles(_dir, "*.pid"))
         {
             string[] lines = File.ReadAllLines(file);
@@ -52,6 +56,36 @@ public sealed class ProcessRegistry
             File.Delete(file);
         }
         return killed;
+    }
+
+    private int KillByCommandLine(string marker)
+    {
+        int self = Environment.ProcessId;
+        var found = new List<System.Diagnostics.Process>();
+        foreach (string entry in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid != self
+                && CommandLineOf(pid) is { } commandLine && commandLine.Contains(marker, StringComparison.Ordinal))
+            {
+                try
+                {
+                    var process = System.Diagnostics.Process.GetProcessById(pid);
+                    process.Kill();
+                    found.Add(process);
+                    _log.LogWarning("Stopped process {Pid} left running by a previous agent: {CommandLine}", pid, commandLine.Length > 200 ? commandLine[..200] : commandLine);
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    // It exited meanwhile, or is not ours to stop.
+                }
+            }
+        }
+        foreach (System.Diagnostics.Process process in found)
+        {
+            process.WaitForExit(TimeSpan.FromSeconds(10));
+            process.Dispose();
+        }
+        return found.Count;
     }
 
     private static string? CommandLineOf(int pid)

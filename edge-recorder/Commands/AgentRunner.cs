@@ -9,6 +9,11 @@ public static class AgentRunner
 {
     public static async Task<int> RunAsync(RecorderOptions options, ILoggerFactory logs, CancellationToken stopping)
     {
+        using AgentLock? instance = AgentLock.TryAcquire(new EdgePaths(options.DataDir), out string? holder);
+        if (instance is null)
+        {
+            throw new ConfigurationException([$"Another agent (pid {holder ?? "unknown"}) is already recording into {options.DataDir}: stop it first, or give this one its own Recorder:DataDir."]);
+        }
         using EdgeBackend backend = await EdgeBackend.OpenAsync(options, TimeProvider.System, stopping);
         var context = new EdgeContext(options, backend.Store, backend.StagingBucket, backend.Catalog, TimeProvider.System, logs);
         var agent = new RecorderAgent(context);

@@ -20,6 +20,7 @@ public static class EdgeCli
             SyncCommand.Create(),
             ValidateCommand.Create(),
             EnsureUploadsCommand.Create(),
+            MigrateCommand.Create(),
         };
         return await root.InvokeAsync(args);
     }

@@ -97,6 +97,19 @@ public static class SyncCommand
             int again = outbox.RequeueUploaded(settings.RecordingId);
             log.LogInformation("--force: {Count} segments already uploaded go again (create-only: an intact object is confirmed)", again);
         }
+        // Segments on disk go too: with no agent running, sync recovers as the agent would (leftover FFmpeg stopped,
+        // runs ended, every file sealed); beside a running agent it seals only what FFmpeg has closed.
+        using (AgentLock? alone = AgentLock.TryAcquire(context.Paths, out _))
+        {
+            if (alone is not null)
+            {
+                await new RecorderAgent(context).RecoverAsync(cancellationToken);
+            }
+            else
+            {
+                await new Sealer(context).SealAsync(cancellationToken);
+            }
+        }
         outbox.MakeDueNow(settings.RecordingId);
 
         var uploader = new Uploader(context);

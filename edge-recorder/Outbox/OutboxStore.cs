@@ -82,6 +82,12 @@ public sealed class OutboxStore
             sealed INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (camera_id, run)
         );
+        CREATE TABLE IF NOT EXISTS imports (
+            sha256 TEXT PRIMARY KEY,
+            source_path TEXT NOT NULL,
+            recording_id TEXT NOT NULL,
+            imported_ms INTEGER NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS gaps (
             id TEXT PRIMARY KEY,
             camera_id TEXT NOT NULL,
@@ -368,6 +374,58 @@ public sealed class OutboxStore
             result.Add((DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(0)), r.GetString(1), r.GetString(2), r.GetInt64(3)));
         }
         return result;
+    }
+
+    /// <summary>A run that holds imported recordings: numbered after the camera's last run, ended and sealed from the start.</summary>
+    public CameraRun StartImportRun(string cameraId, string reason)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteTransaction tx = c.BeginTransaction();
+        using SqliteCommand next = c.Command("SELECT COALESCE(MAX(run), 0) + 1 FROM runs WHERE camera_id = $cam", ("$cam", cameraId));
+        next.Transaction = tx;
+        long run = (long)next.ExecuteScalar()!;
+        long now = Now;
+        using SqliteCommand insert = c.Command("""
+            INSERT INTO runs (camera_id, run, started_ms, ended_ms, end_reason, sealed) VALUES ($cam, $run, $now, $now, $reason, 1)
+            """, ("$cam", cameraId), ("$run", run), ("$now", now), ("$reason", reason));
+        insert.Transaction = tx;
+        insert.ExecuteNonQuery();
+        tx.Commit();
+        return new CameraRun(cameraId, run, DateTimeOffset.FromUnixTimeMilliseconds(now), DateTimeOffset.FromUnixTimeMilliseconds(now), reason, null, true);
+    }
+
+    /// <summary>The recording a file with these bytes was imported as, or null.</summary>
+    public string? ImportedAs(string sha256)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT recording_id FROM imports WHERE sha256 = $sha", ("$sha", sha256));
+        return q.ExecuteScalar() as string;
+    }
+
+    /// <summary>Inserts an imported segment's row and remembers its source, in one transaction; false when these bytes were imported before.</summary>
+    public bool InsertImported(OutboxSegment s, string sourcePath)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteTransaction tx = c.BeginTransaction();
+        using SqliteCommand remember = c.Command("""
+            INSERT INTO imports (sha256, source_path, recording_id, imported_ms) VALUES ($sha, $src, $id, $now) ON CONFLICT DO NOTHING
+            """, ("$sha", s.Sha256), ("$src", sourcePath), ("$id", s.Id), ("$now", Now));
+        remember.Transaction = tx;
+        if (remember.ExecuteNonQuery() == 0)
+        {
+            return false;
+        }
+        using SqliteCommand insert = c.Command("""
+            INSERT INTO segments (id, camera_id, run, seq, path, start_ms, end_ms, size, sha256, crc32c, md5, object_name, state, created_ms, updated_ms)
+            VALUES ($id, $cam, $run, $seq, $path, $start, $end, $size, $sha, $crc, $md5, $obj, 'sealed', $now, $now)
+            """,
+            ("$id", s.Id), ("$cam", s.CameraId), ("$run", s.Run), ("$seq", s.Sequence), ("$path", s.Path),
+            ("$start", s.StartTime.ToUnixTimeMilliseconds()), ("$end", s.EndTime.ToUnixTimeMilliseconds()), ("$size", s.Size),
+            ("$sha", s.Sha256), ("$crc", s.Crc32C), ("$md5", s.Md5), ("$obj", s.ObjectName), ("$now", Now));
+        insert.Transaction = tx;
+        insert.ExecuteNonQuery();
+        tx.Commit();
+        return true;
     }
 
     /// <summary>Lost segments whose loss the catalog has not been told of yet.</summary>

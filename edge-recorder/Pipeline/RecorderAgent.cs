@@ -46,7 +46,9 @@ public sealed class RecorderAgent
     /// <summary>Recovery after the previous instance, whatever state it left.</summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        int killed = _registry.KillLeftovers();
+        // Any FFmpeg still writing into our spool belongs to a previous instance (a registered child, or one started
+        // in the instant before its pid file was written): it must stop before its runs are ended and sealed.
+        int killed = _registry.KillLeftovers(commandLineMarker: _context.Paths.Spool + Path.DirectorySeparatorChar);
         int ended = _context.Outbox.EndOpenRuns("recorder stopped unexpectedly (killed or lost power)");
         int released = _context.Outbox.ReleaseClaims();
         _scanner.Scan(atStart: true);
