@@ -124,6 +124,10 @@ public static class RecorderConfiguration
         {
             problems.Add($"Recorder:Upload:RequestTimeout is {o.Upload.RequestTimeout}: give each request at least 00:00:01.");
         }
+        if (o.HeartbeatInterval < TimeSpan.FromSeconds(1) || o.HeartbeatInterval > TimeSpan.FromHours(1))
+        {
+            problems.Add($"Recorder:HeartbeatInterval is {o.HeartbeatInterval}: use 00:00:01 to 01:00:00 (the sweep calls a recorder offline after a few missed ones).");
+        }
         if (o.DiskBudget.MaxBytes is < 1024 * 1024)
         {
             problems.Add($"Recorder:DiskBudget:MaxBytes is {o.DiskBudget.MaxBytes}: give the spool at least 1048576 bytes (several segments' worth is the sensible minimum), or leave it out.");

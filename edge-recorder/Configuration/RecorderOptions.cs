@@ -23,6 +23,9 @@ public sealed class RecorderOptions
     /// <summary>Upload segments as soon as they are sealed (seed: GCP_STORAGE_AUTO_UPLOAD).</summary>
     public bool AutoUpload { get; set; } = true;
 
+    /// <summary>How often the recorder tells the catalog it is alive, with its upload backlog.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>FFmpeg is restarted when its output has not grown for this long.</summary>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(20);
 

@@ -39,6 +39,27 @@ public sealed class CatalogSync(EdgeContext context)
         }
     }
 
+    private DateTimeOffset _nextHeartbeat = DateTimeOffset.MinValue;
+
+    /// <summary>Tells the catalog this recorder is alive and what it still has to upload, at most once per heartbeat interval.</summary>
+    public async Task<bool> HeartbeatIfDueAsync(CancellationToken cancellationToken)
+    {
+        DateTimeOffset now = context.Time.GetUtcNow();
+        if (context.Catalog is null || now < _nextHeartbeat)
+        {
+            return false;
+        }
+        IReadOnlyList<OutboxSegment> backlog = context.Outbox.NotYetUploaded(int.MaxValue);
+        var heartbeat = new RecorderHeartbeat(context.Options.Id, now, backlog.Count, backlog.Sum(s => s.Size),
+            backlog.Count == 0 ? null : backlog.Min(s => s.CreatedAt), AgentVersion);
+        await context.Catalog.RecordHeartbeatAsync(heartbeat, cancellationToken);
+        _nextHeartbeat = now + context.Options.HeartbeatInterval;
+        return true;
+    }
+
+    private static readonly string AgentVersion =
+        typeof(CatalogSync).Assembly.GetName().Version?.ToString() ?? "unknown";
+
     /// <summary>Returns how many segments became verified.</summary>
     public async Task<int> VerifyAsync(CancellationToken cancellationToken)
     {

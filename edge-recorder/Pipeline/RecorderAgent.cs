@@ -130,6 +130,7 @@ public sealed class RecorderAgent
         {
             await Stage("upload", () => _uploader.UploadDueAsync(cancellationToken));
         }
+        await Stage("heartbeat", () => _sync.HeartbeatIfDueAsync(cancellationToken));
         await Stage("verify", () => _sync.VerifyAsync(cancellationToken));
         await Stage("evict", () => Task.FromResult(_sync.Evict()));
         await Stage("disk budget", () => Task.FromResult(_budget.EnforceIfDue()));
