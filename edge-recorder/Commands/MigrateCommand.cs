@@ -113,66 +113,76 @@ public static class MigrateCommand
         long seq = 0;
         int imported = 0, before = 0, skipped = 0, uploaded = 0;
         var uploader = new Uploader(context);
-        foreach (string[] batch in files.Chunk(settings.BatchSize))
+        bool stopped = false;
+        await CommandProgress.RunAsync("imported", files.Count, async report =>
         {
-            foreach (string source in batch)
+            foreach (string[] batch in files.Chunk(settings.BatchSize))
             {
-                SegmentDigest digest;
-                try
+                if (stopped)
                 {
-                    digest = await SegmentHasher.HashFileAsync(source, cancellationToken);
+                    break;
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                foreach (string source in batch)
                 {
-                    if (!settings.SkipMissing)
+                    SegmentDigest digest;
+                    try
                     {
-                        problems.Add($"{source} could not be read ({e.Message}); nothing after it was imported. Use --skip-missing to go on past such files.");
-                        return new MigrateReport(files.Count, imported, before, skipped, temps.Count, uploaded, problems);
+                        digest = await SegmentHasher.HashFileAsync(source, cancellationToken);
                     }
-                    log.LogWarning("Skipped {Path}: {Error}", source, e.Message);
-                    skipped++;
-                    continue;
-                }
-                if (context.Outbox.ImportedAs(digest.Sha256) is not null)
-                {
-                    before++;
-                    continue;
-                }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        if (!settings.SkipMissing)
+                        {
+                            problems.Add($"{source} could not be read ({e.Message}); nothing after it was imported. Use --skip-missing to go on past such files.");
+                            stopped = true;
+                            break;
+                        }
+                        log.LogWarning("Skipped {Path}: {Error}", source, e.Message);
+                        skipped++;
+                        continue;
+                    }
+                    if (context.Outbox.ImportedAs(digest.Sha256) is not null)
+                    {
+                        before++;
+                        continue;
+                    }
 
-                run ??= context.Outbox.StartImportRun(settings.CameraId, $"imported from {settings.Source} by migrate");
-                string runDir = context.Paths.RunDirectory(settings.CameraId, run.Run);
-                Directory.CreateDirectory(runDir);
-                string target = Path.Combine(runDir, $"seg_{seq:D6}.mp4");
-                PlaceCopy(source, target);
-                Durability.FsyncFile(target);
-                Durability.FsyncDirectory(runDir);
+                    run ??= context.Outbox.StartImportRun(settings.CameraId, $"imported from {settings.Source} by migrate");
+                    string runDir = context.Paths.RunDirectory(settings.CameraId, run.Run);
+                    Directory.CreateDirectory(runDir);
+                    string target = Path.Combine(runDir, $"seg_{seq:D6}.mp4");
+                    PlaceCopy(source, target);
+                    Durability.FsyncFile(target);
+                    Durability.FsyncDirectory(runDir);
 
-                double seconds = await FfprobeDuration.ReadAsync(context.Options.Ffmpeg.ProbePath, target, cancellationToken) ?? 0;
-                DateTimeOffset end = new(File.GetLastWriteTimeUtc(source));
-                DateTimeOffset start = end - TimeSpan.FromSeconds(seconds);
-                string id = RecordingId.For(context.Options.Id, settings.CameraId, run.Run, seq);
-                var row = new OutboxSegment(id, settings.CameraId, run.Run, seq, target, start, end, digest.Size, digest.Sha256, digest.Crc32CBase64, digest.Md5,
-                    ObjectNames.Staging(context.Options.Id, settings.CameraId, id), EdgeState.Sealed, 0, null, null, null, false, context.Time.GetUtcNow());
-                if (context.Outbox.InsertImported(row, source))
-                {
-                    imported++;
-                    seq++;
+                    double seconds = await FfprobeDuration.ReadAsync(context.Options.Ffmpeg.ProbePath, target, cancellationToken) ?? 0;
+                    DateTimeOffset end = new(File.GetLastWriteTimeUtc(source));
+                    DateTimeOffset start = end - TimeSpan.FromSeconds(seconds);
+                    string id = RecordingId.For(context.Options.Id, settings.CameraId, run.Run, seq);
+                    var row = new OutboxSegment(id, settings.CameraId, run.Run, seq, target, start, end, digest.Size, digest.Sha256, digest.Crc32CBase64, digest.Md5,
+                        ObjectNames.Staging(context.Options.Id, settings.CameraId, id), EdgeState.Sealed, 0, null, null, null, false, context.Time.GetUtcNow());
+                    if (context.Outbox.InsertImported(row, source))
+                    {
+                        imported++;
+                        seq++;
+                    }
+                    else
+                    {
+                        File.Delete(target);
+                        before++;
+                    }
                 }
-                else
+                // Upload what this batch imported before importing the next (the seed's batches keep each step small).
+                int sent;
+                do
                 {
-                    File.Delete(target);
-                    before++;
+                    sent = await uploader.UploadDueAsync(cancellationToken, settings.BatchSize);
+                    uploaded += sent;
                 }
+                while (sent > 0);
+                report(imported + before + skipped);
             }
-            // Upload what this batch imported before importing the next (the seed's batches keep each step small).
-            int sent;
-            do
-            {
-                sent = await uploader.UploadDueAsync(cancellationToken, settings.BatchSize);
-                uploaded += sent;
-            }
-            while (sent > 0);
-        }
+        });
         return new MigrateReport(files.Count, imported, before, skipped, temps.Count, uploaded, problems);
     }
 

@@ -4,7 +4,6 @@ using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
 using Microsoft.Extensions.Logging;
-using Spectre.Console;
 
 namespace Cctv.EdgeRecorder.Commands;
 
@@ -114,14 +113,13 @@ public static class SyncCommand
 
         var uploader = new Uploader(context);
         int total = Pending().Count, uploaded = 0;
-        bool interactive = !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-        async Task LoopAsync(Action<int> progress)
+        await CommandProgress.RunAsync("uploaded", total, async report =>
         {
             while (true)
             {
                 int sent = await uploader.UploadDueAsync(cancellationToken, settings.BatchSize, settings.RecordingId);
                 uploaded += sent;
-                progress(sent);
+                report(uploaded);
                 // Failed ones were given a back-off; a manual sync tries each once more, then reports.
                 if (sent == 0)
                 {
@@ -129,19 +127,7 @@ public static class SyncCommand
                 }
                 outbox.MakeDueNow(settings.RecordingId);
             }
-        }
-        if (interactive)
-        {
-            await AnsiConsole.Progress().StartAsync(async p =>
-            {
-                ProgressTask task = p.AddTask("uploading", maxValue: Math.Max(1, total));
-                await LoopAsync(sent => task.Increment(sent));
-            });
-        }
-        else
-        {
-            await LoopAsync(sent => Console.WriteLine($"uploaded {uploaded} of {total}"));
-        }
+        });
 
         List<OutboxSegment> left = Pending();
         var lost = outbox.ListByState(EdgeState.Lost, int.MaxValue).Where(s => settings.RecordingId is null || s.Id == settings.RecordingId).ToList();
