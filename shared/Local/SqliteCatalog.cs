@@ -13,7 +13,7 @@ namespace Cctv.Shared.Local;
 /// Each state change is one UPDATE guarded by the states it may leave, so it is atomic across
 /// processes and repeating it changes nothing.
 /// </summary>
-public sealed class SqliteCatalog : ICatalog
+public sealed partial class SqliteCatalog : ICatalog
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS recordings (
@@ -77,7 +77,7 @@ public sealed class SqliteCatalog : ICatalog
             value TEXT NOT NULL,
             updated_ms INTEGER NOT NULL
         );
-        """;
+        """ + AccessSchema;
 
     /// <summary>Columns added after the first release, for catalogs created before them (ALTER TABLE ADD COLUMN).</summary>
     private static readonly (string Column, string Definition)[] AddedColumns =

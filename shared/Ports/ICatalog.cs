@@ -106,4 +106,30 @@ public interface ICatalog
 
     /// <summary>Stores (or, with null, clears) a named checkpoint.</summary>
     Task SaveCheckpointAsync(string name, string? value, CancellationToken cancellationToken);
+
+    // Access: which site each recorder records for, who may see which sites or cameras, and the service clients' API keys.
+
+    /// <summary>Assigns a recorder to a site (again: moves it).</summary>
+    Task SetRecorderSiteAsync(RecorderSite assignment, CancellationToken cancellationToken);
+
+    /// <summary>Every recorder's site, by recorder ID.</summary>
+    Task<IReadOnlyDictionary<string, string>> ListRecorderSitesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Adds a grant; granting it again changes nothing.</summary>
+    Task GrantAsync(AccessGrant grant, CancellationToken cancellationToken);
+
+    /// <summary>Removes a grant; false when there was none.</summary>
+    Task<bool> RevokeAsync(AccessGrant grant, CancellationToken cancellationToken);
+
+    /// <summary>A principal's grants (none: it sees nothing).</summary>
+    Task<IReadOnlyList<AccessGrant>> ListGrantsAsync(string principal, CancellationToken cancellationToken);
+
+    /// <summary>Stores a new API key record; a key ID that exists already is an <see cref="InvalidOperationException"/>.</summary>
+    Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken);
+
+    /// <summary>An API key record by its public ID, revoked or not; null when there is none.</summary>
+    Task<ApiKeyRecord?> GetApiKeyAsync(string keyId, CancellationToken cancellationToken);
+
+    /// <summary>Revokes an API key from now on; false when there is no such key or it was revoked already.</summary>
+    Task<bool> RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken);
 }

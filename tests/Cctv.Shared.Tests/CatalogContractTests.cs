@@ -8,7 +8,7 @@ namespace Cctv.Shared.Tests;
 /// What every <see cref="ICatalog"/> does, whatever it stores into: SQLite (Local/SqliteCatalogTests) and
 /// Firestore on the emulator (Gcp/Firestore/FirestoreCatalogTests) run these same tests.
 /// </summary>
-public abstract class CatalogContractTests
+public abstract partial class CatalogContractTests
 {
     protected static readonly DateTimeOffset T0 = new(2026, 1, 15, 3, 0, 0, TimeSpan.Zero);
 

@@ -33,7 +33,7 @@ public sealed record FirestoreCatalogOptions
 /// when another writer got there first it reads again and decides again. So a repeated, late or reordered call
 /// changes nothing after the first, and of two racing callers only one applies.
 /// </summary>
-public sealed class FirestoreCatalog : ICatalog
+public sealed partial class FirestoreCatalog : ICatalog
 {
     /// <summary>Firestore's limit on the values of one IN filter.</summary>
     private const int MaxInValues = 30;
