@@ -14,6 +14,10 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
 {
     private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ScheduleCheck = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The end reason of a run stopped by the schedule (a gap with this reason is planned, not a fault).</summary>
+    public const string OutsideSchedule = "outside the recording schedule";
     private readonly ILogger _log = context.Logs.CreateLogger<CameraSupervisor>();
 
     /// <summary>Why the last run ended, for status.</summary>
@@ -24,14 +28,37 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
     public async Task RunAsync(CancellationToken stopping)
     {
         int failures = 0;
+        bool waiting = false;
         while (!stopping.IsCancellationRequested)
         {
+            if (!context.Schedules.IsActive(camera.Id, context.Time.GetUtcNow()))
+            {
+                if (!waiting)
+                {
+                    _log.LogInformation("Camera {CameraId}: outside its recording schedule; waiting", camera.Id);
+                    waiting = true;
+                }
+                try
+                {
+                    await Task.Delay(ScheduleCheck, context.Time, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                continue;
+            }
+            waiting = false;
             CameraRun run = context.Outbox.StartRun(camera.Id);
             (string reason, bool producedFootage) = await RecordOneRunAsync(run, stopping);
             context.Outbox.EndRun(camera.Id, run.Run, reason);
             if (stopping.IsCancellationRequested)
             {
                 break;
+            }
+            if (reason == OutsideSchedule)
+            {
+                continue;
             }
             LastError = reason;
             failures = producedFootage ? 0 : failures + 1;
@@ -66,6 +93,12 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
                 {
                     await ffmpeg.StopAsync(StopGrace);
                     return ("recorder stopped", progress.Any);
+                }
+                if (!context.Schedules.IsActive(camera.Id, context.Time.GetUtcNow()))
+                {
+                    await ffmpeg.StopAsync(StopGrace);
+                    _log.LogInformation("Camera {CameraId}: its recording window ended; run {Run} stopped", camera.Id, run.Run);
+                    return (OutsideSchedule, progress.Any);
                 }
                 if (progress.Check() > context.Options.StallTimeout)
                 {

@@ -7,7 +7,7 @@ namespace Cctv.EdgeRecorder.Commands;
 /// <summary>The <c>run</c> command: recover, then record and upload until stopped.</summary>
 public static class AgentRunner
 {
-    public static async Task<int> RunAsync(RecorderOptions options, ILoggerFactory logs, CancellationToken stopping)
+    public static async Task<int> RunAsync(RecorderOptions options, ILoggerFactory logs, CancellationToken stopping, string? configFile = null)
     {
         using AgentLock? instance = AgentLock.TryAcquire(new EdgePaths(options.DataDir), out string? holder);
         if (instance is null)
@@ -29,7 +29,7 @@ public static class AgentRunner
             log.LogInformation("Recorder {RecorderId} recording {Count} cameras into {DataDir}, uploading to gs://{Bucket} at {Endpoint}",
                 options.Id, options.Cameras.Count, options.DataDir, backend.StagingBucket, (backend.Store as Cctv.Shared.Gcp.Storage.GcsObjectStore)?.Endpoint);
         }
-        await agent.RunAsync(stopping, CancellationToken.None).ConfigureAwait(false);
+        await agent.RunAsync(stopping, CancellationToken.None, configFile).ConfigureAwait(false);
         return 0;
     }
 }

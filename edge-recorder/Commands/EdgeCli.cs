@@ -29,15 +29,16 @@ public static class EdgeCli
     {
         var config = new Option<FileInfo>("--config", "The agent's JSON configuration file.") { IsRequired = true };
         var dataDir = new Option<string?>("--data-dir", "Overrides Recorder:DataDir.");
-        var command = new Command("run", "Record the configured cameras and upload until stopped (SIGTERM or Ctrl+C).") { config, dataDir };
+        var command = new Command("run", "Record the configured cameras and upload until stopped (SIGTERM or Ctrl+C); changes to the configuration file apply while running.") { config, dataDir };
         command.SetHandler(async context =>
         {
             context.ExitCode = await Guarded(async (logs, ct) =>
             {
                 string? dir = context.ParseResult.GetValueForOption(dataDir);
-                RecorderOptions options = RecorderConfiguration.Load(context.ParseResult.GetValueForOption(config)!.FullName,
-                    dir is null ? null : new Dictionary<string, string?> { ["Recorder:DataDir"] = dir });
-                return await AgentRunner.RunAsync(options, logs, ct);
+                string file = context.ParseResult.GetValueForOption(config)!.FullName;
+                RecorderOptions options = RecorderConfiguration.Load(file, dir is null ? null : new Dictionary<string, string?> { ["Recorder:DataDir"] = dir });
+                // Without --data-dir the file says everything, so a change to it can be applied while recording.
+                return await AgentRunner.RunAsync(options, logs, ct, dir is null ? file : null);
             }, context);
         });
         return command;

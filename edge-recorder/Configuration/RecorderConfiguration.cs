@@ -172,10 +172,12 @@ public static class RecorderConfiguration
         {
             problems.Add("Recorder:Cameras is empty: add at least one camera with an Id, a Name and a Url.");
         }
+        TimeZoneInfo zone = Cameras.CameraSchedule.ResolveZone(o.TimeZone, problems);
         for (int i = 0; i < o.Cameras.Count; i++)
         {
             CameraOptions c = o.Cameras[i];
             string key = $"Recorder:Cameras:{i}";
+            Cameras.CameraSchedule.Parse(c.Schedule, zone, $"{key}:Schedule", problems);
             if (!Identifiers.IsValidSlug(c.Id))
             {
                 problems.Add($"{key}:Id '{c.Id}' is not valid: use {Identifiers.SlugRule}.");

@@ -8,6 +8,9 @@ public sealed class RecorderOptions
     /// <summary>This recorder's ID; part of every recording ID, so it must never change on a site.</summary>
     public string Id { get; set; } = "recorder";
 
+    /// <summary>The site's time zone (IANA, e.g. Europe/Paris): weekly schedule windows are in its wall-clock time.</summary>
+    public string TimeZone { get; set; } = "UTC";
+
     /// <summary>Spool, outbox and (on the embedded backend) the local cloud live here.</summary>
     public string DataDir { get; set; } = "";
 
@@ -99,6 +102,39 @@ public sealed class CameraOptions
 
     /// <summary>Keep the first audio track too (its codec must fit in MP4).</summary>
     public bool Audio { get; set; }
+
+    /// <summary>When to record: continuously (the default), in weekly windows, or only in one-time recordings.</summary>
+    public ScheduleOptions Schedule { get; set; } = new();
+}
+
+/// <summary>A camera's recording schedule, in the site's time zone (Recorder:TimeZone).</summary>
+public sealed class ScheduleOptions
+{
+    /// <summary><c>continuous</c>, <c>weekly</c> (only inside <see cref="Windows"/>) or <c>off</c> (only one-time recordings).</summary>
+    public string Mode { get; set; } = "continuous";
+
+    /// <summary>Weekly windows: days ("Mon-Fri", "Sat,Sun", "daily") and local start and end ("22:00" to "06:00" crosses midnight).</summary>
+    public List<WeeklyWindowOptions> Windows { get; set; } = [];
+
+    /// <summary>One-time recordings (a start with its offset, and a duration); they expire by themselves.</summary>
+    public List<OneTimeOptions> OneTime { get; set; } = [];
+}
+
+public sealed class WeeklyWindowOptions
+{
+    public string Days { get; set; } = "daily";
+
+    public string Start { get; set; } = "";
+
+    public string End { get; set; } = "";
+}
+
+public sealed class OneTimeOptions
+{
+    /// <summary>ISO 8601 with an offset, e.g. 2026-11-21T22:00:00+01:00.</summary>
+    public string Start { get; set; } = "";
+
+    public TimeSpan Duration { get; set; }
 }
 
 public sealed class UploadOptions

@@ -30,7 +30,11 @@ public sealed class EdgeContext
         Catalog = catalog;
         Time = time;
         Logs = logs;
+        Schedules = new Cameras.ScheduleBook(options);
     }
+
+    /// <summary>When each camera records (the configuration's schedules and on-demand recordings).</summary>
+    public Cameras.ScheduleBook Schedules { get; }
 
     public RecorderOptions Options { get; }
     public EdgePaths Paths { get; }

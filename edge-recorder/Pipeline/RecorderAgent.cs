@@ -1,5 +1,6 @@
 using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Cameras;
+using Cctv.EdgeRecorder.Outbox;
 using Cctv.Shared.Domain;
 using Microsoft.Extensions.Logging;
 
@@ -23,7 +24,12 @@ public sealed class RecorderAgent
     private readonly DiskBudget _budget;
     private DateTimeOffset _nextFullScan;
     private readonly ProcessRegistry _registry;
-    private readonly List<CameraSupervisor> _supervisors;
+    private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
+    private readonly Lock _runningLock = new();
+    private CancellationToken _stopRecording;
+
+    /// <summary>A camera being recorded: its supervisor, how to stop it alone, and its task.</summary>
+    private sealed record Running(CameraOptions Camera, CameraSupervisor Supervisor, CancellationTokenSource Stop, Task Task);
 
     public RecorderAgent(EdgeContext context)
     {
@@ -35,10 +41,18 @@ public sealed class RecorderAgent
         _scanner = new SpoolScanner(context);
         _budget = new DiskBudget(context);
         _registry = new ProcessRegistry(context.Paths.Pids, _log);
-        _supervisors = context.Options.Cameras.Select(c => new CameraSupervisor(context, c, _registry)).ToList();
     }
 
-    public IReadOnlyList<CameraSupervisor> Supervisors => _supervisors;
+    public IReadOnlyList<CameraSupervisor> Supervisors
+    {
+        get
+        {
+            lock (_runningLock)
+            {
+                return _running.Values.Select(r => r.Supervisor).ToList();
+            }
+        }
+    }
 
     /// <summary>The disk budget's latest check, for status.</summary>
     public DiskBudgetReport? LastDiskBudget => _budget.Last;
@@ -73,20 +87,150 @@ public sealed class RecorderAgent
     }
 
     /// <summary>Records until <paramref name="stopRecording"/> fires; the pipeline keeps running until <paramref name="stopPipeline"/>.</summary>
-    public async Task RunAsync(CancellationToken stopRecording, CancellationToken stopPipeline)
+    /// <param name="configFile">When given, a change to this file is applied while recording (see <see cref="ApplyConfiguration"/>).</param>
+    public async Task RunAsync(CancellationToken stopRecording, CancellationToken stopPipeline, string? configFile = null)
     {
         using var pipelineStop = CancellationTokenSource.CreateLinkedTokenSource(stopPipeline);
         Task pipeline = PipelineLoopAsync(pipelineStop.Token);
+        _stopRecording = stopRecording;
+        Task watching = Task.CompletedTask;
         try
         {
-            await Task.WhenAll(_supervisors.Select(s => s.RunAsync(stopRecording)));
+            foreach (CameraOptions camera in _context.Options.Cameras)
+            {
+                Start(camera);
+            }
+            if (configFile is not null)
+            {
+                var watcher = new ConfigurationWatcher(configFile, _context.Time, _context.Logs.CreateLogger<ConfigurationWatcher>());
+                watching = watcher.RunAsync(ApplyConfiguration, stopRecording);
+            }
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stopRecording);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            List<Running> all;
+            lock (_runningLock)
+            {
+                all = [.. _running.Values];
+            }
+            await Task.WhenAll(all.Select(r => r.Task));
+            await watching;
             await _sealer.SealAsync(stopPipeline); // everything the cameras closed while stopping
         }
         finally
         {
             await pipelineStop.CancelAsync();
             await pipeline;
+            lock (_runningLock)
+            {
+                foreach (Running r in _running.Values)
+                {
+                    r.Stop.Dispose();
+                }
+                _running.Clear();
+            }
         }
+    }
+
+    /// <summary>
+    /// Applies a new, validated configuration while recording: schedules and the time zone at once; a camera that was
+    /// added starts, one that was removed stops (its run ends and is sealed), one whose source changed restarts. Other
+    /// settings take effect at the next start, which the log says.
+    /// </summary>
+    public void ApplyConfiguration(RecorderOptions next)
+    {
+        RecorderOptions current = _context.Options;
+        _context.Schedules.Replace(next);
+        current.TimeZone = next.TimeZone;
+        var before = current.Cameras.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        var after = next.Cameras.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        current.Cameras = next.Cameras;
+        foreach ((string id, CameraOptions old) in before)
+        {
+            if (!after.TryGetValue(id, out CameraOptions? updated))
+            {
+                StopCamera(id, "camera removed from the configuration", then: null);
+            }
+            else if (!SameSource(old, updated))
+            {
+                // The new run starts only once the old FFmpeg has stopped: never two recorders for one camera.
+                StopCamera(id, "camera settings changed", then: updated);
+            }
+        }
+        foreach ((string id, CameraOptions camera) in after.Where(c => !before.ContainsKey(c.Key)))
+        {
+            if (!_stopRecording.IsCancellationRequested)
+            {
+                Start(camera);
+            }
+        }
+        foreach (string setting in RestartOnly(current, next))
+        {
+            _log.LogWarning("Configuration: {Setting} changed; it takes effect when the agent restarts", setting);
+        }
+        _log.LogInformation("Configuration applied: {Cameras} cameras", next.Cameras.Count);
+    }
+
+    private static bool SameSource(CameraOptions a, CameraOptions b) =>
+        a.Url == b.Url && a.RtspTransport == b.RtspTransport && a.Audio == b.Audio && a.Name == b.Name;
+
+    private static IEnumerable<string> RestartOnly(RecorderOptions a, RecorderOptions b)
+    {
+        if (a.Backend != b.Backend) yield return "Recorder:Backend";
+        if (a.SegmentSeconds != b.SegmentSeconds) yield return "Recorder:SegmentSeconds";
+        if (Path.GetFullPath(a.DataDir) != Path.GetFullPath(b.DataDir)) yield return "Recorder:DataDir";
+        if (a.Id != b.Id) yield return "Recorder:Id";
+        if (System.Text.Json.JsonSerializer.Serialize(a.Upload) != System.Text.Json.JsonSerializer.Serialize(b.Upload)) yield return "Recorder:Upload";
+        if (System.Text.Json.JsonSerializer.Serialize(a.Gcp) != System.Text.Json.JsonSerializer.Serialize(b.Gcp)) yield return "Recorder:Gcp";
+    }
+
+    private void Start(CameraOptions camera)
+    {
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopRecording);
+        var supervisor = new CameraSupervisor(_context, camera, _registry);
+        lock (_runningLock)
+        {
+            _running[camera.Id] = new Running(camera, supervisor, stop, supervisor.RunAsync(stop.Token));
+        }
+    }
+
+    private void StopCamera(string id, string why, CameraOptions? then)
+    {
+        Running? running;
+        lock (_runningLock)
+        {
+            running = _running.GetValueOrDefault(id);
+        }
+        if (running is null)
+        {
+            if (then is not null)
+            {
+                Start(then);
+            }
+            return;
+        }
+        _log.LogInformation("Camera {CameraId}: {Why}; stopping its recording", id, why);
+        running.Stop.Cancel();
+        // The supervisor stops FFmpeg in stages and ends the run; the pipeline seals it. Nothing here waits for it.
+        _ = running.Task.ContinueWith(_ =>
+        {
+            lock (_runningLock)
+            {
+                if (_running.TryGetValue(id, out Running? current) && ReferenceEquals(current, running))
+                {
+                    _running.Remove(id);
+                }
+            }
+            running.Stop.Dispose();
+            if (then is not null && !_stopRecording.IsCancellationRequested)
+            {
+                Start(then);
+            }
+        }, TaskScheduler.Default);
     }
 
     /// <summary>Runs the pipeline until nothing is pending or <paramref name="timeout"/> passes. True when all is verified.</summary>
