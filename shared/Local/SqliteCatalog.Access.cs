@@ -29,6 +29,11 @@ public sealed partial class SqliteCatalog
             created_ms INTEGER NOT NULL,
             revoked_ms INTEGER
         );
+        CREATE TABLE IF NOT EXISTS secrets (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            created_ms INTEGER NOT NULL
+        );
         """;
 
     public Task SetRecorderSiteAsync(RecorderSite assignment, CancellationToken cancellationToken)
@@ -120,5 +125,15 @@ public sealed partial class SqliteCatalog
         using SqliteCommand q = c.Command("UPDATE api_keys SET revoked_ms = $now WHERE key_id = $id AND revoked_ms IS NULL",
             ("$id", keyId), ("$now", _time.GetUtcNow().ToUnixMs()));
         return Task.FromResult(q.ExecuteNonQuery() == 1);
+    }
+
+    public Task<string> GetOrCreateSecretAsync(string name, string candidate, CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand insert = c.Command("INSERT INTO secrets (name, value, created_ms) VALUES ($name, $value, $now) ON CONFLICT (name) DO NOTHING",
+            ("$name", name), ("$value", candidate), ("$now", _time.GetUtcNow().ToUnixMs()));
+        insert.ExecuteNonQuery();
+        using SqliteCommand read = c.Command("SELECT value FROM secrets WHERE name = $name", ("$name", name));
+        return Task.FromResult((string)read.ExecuteScalar()!);
     }
 }

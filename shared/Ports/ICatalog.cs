@@ -132,4 +132,11 @@ public interface ICatalog
 
     /// <summary>Revokes an API key from now on; false when there is no such key or it was revoked already.</summary>
     Task<bool> RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A named secret every instance of the functions shares (the key of playback links): the stored one, or
+    /// <paramref name="candidate"/> when there was none. Create-only, so of racing first callers exactly one value wins
+    /// and all of them get it.
+    /// </summary>
+    Task<string> GetOrCreateSecretAsync(string name, string candidate, CancellationToken cancellationToken);
 }

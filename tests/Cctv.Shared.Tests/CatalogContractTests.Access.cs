@@ -68,4 +68,16 @@ public abstract partial class CatalogContractTests
         Assert.False(await Catalog.RevokeApiKeyAsync("nope", CancellationToken.None));
         Assert.Equal(T0.AddMinutes(5), (await Catalog.GetApiKeyAsync("k1a2b3", CancellationToken.None))!.RevokedAt);
     }
+
+    [Fact]
+    public async Task Secrets_TheFirstOfManyRacingCallersWins_AndEveryoneGetsItsValue()
+    {
+        string[] got = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            Task.Run(() => Catalog.GetOrCreateSecretAsync("playback-links", "candidate-" + i, CancellationToken.None))));
+
+        Assert.Single(got.Distinct());
+        Assert.StartsWith("candidate-", got[0], StringComparison.Ordinal);
+        Assert.Equal(got[0], await Catalog.GetOrCreateSecretAsync("playback-links", "late", CancellationToken.None));
+        Assert.Equal("other", await Catalog.GetOrCreateSecretAsync("other-secret", "other", CancellationToken.None));
+    }
 }

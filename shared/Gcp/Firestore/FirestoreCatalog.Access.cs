@@ -14,6 +14,7 @@ public sealed partial class FirestoreCatalog
     public const string RecorderSitesCollection = "recorder_sites";
     public const string GrantsCollection = "grants";
     public const string ApiKeysCollection = "api_keys";
+    public const string SecretsCollection = "secrets";
 
     private const string SiteIdField = "site_id";
     private const string PrincipalField = "principal";
@@ -130,5 +131,26 @@ public sealed partial class FirestoreCatalog
             await _client.CommitAsync([FirestoreWrite.UpdateIfUnchanged(name, new Dictionary<string, object?> { [RevokedAtField] = _time.GetUtcNow() }, doc.UpdateTime)], ct);
             return true;
         }, cancellationToken);
+    }
+
+    /// <summary>Create-only (<c>currentDocument.exists = false</c>); whoever loses the race reads the winner's value.</summary>
+    public async Task<string> GetOrCreateSecretAsync(string name, string candidate, CancellationToken cancellationToken)
+    {
+        string document = _client.DocumentName(SecretsCollection, name);
+        try
+        {
+            await _client.CommitAsync([FirestoreWrite.Create(document, new Dictionary<string, object?>
+            {
+                [CatalogDocuments.Value] = candidate,
+                [CreatedAtField] = _time.GetUtcNow(),
+            })], cancellationToken);
+            return candidate;
+        }
+        catch (GcpApiException e) when (e.Status == "ALREADY_EXISTS")
+        {
+            FirestoreDocument existing = await _client.GetAsync(document, cancellationToken)
+                ?? throw new GcpTransientException($"Secret {name} existed on create but not on the read after it.");
+            return existing.GetString(CatalogDocuments.Value);
+        }
     }
 }
