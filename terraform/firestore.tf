@@ -1,5 +1,6 @@
-# The catalog: one document per recording (collection `recordings`) and per edge recorder
-# (collection `recorders`). A project whose `(default)` database already exists must import it
+# The catalog: one document per recording (collection `recordings`), per camera (`cameras`), per
+# gap in a camera's footage (`gaps`), per edge recorder with its last heartbeat (`recorders`), and
+# the sweep's checkpoints (`checkpoints`); see shared/Gcp/Firestore/CatalogDocuments.cs. A project whose `(default)` database already exists must import it
 # first: terraform import google_firestore_database.catalog "projects/PROJECT/databases/(default)".
 resource "google_firestore_database" "catalog" {
   project     = var.project_id
@@ -16,10 +17,11 @@ resource "google_firestore_database" "catalog" {
 }
 
 locals {
-  # Composite indexes of the catalog's queries. Single-field indexes (e.g. recorders by
-  # last_heartbeat for the sweep's "heartbeat stopped" query) are automatic in Firestore and
-  # cannot be declared as composite indexes.
+  # Composite indexes of the catalog's queries (FirestoreCatalog; its field names are in
+  # CatalogDocuments.cs). Single-field indexes (recordings by start_time or end_time, counts by
+  # state, the camera and recorder lists) are automatic in Firestore and are not declared here.
   firestore_indexes = {
+    # The player API: a camera's recordings over a time range, newest first.
     recordings-by-camera = {
       collection = "recordings"
       fields = [
@@ -27,18 +29,38 @@ locals {
         { path = "start_time", order = "DESCENDING" },
       ]
     }
+    # The sweep and status: recordings in a state, oldest announcement first.
     recordings-by-state = {
       collection = "recordings"
       fields = [
         { path = "state", order = "ASCENDING" },
-        { path = "updated_at", order = "ASCENDING" },
+        { path = "announced_at", order = "ASCENDING" },
       ]
     }
-    recordings-by-site = {
+    # Retention: a camera's archived recordings not under a legal hold, oldest first.
+    recordings-for-retention = {
       collection = "recordings"
       fields = [
-        { path = "site_id", order = "ASCENDING" },
-        { path = "start_time", order = "DESCENDING" },
+        { path = "camera_id", order = "ASCENDING" },
+        { path = "legal_hold", order = "ASCENDING" },
+        { path = "state", order = "ASCENDING" },
+        { path = "start_time", order = "ASCENDING" },
+      ]
+    }
+    # GET /api/status: recordings of the last 24 hours archived within 5 minutes of their end.
+    recordings-on-time = {
+      collection = "recordings"
+      fields = [
+        { path = "archived_on_time", order = "ASCENDING" },
+        { path = "end_time", order = "ASCENDING" },
+      ]
+    }
+    # The timeline: a camera's gaps in a time range.
+    gaps-by-camera = {
+      collection = "gaps"
+      fields = [
+        { path = "camera_id", order = "ASCENDING" },
+        { path = "start_time", order = "ASCENDING" },
       ]
     }
   }

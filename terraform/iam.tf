@@ -105,7 +105,7 @@ resource "google_storage_bucket_iam_member" "staging_edge" {
 }
 
 locals {
-  # Archive grants: the pipeline creates (copies in) and reads; nobody deletes.
+  # Archive grants: the pipeline creates (copies in) and reads; only retention deletes (below).
   archive_grants = merge(
     {
       for pair in setproduct(keys(local.pipeline_functions), ["roles/storage.objectCreator", "roles/storage.objectViewer"]) :
@@ -124,6 +124,27 @@ resource "google_storage_bucket_iam_member" "archive" {
   bucket = google_storage_bucket.archive.name
   role   = each.value.role
   member = each.value.member
+}
+
+# Retention: the daily job of the sweep service deletes archived recordings past their camera's
+# retention (never one under a legal hold; the catalog checks). Only that account may delete, and
+# the bucket's soft delete keeps what it deleted for archive_soft_delete_days.
+resource "google_project_iam_custom_role" "archive_retention" {
+  project     = var.project_id
+  role_id     = "${replace(var.name_prefix, "-", "_")}ArchiveRetention"
+  title       = "CCTV archive retention"
+  description = "Delete objects of the CCTV archive bucket past their retention."
+  permissions = [
+    "storage.objects.delete",
+  ]
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_storage_bucket_iam_member" "archive_retention" {
+  bucket = google_storage_bucket.archive.name
+  role   = google_project_iam_custom_role.archive_retention.name
+  member = google_service_account.function["ReconcileSweep"].member
 }
 
 # ---------------------------------------------------------------------------

@@ -18,6 +18,12 @@ locals {
 
   pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 
+  # CCTV_RETENTION_DAYS: the default days first, then camera=days (functions/Reconcile/RetentionPolicy.cs).
+  retention_days = join(",", concat(
+    [tostring(var.retention_days)],
+    [for camera, days in var.retention_days_by_camera : "${camera}=${days}"],
+  ))
+
   # The audience of every OIDC token Pub/Sub and Cloud Scheduler send. Each Cloud Run service
   # accepts it as a custom audience, and the functions check it (CCTV_OIDC_AUDIENCE).
   oidc_audience = "${var.name_prefix}-functions.${var.project_id}"
@@ -29,42 +35,50 @@ locals {
   #              publishes retries); false for the read-only player API
   #   public:    reachable from the internet (otherwise internal ingress: only Eventarc, Pub/Sub
   #              and Scheduler of this project reach it)
+  #   verifies_tokens: the function verifies its caller's OIDC token itself (Google.Apis.Auth:
+  #              signature, audience CCTV_OIDC_AUDIENCE, account in CCTV_INVOKER_SERVICE_ACCOUNTS),
+  #              so Cloud Run's invoker IAM check is off for it: that check would consume the
+  #              token and hand the container one whose signature is removed
   functions = {
     StagingObjectFinalized = {
-      slug          = "finalize"
-      pipeline      = true
-      public        = false
-      max_instances = 20
-      concurrency   = 20
-      timeout       = "600s"
-      memory        = "512Mi"
+      slug            = "finalize"
+      pipeline        = true
+      public          = false
+      verifies_tokens = false
+      max_instances   = 20
+      concurrency     = 20
+      timeout         = "600s"
+      memory          = "512Mi"
     }
     RetryHandler = {
-      slug          = "retry"
-      pipeline      = true
-      public        = false
-      max_instances = 10
-      concurrency   = 20
-      timeout       = "600s"
-      memory        = "512Mi"
+      slug            = "retry"
+      pipeline        = true
+      public          = false
+      verifies_tokens = true
+      max_instances   = 10
+      concurrency     = 20
+      timeout         = "600s"
+      memory          = "512Mi"
     }
     ReconcileSweep = {
-      slug          = "sweep"
-      pipeline      = true
-      public        = false
-      max_instances = 1 # one sweep at a time
-      concurrency   = 1
-      timeout       = "1800s"
-      memory        = "1Gi"
+      slug            = "sweep"
+      pipeline        = true
+      public          = false
+      verifies_tokens = true
+      max_instances   = 1 # one sweep at a time
+      concurrency     = 1
+      timeout         = "1800s"
+      memory          = "1Gi"
     }
     PlayerApi = {
-      slug          = "api"
-      pipeline      = false
-      public        = true
-      max_instances = 20
-      concurrency   = 80
-      timeout       = "60s"
-      memory        = "512Mi"
+      slug            = "api"
+      pipeline        = false
+      public          = true
+      verifies_tokens = false
+      max_instances   = 20
+      concurrency     = 80
+      timeout         = "60s"
+      memory          = "512Mi"
     }
   }
 

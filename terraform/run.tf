@@ -13,6 +13,10 @@ resource "google_cloud_run_v2_service" "function" {
   custom_audiences    = [local.oidc_audience]
   deletion_protection = var.deletion_protection
 
+  # The retry and sweep functions verify their callers' OIDC tokens themselves (main.tf,
+  # verifies_tokens); their ingress stays internal.
+  invoker_iam_disabled = each.value.verifies_tokens
+
   labels = {
     component       = "cctv-functions"
     function-target = lower(each.key)
@@ -101,6 +105,18 @@ resource "google_cloud_run_v2_service" "function" {
       env {
         name  = "CCTV_SIGNED_URL_MINUTES"
         value = tostring(var.signed_url_minutes)
+      }
+      env {
+        name  = "CCTV_STAGING_SLA_MINUTES"
+        value = tostring(var.staging_sla_minutes)
+      }
+      env {
+        name  = "CCTV_RECORDER_OFFLINE_MINUTES"
+        value = tostring(var.recorder_offline_minutes)
+      }
+      env {
+        name  = "CCTV_RETENTION_DAYS"
+        value = local.retention_days
       }
     }
   }

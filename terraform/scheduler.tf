@@ -1,5 +1,9 @@
 locals {
   # Both jobs call the ReconcileSweep service; the service is single-instance, one job at a time.
+  # The seed's schedules map here: its hourly safety check (ensure_gcp_uploads) is the reconcile
+  # sweep, run more often than hourly (sweep_schedule) so the 5-minute target can be watched; its
+  # daily cleanup of old recordings is the retention job (retention_schedule). Each call does a
+  # bounded amount of work and keeps a checkpoint, so the next call goes on where it stopped.
   scheduler_jobs = {
     reconcile-sweep = {
       description = "Reconcile the catalog with both buckets: re-drive what is stuck, report the rest."
@@ -8,7 +12,7 @@ locals {
       body        = { job = "reconcile" }
     }
     retention = {
-      description = "Daily retention: mark recordings past their retention, catalog housekeeping."
+      description = "Daily retention: delete archived recordings past their camera's retention, except those under a legal hold."
       schedule    = var.retention_schedule
       path        = var.retention_path
       body        = { job = "retention" }

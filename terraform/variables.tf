@@ -308,6 +308,56 @@ variable "retention_path" {
   }
 }
 
+variable "staging_sla_minutes" {
+  description = "Minutes after which the sweep reports a recording announced but not yet staged (or quarantined and not uploaded again), and a staging object no recording claims (CCTV_STAGING_SLA_MINUTES)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.staging_sla_minutes >= 1 && var.staging_sla_minutes <= 10080 && floor(var.staging_sla_minutes) == var.staging_sla_minutes
+    error_message = "staging_sla_minutes must be a whole number between 1 and 10080."
+  }
+}
+
+variable "recorder_offline_minutes" {
+  description = "Minutes without a heartbeat after which the sweep and GET /api/status report a recorder offline (CCTV_RECORDER_OFFLINE_MINUTES)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.recorder_offline_minutes >= 1 && var.recorder_offline_minutes <= 10080 && floor(var.recorder_offline_minutes) == var.recorder_offline_minutes
+    error_message = "recorder_offline_minutes must be a whole number between 1 and 10080."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Retention (the daily job deletes archived recordings past their camera's days)
+# ---------------------------------------------------------------------------
+
+variable "retention_days" {
+  description = "Days an archived recording is kept before the daily retention job deletes it, unless a camera has its own entry in retention_days_by_camera or the recording is under a legal hold. 0 keeps recordings forever."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.retention_days >= 0 && var.retention_days <= 36500 && floor(var.retention_days) == var.retention_days
+    error_message = "retention_days must be a whole number between 0 (keep forever) and 36500."
+  }
+}
+
+variable "retention_days_by_camera" {
+  description = "Per-camera retention in days, by camera ID, overriding retention_days (0 keeps that camera's recordings forever)."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition = alltrue([for camera, days in var.retention_days_by_camera :
+      can(regex("^[a-z0-9][a-z0-9_-]{0,62}$", camera)) && days >= 0 && days <= 36500 && floor(days) == days
+    ])
+    error_message = "retention_days_by_camera keys must be camera IDs (a-z, 0-9, - and _) and values whole numbers of days between 0 and 36500."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Player API
 # ---------------------------------------------------------------------------

@@ -2,9 +2,10 @@ terraform {
   required_version = ">= 1.5.0"
 
   required_providers {
+    # 6.8.0 added invoker_iam_disabled to google_cloud_run_v2_service (run.tf).
     google = {
       source  = "hashicorp/google"
-      version = ">= 6.0.0, < 7.0.0"
+      version = ">= 6.8.0, < 7.0.0"
     }
   }
 

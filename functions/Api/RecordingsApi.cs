@@ -22,6 +22,18 @@ public static class RecordingsApi
     public static IEndpointRouteBuilder MapRecordingsApi(this IEndpointRouteBuilder app)
     {
         RouteGroupBuilder api = app.MapGroup("/api");
+        // A backend that cannot sign URLs yet says so (501) instead of failing with a 500.
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (NotSupportedException e)
+            {
+                return Results.Json(new ApiError(e.Message), statusCode: StatusCodes.Status501NotImplemented);
+            }
+        });
         api.MapGet("/recordings/", ListAsync);
         api.MapGet("/recordings/get_urls/", GetUrlsAsync);
         api.MapGet("/recordings/{id}/", GetOneAsync);

@@ -60,12 +60,14 @@ public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketN
             return ArchiveOutcome.Ignored;
         }
 
+        RecordingAnnouncement a = recording.Announcement;
         StoredObject? staged = await store.GetAsync(buckets.Staging, objectName, cancellationToken);
         if (staged is null)
         {
-            return ArchiveOutcome.ObjectGone;
+            return recording.State == CloudState.Staged
+                ? await RecoverStagedWithoutObjectAsync(recording, cancellationToken)
+                : ArchiveOutcome.ObjectGone;
         }
-        RecordingAnnouncement a = recording.Announcement;
         string? mismatch =
             staged.Size != a.FileSize ? $"size {staged.Size} != announced {a.FileSize}"
             : staged.Crc32C != a.Crc32C ? $"CRC32C {staged.Crc32C} != announced {a.Crc32C}"
@@ -104,6 +106,36 @@ public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketN
             return ArchiveOutcome.Archived;
         }
         return ArchiveOutcome.AlreadyArchived;
+    }
+
+    /// <summary>
+    /// The catalog says staged but the staging copy is gone: either an earlier attempt copied it to the archive and
+    /// stopped before marking it (then it is marked now), or it vanished (removed by hand, or by the staging bucket's
+    /// lifecycle after a long outage): then the edge is asked for it again by quarantining it.
+    /// </summary>
+    private async Task<ArchiveOutcome> RecoverStagedWithoutObjectAsync(Recording recording, CancellationToken cancellationToken)
+    {
+        RecordingAnnouncement a = recording.Announcement;
+        string archiveName = ObjectNames.Archive(a.CameraId, a.StartTime, a.Id);
+        StoredObject? archived = await store.GetAsync(buckets.Archive, archiveName, cancellationToken);
+        if (archived is not null && archived.Crc32C == a.Crc32C && archived.Size == a.FileSize)
+        {
+            TransitionOutcome marked = await catalog.MarkArchivedAsync(a.Id, archiveName, archived.Generation, cancellationToken);
+            if (marked == TransitionOutcome.Applied)
+            {
+                log.LogInformation("Archived recording {RecordingId} as gs://{Bucket}/{Object} (copied by an earlier attempt)", a.Id, buckets.Archive, archiveName);
+                return ArchiveOutcome.Archived;
+            }
+            return ArchiveOutcome.AlreadyArchived;
+        }
+        const string Reason = "the staged object disappeared before it was archived; upload it again";
+        if (await catalog.MarkQuarantinedAsync(a.Id, Reason, cancellationToken) == TransitionOutcome.Applied)
+        {
+            log.LogError("Recording {RecordingId} was staged but gs://{Bucket}/{Object} is gone and not in the archive; quarantined so the edge uploads it again",
+                a.Id, buckets.Staging, a.StagingObject);
+            return ArchiveOutcome.Quarantined;
+        }
+        return ArchiveOutcome.ObjectGone;
     }
 
     private async Task DeleteQuietlyAsync(string bucket, string name, long generation, CancellationToken cancellationToken)

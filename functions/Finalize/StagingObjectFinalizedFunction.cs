@@ -1,15 +1,19 @@
 using Cctv.Functions.Hosting;
+using Cctv.Functions.Retry;
 using Cctv.Shared.CloudEvents;
+using Cctv.Shared.Domain;
 using Microsoft.Extensions.Logging;
 
 namespace Cctv.Functions.Finalize;
 
 /// <summary>
-/// google.cloud.storage.object.v1.finalized on the staging bucket: verify the object against the
-/// announcement, archive it, update the catalog. Events for other buckets are refused.
+/// google.cloud.storage.object.v1.finalized on the staging bucket: verify the object against the announcement,
+/// archive it, update the catalog. Events for other buckets are refused. When processing fails and a retry queue is
+/// configured (the Pub/Sub retry topic on GCP), the object is handed to it and the event is acknowledged; if even
+/// that fails, the failure goes back to the host, which answers 503 so the event itself is redelivered.
 /// </summary>
-public sealed class StagingObjectFinalizedFunction(ArchiveService archive, ILogger<StagingObjectFinalizedFunction> log)
-    : ICloudEventFunction<StorageObjectData>
+public sealed class StagingObjectFinalizedFunction(ArchiveService archive, ILogger<StagingObjectFinalizedFunction> log, TimeProvider time,
+    IRetryQueue? retry = null) : ICloudEventFunction<StorageObjectData>
 {
     public async Task HandleAsync(CloudEvent cloudEvent, StorageObjectData data, CancellationToken cancellationToken)
     {
@@ -21,7 +25,20 @@ public sealed class StagingObjectFinalizedFunction(ArchiveService archive, ILogg
         {
             throw new BadEventException($"bucket '{data.Bucket}' is not the staging bucket this function serves");
         }
-        ArchiveOutcome outcome = await archive.ProcessAsync(data.Name, cancellationToken);
+        ArchiveOutcome outcome;
+        try
+        {
+            outcome = await archive.ProcessAsync(data.Name, cancellationToken);
+        }
+        catch (Exception e) when (retry is not null && e is not OperationCanceledException)
+        {
+            long? generation = long.TryParse(data.Generation, System.Globalization.CultureInfo.InvariantCulture, out long g) ? g : null;
+            var message = new RetryMessage(data.Bucket, data.Name, generation, ObjectNames.RecordingIdOf(data.Name), e.Message, "finalize", time.GetUtcNow());
+            string messageId = await retry.EnqueueAsync(message, cancellationToken);
+            log.LogWarning("Event {EventId} for gs://{Bucket}/{Object} (generation {Generation}) failed ({Error}); handed to the retry topic as message {MessageId}",
+                cloudEvent.Id, data.Bucket, data.Name, data.Generation, e.Message, messageId);
+            return;
+        }
         log.LogInformation("Event {EventId} for gs://{Bucket}/{Object} (generation {Generation}): {Outcome}",
             cloudEvent.Id, data.Bucket, data.Name, data.Generation, outcome);
     }

@@ -45,4 +45,16 @@ public static class FunctionEnvironment
 
     /// <summary>How long signed URLs live, in minutes (default 120).</summary>
     public const string SignedUrlMinutes = "CCTV_SIGNED_URL_MINUTES";
+
+    /// <summary>
+    /// Minutes after which the sweep reports a recording announced but not staged (or quarantined and not uploaded
+    /// again), and a staging object nobody announced (default 30).
+    /// </summary>
+    public const string StagingSlaMinutes = "CCTV_STAGING_SLA_MINUTES";
+
+    /// <summary>Minutes without a heartbeat after which a recorder counts as offline (default 10).</summary>
+    public const string RecorderOfflineMinutes = "CCTV_RECORDER_OFFLINE_MINUTES";
+
+    /// <summary>Days archived recordings are kept: <c>30</c>, or a default and per-camera days, <c>30,gate=90</c>; 0 keeps them forever (default).</summary>
+    public const string RetentionDays = "CCTV_RETENTION_DAYS";
 }

@@ -1,10 +1,14 @@
 using System.CommandLine;
 using Cctv.Functions.Api;
+using Cctv.Functions.Gcp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 
 namespace Cctv.Functions.Hosting;
 
 /// <summary>
-/// The functions host's command line: serve (the default) over the embedded backend of a data directory.
+/// The functions host's command line: serve (the default) over the embedded backend of a data directory, or with
+/// CCTV_BACKEND=gcp over Cloud Storage, Firestore and Pub/Sub as <see cref="FunctionEnvironment"/>'s variables say.
 /// On Cloud Run, PORT and FUNCTION_TARGET come from the environment.
 /// </summary>
 public static class FunctionsCli
@@ -15,7 +19,7 @@ public static class FunctionsCli
             "The data directory of the embedded backend (the same one the edge agent uses).");
         var urls = new Option<string[]>("--urls", "Where to listen, e.g. http://127.0.0.1:8080 (default: $PORT on all interfaces, else http://127.0.0.1:8080).")
         { AllowMultipleArgumentsPerToken = true };
-        var root = new RootCommand("CctvServerless functions host: finalize events, reconcile, and the player API.") { dataDir, urls };
+        var root = new RootCommand("CctvServerless functions host: finalize events, retries, reconcile, and the player API.") { dataDir, urls };
         root.SetHandler(async context =>
         {
             context.ExitCode = await ServeAsync(context.ParseResult.GetValueForOption(dataDir)!, context.ParseResult.GetValueForOption(urls),
@@ -26,10 +30,10 @@ public static class FunctionsCli
 
     private static async Task<int> ServeAsync(string dataDir, string[]? urls, CancellationToken cancellationToken)
     {
-        string? backend = Environment.GetEnvironmentVariable(FunctionEnvironment.Backend);
-        if (backend is not (null or "" or "local"))
+        string backend = Environment.GetEnvironmentVariable(FunctionEnvironment.Backend) is { Length: > 0 } b ? b : "local";
+        if (backend is not ("local" or "gcp"))
         {
-            await Console.Error.WriteLineAsync($"{FunctionEnvironment.Backend}='{backend}': only 'local' (the embedded backend) is in this build; the gcp backend is not yet available.");
+            await Console.Error.WriteLineAsync($"{FunctionEnvironment.Backend}='{backend}' is unknown: use 'local' (the embedded backend) or 'gcp'.");
             return 2;
         }
         string? target = Environment.GetEnvironmentVariable(FunctionEnvironment.FunctionTarget) is { Length: > 0 } t ? t : null;
@@ -42,6 +46,13 @@ public static class FunctionsCli
         {
             urls = Environment.GetEnvironmentVariable(FunctionEnvironment.Port) is { Length: > 0 } port ? [$"http://0.0.0.0:{port}"] : ["http://127.0.0.1:8080"];
         }
+        return backend == "gcp"
+            ? await ServeGcpAsync(target, urls, cancellationToken)
+            : await ServeLocalAsync(dataDir, target, urls, cancellationToken);
+    }
+
+    private static async Task<int> ServeLocalAsync(string dataDir, string? target, string[] urls, CancellationToken cancellationToken)
+    {
         string token = Environment.GetEnvironmentVariable("CCTV_API_TOKEN") is { Length: > 0 } given ? given : ApiToken.Generate();
         var app = FunctionsHost.Build(new FunctionsHostSettings(dataDir, token, target, urls));
         await app.StartAsync(cancellationToken);
@@ -50,6 +61,32 @@ public static class FunctionsCli
         if (target is null or FunctionTargets.PlayerApi)
         {
             Console.WriteLine($"API token: {token}");
+        }
+        await app.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+
+    private static async Task<int> ServeGcpAsync(string? target, string[] urls, CancellationToken cancellationToken)
+    {
+        GcpFunctionsSettings settings;
+        try
+        {
+            settings = GcpFunctionsSettings.FromEnvironment(Environment.GetEnvironmentVariable, target);
+        }
+        catch (FunctionConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
+        using GcpBackend gcp = await GcpBackend.CreateAsync(settings, TimeProvider.System, cancellationToken);
+        await using WebApplication app = FunctionsHost.Build(FunctionsHostSettings.ForGcp(gcp, target, urls));
+        await app.StartAsync(cancellationToken);
+        app.Logger.LogInformation("Serving {Target} on the gcp backend: project {Project}, staging gs://{Staging}, archive gs://{Archive}, retry topic {Topic}",
+            target ?? "all functions", settings.ProjectId, settings.StagingBucket, settings.ArchiveBucket, settings.RetryTopic ?? "(none)");
+        if (target is null or FunctionTargets.PlayerApi && settings.UserTokenAudiences.Count == 0)
+        {
+            app.Logger.LogWarning("{Variable} is empty: the player API refuses every user until it names the audiences of their ID tokens",
+                FunctionEnvironment.UserTokenAudiences);
         }
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;

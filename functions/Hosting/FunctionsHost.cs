@@ -1,6 +1,10 @@
 using Cctv.Functions.Api;
+using Cctv.Functions.Auth;
 using Cctv.Functions.Finalize;
+using Cctv.Functions.Gcp;
 using Cctv.Functions.Local;
+using Cctv.Functions.Reconcile;
+using Cctv.Functions.Retry;
 using Cctv.Shared.CloudEvents;
 using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
@@ -8,11 +12,16 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Cctv.Functions.Hosting;
 
 /// <summary>How to start the functions host.</summary>
+/// <param name="DataDir">The embedded backend's data directory (ignored on the gcp backend).</param>
+/// <param name="ApiToken">The embedded backend's API token (ignored on the gcp backend, which checks users' ID tokens).</param>
 /// <param name="Target">One of <see cref="FunctionTargets"/>, or null to serve all (the local host).</param>
+/// <param name="Gcp">The gcp backend; null for the embedded (local) one.</param>
+/// <param name="Logging">More logging configuration (tests add a provider that records what is logged).</param>
 public sealed record FunctionsHostSettings(
     string DataDir,
     string ApiToken,
@@ -20,11 +29,29 @@ public sealed record FunctionsHostSettings(
     IReadOnlyList<string>? Urls = null,
     TimeProvider? Time = null,
     LogLevel MinimumLogLevel = LogLevel.Information,
-    TimeSpan? UrlLifetime = null);
+    TimeSpan? UrlLifetime = null,
+    GcpBackend? Gcp = null,
+    Action<ILoggingBuilder>? Logging = null)
+{
+    /// <summary>Settings for the gcp backend.</summary>
+    public static FunctionsHostSettings ForGcp(GcpBackend gcp, string? target, IReadOnlyList<string>? urls = null, TimeProvider? time = null,
+        LogLevel minimumLogLevel = LogLevel.Information, Action<ILoggingBuilder>? logging = null) =>
+        new("", "", target, urls, time, minimumLogLevel, gcp.Settings.SignedUrlLifetime, gcp, logging);
+}
 
-/// <summary>Builds the ASP.NET Core host that serves the functions over the embedded backend.</summary>
+/// <summary>
+/// Builds the ASP.NET Core host that serves the functions, over the embedded backend (<c>CCTV_BACKEND=local</c>) or
+/// the gcp one. With a <c>FUNCTION_TARGET</c> the target's function answers on <c>/</c> (the sweep also on
+/// <c>/retention</c>, the player API on <c>/api/...</c>), as the Functions Framework serves one function per service;
+/// without one, every function answers on its own path.
+/// </summary>
 public static class FunctionsHost
 {
+    public const string FinalizePath = LocalEventDispatcher.FinalizePath;
+    public const string RetryPath = "/functions/retry";
+    public const string ReconcilePath = "/functions/reconcile";
+    public const string RetentionPath = "/functions/retention";
+
     public static WebApplication Build(FunctionsHostSettings settings)
     {
         if (settings.Target is { } t && !FunctionTargets.All.Contains(t))
@@ -35,13 +62,34 @@ public static class FunctionsHost
         builder.Logging.SetMinimumLevel(settings.MinimumLogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        if (settings.Gcp is not null)
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddConsole(o => o.FormatterName = GcpJsonConsoleFormatter.FormatterName)
+                .AddConsoleFormatter<GcpJsonConsoleFormatter, ConsoleFormatterOptions>();
+        }
+        settings.Logging?.Invoke(builder.Logging);
         if (settings.Urls is { Count: > 0 } urls)
         {
             builder.WebHost.UseUrls([.. urls]);
         }
-        builder.Services.AddLocalFunctions(settings);
+        if (settings.Gcp is { } gcp)
+        {
+            builder.Services.AddGcpFunctions(gcp, settings);
+        }
+        else
+        {
+            builder.Services.AddLocalFunctions(settings);
+        }
         WebApplication app = builder.Build();
-        app.MapFunctions(settings.Target);
+        if (settings.Gcp is not null)
+        {
+            app.MapGcpFunctions(settings.Target);
+        }
+        else
+        {
+            app.MapFunctions(settings.Target);
+        }
         return app;
     }
 
@@ -49,17 +97,14 @@ public static class FunctionsHost
     {
         TimeProvider time = settings.Time ?? TimeProvider.System;
         var backend = new LocalBackend(settings.DataDir, time);
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
-        services.AddSingleton(time);
+        services.AddCommonFunctions(time, new BucketNames(LocalBackend.StagingBucket, LocalBackend.ArchiveBucket), new SweepOptions());
         services.AddSingleton(backend);
         services.AddSingleton(backend.Events);
         services.AddSingleton<IObjectStore>(backend.Store);
         services.AddSingleton<ICatalog>(backend.Catalog);
         services.AddSingleton<IUrlSigner>(backend.Signer);
-        services.AddSingleton(new BucketNames(LocalBackend.StagingBucket, LocalBackend.ArchiveBucket));
         services.AddSingleton(new PlayerApiOptions("local", settings.UrlLifetime ?? TimeSpan.FromMinutes(120), LocalBackend.ArchiveBucket));
         services.AddSingleton(new ApiToken(settings.ApiToken));
-        services.AddSingleton<ArchiveService>();
         services.AddSingleton<StagingObjectFinalizedFunction>();
         services.AddSingleton<LocalReconciler>();
         services.AddHttpClient(nameof(LocalEventDispatcher));
@@ -74,42 +119,124 @@ public static class FunctionsHost
         return services;
     }
 
+    public static IServiceCollection AddGcpFunctions(this IServiceCollection services, GcpBackend gcp, FunctionsHostSettings settings)
+    {
+        TimeProvider time = settings.Time ?? TimeProvider.System;
+        GcpFunctionsSettings s = gcp.Settings;
+        services.AddCommonFunctions(time, gcp.Buckets, s.Sweep);
+        services.AddSingleton(gcp);
+        services.AddSingleton(gcp.Store);
+        services.AddSingleton(gcp.Catalog);
+        services.AddSingleton(gcp.Signer);
+        if (gcp.Retry is { } retry)
+        {
+            services.AddSingleton(retry);
+        }
+        services.AddSingleton(sp => new StagingObjectFinalizedFunction(sp.GetRequiredService<ArchiveService>(),
+            sp.GetRequiredService<ILogger<StagingObjectFinalizedFunction>>(), time, sp.GetService<IRetryQueue>()));
+        services.AddSingleton<RetryHandlerFunction>();
+        services.AddSingleton(new PlayerApiOptions("gcp", settings.UrlLifetime ?? s.SignedUrlLifetime, s.ArchiveBucket));
+        services.AddSingleton(new InvokerTokens(new GoogleTokenVerifier(
+            new TokenPolicy(s.OidcAudience is { } audience ? [audience] : [], s.InvokerServiceAccounts, s.TokenCertificatesUrl))));
+        services.AddSingleton(new UserTokens(new GoogleTokenVerifier(new TokenPolicy(s.UserTokenAudiences, [], s.TokenCertificatesUrl))));
+        return services;
+    }
+
+    private static void AddCommonFunctions(this IServiceCollection services, TimeProvider time, BucketNames buckets, SweepOptions sweep)
+    {
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        services.AddSingleton(time);
+        services.AddSingleton(buckets);
+        services.AddSingleton(sweep);
+        services.AddSingleton(new StatusOptions(sweep.RecorderOfflineAfter));
+        services.AddSingleton<ArchiveService>();
+        services.AddSingleton<ReconcileSweep>();
+        services.AddSingleton<ReconcileSweepFunction>();
+    }
+
+    /// <summary>The embedded backend's routes.</summary>
     public static WebApplication MapFunctions(this WebApplication app, string? target)
     {
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok", target = target ?? "all" }));
+        MapHealth(app, target);
         RequestDelegate finalize = CloudEventEndpoint.For<StagingObjectFinalizedFunction, StorageObjectData>(CloudEvent.StorageObjectFinalized);
-        RequestDelegate sweep = async http =>
-        {
-            int redriven = await http.RequestServices.GetRequiredService<LocalReconciler>().SweepOnceAsync(http.RequestAborted);
-            await http.Response.WriteAsJsonAsync(new { redriven });
-        };
         switch (target)
         {
             case null:
                 app.UseApiToken();
-                app.MapPost(LocalEventDispatcher.FinalizePath, finalize);
-                app.MapPost("/functions/reconcile", sweep);
+                app.MapPost(FinalizePath, finalize);
+                app.MapPost(ReconcilePath, Sweep(null));
+                app.MapPost(RetentionPath, Sweep(ReconcileSweep.RetentionJob));
                 app.MapRecordingsApi();
+                app.MapStatusApi();
                 app.MapLocalStorage();
                 break;
             case FunctionTargets.StagingObjectFinalized:
                 app.MapPost("/", finalize);
                 break;
             case FunctionTargets.ReconcileSweep:
-                app.MapPost("/", sweep);
+                app.MapPost("/", Sweep(null));
+                app.MapPost("/retention", Sweep(ReconcileSweep.RetentionJob));
                 break;
             case FunctionTargets.PlayerApi:
                 app.UseApiToken();
                 app.MapRecordingsApi();
+                app.MapStatusApi();
                 app.MapLocalStorage();
                 break;
             case FunctionTargets.RetryHandler:
-                app.MapPost("/", () => Results.Json(new { error = "the Pub/Sub retry path runs on the gcp backend, which this build does not include yet" },
+                app.MapPost("/", () => Results.Json(new { error = "the Pub/Sub retry path runs on the gcp backend (CCTV_BACKEND=gcp); the embedded backend retries events itself" },
                     statusCode: StatusCodes.Status501NotImplemented));
                 break;
         }
         return app;
     }
+
+    /// <summary>
+    /// The gcp backend's routes. The retry and sweep functions verify the OIDC token of their caller (Pub/Sub, Cloud
+    /// Scheduler); the player API verifies users' ID tokens; the finalize function is reached only through Eventarc,
+    /// whose token Cloud Run's IAM check verifies.
+    /// </summary>
+    public static WebApplication MapGcpFunctions(this WebApplication app, string? target)
+    {
+        MapHealth(app, target);
+        RequestDelegate finalize = CloudEventEndpoint.For<StagingObjectFinalizedFunction, StorageObjectData>(CloudEvent.StorageObjectFinalized);
+        RequestDelegate retry = TokenGuard.RequireInvoker(http => http.RequestServices.GetRequiredService<RetryHandlerFunction>().HandleAsync(http));
+        RequestDelegate sweep = TokenGuard.RequireInvoker(Sweep(null));
+        RequestDelegate retention = TokenGuard.RequireInvoker(Sweep(ReconcileSweep.RetentionJob));
+        switch (target)
+        {
+            case null:
+                app.UseUserTokens();
+                app.MapPost(FinalizePath, finalize);
+                app.MapPost(RetryPath, retry);
+                app.MapPost(ReconcilePath, sweep);
+                app.MapPost(RetentionPath, retention);
+                app.MapRecordingsApi();
+                app.MapStatusApi();
+                break;
+            case FunctionTargets.StagingObjectFinalized:
+                app.MapPost("/", finalize);
+                break;
+            case FunctionTargets.RetryHandler:
+                app.MapPost("/", retry);
+                break;
+            case FunctionTargets.ReconcileSweep:
+                app.MapPost("/", sweep);
+                app.MapPost("/retention", retention);
+                break;
+            case FunctionTargets.PlayerApi:
+                app.UseUserTokens();
+                app.MapRecordingsApi();
+                app.MapStatusApi();
+                break;
+        }
+        return app;
+    }
+
+    private static void MapHealth(WebApplication app, string? target) =>
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok", target = target ?? "all" }));
+
+    private static RequestDelegate Sweep(string? job) => http => http.RequestServices.GetRequiredService<ReconcileSweepFunction>().HandleAsync(http, job);
 
     /// <summary>Every /api request needs the bearer token; anything else (signed storage URLs, events) has its own check.</summary>
     private static void UseApiToken(this WebApplication app) => app.Use(async (http, next) =>
@@ -122,5 +249,15 @@ public static class FunctionsHost
             return;
         }
         await next(http);
+    });
+
+    /// <summary>Every /api request on GCP needs a user's Google ID token for one of CCTV_USER_TOKEN_AUDIENCES.</summary>
+    private static void UseUserTokens(this WebApplication app) => app.Use(async (http, next) =>
+    {
+        if (!http.Request.Path.StartsWithSegments("/api")
+            || await TokenGuard.CheckAsync(http, http.RequestServices.GetRequiredService<UserTokens>().Verifier, "PlayerApi"))
+        {
+            await next(http);
+        }
     });
 }

@@ -2,6 +2,7 @@ using Cctv.Shared.Domain;
 using Cctv.Shared.Gcp;
 using Cctv.Shared.Gcp.Firestore;
 using Cctv.Shared.Ports;
+using Cctv.TestSupport.Gcp;
 
 namespace Cctv.Shared.Tests.Gcp.Firestore;
 

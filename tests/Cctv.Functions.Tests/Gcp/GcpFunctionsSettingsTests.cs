@@ -1,0 +1,90 @@
+using Cctv.Functions.Gcp;
+using Cctv.Functions.Hosting;
+
+namespace Cctv.Functions.Tests.Gcp;
+
+/// <summary>The gcp backend's settings, read from the variables terraform sets; a bad or missing one names itself.</summary>
+public sealed class GcpFunctionsSettingsTests
+{
+    private static Dictionary<string, string> Deployed() => new()
+    {
+        [FunctionEnvironment.ProjectId] = "cctv-prod",
+        [FunctionEnvironment.StagingBucket] = "cctv-prod-staging",
+        [FunctionEnvironment.ArchiveBucket] = "cctv-prod-archive",
+        [FunctionEnvironment.FirestoreDatabase] = "(default)",
+        [FunctionEnvironment.RetryTopic] = "cctv-retry",
+        [FunctionEnvironment.OidcAudience] = "cctv-functions.cctv-prod",
+        [FunctionEnvironment.InvokerServiceAccounts] = "a@cctv-prod.iam.gserviceaccount.com, b@cctv-prod.iam.gserviceaccount.com",
+        [FunctionEnvironment.UserTokenAudiences] = "client-1,client-2",
+        [FunctionEnvironment.SignedUrlMinutes] = "60",
+        [FunctionEnvironment.StagingSlaMinutes] = "45",
+        [FunctionEnvironment.RecorderOfflineMinutes] = "15",
+        [FunctionEnvironment.RetentionDays] = "30,gate=90",
+    };
+
+    private static GcpFunctionsSettings Read(Dictionary<string, string> env, string? target = null) =>
+        GcpFunctionsSettings.FromEnvironment(name => env.GetValueOrDefault(name), target);
+
+    [Fact]
+    public void TheDeployedVariables_AreReadIntoTypedSettings()
+    {
+        Dictionary<string, string> env = Deployed();
+        env["FIRESTORE_EMULATOR_HOST"] = "127.0.0.1:8085";
+        env["STORAGE_EMULATOR_HOST"] = "localhost:9023";
+
+        GcpFunctionsSettings s = Read(env);
+
+        Assert.Equal(("cctv-prod", "cctv-prod-staging", "cctv-prod-archive", "cctv-retry"), (s.ProjectId, s.StagingBucket, s.ArchiveBucket, s.RetryTopic));
+        Assert.Equal(["a@cctv-prod.iam.gserviceaccount.com", "b@cctv-prod.iam.gserviceaccount.com"], s.InvokerServiceAccounts);
+        Assert.Equal(["client-1", "client-2"], s.UserTokenAudiences);
+        Assert.Equal((TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(45), TimeSpan.FromMinutes(15)),
+            (s.SignedUrlLifetime, s.Sweep.StagingSla, s.Sweep.RecorderOfflineAfter));
+        Assert.Equal((TimeSpan?)TimeSpan.FromDays(90), s.Sweep.Retention.For("gate"));
+        Assert.Equal(("127.0.0.1:8085", new Uri("http://localhost:9023/")), (s.FirestoreEmulatorHost, s.StorageEndpoint));
+        Assert.Null(s.TokenCertificatesUrl); // always Google's keys when deployed
+    }
+
+    [Theory]
+    [InlineData(FunctionEnvironment.ProjectId, null)]
+    [InlineData(FunctionEnvironment.StagingBucket, null)]
+    [InlineData(FunctionEnvironment.RetryTopic, FunctionTargets.StagingObjectFinalized)]
+    [InlineData(FunctionEnvironment.OidcAudience, FunctionTargets.RetryHandler)]
+    [InlineData(FunctionEnvironment.InvokerServiceAccounts, FunctionTargets.ReconcileSweep)]
+    public void AVariableTheTargetNeeds_WhenMissing_IsNamedInTheError(string variable, string? target)
+    {
+        Dictionary<string, string> env = Deployed();
+        env.Remove(variable);
+
+        FunctionConfigurationException e = Assert.Throws<FunctionConfigurationException>(() => Read(env, target));
+
+        Assert.StartsWith(variable + " is", e.Message);
+    }
+
+    [Fact]
+    public void ThePlayerApi_NeedsNeitherTheRetryTopicNorInvokers()
+    {
+        Dictionary<string, string> env = Deployed();
+        env.Remove(FunctionEnvironment.RetryTopic);
+        env.Remove(FunctionEnvironment.InvokerServiceAccounts);
+        env.Remove(FunctionEnvironment.OidcAudience);
+
+        GcpFunctionsSettings s = Read(env, FunctionTargets.PlayerApi);
+
+        Assert.Null(s.RetryTopic);
+    }
+
+    [Theory]
+    [InlineData(FunctionEnvironment.RetentionDays, "thirty")]
+    [InlineData(FunctionEnvironment.SignedUrlMinutes, "0")]
+    [InlineData(FunctionEnvironment.StagingSlaMinutes, "half an hour")]
+    [InlineData(FunctionEnvironment.FirestoreDatabase, "Catalog_DB")]
+    public void AValueThatCannotBeUsed_IsNamedWithItsVariable(string variable, string value)
+    {
+        Dictionary<string, string> env = Deployed();
+        env[variable] = value;
+
+        FunctionConfigurationException e = Assert.Throws<FunctionConfigurationException>(() => Read(env));
+
+        Assert.StartsWith($"{variable} is '{value}'", e.Message);
+    }
+}
