@@ -21,6 +21,7 @@ public static class EdgeCli
             ValidateCommand.Create(),
             EnsureUploadsCommand.Create(),
             MigrateCommand.Create(),
+            RecordCommand.Create(),
         };
         return await root.InvokeAsync(args);
     }

@@ -175,6 +175,41 @@ public sealed class RecorderAgent
         _log.LogInformation("Configuration applied: {Cameras} cameras", next.Cameras.Count);
     }
 
+    private DateTimeOffset _nextScheduleCheck = DateTimeOffset.MinValue;
+
+    /// <summary>
+    /// Reads the on-demand recordings into the schedule book (every pass), and once an hour (the seed's hourly check of
+    /// expired one-time schedules) removes the on-demand ones that ended and names the configuration's one-time
+    /// recordings that have expired, so they can be taken out of the file.
+    /// </summary>
+    private int RefreshSchedules()
+    {
+        var requests = new OnDemandRequests(_context.Paths.DataDir);
+        _context.Schedules.SetOnDemand(requests.ReadAll());
+        DateTimeOffset now = _context.Time.GetUtcNow();
+        if (now < _nextScheduleCheck)
+        {
+            return 0;
+        }
+        _nextScheduleCheck = now + TimeSpan.FromHours(1);
+        int expired = 0;
+        foreach (OnDemandRecording r in requests.RemoveExpired(now))
+        {
+            _log.LogInformation("On-demand recording {RequestId} of {CameraId} ({Start:O}, {Duration}) has ended", r.Id, r.CameraId, r.Start, r.Duration);
+            expired++;
+        }
+        foreach (CameraOptions camera in _context.Options.Cameras)
+        {
+            foreach (OneTimeRecording o in _context.Schedules.For(camera.Id).ExpiredAt(now))
+            {
+                _log.LogInformation("Camera {CameraId}: the one-time recording from {Start:O} for {Duration} has expired; it can be removed from the configuration",
+                    camera.Id, o.Start, o.Duration);
+                expired++;
+            }
+        }
+        return expired;
+    }
+
     private static bool SameSource(CameraOptions a, CameraOptions b) =>
         a.Url == b.Url && a.RtspTransport == b.RtspTransport && a.Audio == b.Audio && a.Name == b.Name;
 
@@ -278,6 +313,7 @@ public sealed class RecorderAgent
         await Stage("verify", () => _sync.VerifyAsync(cancellationToken));
         await Stage("evict", () => Task.FromResult(_sync.Evict()));
         await Stage("disk budget", () => Task.FromResult(_budget.EnforceIfDue()));
+        await Stage("schedules", () => Task.FromResult(RefreshSchedules()));
         if (_context.Time.GetUtcNow() >= _nextFullScan)
         {
             _nextFullScan = _context.Time.GetUtcNow() + _context.Options.Upload.FullScanInterval;
