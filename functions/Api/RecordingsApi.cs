@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cctv.Functions.Auth;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Ports;
 using Microsoft.AspNetCore.Builder;
@@ -38,17 +39,17 @@ public static class RecordingsApi
         api.MapGet("/recordings/get_urls/", GetUrlsAsync);
         api.MapGet("/recordings/{id}/", GetOneAsync);
         api.MapGet("/recordings/{id}/get_url/", GetUrlAsync);
-        api.MapGet("/recordings/{id}/download/", (string id, HttpContext http, ICatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct) =>
+        api.MapGet("/recordings/{id}/download/", (string id, HttpContext http, VisibleCatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct) =>
             RedirectAsync(id, attachment: true, http, catalog, signer, options, ct));
-        api.MapGet("/recordings/{id}/stream/", (string id, HttpContext http, ICatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct) =>
+        api.MapGet("/recordings/{id}/stream/", (string id, HttpContext http, VisibleCatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct) =>
             RedirectAsync(id, attachment: false, http, catalog, signer, options, ct));
-        api.MapGet("/cameras/", async (ICatalog catalog, CancellationToken ct) =>
+        api.MapGet("/cameras/", async (VisibleCatalog catalog, CancellationToken ct) =>
             Results.Ok(new { results = (await catalog.ListCamerasAsync(ct)).Select(c => new { id = c.Id, name = c.Name, recorder_id = c.RecorderId }) }));
         api.MapGet("/cameras/{cameraId}/gaps/", GapsAsync);
         return app;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, ICatalog catalog, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpRequest request, VisibleCatalog catalog, CancellationToken ct)
     {
         IQueryCollection q = request.Query;
         if (!TryTime(q["from"], "from", out DateTimeOffset? from, out IResult? error)
@@ -79,10 +80,10 @@ public static class RecordingsApi
         }
     }
 
-    private static async Task<IResult> GetOneAsync(string id, ICatalog catalog, CancellationToken ct) =>
+    private static async Task<IResult> GetOneAsync(string id, VisibleCatalog catalog, CancellationToken ct) =>
         await FindAsync(id, catalog, ct) is { } r ? Results.Ok(RecordingItem.From(r)) : NotFound();
 
-    private static async Task<IResult> GetUrlAsync(string id, HttpContext http, ICatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct)
+    private static async Task<IResult> GetUrlAsync(string id, HttpContext http, VisibleCatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct)
     {
         NoStore(http);
         Recording? recording = await FindAsync(id, catalog, ct);
@@ -97,7 +98,7 @@ public static class RecordingsApi
         return Results.Ok(await SignAsync(recording, http, signer, options, attachment: false, ct));
     }
 
-    private static async Task<IResult> GetUrlsAsync(HttpContext http, ICatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct)
+    private static async Task<IResult> GetUrlsAsync(HttpContext http, VisibleCatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct)
     {
         NoStore(http);
         string[] ids = http.Request.Query["ids"].Where(i => !string.IsNullOrEmpty(i)).Select(i => i!).Distinct().ToArray();
@@ -129,7 +130,7 @@ public static class RecordingsApi
         return Results.Ok(new { results });
     }
 
-    private static async Task<IResult> RedirectAsync(string id, bool attachment, HttpContext http, ICatalog catalog, IUrlSigner signer,
+    private static async Task<IResult> RedirectAsync(string id, bool attachment, HttpContext http, VisibleCatalog catalog, IUrlSigner signer,
         PlayerApiOptions options, CancellationToken ct)
     {
         NoStore(http);
@@ -146,11 +147,11 @@ public static class RecordingsApi
         return Results.Redirect(url.Url);
     }
 
-    private static async Task<IResult> GapsAsync(string cameraId, HttpRequest request, ICatalog catalog, CancellationToken ct)
+    private static async Task<IResult> GapsAsync(string cameraId, HttpRequest request, VisibleCatalog catalog, CancellationToken ct)
     {
-        if (!Identifiers.IsValidSlug(cameraId))
+        if (!Identifiers.IsValidSlug(cameraId) || await catalog.FindCameraAsync(cameraId, ct) is null)
         {
-            return NotFound();
+            return Results.NotFound(new ApiError("camera not found"));
         }
         if (!TryTime(request.Query["from"], "from", out DateTimeOffset? from, out IResult? error)
             || !TryTime(request.Query["to"], "to", out DateTimeOffset? to, out error))
@@ -179,7 +180,7 @@ public static class RecordingsApi
             a.CameraName, RecordingItem.Iso(a.StartTime), Math.Round(a.DurationSeconds, 3));
     }
 
-    private static async Task<Recording?> FindAsync(string id, ICatalog catalog, CancellationToken ct) =>
+    private static async Task<Recording?> FindAsync(string id, VisibleCatalog catalog, CancellationToken ct) =>
         RecordingId.IsValid(id) ? await catalog.GetAsync(id, ct) : null;
 
     private static bool TryTime(Microsoft.Extensions.Primitives.StringValues raw, string name, out DateTimeOffset? value, out IResult? error)

@@ -10,12 +10,6 @@ public sealed class InvokerTokens(GoogleTokenVerifier verifier)
     public GoogleTokenVerifier Verifier => verifier;
 }
 
-/// <summary>The verifier of users' Google ID tokens on the player API.</summary>
-public sealed class UserTokens(GoogleTokenVerifier verifier)
-{
-    public GoogleTokenVerifier Verifier => verifier;
-}
-
 /// <summary>Puts a token check in front of an endpoint: refused requests get the status and reason, and a log line says why.</summary>
 public static class TokenGuard
 {

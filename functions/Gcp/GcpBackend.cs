@@ -5,6 +5,7 @@ using Cctv.Shared.Gcp.Firestore;
 using Cctv.Shared.Gcp.PubSub;
 using Cctv.Shared.Gcp.Storage;
 using Cctv.Shared.Ports;
+using Google.Apis.Auth.OAuth2;
 
 namespace Cctv.Functions.Gcp;
 
@@ -52,7 +53,21 @@ public sealed class GcpBackend(GcpFunctionsSettings settings, IObjectStore store
                 owned.Add(pubsub);
                 retry = new PubSubRetryQueue(new PubSubPublisher(pubsub, settings.ProjectId), topic);
             }
-            return new GcpBackend(settings, store, catalog, retry, new UnavailableUrlSigner(), owned);
+            IUrlSigner signer = new DeferredUrlSigner(IamBlobSigner.SystemManagedKeyLimit, async ct =>
+            {
+                V4UrlEndpoint urls = settings.StorageEndpoint is { } storage ? V4UrlEndpoint.Resolve(emulatorHost: storage.GetLeftPart(UriPartial.Authority)) : V4UrlEndpoint.Production;
+                if (settings.SigningServiceAccount is not { } account)
+                {
+                    return new GcsUrlSigner(await IamBlobSigner.ForDefaultCredentialAsync(ct), time, urls);
+                }
+                GcpEndpoint iam = GcpEndpoint.Production(IamCredentialsBlobSigner.Service, await GoogleCredential.GetApplicationDefaultAsync(ct), options);
+                lock (owned)
+                {
+                    owned.Add(iam);
+                }
+                return new GcsUrlSigner(IamBlobSigner.ForServiceAccount(iam, account), time, urls);
+            });
+            return new GcpBackend(settings, store, catalog, retry, signer, owned);
         }
         catch
         {
@@ -71,13 +86,24 @@ public sealed class GcpBackend(GcpFunctionsSettings settings, IObjectStore store
 }
 
 /// <summary>
-/// The gcp backend's URL signer until V4 signing (IAM signBlob) is built: every signing request fails with a clear
-/// reason, which the player API answers with 501.
+/// A URL signer made on first use: the credentials it signs with (application default credentials, IAM Credentials)
+/// are looked up when the first URL is signed, not at start, so the functions that never sign start without them;
+/// a failed lookup is tried again on the next request.
 /// </summary>
-public sealed class UnavailableUrlSigner : IUrlSigner
+public sealed class DeferredUrlSigner(TimeSpan maxLifetime, Func<CancellationToken, Task<IUrlSigner>> create) : IUrlSigner
 {
-    public TimeSpan MaxLifetime => TimeSpan.FromDays(7);
+    private Task<IUrlSigner>? _signer;
 
-    public Task<Uri> SignAsync(SignedUrlRequest request, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("signed Cloud Storage URLs (V4, IAM signBlob) are not available in this build of the gcp backend");
+    public TimeSpan MaxLifetime => maxLifetime;
+
+    public async Task<Uri> SignAsync(SignedUrlRequest request, CancellationToken cancellationToken)
+    {
+        Task<IUrlSigner>? current = Volatile.Read(ref _signer);
+        if (current is null || current.IsFaulted || current.IsCanceled)
+        {
+            _ = Interlocked.CompareExchange(ref _signer, create(CancellationToken.None), current);
+            current = Volatile.Read(ref _signer)!;
+        }
+        return await (await current.WaitAsync(cancellationToken)).SignAsync(request, cancellationToken);
+    }
 }

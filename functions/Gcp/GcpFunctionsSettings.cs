@@ -39,6 +39,12 @@ public sealed record GcpFunctionsSettings
 
     public TimeSpan SignedUrlLifetime { get; init; } = TimeSpan.FromMinutes(120);
 
+    /// <summary>
+    /// The service account whose IAM signBlob signs V4 URLs (the service's own credential must be allowed to sign for
+    /// it); null: the default credential signs as itself.
+    /// </summary>
+    public string? SigningServiceAccount { get; init; }
+
     public SweepOptions Sweep { get; init; } = new();
 
     /// <summary>host:port of the Firestore emulator; null for Firestore itself.</summary>
@@ -100,6 +106,7 @@ public sealed record GcpFunctionsSettings
             InvokerServiceAccounts = List(FunctionEnvironment.InvokerServiceAccounts),
             UserTokenAudiences = List(FunctionEnvironment.UserTokenAudiences),
             SignedUrlLifetime = TimeSpan.FromMinutes(Minutes(FunctionEnvironment.SignedUrlMinutes, 120, 10_080)),
+            SigningServiceAccount = Get(FunctionEnvironment.SigningServiceAccount),
             Sweep = new SweepOptions
             {
                 StagingSla = TimeSpan.FromMinutes(Minutes(FunctionEnvironment.StagingSlaMinutes, 30, 10_080)),

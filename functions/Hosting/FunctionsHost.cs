@@ -22,6 +22,8 @@ namespace Cctv.Functions.Hosting;
 /// <param name="Target">One of <see cref="FunctionTargets"/>, or null to serve all (the local host).</param>
 /// <param name="Gcp">The gcp backend; null for the embedded (local) one.</param>
 /// <param name="Logging">More logging configuration (tests add a provider that records what is logged).</param>
+/// <param name="CorsOrigins">Web origins whose pages may call the player API (CCTV_CORS_ORIGINS); none by default.</param>
+/// <param name="Playback">Limits of the time-range API (timeline, playlists); <see cref="PlaybackOptions.Default"/> when null.</param>
 public sealed record FunctionsHostSettings(
     string DataDir,
     string ApiToken,
@@ -31,12 +33,14 @@ public sealed record FunctionsHostSettings(
     LogLevel MinimumLogLevel = LogLevel.Information,
     TimeSpan? UrlLifetime = null,
     GcpBackend? Gcp = null,
-    Action<ILoggingBuilder>? Logging = null)
+    Action<ILoggingBuilder>? Logging = null,
+    IReadOnlyList<string>? CorsOrigins = null,
+    PlaybackOptions? Playback = null)
 {
     /// <summary>Settings for the gcp backend.</summary>
     public static FunctionsHostSettings ForGcp(GcpBackend gcp, string? target, IReadOnlyList<string>? urls = null, TimeProvider? time = null,
-        LogLevel minimumLogLevel = LogLevel.Information, Action<ILoggingBuilder>? logging = null) =>
-        new("", "", target, urls, time, minimumLogLevel, gcp.Settings.SignedUrlLifetime, gcp, logging);
+        LogLevel minimumLogLevel = LogLevel.Information, Action<ILoggingBuilder>? logging = null, IReadOnlyList<string>? corsOrigins = null) =>
+        new("", "", target, urls, time, minimumLogLevel, gcp.Settings.SignedUrlLifetime, gcp, logging, corsOrigins);
 }
 
 /// <summary>
@@ -105,6 +109,8 @@ public static class FunctionsHost
         services.AddSingleton<IUrlSigner>(backend.Signer);
         services.AddSingleton(new PlayerApiOptions("local", settings.UrlLifetime ?? TimeSpan.FromMinutes(120), LocalBackend.ArchiveBucket));
         services.AddSingleton(new ApiToken(settings.ApiToken));
+        services.AddApiAuthentication(new ApiAccessOptions(settings.ApiToken, null, settings.CorsOrigins ?? []));
+        services.AddPlayback(settings);
         services.AddSingleton<StagingObjectFinalizedFunction>();
         services.AddSingleton<LocalReconciler>();
         services.AddHttpClient(nameof(LocalEventDispatcher));
@@ -138,8 +144,20 @@ public static class FunctionsHost
         services.AddSingleton(new PlayerApiOptions("gcp", settings.UrlLifetime ?? s.SignedUrlLifetime, s.ArchiveBucket));
         services.AddSingleton(new InvokerTokens(new GoogleTokenVerifier(
             new TokenPolicy(s.OidcAudience is { } audience ? [audience] : [], s.InvokerServiceAccounts, s.TokenCertificatesUrl))));
-        services.AddSingleton(new UserTokens(new GoogleTokenVerifier(new TokenPolicy(s.UserTokenAudiences, [], s.TokenCertificatesUrl))));
+        services.AddApiAuthentication(new ApiAccessOptions(null, new UserTokenOptions(s.UserTokenAudiences)
+        {
+            GoogleCertificatesUrl = s.TokenCertificatesUrl ?? new Uri(UserTokenOptions.GoogleCertificates),
+            FirebaseCertificatesUrl = s.TokenCertificatesUrl ?? new Uri(UserTokenOptions.FirebaseCertificates),
+        }, settings.CorsOrigins ?? []));
+        services.AddPlayback(settings);
         return services;
+    }
+
+    /// <summary>The time-range API's limits and the key of its playback links (read from the catalog on first use).</summary>
+    private static void AddPlayback(this IServiceCollection services, FunctionsHostSettings settings)
+    {
+        services.AddSingleton(settings.Playback ?? PlaybackOptions.Default);
+        services.AddSingleton(sp => new PlaybackLinkKeys(sp.GetRequiredService<ICatalog>()));
     }
 
     private static void AddCommonFunctions(this IServiceCollection services, TimeProvider time, BucketNames buckets, SweepOptions sweep)
@@ -162,11 +180,12 @@ public static class FunctionsHost
         switch (target)
         {
             case null:
-                app.UseApiToken();
+                app.UseApiAuthentication();
                 app.MapPost(FinalizePath, finalize);
                 app.MapPost(ReconcilePath, Sweep(null));
                 app.MapPost(RetentionPath, Sweep(ReconcileSweep.RetentionJob));
                 app.MapRecordingsApi();
+                app.MapPlaybackApi();
                 app.MapStatusApi();
                 app.MapLocalStorage();
                 break;
@@ -178,8 +197,9 @@ public static class FunctionsHost
                 app.MapPost("/retention", Sweep(ReconcileSweep.RetentionJob));
                 break;
             case FunctionTargets.PlayerApi:
-                app.UseApiToken();
+                app.UseApiAuthentication();
                 app.MapRecordingsApi();
+                app.MapPlaybackApi();
                 app.MapStatusApi();
                 app.MapLocalStorage();
                 break;
@@ -206,12 +226,13 @@ public static class FunctionsHost
         switch (target)
         {
             case null:
-                app.UseUserTokens();
+                app.UseApiAuthentication();
                 app.MapPost(FinalizePath, finalize);
                 app.MapPost(RetryPath, retry);
                 app.MapPost(ReconcilePath, sweep);
                 app.MapPost(RetentionPath, retention);
                 app.MapRecordingsApi();
+                app.MapPlaybackApi();
                 app.MapStatusApi();
                 break;
             case FunctionTargets.StagingObjectFinalized:
@@ -225,8 +246,9 @@ public static class FunctionsHost
                 app.MapPost("/retention", retention);
                 break;
             case FunctionTargets.PlayerApi:
-                app.UseUserTokens();
+                app.UseApiAuthentication();
                 app.MapRecordingsApi();
+                app.MapPlaybackApi();
                 app.MapStatusApi();
                 break;
         }
@@ -237,27 +259,4 @@ public static class FunctionsHost
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok", target = target ?? "all" }));
 
     private static RequestDelegate Sweep(string? job) => http => http.RequestServices.GetRequiredService<ReconcileSweepFunction>().HandleAsync(http, job);
-
-    /// <summary>Every /api request needs the bearer token; anything else (signed storage URLs, events) has its own check.</summary>
-    private static void UseApiToken(this WebApplication app) => app.Use(async (http, next) =>
-    {
-        if (http.Request.Path.StartsWithSegments("/api") && !http.RequestServices.GetRequiredService<ApiToken>().IsValid(http.Request))
-        {
-            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            await http.Response.WriteAsJsonAsync(new ApiError("a valid bearer token is required (Authorization: Bearer <token>)"));
-            return;
-        }
-        await next(http);
-    });
-
-    /// <summary>Every /api request on GCP needs a user's Google ID token for one of CCTV_USER_TOKEN_AUDIENCES.</summary>
-    private static void UseUserTokens(this WebApplication app) => app.Use(async (http, next) =>
-    {
-        if (!http.Request.Path.StartsWithSegments("/api")
-            || await TokenGuard.CheckAsync(http, http.RequestServices.GetRequiredService<UserTokens>().Verifier, "PlayerApi"))
-        {
-            await next(http);
-        }
-    });
 }

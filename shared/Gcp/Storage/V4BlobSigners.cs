@@ -63,10 +63,12 @@ public sealed class ServiceAccountKeySigner : IV4BlobSigner
 }
 
 /// <summary>
-/// Signs without a key file: Google.Apis.Auth's blob signer on the default credential, which on Cloud Run is the
-/// service's own account and signs through the IAM Credentials API's signBlob (the account needs
-/// <c>iam.serviceAccounts.signBlob</c> on itself: roles/iam.serviceAccountTokenCreator). The key that signs is
-/// Google-managed and rotated, so, as gsutil's <c>signurl -u</c> does, such URLs live at most 12 hours.
+/// Signs without a key file, through the IAM Credentials API's signBlob, so no private key ever leaves Google. Either
+/// with Google.Apis.Auth's blob signer on the default credential (on Cloud Run: the service's own account, which then
+/// needs <c>iam.serviceAccounts.signBlob</c> on itself), or as another, dedicated account the service may sign for
+/// (<see cref="ForServiceAccount"/>: CCTV_SIGNING_SERVICE_ACCOUNT, roles/iam.serviceAccountTokenCreator on it; the URL
+/// then carries that account's read access and nothing else). The key that signs is Google-managed and rotated, so,
+/// as gsutil's <c>signurl -u</c> does, such URLs live at most 12 hours.
 /// </summary>
 public sealed class IamBlobSigner(IBlobSigner signer, Func<CancellationToken, Task<string>> clientEmail) : IV4BlobSigner
 {
@@ -77,29 +79,49 @@ public sealed class IamBlobSigner(IBlobSigner signer, Func<CancellationToken, Ta
 
     public TimeSpan MaxLifetime => SystemManagedKeyLimit;
 
-    /// <summary>
-    /// Application default credentials. The account is <paramref name="serviceAccount"/> when given
-    /// (CCTV_SIGNING_SERVICE_ACCOUNT), otherwise the metadata server's default account on Cloud Run, or the key
-    /// file's account when the default credential is one.
-    /// </summary>
-    public static async Task<IamBlobSigner> FromApplicationDefaultAsync(string? serviceAccount, CancellationToken cancellationToken)
+    /// <summary>The default credential's own blob signer: the metadata server's account on Cloud Run, or a key file's account.</summary>
+    public static async Task<IamBlobSigner> ForDefaultCredentialAsync(CancellationToken cancellationToken)
     {
         GoogleCredential credential = await GoogleCredential.GetApplicationDefaultAsync(cancellationToken);
         Func<CancellationToken, Task<string>> email = credential.UnderlyingCredential switch
         {
-            _ when !string.IsNullOrWhiteSpace(serviceAccount) => _ => Task.FromResult(serviceAccount.Trim()),
             ComputeCredential compute => compute.GetDefaultServiceAccountEmailAsync,
             ServiceAccountCredential account => _ => Task.FromResult(account.Id),
             ImpersonatedCredential impersonated => _ => Task.FromResult(impersonated.TargetPrincipal),
             _ => _ => throw new InvalidOperationException(
-                "the default credential names no service account to sign URLs as: set CCTV_SIGNING_SERVICE_ACCOUNT, or run as a service account"),
+                "the default credential is not a service account, so it cannot sign URLs: set CCTV_SIGNING_SERVICE_ACCOUNT to an account it may sign for"),
         };
         return new IamBlobSigner(credential, email);
     }
+
+    /// <summary>Signs as <paramref name="serviceAccount"/> through IAM Credentials (reached at <paramref name="iamCredentials"/>, authorized as the caller).</summary>
+    public static IamBlobSigner ForServiceAccount(GcpEndpoint iamCredentials, string serviceAccount) =>
+        new(new IamCredentialsBlobSigner(iamCredentials, serviceAccount), _ => Task.FromResult(serviceAccount));
 
     public async ValueTask<string> GetClientEmailAsync(CancellationToken cancellationToken) =>
         _email ??= await clientEmail(cancellationToken);
 
     public async ValueTask<byte[]> SignAsync(byte[] data, CancellationToken cancellationToken) =>
         Convert.FromBase64String(await signer.SignBlobAsync(data, cancellationToken));
+}
+
+/// <summary>
+/// Google.Apis.Auth's <see cref="IBlobSigner"/> contract over <c>projects/-/serviceAccounts/{email}:signBlob</c> of the
+/// IAM Credentials API (the same call Google.Apis.Auth's impersonated credential makes), for a caller whose credential
+/// cannot impersonate in the library (the metadata server's). Transient failures are retried by <see cref="GcpEndpoint"/>.
+/// </summary>
+public sealed class IamCredentialsBlobSigner(GcpEndpoint endpoint, string serviceAccount) : IBlobSigner
+{
+    public static readonly GcpService Service = new(
+        "IAM Credentials", new Uri("https://iamcredentials.googleapis.com/"), "CCTV_IAM_CREDENTIALS_EMULATOR_HOST", "https://www.googleapis.com/auth/cloud-platform");
+
+    public async Task<string> SignBlobAsync(byte[] blob, CancellationToken cancellationToken = default)
+    {
+        using System.Text.Json.JsonDocument? answer = await endpoint.SendAsync(HttpMethod.Post,
+            $"v1/projects/-/serviceAccounts/{Uri.EscapeDataString(serviceAccount)}:signBlob",
+            new System.Text.Json.Nodes.JsonObject { ["payload"] = Convert.ToBase64String(blob) }, cancellationToken);
+        return answer?.RootElement.TryGetProperty("signedBlob", out System.Text.Json.JsonElement signed) == true && signed.GetString() is { Length: > 0 } value
+            ? value
+            : throw new GcpApiException($"signBlob for {serviceAccount} answered without a signedBlob");
+    }
 }

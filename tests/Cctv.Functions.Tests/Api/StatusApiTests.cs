@@ -98,19 +98,25 @@ public sealed class StatusApiTests
     }
 
     [Fact]
-    public async Task GetUrl_OnABackendThatCannotSignYet_Is501_NotA500()
+    public async Task GetUrl_OnTheGcpBackend_IsAV4SignedUrlOfTheArchivedObject()
     {
         await using GcpShapedHost host = await GcpShapedHost.StartAsync();
         RecordingAnnouncement a = await host.RecordAsync("cam1", 0, Encoding.UTF8.GetBytes("bytes"));
         await new Cctv.Functions.Finalize.ArchiveService(host.Store, host.Catalog, new(GcpShapedHost.Staging, GcpShapedHost.Archive),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Cctv.Functions.Finalize.ArchiveService>.Instance).ProcessAsync(a.StagingObject, CancellationToken.None);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/recordings/{a.Id}/get_url/");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", host.Issuer.Token(GcpShapedHost.PlayerAudience, "operator@example.com"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", host.Issuer.Token(GcpShapedHost.PlayerAudience, GcpShapedHost.OperatorEmail));
 
         using HttpResponseMessage response = await host.Client.SendAsync(request);
 
-        Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
-        Assert.Contains("not available in this build", await response.Content.ReadAsStringAsync());
-        Assert.Equal(CloudState.Archived, (await host.Catalog.GetAsync(a.Id, CancellationToken.None))!.State);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using JsonDocument json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        string url = json.RootElement.GetProperty("url").GetString()!;
+        Recording archived = (await host.Catalog.GetAsync(a.Id, CancellationToken.None))!;
+        Assert.StartsWith($"https://storage.googleapis.com/{GcpShapedHost.Archive}/{archived.ArchiveObject}?X-Goog-Algorithm=GOOG4-RSA-SHA256&", url, StringComparison.Ordinal);
+        Assert.Contains("X-Goog-Expires=7200&", url, StringComparison.Ordinal);
+        Assert.Contains("response-content-type=video%2Fmp4", url, StringComparison.Ordinal);
+        Assert.Equal(120, json.RootElement.GetProperty("expires_in_minutes").GetInt32());
+        Assert.Equal("gcp", json.RootElement.GetProperty("storage_type").GetString());
     }
 }

@@ -6,6 +6,7 @@ using Cctv.Functions.Hosting;
 using Cctv.Functions.Reconcile;
 using Cctv.Functions.Retry;
 using Cctv.Shared.Domain;
+using Cctv.Shared.Gcp.Storage;
 using Cctv.Shared.Hashing;
 using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
@@ -29,6 +30,8 @@ public sealed class GcpShapedHost : IAsyncDisposable
     public const string PushAccount = "cctv-pubsub-push@test-project.iam.gserviceaccount.com";
     public const string SchedulerAccount = "cctv-scheduler@test-project.iam.gserviceaccount.com";
     public const string PlayerAudience = "player-app.apps.googleusercontent.com";
+    public const string OperatorEmail = "operator@example.com";
+    public const string SignerAccount = "cctv-url-signer@test-project.iam.gserviceaccount.com";
     public const string Staging = LocalBackend.StagingBucket;
     public const string Archive = LocalBackend.ArchiveBucket;
 
@@ -75,7 +78,11 @@ public sealed class GcpShapedHost : IAsyncDisposable
             TokenCertificatesUrl = host.Issuer.CertificatesUrl,
             Sweep = sweep ?? new SweepOptions { RedriveAfter = TimeSpan.FromMinutes(2) },
         };
-        var gcp = new GcpBackend(settings, host.Store, host.Local.Catalog, host.Retry, new UnavailableUrlSigner());
+        // V4 URLs signed with a throwaway key (the conformance vectors check the signing itself, in Cctv.Shared.Tests).
+        var signer = new GcsUrlSigner(new ServiceAccountKeySigner(SignerAccount, System.Security.Cryptography.RSA.Create(2048)), host.Clock);
+        var gcp = new GcpBackend(settings, host.Store, host.Local.Catalog, host.Retry, signer);
+        // /api/status shows every site: only operators (a grant of everything) may read it.
+        await host.Local.Catalog.GrantAsync(AccessGrant.ToEverything(Principals.User(OperatorEmail)), CancellationToken.None);
         host._app = FunctionsHost.Build(FunctionsHostSettings.ForGcp(gcp, target, ["http://127.0.0.1:0"], host.Clock, LogLevel.Information,
             logging => logging.AddProvider(host.Logs)));
         await host._app.StartAsync();

@@ -104,6 +104,34 @@ public sealed class V4SigningConformanceTests
     }
 
     [Fact]
+    public async Task IamCredentialsSignBlob_AsADedicatedAccount_SendsThePayloadAndUsesTheSignedBlob_AfterA503()
+    {
+        JsonElement c = Cases.Value.Single(e => e.GetProperty("description").GetString() == "Simple GET");
+        int calls = 0;
+        using var iam = new StubHttpServer(request =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                return (503, """{"error":{"code":503,"status":"UNAVAILABLE","message":"try again"}}""");
+            }
+            using JsonDocument body = JsonDocument.Parse(request.Body);
+            byte[] payload = Convert.FromBase64String(body.RootElement.GetProperty("payload").GetString()!);
+            byte[] signature = Key.Value.SignAsync(payload, CancellationToken.None).AsTask().Result;
+            return (200, JsonSerializer.Serialize(new { keyId = "k1", signedBlob = Convert.ToBase64String(signature) }));
+        });
+        using Cctv.Shared.Gcp.GcpEndpoint endpoint = TestSupport.Gcp.GcloudEmulator.Endpoint(IamCredentialsBlobSigner.Service, iam.HostPort, transientRetries: 2);
+        var clock = new TestSupport.ManualClock(DateTimeOffset.Parse("2019-02-01T09:00:00Z", CultureInfo.InvariantCulture));
+        var signer = new GcsUrlSigner(IamBlobSigner.ForServiceAccount(endpoint, Key.Value.ClientEmail), clock);
+
+        Uri url = await signer.SignAsync(new Ports.SignedUrlRequest("test-bucket", "test-object", TimeSpan.FromSeconds(10)), CancellationToken.None);
+
+        Assert.Equal(c.GetProperty("expectedUrl").GetString(), url.AbsoluteUri);
+        Assert.Equal(2, iam.Requests.Count);
+        Assert.All(iam.Requests, r => Assert.Equal(
+            "/v1/projects/-/serviceAccounts/test-iam-credentials%40dummy-project-id.iam.gserviceaccount.com:signBlob", r.PathAndQuery));
+    }
+
+    [Fact]
     public async Task ResponseOverrides_AreSignedQueryParameters_ThatTheKeysPublicHalfVerifies()
     {
         var clock = new TestSupport.ManualClock(new DateTimeOffset(2026, 1, 15, 3, 10, 0, TimeSpan.Zero));

@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Cctv.Functions.Auth;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Ports;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
+
+namespace Cctv.Functions.Api;
+
+/// <summary>Limits and lifetimes of the time-range API.</summary>
+/// <param name="MaxRange">The longest range one timeline or playlist covers (a day of 4-second segments is 21,600 entries).</param>
+/// <param name="MaxRecordings">The most recordings one range may hold before the API asks for a narrower one.</param>
+/// <param name="MaxPlaylistLifetime">The longest a playlist's segment links live, however long its range.</param>
+/// <param name="SegmentRedirectLifetime">The life of the signed storage URL a segment link redirects to (long enough to fetch one segment).</param>
+/// <param name="GapTolerance">A hole between recordings up to this long is a segment cut, not a gap.</param>
+public sealed record PlaybackOptions(
+    TimeSpan MaxRange,
+    int MaxRecordings,
+    TimeSpan MaxPlaylistLifetime,
+    TimeSpan SegmentRedirectLifetime,
+    TimeSpan GapTolerance)
+{
+    public static PlaybackOptions Default { get; } = new(TimeSpan.FromHours(24), 50_000, TimeSpan.FromDays(2), TimeSpan.FromMinutes(15), TimeSpan.FromSeconds(1));
+}
+
+/// <summary>One stretch of the timeline on the wire.</summary>
+public sealed record TimelineEntry(string Type, string StartTime, string EndTime, double Duration, string? Id, string? Reason, string? Detail, int? Recordings);
+
+/// <summary>A camera's timeline over a range: what can be played, what cannot and why.</summary>
+public sealed record TimelineResponse(string CameraId, string From, string To, double RecordedSeconds, double GapSeconds, IReadOnlyList<TimelineEntry> Entries);
+
+/// <summary>
+/// The time-range part of the player API: <c>GET /api/cameras/{camera_id}/timeline/?from=&amp;to=</c> (segments and
+/// gaps with their reasons, JSON) and <c>GET /api/cameras/{camera_id}/playlist.m3u8?from=&amp;to=</c> (HLS VOD), both
+/// over the caller's visible catalog (a camera outside their grants is a 404, like one that does not exist), and
+/// <c>GET /playback/{id}.mp4</c>, where a playlist's segment links lead: a redirect to a freshly signed URL.
+/// </summary>
+public static partial class PlaybackApi
+{
+    public static IEndpointRouteBuilder MapPlaybackApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/cameras/{cameraId}/timeline/", TimelineAsync);
+        app.MapGet("/api/cameras/{cameraId}/playlist.m3u8", PlaylistAsync);
+        app.MapMethods(PlaybackLinks.PathPrefix + "{id}.mp4", [HttpMethods.Get, HttpMethods.Head], SegmentAsync);
+        return app;
+    }
+
+    private static async Task<IResult> TimelineAsync(string cameraId, HttpContext http, VisibleCatalog catalog, PlaybackOptions options, TimeProvider time,
+        CancellationToken ct)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        DateTimeOffset now = time.GetUtcNow();
+        (RangeData? loaded, IResult? refused) = await LoadAsync(cameraId, http.Request, catalog, options, now, ct);
+        if (loaded is not { } range)
+        {
+            return refused!;
+        }
+        DateTimeOffset to = range.To > now ? now : range.To;
+        IReadOnlyList<TimelineSpan> spans = TimelineBuilder.Build(range.Recordings, range.Gaps, range.From, to > range.From ? to : range.From, options.GapTolerance);
+        var entries = new List<TimelineEntry>(spans.Count);
+        double recorded = 0, gaps = 0;
+        foreach (TimelineSpan s in spans)
+        {
+            double seconds = Math.Round(s.Length.TotalSeconds, 3);
+            if (s.Recording is { } r)
+            {
+                recorded += s.Length.TotalSeconds;
+                entries.Add(new TimelineEntry("segment", RecordingItem.Iso(r.Announcement.StartTime), RecordingItem.Iso(r.Announcement.EndTime),
+                    Math.Round(r.Announcement.DurationSeconds, 3), r.Id, null, null, null));
+            }
+            else
+            {
+                gaps += s.Length.TotalSeconds;
+                entries.Add(new TimelineEntry("gap", RecordingItem.Iso(s.Start), RecordingItem.Iso(s.End), seconds, null, s.Reason, s.Detail,
+                    s.Recordings > 0 ? s.Recordings : null));
+            }
+        }
+        return Results.Ok(new TimelineResponse(cameraId, RecordingItem.Iso(range.From), RecordingItem.Iso(to > range.From ? to : range.From),
+            Math.Round(recorded, 3), Math.Round(gaps, 3), entries));
+    }
+
+    private static async Task<IResult> PlaylistAsync(string cameraId, HttpContext http, VisibleCatalog catalog, PlaybackOptions options, PlayerApiOptions player,
+        PlaybackLinkKeys keys, TimeProvider time, CancellationToken ct)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        DateTimeOffset now = time.GetUtcNow();
+        (RangeData? loaded, IResult? refused) = await LoadAsync(cameraId, http.Request, catalog, options, now, ct);
+        if (loaded is not { } range)
+        {
+            return refused!;
+        }
+        IReadOnlyList<TimelineSpan> spans = TimelineBuilder.Build(range.Recordings, range.Gaps, range.From, range.To, options.GapTolerance);
+        if (!spans.Any(s => s.IsSegment))
+        {
+            return Results.NotFound(new ApiError("no archived footage of this camera in that range; see the timeline for why"));
+        }
+        // A viewer may start late and watch the whole range at normal speed: the links live that long on top of a link's usual life.
+        TimeSpan life = player.UrlLifetime + (range.To - range.From);
+        DateTimeOffset validUntil = now + (life > options.MaxPlaylistLifetime ? options.MaxPlaylistLifetime : life);
+        PlaybackLinks links = await keys.GetAsync(ct);
+        string playlist = HlsPlaylist.Write(spans, r => links.For(r.Id, validUntil), cameraId, range.From, range.To, validUntil);
+        return Results.Text(playlist, HlsPlaylist.ContentType);
+    }
+
+    /// <summary>A playlist's segment link: checked (MAC, expiry), then redirected to a signed URL of the archived object.</summary>
+    private static async Task<IResult> SegmentAsync(string id, HttpContext http, ICatalog catalog, IUrlSigner signer, PlayerApiOptions player,
+        PlaybackOptions options, PlaybackLinkKeys keys, TimeProvider time, CancellationToken ct)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        PlaybackLinks links = await keys.GetAsync(ct);
+        IQueryCollection q = http.Request.Query;
+        switch (links.Check(id, q["exp"].FirstOrDefault(), q["sig"].FirstOrDefault(), time.GetUtcNow()))
+        {
+            case PlaybackCheck.Expired:
+                return Results.Json(new ApiError("this playlist has expired; ask the API for a new one"), statusCode: StatusCodes.Status403Forbidden);
+            case PlaybackCheck.BadSignature or PlaybackCheck.Malformed:
+                return Results.Json(new ApiError("this link is not one the API issued"), statusCode: StatusCodes.Status403Forbidden);
+        }
+        Recording? r = await catalog.GetAsync(id, ct);
+        if (r is null || r.State != CloudState.Archived || r.ArchiveObject is null)
+        {
+            return Results.NotFound(new ApiError("recording not found or no longer archived"));
+        }
+        TimeSpan lifetime = options.SegmentRedirectLifetime > signer.MaxLifetime ? signer.MaxLifetime : options.SegmentRedirectLifetime;
+        Uri url = await signer.SignAsync(new SignedUrlRequest(player.ArchiveBucket, r.ArchiveObject, lifetime,
+            ResponseContentType: r.Announcement.ContentType, Endpoint: new Uri($"{http.Request.Scheme}://{http.Request.Host}")), ct);
+        return Results.Redirect(url.AbsoluteUri);
+    }
+
+    private sealed record RangeData(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<Recording> Recordings, IReadOnlyList<RecordingGap> Gaps);
+
+    /// <summary>
+    /// Checks the camera and the range, and reads every recording and gap of the camera over it that the caller may
+    /// see; or the answer that refuses the request.
+    /// </summary>
+    private static async Task<(RangeData? Range, IResult? Refused)> LoadAsync(string cameraId, HttpRequest request, VisibleCatalog catalog, PlaybackOptions options, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        if (!Identifiers.IsValidSlug(cameraId) || await catalog.FindCameraAsync(cameraId, ct) is null)
+        {
+            return (null, CameraNotFound());
+        }
+        if (!IsoTime.TryParse(request.Query["from"], out DateTimeOffset from) || !IsoTime.TryParse(request.Query["to"], out DateTimeOffset to))
+        {
+            return (null, Results.BadRequest(new ApiError("from and to are required ISO 8601 times with an offset, such as 2026-01-15T03:10:00Z")));
+        }
+        if (to <= from)
+        {
+            return (null, Results.BadRequest(new ApiError("to must be after from")));
+        }
+        if (to - from > options.MaxRange)
+        {
+            return (null, Results.BadRequest(new ApiError($"a range covers at most {options.MaxRange.TotalHours} hours; ask for several")));
+        }
+        if (from > now.AddDays(1))
+        {
+            return (null, Results.BadRequest(new ApiError("from is in the future")));
+        }
+        var recordings = new List<Recording>();
+        string? token = null;
+        do
+        {
+            RecordingPage page = await catalog.QueryAsync(new RecordingQuery([cameraId], from, to, 1000, token), ct);
+            recordings.AddRange(page.Items);
+            token = page.NextPageToken;
+            if (recordings.Count > options.MaxRecordings)
+            {
+                return (null, Results.BadRequest(new ApiError($"the range holds more than {options.MaxRecordings} recordings; ask for a shorter one")));
+            }
+        }
+        while (token is not null);
+        IReadOnlyList<RecordingGap> gaps = await catalog.ListGapsAsync(cameraId, from, to, ct);
+        return (new RangeData(from, to, recordings, gaps), null);
+    }
+
+    private static IResult CameraNotFound() => Results.NotFound(new ApiError("camera not found"));
+}
+
+/// <summary>Strict ISO 8601 date-times for the API: a date, a time to the second or finer, and a zone (Z or ±hh:mm); nothing looser.</summary>
+public static partial class IsoTime
+{
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:?\d{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+
+    public static bool TryParse(StringValues raw, out DateTimeOffset value)
+    {
+        value = default;
+        string? s = raw.Count == 1 ? raw[0] : null;
+        return s is { Length: <= 40 } && Pattern().IsMatch(s)
+            && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out value)
+            && value.Year >= 2000;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Ports;
+
+namespace Cctv.Functions.Api;
+
+public enum PlaybackCheck
+{
+    Valid,
+    Expired,
+    BadSignature,
+    Malformed,
+}
+
+/// <summary>
+/// The segment URIs of HLS playlists: <c>/playback/{id}.mp4?exp=UNIX&amp;sig=MAC</c>, a capability for one recording
+/// until the playlist's end of life, MACed (HMAC-SHA256, truncated to 128 bits) with a key every instance shares (a
+/// catalog secret). Fetching one answers with a redirect to a freshly signed storage URL, so a playlist outlives the
+/// short lives of signed URLs (and IAM signBlob's 12-hour limit) and costs one HMAC per entry to build instead of one
+/// RSA signature. A player needs no bearer token to follow them: whoever holds the playlist may play its segments
+/// until it expires, as with a signed URL.
+/// </summary>
+public sealed class PlaybackLinks
+{
+    public const string PathPrefix = "/playback/";
+    public const string SecretName = "playback-links-v1";
+    private const int MacBytes = 16;
+
+    private readonly byte[] _key;
+
+    public PlaybackLinks(byte[] key)
+    {
+        if (key.Length < 32)
+        {
+            throw new ArgumentException("The playback link key must be at least 32 bytes.", nameof(key));
+        }
+        _key = key;
+    }
+
+    /// <summary>The key the catalog holds (made by the first instance that asked).</summary>
+    public static async Task<PlaybackLinks> FromCatalogAsync(ICatalog catalog, CancellationToken cancellationToken)
+    {
+        string stored = await catalog.GetOrCreateSecretAsync(SecretName, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), cancellationToken);
+        return new PlaybackLinks(Convert.FromBase64String(stored));
+    }
+
+    /// <summary>The link (an absolute path with its query) to one recording until <paramref name="expires"/>.</summary>
+    public string For(string recordingId, DateTimeOffset expires)
+    {
+        long exp = expires.ToUnixTimeSeconds();
+        return string.Create(CultureInfo.InvariantCulture, $"{PathPrefix}{recordingId}.mp4?exp={exp}&sig={Mac(recordingId, exp)}");
+    }
+
+    public PlaybackCheck Check(string recordingId, string? exp, string? sig, DateTimeOffset now)
+    {
+        if (!RecordingId.IsValid(recordingId) || string.IsNullOrEmpty(sig) || sig.Length > 64 || string.IsNullOrEmpty(exp) || exp.Length > 12
+            || !long.TryParse(exp, NumberStyles.None, CultureInfo.InvariantCulture, out long expires))
+        {
+            return PlaybackCheck.Malformed;
+        }
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Mac(recordingId, expires)), Encoding.ASCII.GetBytes(sig)))
+        {
+            return PlaybackCheck.BadSignature;
+        }
+        return now.ToUnixTimeSeconds() >= expires ? PlaybackCheck.Expired : PlaybackCheck.Valid;
+    }
+
+    private string Mac(string recordingId, long expires)
+    {
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"playback\n{recordingId}\n{expires}")), mac);
+        return Base64Url.EncodeToString(mac[..MacBytes]);
+    }
+}
+
+/// <summary>The host's <see cref="PlaybackLinks"/>, read from the catalog on first use (and again after a failed read: a failure is never kept).</summary>
+public sealed class PlaybackLinkKeys(ICatalog catalog)
+{
+    private Task<PlaybackLinks>? _links;
+
+    public Task<PlaybackLinks> GetAsync(CancellationToken cancellationToken)
+    {
+        Task<PlaybackLinks>? current = Volatile.Read(ref _links);
+        if (current is null || current.IsFaulted || current.IsCanceled)
+        {
+            Interlocked.CompareExchange(ref _links, PlaybackLinks.FromCatalogAsync(catalog, CancellationToken.None), current);
+            current = Volatile.Read(ref _links)!;
+        }
+        return current.WaitAsync(cancellationToken);
+    }
+}
