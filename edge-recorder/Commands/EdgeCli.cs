@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Demo;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Cctv.EdgeRecorder.Commands;
@@ -10,6 +11,9 @@ namespace Cctv.EdgeRecorder.Commands;
 /// <summary>The agent's command line. Exit codes: 0 done, 1 the work failed, 2 the configuration or arguments are wrong.</summary>
 public static class EdgeCli
 {
+    /// <summary><c>json</c>: one JSON object per log line, with <c>severity</c>; anything else: one readable line per entry.</summary>
+    public const string LogFormatVariable = "CCTV_LOG_FORMAT";
+
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("CctvServerless edge recorder: records cameras with FFmpeg and guarantees every segment reaches the cloud, verified.")
@@ -98,12 +102,25 @@ public static class EdgeCli
     /// <summary>Runs a command body with logging, Ctrl+C/SIGTERM as cancellation, and errors turned into exit codes and clear messages.</summary>
     internal static async Task<int> Guarded(Func<ILoggerFactory, CancellationToken, Task<int>> body, InvocationContext context)
     {
-        using ILoggerFactory logs = LoggerFactory.Create(b => b
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-            .SetMinimumLevel(Environment.GetEnvironmentVariable("CCTV_LOG_LEVEL") is { } level && Enum.TryParse(level, true, out LogLevel l) ? l : LogLevel.Information)
-            .AddFilter("Microsoft", LogLevel.Warning)
-            .AddFilter("System.Net.Http", LogLevel.Warning));
+        bool json = string.Equals(Environment.GetEnvironmentVariable(LogFormatVariable), "json", StringComparison.OrdinalIgnoreCase);
+        using ILoggerFactory logs = LoggerFactory.Create(b =>
+        {
+            if (json)
+            {
+                // One JSON object per line with severity, as Cloud Logging and journald-to-collector pipelines read them.
+                b.Services.AddSingleton(TimeProvider.System);
+                b.AddConsole(o => { o.FormatterName = Cctv.Functions.Hosting.GcpJsonConsoleFormatter.FormatterName; o.LogToStandardErrorThreshold = LogLevel.Trace; })
+                    .AddConsoleFormatter<Cctv.Functions.Hosting.GcpJsonConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+            }
+            else
+            {
+                b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+                    .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            }
+            b.SetMinimumLevel(Environment.GetEnvironmentVariable("CCTV_LOG_LEVEL") is { } level && Enum.TryParse(level, true, out LogLevel l) ? l : LogLevel.Information)
+                .AddFilter("Microsoft", LogLevel.Warning)
+                .AddFilter("System.Net.Http", LogLevel.Warning);
+        });
         try
         {
             return await body(logs, context.GetCancellationToken());
