@@ -133,4 +133,19 @@ public sealed class RecorderConfigurationTests : IDisposable
             """);
         Assert.Contains(key, Refused(file).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TheInstallersExampleConfiguration_IsValid_WithItsSchedules()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "CctvServerless.sln")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+        Assert.NotNull(dir);
+        RecorderOptions o = RecorderConfiguration.Load(Path.Combine(dir, "edge-recorder", "deploy", "config.example.json"),
+            new Dictionary<string, string?> { ["Recorder:DataDir"] = _dir.Combine("data") }, environment: new Dictionary<string, string?>());
+        Assert.Equal("weekly", o.Cameras[1].Schedule.Mode);
+        Assert.Equal("Europe/Paris", o.TimeZone);
+    }
 }
