@@ -19,7 +19,10 @@ public static class FunctionsCli
             "The data directory of the embedded backend (the same one the edge agent uses).");
         var urls = new Option<string[]>("--urls", "Where to listen, e.g. http://127.0.0.1:8080 (default: $PORT on all interfaces, else http://127.0.0.1:8080).")
         { AllowMultipleArgumentsPerToken = true };
-        var root = new RootCommand("CctvServerless functions host: finalize events, retries, reconcile, and the player API.") { dataDir, urls };
+        var root = new RootCommand("CctvServerless functions host: finalize events, retries, reconcile, and the player API.")
+        {
+            dataDir, urls, Operator.SignUrlCommand.Create(), Operator.AccessCommand.Create(),
+        };
         root.SetHandler(async context =>
         {
             context.ExitCode = await ServeAsync(context.ParseResult.GetValueForOption(dataDir)!, context.ParseResult.GetValueForOption(urls),
