@@ -107,6 +107,10 @@ resource "google_cloud_run_v2_service" "function" {
         value = tostring(var.signed_url_minutes)
       }
       env {
+        name  = "CCTV_CORS_ORIGINS"
+        value = join(",", var.cors_origins)
+      }
+      env {
         name  = "CCTV_STAGING_SLA_MINUTES"
         value = tostring(var.staging_sla_minutes)
       }

@@ -373,6 +373,17 @@ variable "user_token_audiences" {
   }
 }
 
+variable "cors_origins" {
+  description = "Web origins (scheme://host[:port]) whose pages may call the player API and follow its playback links (CCTV_CORS_ORIGINS); none by default."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.cors_origins : can(regex("^https?://[^/,]+$", o))])
+    error_message = "cors_origins entries must be origins such as https://cctv.example.com: a scheme, a host and an optional port, no path, no trailing slash."
+  }
+}
+
 variable "signed_url_minutes" {
   description = "Lifetime of the V4 signed URLs the player API hands out, in minutes (the seed documents' default is 120)."
   type        = number

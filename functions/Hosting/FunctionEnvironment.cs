@@ -46,6 +46,9 @@ public static class FunctionEnvironment
     /// <summary>How long signed URLs live, in minutes (default 120).</summary>
     public const string SignedUrlMinutes = "CCTV_SIGNED_URL_MINUTES";
 
+    /// <summary>Web origins (scheme://host[:port], comma-separated) whose pages may call the player API; empty: none.</summary>
+    public const string CorsOrigins = "CCTV_CORS_ORIGINS";
+
     /// <summary>
     /// Minutes after which the sweep reports a recording announced but not staged (or quarantined and not uploaded
     /// again), and a staging object nobody announced (default 30).

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cctv.Functions.Api;
+using Cctv.Functions.Auth;
 using Cctv.Functions.Gcp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
@@ -45,19 +46,29 @@ public static class FunctionsCli
             await Console.Error.WriteLineAsync($"{FunctionEnvironment.FunctionTarget}='{target}' is unknown: use one of {string.Join(", ", FunctionTargets.All)}.");
             return 2;
         }
+        IReadOnlyList<string> corsOrigins;
+        try
+        {
+            corsOrigins = ApiAccessOptions.ParseOrigins(Environment.GetEnvironmentVariable(FunctionEnvironment.CorsOrigins));
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync($"{FunctionEnvironment.CorsOrigins}: {e.Message}");
+            return 2;
+        }
         if (urls is not { Length: > 0 })
         {
             urls = Environment.GetEnvironmentVariable(FunctionEnvironment.Port) is { Length: > 0 } port ? [$"http://0.0.0.0:{port}"] : ["http://127.0.0.1:8080"];
         }
         return backend == "gcp"
-            ? await ServeGcpAsync(target, urls, cancellationToken)
-            : await ServeLocalAsync(dataDir, target, urls, cancellationToken);
+            ? await ServeGcpAsync(target, urls, corsOrigins, cancellationToken)
+            : await ServeLocalAsync(dataDir, target, urls, corsOrigins, cancellationToken);
     }
 
-    private static async Task<int> ServeLocalAsync(string dataDir, string? target, string[] urls, CancellationToken cancellationToken)
+    private static async Task<int> ServeLocalAsync(string dataDir, string? target, string[] urls, IReadOnlyList<string> corsOrigins, CancellationToken cancellationToken)
     {
         string token = Environment.GetEnvironmentVariable("CCTV_API_TOKEN") is { Length: > 0 } given ? given : ApiToken.Generate();
-        var app = FunctionsHost.Build(new FunctionsHostSettings(dataDir, token, target, urls));
+        var app = FunctionsHost.Build(new FunctionsHostSettings(dataDir, token, target, urls, CorsOrigins: corsOrigins));
         await app.StartAsync(cancellationToken);
         Console.WriteLine($"Serving {(target ?? "all functions")} over the embedded backend in {Path.GetFullPath(dataDir)}");
         Console.WriteLine($"Listening on {string.Join(", ", app.Urls)}");
@@ -69,7 +80,7 @@ public static class FunctionsCli
         return 0;
     }
 
-    private static async Task<int> ServeGcpAsync(string? target, string[] urls, CancellationToken cancellationToken)
+    private static async Task<int> ServeGcpAsync(string? target, string[] urls, IReadOnlyList<string> corsOrigins, CancellationToken cancellationToken)
     {
         GcpFunctionsSettings settings;
         try
@@ -82,7 +93,7 @@ public static class FunctionsCli
             return 2;
         }
         using GcpBackend gcp = await GcpBackend.CreateAsync(settings, TimeProvider.System, cancellationToken);
-        await using WebApplication app = FunctionsHost.Build(FunctionsHostSettings.ForGcp(gcp, target, urls));
+        await using WebApplication app = FunctionsHost.Build(FunctionsHostSettings.ForGcp(gcp, target, urls, corsOrigins: corsOrigins));
         await app.StartAsync(cancellationToken);
         app.Logger.LogInformation("Serving {Target} on the gcp backend: project {Project}, staging gs://{Staging}, archive gs://{Archive}, retry topic {Topic}",
             target ?? "all functions", settings.ProjectId, settings.StagingBucket, settings.ArchiveBucket, settings.RetryTopic ?? "(none)");
