@@ -124,6 +124,10 @@ public sealed record GcpFunctionsSettings
             throw new FunctionConfigurationException(
                 $"{FunctionEnvironment.InvokerServiceAccounts} is empty: name the service accounts whose OIDC tokens may call this function (comma-separated).");
         }
+        if (!System.Text.RegularExpressions.Regex.IsMatch(settings.ProjectId, "^([a-z][a-z0-9.-]*:)?[a-z][a-z0-9-]*[a-z0-9]$"))
+        {
+            throw new FunctionConfigurationException($"{FunctionEnvironment.ProjectId} is '{settings.ProjectId}': it must be a GCP project ID (6-30 of a-z, 0-9 and '-', starting with a letter).");
+        }
         if (database is not null && database != FirestoreClient.DefaultDatabase && !System.Text.RegularExpressions.Regex.IsMatch(database, "^[a-z][a-z0-9-]{2,61}[a-z0-9]$"))
         {
             throw new FunctionConfigurationException($"{FunctionEnvironment.FirestoreDatabase} is '{database}': use (default) or 4-63 of a-z, 0-9 and '-'.");

@@ -92,7 +92,18 @@ public static class FunctionsCli
             await Console.Error.WriteLineAsync(e.Message);
             return 2;
         }
-        using GcpBackend gcp = await GcpBackend.CreateAsync(settings, TimeProvider.System, cancellationToken);
+        GcpBackend gcp;
+        try
+        {
+            gcp = await GcpBackend.CreateAsync(settings, TimeProvider.System, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FileNotFoundException or ArgumentException or Shared.Gcp.Storage.GcsCredentialException)
+        {
+            // No credentials, an unusable key file or endpoint: say so in one line, not with a stack trace.
+            await Console.Error.WriteLineAsync($"The gcp backend could not be set up: {e.Message}");
+            return 1;
+        }
+        using GcpBackend owned = gcp;
         await using WebApplication app = FunctionsHost.Build(FunctionsHostSettings.ForGcp(gcp, target, urls, corsOrigins: corsOrigins));
         await app.StartAsync(cancellationToken);
         app.Logger.LogInformation("Serving {Target} on the gcp backend: project {Project}, staging gs://{Staging}, archive gs://{Archive}, retry topic {Topic}",

@@ -78,6 +78,7 @@ public sealed class GcpFunctionsSettingsTests
     [InlineData(FunctionEnvironment.SignedUrlMinutes, "0")]
     [InlineData(FunctionEnvironment.StagingSlaMinutes, "half an hour")]
     [InlineData(FunctionEnvironment.FirestoreDatabase, "Catalog_DB")]
+    [InlineData(FunctionEnvironment.ProjectId, "My Project")]
     public void AValueThatCannotBeUsed_IsNamedWithItsVariable(string variable, string value)
     {
         Dictionary<string, string> env = Deployed();
