@@ -17,6 +17,10 @@ public sealed class GcpJsonConsoleFormatter(TimeProvider time) : ConsoleFormatte
 {
     public const string FormatterName = "gcp-json";
 
+    // Log lines are read by Cloud Logging and by people, never embedded in HTML: '+', '<' and non-ASCII text (camera
+    // names) stay as they are; quotes, backslashes and control characters are still escaped, so a line stays one line.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
         string? message = logEntry.Formatter?.Invoke(logEntry.State, logEntry.Exception);
@@ -32,7 +36,7 @@ public sealed class GcpJsonConsoleFormatter(TimeProvider time) : ConsoleFormatte
     public static string Format(LogLevel level, string category, EventId eventId, string? message, Exception? exception, object? state, DateTimeOffset at)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("severity", Severity(level));

@@ -51,6 +51,16 @@ public sealed class GcpJsonConsoleFormatterTests
     }
 
     [Fact]
+    public void TextIsKeptReadable_NonAsciiAndPlusSignsAreNotEscaped()
+    {
+        string text = GcpJsonConsoleFormatter.Format(LogLevel.Information, "c", default, "Caméra « Entrée » +1 \"quoted\"", null, null, At);
+
+        Assert.Contains("Caméra « Entrée » +1 \\\"quoted\\\"", text);
+        using JsonDocument line = JsonDocument.Parse(text);
+        Assert.Equal("Caméra « Entrée » +1 \"quoted\"", line.RootElement.GetProperty("message").GetString());
+    }
+
+    [Fact]
     public void AnException_GoesIntoTheMessageWithItsStackTrace_ForErrorReporting()
     {
         Exception error;
