@@ -7,10 +7,9 @@ namespace Cctv.Functions.Api;
 /// <summary>
 /// Writes an HLS VOD media playlist from a camera's timeline: one entry per archived recording, each with its
 /// wall-clock start (<c>EXT-X-PROGRAM-DATE-TIME</c>, millisecond precision) and length (<c>EXTINF</c>); an
-/// <c>EXT-X-DISCONTINUITY</c> before the first segment after a gap (with a comment naming the gap and its reason) and
-/// wherever the recorder started a new recording run (a new encoder process: timestamps and codec parameters may
-/// change). Segments are the recorder's own fragmented MP4 files, each self-initializing, so a player decodes each on
-/// its own. A pure function over the spans and a URI for each recording.
+/// <c>EXT-X-DISCONTINUITY</c> before the first segment after each gap, with a comment naming the gap and its reason.
+/// Segments are the recorder's own fragmented MP4 files, each self-initializing (its own moov), so a new encoder run
+/// that follows without a gap needs no discontinuity. A pure function over the spans and a URI for each recording.
 /// </summary>
 public static class HlsPlaylist
 {
@@ -50,7 +49,7 @@ public static class HlsPlaylist
                 sb.Append('\n');
                 continue;
             }
-            if (previous is not null && (afterGap || previous.Announcement.Run != r.Announcement.Run || previous.Announcement.RecorderId != r.Announcement.RecorderId))
+            if (previous is not null && afterGap)
             {
                 sb.Append("#EXT-X-DISCONTINUITY\n");
             }

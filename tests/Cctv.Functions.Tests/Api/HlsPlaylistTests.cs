@@ -46,11 +46,13 @@ public sealed class HlsPlaylistTests
     }
 
     [Fact]
-    public void ANewRecordingRun_IsADiscontinuity_EvenWithoutAGap()
+    public void ANewRecordingRunRightAfterTheLast_IsNoDiscontinuity_ButOneAfterAHoleIs()
     {
-        string[] lines = Write([At(0, run: 1), At(4, run: 2)], toSeconds: 8).Split('\n');
+        string contiguous = Write([At(0, run: 1), At(4, run: 2)], toSeconds: 8);
+        string afterHole = Write([At(0, run: 1), At(6, run: 2)], toSeconds: 10);
 
-        Assert.Equal("#EXT-X-DISCONTINUITY", lines[Array.FindIndex(lines, l => l.EndsWith("03:00:04.000Z", StringComparison.Ordinal)) - 1]);
+        Assert.DoesNotContain("#EXT-X-DISCONTINUITY", contiguous, StringComparison.Ordinal);
+        Assert.Contains("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-01-15T03:00:06.000Z", afterHole, StringComparison.Ordinal);
     }
 
     [Fact]
