@@ -22,7 +22,7 @@ public static class FunctionsCli
         { AllowMultipleArgumentsPerToken = true };
         var root = new RootCommand("CctvServerless functions host: finalize events, retries, reconcile, and the player API.")
         {
-            dataDir, urls, Operator.SignUrlCommand.Create(), Operator.AccessCommand.Create(),
+            dataDir, urls, Operator.SignUrlCommand.Create(), Operator.AccessCommand.Create(), Operator.LegalHoldCommand.Create(),
         };
         root.SetHandler(async context =>
         {
