@@ -129,18 +129,25 @@ public sealed class OutboxStore
 
     public CameraRun StartRun(string cameraId)
     {
+        long now = Now;
+        long run = InsertNextRun(cameraId, "($cam, $run, $now, NULL, NULL, 0)", ("$now", now));
+        return new CameraRun(cameraId, run, DateTimeOffset.FromUnixTimeMilliseconds(now), null, null, null, false);
+    }
+
+    /// <summary>Inserts the camera's next run (one more than its last) in one transaction; <paramref name="values"/> uses $cam and $run.</summary>
+    private long InsertNextRun(string cameraId, string values, params (string, object?)[] parameters)
+    {
         using SqliteConnection c = _db.Open();
         using SqliteTransaction tx = c.BeginTransaction();
         using SqliteCommand next = c.Command("SELECT COALESCE(MAX(run), 0) + 1 FROM runs WHERE camera_id = $cam", ("$cam", cameraId));
         next.Transaction = tx;
         long run = (long)next.ExecuteScalar()!;
-        long now = Now;
-        using SqliteCommand insert = c.Command("INSERT INTO runs (camera_id, run, started_ms) VALUES ($cam, $run, $now)",
-            ("$cam", cameraId), ("$run", run), ("$now", now));
+        using SqliteCommand insert = c.Command($"INSERT INTO runs (camera_id, run, started_ms, ended_ms, end_reason, sealed) VALUES {values}",
+            [("$cam", cameraId), ("$run", run), .. parameters]);
         insert.Transaction = tx;
         insert.ExecuteNonQuery();
         tx.Commit();
-        return new CameraRun(cameraId, run, DateTimeOffset.FromUnixTimeMilliseconds(now), null, null, null, false);
+        return run;
     }
 
     public void EndRun(string cameraId, long run, string reason)
@@ -379,18 +386,8 @@ public sealed class OutboxStore
     /// <summary>A run that holds imported recordings: numbered after the camera's last run, ended and sealed from the start.</summary>
     public CameraRun StartImportRun(string cameraId, string reason)
     {
-        using SqliteConnection c = _db.Open();
-        using SqliteTransaction tx = c.BeginTransaction();
-        using SqliteCommand next = c.Command("SELECT COALESCE(MAX(run), 0) + 1 FROM runs WHERE camera_id = $cam", ("$cam", cameraId));
-        next.Transaction = tx;
-        long run = (long)next.ExecuteScalar()!;
         long now = Now;
-        using SqliteCommand insert = c.Command("""
-            INSERT INTO runs (camera_id, run, started_ms, ended_ms, end_reason, sealed) VALUES ($cam, $run, $now, $now, $reason, 1)
-            """, ("$cam", cameraId), ("$run", run), ("$now", now), ("$reason", reason));
-        insert.Transaction = tx;
-        insert.ExecuteNonQuery();
-        tx.Commit();
+        long run = InsertNextRun(cameraId, "($cam, $run, $now, $now, $reason, 1)", ("$now", now), ("$reason", reason));
         return new CameraRun(cameraId, run, DateTimeOffset.FromUnixTimeMilliseconds(now), DateTimeOffset.FromUnixTimeMilliseconds(now), reason, null, true);
     }
 
