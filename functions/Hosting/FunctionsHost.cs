@@ -3,6 +3,7 @@ using Cctv.Functions.Auth;
 using Cctv.Functions.Finalize;
 using Cctv.Functions.Gcp;
 using Cctv.Functions.Local;
+using Cctv.Functions.Player;
 using Cctv.Functions.Reconcile;
 using Cctv.Functions.Retry;
 using Cctv.Shared.CloudEvents;
@@ -46,8 +47,8 @@ public sealed record FunctionsHostSettings(
 /// <summary>
 /// Builds the ASP.NET Core host that serves the functions, over the embedded backend (<c>CCTV_BACKEND=local</c>) or
 /// the gcp one. With a <c>FUNCTION_TARGET</c> the target's function answers on <c>/</c> (the sweep also on
-/// <c>/retention</c>, the player API on <c>/api/...</c>), as the Functions Framework serves one function per service;
-/// without one, every function answers on its own path.
+/// <c>/retention</c>, the player API on <c>/api/...</c> and its page on <c>/player/</c>), as the Functions Framework
+/// serves one function per service; without one, every function answers on its own path.
 /// </summary>
 public static class FunctionsHost
 {
@@ -188,6 +189,7 @@ public static class FunctionsHost
                 app.MapPlaybackApi();
                 app.MapStatusApi();
                 app.MapLocalStorage();
+                app.MapPlayerPage();
                 break;
             case FunctionTargets.StagingObjectFinalized:
                 app.MapPost("/", finalize);
@@ -202,6 +204,7 @@ public static class FunctionsHost
                 app.MapPlaybackApi();
                 app.MapStatusApi();
                 app.MapLocalStorage();
+                app.MapPlayerPage();
                 break;
             case FunctionTargets.RetryHandler:
                 app.MapPost("/", () => Results.Json(new { error = "the Pub/Sub retry path runs on the gcp backend (CCTV_BACKEND=gcp); the embedded backend retries events itself" },
@@ -234,6 +237,7 @@ public static class FunctionsHost
                 app.MapRecordingsApi();
                 app.MapPlaybackApi();
                 app.MapStatusApi();
+                app.MapPlayerPage();
                 break;
             case FunctionTargets.StagingObjectFinalized:
                 app.MapPost("/", finalize);
@@ -250,6 +254,7 @@ public static class FunctionsHost
                 app.MapRecordingsApi();
                 app.MapPlaybackApi();
                 app.MapStatusApi();
+                app.MapPlayerPage();
                 break;
         }
         return app;
