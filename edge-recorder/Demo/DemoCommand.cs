@@ -85,7 +85,7 @@ public static class DemoCommand
         string? problem = await PrintSummaryAsync(context, backend, baseUrl, token, drained, cancellationToken);
         if (settings.Serve && problem is null)
         {
-            AnsiConsole.MarkupLine("[bold]Serving the API until Ctrl+C.[/]");
+            AnsiConsole.MarkupLine($"[bold]Serving the API until Ctrl+C.[/] Player page: {baseUrl}/player/ (sign in with the API token {Markup.Escape(token)})");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
