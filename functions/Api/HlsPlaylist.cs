@@ -36,6 +36,7 @@ public static class HlsPlaylist
             .Append("; segment links valid until ").Append(Iso(linksValidUntil)).Append('\n');
         Recording? previous = null;
         bool afterGap = false;
+        Span<char> seconds = stackalloc char[32];
         foreach (TimelineSpan span in spans)
         {
             if (span.Recording is not { } r)
@@ -53,9 +54,10 @@ public static class HlsPlaylist
             {
                 sb.Append("#EXT-X-DISCONTINUITY\n");
             }
-            sb.Append("#EXT-X-PROGRAM-DATE-TIME:").Append(Iso(r.Announcement.StartTime)).Append('\n')
-                .Append("#EXTINF:").Append(r.Announcement.DurationSeconds.ToString("0.000", CultureInfo.InvariantCulture)).Append(",\n")
-                .Append(uriOf(r)).Append('\n');
+            sb.Append("#EXT-X-PROGRAM-DATE-TIME:");
+            AppendIso(sb, r.Announcement.StartTime);
+            r.Announcement.DurationSeconds.TryFormat(seconds, out int written, "F3", CultureInfo.InvariantCulture);
+            sb.Append("\n#EXTINF:").Append(seconds[..written]).Append(",\n").Append(uriOf(r)).Append('\n');
             previous = r;
             afterGap = false;
         }
@@ -64,4 +66,35 @@ public static class HlsPlaylist
     }
 
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>yyyy-MM-ddTHH:mm:ss.fffZ, written digit by digit (a playlist has thousands of them; the format string is slower).</summary>
+    private static void AppendIso(StringBuilder sb, DateTimeOffset t)
+    {
+        DateTime u = t.UtcDateTime;
+        Span<char> c = stackalloc char[24];
+        Digits(c[..4], u.Year);
+        c[4] = '-';
+        Digits(c[5..7], u.Month);
+        c[7] = '-';
+        Digits(c[8..10], u.Day);
+        c[10] = 'T';
+        Digits(c[11..13], u.Hour);
+        c[13] = ':';
+        Digits(c[14..16], u.Minute);
+        c[16] = ':';
+        Digits(c[17..19], u.Second);
+        c[19] = '.';
+        Digits(c[20..23], u.Millisecond);
+        c[23] = 'Z';
+        sb.Append(c);
+    }
+
+    private static void Digits(Span<char> into, int value)
+    {
+        for (int i = into.Length - 1; i >= 0; i--)
+        {
+            into[i] = (char)('0' + (value % 10));
+            value /= 10;
+        }
+    }
 }

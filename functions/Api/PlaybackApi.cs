@@ -101,7 +101,8 @@ public static partial class PlaybackApi
         TimeSpan life = player.UrlLifetime + (range.To - range.From);
         DateTimeOffset validUntil = now + (life > options.MaxPlaylistLifetime ? options.MaxPlaylistLifetime : life);
         PlaybackLinks links = await keys.GetAsync(ct);
-        string playlist = HlsPlaylist.Write(spans, r => links.For(r.Id, validUntil), cameraId, range.From, range.To, validUntil);
+        using PlaybackLinks.LinkWriter writer = links.Writer(validUntil);
+        string playlist = HlsPlaylist.Write(spans, r => writer.For(r.Id), cameraId, range.From, range.To, validUntil);
         return Results.Text(playlist, HlsPlaylist.ContentType);
     }
 

@@ -50,9 +50,15 @@ public sealed class PlaybackLinks
     /// <summary>The link (an absolute path with its query) to one recording until <paramref name="expires"/>.</summary>
     public string For(string recordingId, DateTimeOffset expires)
     {
-        long exp = expires.ToUnixTimeSeconds();
-        return string.Create(CultureInfo.InvariantCulture, $"{PathPrefix}{recordingId}.mp4?exp={exp}&sig={Mac(recordingId, exp)}");
+        using LinkWriter writer = Writer(expires);
+        return writer.For(recordingId);
     }
+
+    /// <summary>
+    /// Links that all expire at <paramref name="expires"/>, written with one keyed HMAC reset between links (a playlist's
+    /// thousands of links, without deriving the key's pads for each). One thread at a time; dispose it after.
+    /// </summary>
+    public LinkWriter Writer(DateTimeOffset expires) => new(IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key), expires.ToUnixTimeSeconds());
 
     public PlaybackCheck Check(string recordingId, string? exp, string? sig, DateTimeOffset now)
     {
@@ -70,9 +76,37 @@ public sealed class PlaybackLinks
 
     private string Mac(string recordingId, long expires)
     {
+        using IncrementalHash hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+        return Mac(hmac, recordingId, expires);
+    }
+
+    /// <summary>Base64url of the first 128 bits of HMAC-SHA256("playback\n{id}\n{expires}").</summary>
+    private static string Mac(IncrementalHash hmac, string recordingId, long expires)
+    {
+        Span<byte> message = stackalloc byte[128];
+        int length = Encoding.ASCII.GetBytes("playback\n", message);
+        if (recordingId.Length > 64 || !Encoding.ASCII.TryGetBytes(recordingId, message[length..], out int written))
+        {
+            throw new ArgumentException("A recording ID is ASCII of at most 64 characters.", nameof(recordingId));
+        }
+        length += written;
+        message[length++] = (byte)'\n';
+        expires.TryFormat(message[length..], out written, default, CultureInfo.InvariantCulture);
+        length += written;
+        hmac.AppendData(message[..length]);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_key, Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"playback\n{recordingId}\n{expires}")), mac);
+        hmac.GetHashAndReset(mac);
         return Base64Url.EncodeToString(mac[..MacBytes]);
+    }
+
+    /// <summary>Writes links that share an expiry, reusing one keyed HMAC (see <see cref="Writer"/>).</summary>
+    public sealed class LinkWriter(IncrementalHash hmac, long expires) : IDisposable
+    {
+        private readonly string _query = "?exp=" + expires.ToString(CultureInfo.InvariantCulture) + "&sig=";
+
+        public string For(string recordingId) => string.Concat(PathPrefix, recordingId, ".mp4", _query, Mac(hmac, recordingId, expires));
+
+        public void Dispose() => hmac.Dispose();
     }
 }
 
