@@ -63,6 +63,10 @@ public static class DemoCommand
             Urls: [$"http://127.0.0.1:{settings.Port}"],
             MinimumLogLevel: Environment.GetEnvironmentVariable("CCTV_LOG_LEVEL") is { } level && Enum.TryParse(level, true, out LogLevel l) ? l : LogLevel.Warning));
         await host.StartAsync(cancellationToken);
+        // The web host takes SIGTERM and Ctrl+C for itself (and stops); the demo stops with it, not only on the command's token.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using CancellationTokenRegistration onHostStop = host.Lifetime.ApplicationStopping.Register(stopping.Cancel);
+        cancellationToken = stopping.Token;
         string baseUrl = host.Urls.First();
 
         var backend = new LocalBackend(settings.DataDir, TimeProvider.System);
