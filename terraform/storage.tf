@@ -34,6 +34,12 @@ resource "google_storage_bucket" "staging" {
 }
 
 locals {
+  # Cloud Run's deterministic service URL: https://SERVICE-PROJECT_NUMBER.REGION.run.app
+  archive_cors_origins = distinct(concat(
+    ["https://${var.name_prefix}-${local.functions["PlayerApi"].slug}-${data.google_project.this.number}.${var.region}.run.app"],
+    var.cors_origins,
+  ))
+
   # Older recordings move to colder classes; each step only applies to objects still in a
   # warmer class, and a step set to 0 is left out.
   archive_transitions = [
@@ -60,6 +66,16 @@ resource "google_storage_bucket" "archive" {
 
   soft_delete_policy {
     retention_duration_seconds = var.archive_soft_delete_days * 86400
+  }
+
+  # The player page (served by the PlayerApi service) fetches HLS segments and downloads through
+  # signed links that redirect here: its origin, and any in cors_origins, may read. The service's
+  # URL is the deterministic Cloud Run one, so the bucket does not depend on the service.
+  cors {
+    origin          = local.archive_cors_origins
+    method          = ["GET", "HEAD"]
+    response_header = ["Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "ETag"]
+    max_age_seconds = 3600
   }
 
   dynamic "retention_policy" {

@@ -87,6 +87,19 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ArchiveBucket_LetsThePlayerPageReadThroughSignedLinks()
+    {
+        var archive = Config.Resource("google_storage_bucket", "archive");
+        Assert.NotNull(archive);
+        var cors = Assert.Single(archive.Children("cors"));
+        Assert.Equal("local.archive_cors_origins", cors.Attribute("origin"));
+        Assert.Contains("GET", cors.Attribute("method"), StringComparison.Ordinal);
+        string storage = Repo.Read("terraform/storage.tf");
+        Assert.Contains("local.functions[\"PlayerApi\"].slug", storage, StringComparison.Ordinal);
+        Assert.Contains("var.cors_origins", storage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void StagingAndArchiveBuckets_HaveTheirLifecycleRetentionAndSoftDelete()
     {
         var staging = Config.Resource("google_storage_bucket", "staging");
