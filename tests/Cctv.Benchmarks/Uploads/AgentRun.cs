@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Cctv.EdgeRecorder.Configuration;
+using Cctv.EdgeRecorder.Outbox;
+using Cctv.EdgeRecorder.Pipeline;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Gcp.Storage;
+using Cctv.Shared.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace Cctv.Benchmarks.Uploads;
+
+/// <summary>
+/// The agent's real upload path: an outbox with one sealed row per file (digests from the one-pass hasher, as the
+/// sealer writes them), drained by <see cref="Uploader.UploadDueAsync"/> over <see cref="GcsObjectStore"/> with the
+/// product's settings mapping. Passes run back to back (the agent's pipeline waits 500 ms between passes; not here).
+/// When only failed rows waiting for their back-off remain, the run waits for the earliest, and that wait is reported.
+/// </summary>
+internal static class AgentRun
+{
+    /// <summary>The recorder's options for a run: the product's defaults but for the benchmark's parallelism, chunk and (short) delays.</summary>
+    public static RecorderOptions Options(UploadBenchmarkOptions options, Uri endpoint, string bucket, string workDir) => new()
+    {
+        Id = "bench",
+        DataDir = workDir,
+        Backend = "gcp",
+        Upload = new UploadOptions
+        {
+            Parallelism = options.Parallelism,
+            ChunkBytes = options.ChunkBytes,
+            RetryDelay = options.RetryDelay,
+            MaxBackoff = options.MaxBackoff,
+        },
+        Gcp = new GcpOptions { StagingBucket = bucket, Endpoint = endpoint.AbsoluteUri, Catalog = "none" },
+    };
+
+    /// <summary>The Cloud Storage adapter as the agent builds it from its options (anonymous: a test server).</summary>
+    public static Task<GcsObjectStore> CreateStoreAsync(RecorderOptions recorder, CancellationToken cancellationToken) =>
+        GcsObjectStore.CreateAsync(EdgeBackend.GcsSettingsOf(recorder) with { Anonymous = true }, cancellationToken);
+
+    public static async Task<(TimeSpan Elapsed, string? Failure, string Note)> UploadAsync(
+        UploadBenchmarkOptions options, SegmentSet set, Uri endpoint, string bucket, string prefix, string workDir, CancellationToken cancellationToken)
+    {
+        RecorderOptions recorder = Options(options, endpoint, bucket, workDir);
+        using GcsObjectStore store = await CreateStoreAsync(recorder, cancellationToken);
+        return await UploadAsync(options, recorder, store, set, bucket, prefix, cancellationToken);
+    }
+
+    public static async Task<(TimeSpan Elapsed, string? Failure, string Note)> UploadAsync(
+        UploadBenchmarkOptions options, RecorderOptions recorder, IObjectStore store, SegmentSet set, string bucket, string prefix, CancellationToken cancellationToken)
+    {
+        using var logs = new CountingLoggerProvider();
+        using ILoggerFactory factory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Warning));
+        var context = new EdgeContext(recorder, store, bucket, catalog: null, TimeProvider.System, factory);
+
+        DateTimeOffset start = DateTimeOffset.UnixEpoch.AddYears(56);
+        for (int i = 0; i < set.Files.Count; i++)
+        {
+            SegmentFile file = set.Files[i];
+            context.Outbox.InsertSealed(new OutboxSegment(
+                $"bench-{prefix}-{i:D4}", "cam1", 1, i, file.Path, start.AddSeconds(i * 10), start.AddSeconds((i + 1) * 10),
+                file.Size, file.Digest.Sha256, file.Digest.Crc32CBase64, file.Digest.Md5, $"{prefix}/{file.Name}",
+                EdgeState.Sealed, 0, null, null, null, false, DateTimeOffset.UtcNow));
+        }
+
+        var uploader = new Uploader(context);
+        TimeSpan waited = TimeSpan.Zero;
+        int passes = 0;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.RunTimeout);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            while (true)
+            {
+                await uploader.UploadDueAsync(timeout.Token);
+                passes++;
+                IReadOnlyDictionary<EdgeState, long> counts = context.Outbox.CountByState();
+                if (counts[EdgeState.Lost] > 0)
+                {
+                    return (clock.Elapsed, $"{counts[EdgeState.Lost]} segment(s) marked lost", Note());
+                }
+                if (counts[EdgeState.Sealed] + counts[EdgeState.Failed] + counts[EdgeState.Uploading] == 0)
+                {
+                    break;
+                }
+                if (counts[EdgeState.Sealed] == 0)
+                {
+                    // Only failed rows are left: nothing is due until the earliest back-off ends.
+                    DateTimeOffset? next = context.Outbox.ListByState(EdgeState.Failed, int.MaxValue).Min(s => s.NextAttemptAt);
+                    TimeSpan wait = next is { } at ? at - DateTimeOffset.UtcNow : TimeSpan.Zero;
+                    if (wait > TimeSpan.Zero)
+                    {
+                        var sleeping = Stopwatch.StartNew();
+                        await Task.Delay(wait, timeout.Token);
+                        waited += sleeping.Elapsed;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return (clock.Elapsed, $"not done after {options.RunTimeout.TotalSeconds:0} s: {string.Join(", ", context.Outbox.CountByState().Where(c => c.Value > 0))}", Note());
+        }
+        TimeSpan elapsed = clock.Elapsed;
+
+        string? failure = null;
+        foreach (OutboxSegment row in context.Outbox.All())
+        {
+            if (row.State != EdgeState.Uploaded)
+            {
+                failure ??= $"{row.Id} ended {row.State}: {row.LastError}";
+            }
+        }
+        return (elapsed, failure, Note());
+
+        string Note() =>
+            $"{passes} passes, {logs.Retries} in-call retries, {logs.BackgroundFailures} handed to the background sync, {waited.TotalSeconds:0.0} s waiting for back-off";
+    }
+
+    /// <summary>Counts the uploader's warnings: a retry inside the call, or a segment handed back to the outbox with a back-off.</summary>
+    private sealed class CountingLoggerProvider : ILoggerProvider, ILogger
+    {
+        private long _retries;
+        private long _background;
+
+        public long Retries => Interlocked.Read(ref _retries);
+        public long BackgroundFailures => Interlocked.Read(ref _background);
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            string message = formatter(state, exception);
+            if (message.StartsWith("Upload attempt", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _retries);
+            }
+            else if (message.StartsWith("Upload of", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _background);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
