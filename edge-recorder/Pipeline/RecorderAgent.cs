@@ -91,6 +91,9 @@ public sealed class RecorderAgent
     public async Task RunAsync(CancellationToken stopRecording, CancellationToken stopPipeline, string? configFile = null)
     {
         using var pipelineStop = CancellationTokenSource.CreateLinkedTokenSource(stopPipeline);
+        // Uploads stream on their own (a slot frees, the next segment goes); the rest of the pipeline runs beside them.
+        _continuousUploads = _context.Options.AutoUpload;
+        Task uploads = _continuousUploads ? UploadLoopAsync(pipelineStop.Token) : Task.CompletedTask;
         Task pipeline = PipelineLoopAsync(pipelineStop.Token);
         _stopRecording = stopRecording;
         Task watching = Task.CompletedTask;
@@ -125,6 +128,8 @@ public sealed class RecorderAgent
         {
             await pipelineStop.CancelAsync();
             await pipeline;
+            await uploads;
+            _continuousUploads = false;
             lock (_runningLock)
             {
                 foreach (Running r in _running.Values)
@@ -284,6 +289,35 @@ public sealed class RecorderAgent
         return false;
     }
 
+    private volatile bool _continuousUploads;
+
+    private async Task UploadLoopAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await _uploader.RunAsync(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "The upload loop failed; it starts again in a moment");
+                try
+                {
+                    await Task.Delay(PipelineInterval, _context.Time, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
     private async Task PipelineLoopAsync(CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
@@ -305,7 +339,7 @@ public sealed class RecorderAgent
     {
         await Stage("seal", () => _sealer.SealAsync(cancellationToken));
         await Stage("announce", () => _sync.AnnounceAsync(cancellationToken));
-        if (_context.Options.AutoUpload)
+        if (_context.Options.AutoUpload && !_continuousUploads)
         {
             await Stage("upload", () => _uploader.UploadDueAsync(cancellationToken));
         }

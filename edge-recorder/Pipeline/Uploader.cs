@@ -54,19 +54,76 @@ public sealed class Uploader
     /// <param name="onlyId">Only this recording (a manual sync of one).</param>
     public async Task<int> UploadDueAsync(CancellationToken cancellationToken, int? batchSize = null, string? onlyId = null)
     {
-        int parallelism = _context.Options.Upload.Parallelism;
-        IReadOnlyList<OutboxSegment> due = _context.Outbox.ClaimDue(batchSize ?? parallelism * 4, onlyId);
         int uploaded = 0;
-        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
-            async (segment, ct) =>
-            {
-                if (await UploadOneAsync(segment, ct))
-                {
-                    Interlocked.Increment(ref uploaded);
-                }
-            });
+        await PumpAsync(batchSize ?? _context.Options.Upload.Parallelism * 4, onlyId, () => Interlocked.Increment(ref uploaded), waitWhenIdle: false, cancellationToken);
         return uploaded;
     }
+
+    /// <summary>
+    /// Uploads for as long as <paramref name="stopping"/> allows: a segment is claimed the moment an upload slot frees
+    /// (so one slow or retrying segment never holds the others back), and when nothing is due it looks again shortly.
+    /// In-flight uploads are requeued with their sessions when it stops.
+    /// </summary>
+    public Task RunAsync(CancellationToken stopping) => PumpAsync(int.MaxValue, null, () => { }, waitWhenIdle: true, stopping);
+
+    private async Task PumpAsync(int limit, string? onlyId, Action onUploaded, bool waitWhenIdle, CancellationToken cancellationToken)
+    {
+        using var slots = new SemaphoreSlim(_context.Options.Upload.Parallelism);
+        var inFlight = new List<Task>();
+        int claimed = 0;
+        try
+        {
+            while (claimed < limit && !cancellationToken.IsCancellationRequested)
+            {
+                await slots.WaitAsync(cancellationToken);
+                IReadOnlyList<OutboxSegment> due = _context.Outbox.ClaimDue(1, onlyId);
+                if (due.Count == 0)
+                {
+                    slots.Release();
+                    if (!waitWhenIdle)
+                    {
+                        break;
+                    }
+                    inFlight.RemoveAll(t => t.IsCompleted);
+                    await Task.Delay(IdlePoll, _context.Time, cancellationToken);
+                    continue;
+                }
+                claimed++;
+                OutboxSegment segment = due[0];
+                inFlight.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        if (await UploadOneAsync(segment, cancellationToken))
+                        {
+                            onUploaded();
+                        }
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                }, CancellationToken.None));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            // Every claimed segment ends its attempt (uploaded, failed, or requeued on shutdown) before this returns.
+            try
+            {
+                await Task.WhenAll(inFlight);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
 
     private async Task<bool> UploadOneAsync(OutboxSegment segment, CancellationToken cancellationToken)
     {

@@ -39,14 +39,52 @@ public sealed class SqliteDatabase
 
     public string Path { get; }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lock> Gates = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A connection that holds this file's process-wide gate until it is disposed. The SQLite bundled here waits for a
+    /// busy database in whole seconds (built without usleep), so writers of one process colliding on the file stalled
+    /// for a second each; taking turns in the process costs microseconds instead. Other processes still meet SQLite's
+    /// busy timeout. Connections are used synchronously, opened and disposed on one thread; the gate is reentrant.
+    /// </summary>
     public SqliteConnection Open()
     {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using SqliteCommand pragmas = connection.CreateCommand();
-        pragmas.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
-        pragmas.ExecuteNonQuery();
-        return connection;
+        Lock gate = Gates.GetOrAdd(Path, _ => new Lock());
+        gate.Enter();
+        try
+        {
+            var connection = new GatedConnection(_connectionString, gate);
+            connection.Open();
+            using SqliteCommand pragmas = connection.CreateCommand();
+            pragmas.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            pragmas.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            gate.Exit();
+            throw;
+        }
+    }
+
+    private sealed class GatedConnection(string connectionString, Lock gate) : SqliteConnection(connectionString)
+    {
+        private int _released;
+
+        protected override void Dispose(bool disposing)
+        {
+            try
+            {
+                base.Dispose(disposing);
+            }
+            finally
+            {
+                if (disposing && Interlocked.Exchange(ref _released, 1) == 0)
+                {
+                    gate.Exit();
+                }
+            }
+        }
     }
 }
 
