@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using Cctv.Shared.Ports;
+using Polly;
 using Google;
 using Google.Apis.Auth.OAuth2;
 using Google.Apis.Auth.OAuth2.Responses;
@@ -29,10 +30,24 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
     private readonly TokenBucketRateLimiter? _bandwidth;
     private readonly int _bandwidthBite;
 
+    private readonly Polly.ResiliencePipeline _quickRetries;
+
     private GcsObjectStore(ConfigurableHttpClient http, GcsSettings settings)
     {
         _http = http;
         _settings = settings;
+        _quickRetries = settings.TransientRetries == 0
+            ? Polly.ResiliencePipeline.Empty
+            : new Polly.ResiliencePipelineBuilder()
+                .AddRetry(new Polly.Retry.RetryStrategyOptions
+                {
+                    MaxRetryAttempts = settings.TransientRetries,
+                    Delay = settings.TransientRetryDelay,
+                    BackoffType = Polly.DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldHandle = new Polly.PredicateBuilder().Handle<ObjectStoreException>(e => e.IsTransient),
+                })
+                .Build();
         if (settings.MaxBytesPerSecond is { } rate)
         {
             int perTick = (int)Math.Clamp(rate / 10, 1, int.MaxValue);
@@ -127,6 +142,23 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
         {
             throw new ArgumentException("Resumable uploads need a seekable stream (a file).", nameof(content));
         }
+        // A transient failure is retried here at once, in the same session (a status query says where to go on from);
+        // only what keeps failing reaches the caller's retry layers.
+        Uri? session = request.ResumeSession;
+        void Started(Uri uri)
+        {
+            session = uri;
+            request.SessionStarted?.Invoke(uri);
+        }
+        return await _quickRetries.ExecuteAsync(async ct =>
+        {
+            content.Position = 0;
+            return await UploadOnceAsync(request with { ResumeSession = session, SessionStarted = Started }, content, ct);
+        }, cancellationToken);
+    }
+
+    private async Task<StoredObject> UploadOnceAsync(UploadRequest request, Stream content, CancellationToken cancellationToken)
+    {
         Stream body = _bandwidth is null ? content : new ThrottledReadStream(content, _bandwidth, _bandwidthBite);
         if (request.ResumeSession is { } session)
         {

@@ -23,6 +23,16 @@ public sealed record GcsSettings
     /// <summary>How long one HTTP request (a chunk, a status query, a metadata call) may take before it counts as failed.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Quick retries of a transient failure (5xx, 429, a reset, a timed-out request) inside one upload call, resuming the
+    /// same session, before the failure reaches the caller's own, slower retry layers (as Google's clients and rclone's
+    /// "low-level retries" do).
+    /// </summary>
+    public int TransientRetries { get; init; } = 3;
+
+    /// <summary>The first quick retry's delay, doubled each time, with jitter.</summary>
+    public TimeSpan TransientRetryDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Upload bandwidth cap over all uploads of this store, bytes per second; null: no cap.</summary>
     public long? MaxBytesPerSecond { get; init; }
 

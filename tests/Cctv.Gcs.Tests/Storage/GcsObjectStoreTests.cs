@@ -155,15 +155,31 @@ public sealed class GcsObjectStoreTests : IAsyncLifetime, IDisposable
     [InlineData(GcsFaultKind.Http503)]
     [InlineData(GcsFaultKind.Http429)]
     [InlineData(GcsFaultKind.Http500)]
-    public async Task Upload_ServerErrorOnAChunk_IsTransientSoTheCallerRetries(GcsFaultKind fault)
+    public async Task Upload_ServerErrorsThatDoNotStop_AreTransientSoTheCallerRetriesLater(GcsFaultKind fault)
     {
         var (path, _, request) = Segment("incoming/r/cam1/g.mp4", 2 * Chunk);
-        _server.InjectFault(fault, GcsRequestKinds.ResumableChunk | GcsRequestKinds.ResumableStatusQuery, times: 10);
+        _server.InjectFault(fault, GcsRequestKinds.ResumableChunk | GcsRequestKinds.ResumableStatusQuery, times: 100);
 
         var e = await Assert.ThrowsAsync<ObjectStoreException>(() => UploadAsync(_store, path, request));
 
         Assert.True(e.IsTransient, e.Message);
         Assert.Null(_server.Find(Bucket, request.Name));
+    }
+
+    [Fact]
+    public async Task Upload_AFewServerErrorsAndResets_AreRetriedWithinTheCall_InTheSameSession()
+    {
+        var sessions = new List<Uri>();
+        var (path, bytes, request) = Segment("incoming/r/cam1/g2.mp4", 3 * Chunk, sessions.Add);
+        _server.InjectFault(GcsFaultKind.Http503, GcsRequestKinds.ResumableChunk, times: 2);
+        _server.InjectFault(GcsFaultKind.ResetMidChunk, GcsRequestKinds.ResumableChunk, times: 2);
+        _server.InjectFault(GcsFaultKind.Http429, GcsRequestKinds.ResumableChunk, times: 1);
+
+        await UploadAsync(_store, path, request);
+
+        Assert.Equal(bytes, _server.Find(Bucket, request.Name)!.Bytes.ToArray());
+        Assert.Single(sessions);
+        Assert.Equal(1, _server.CommitCount(Bucket, request.Name));
     }
 
     [Fact]
@@ -182,7 +198,7 @@ public sealed class GcsObjectStoreTests : IAsyncLifetime, IDisposable
     {
         using GcsObjectStore impatient = await StoreAsync(TimeSpan.FromSeconds(1));
         _server.Faults = _server.Faults with { StallDuration = TimeSpan.FromSeconds(20) };
-        _server.InjectFault(GcsFaultKind.Stall, GcsRequestKinds.ResumableInitiation, times: 1);
+        _server.InjectFault(GcsFaultKind.Stall, GcsRequestKinds.ResumableInitiation, times: 4); // the first try and its three quick retries
         var (path, _, request) = Segment("incoming/r/cam1/i.mp4", 1000);
 
         var e = await Assert.ThrowsAsync<ObjectStoreException>(() => UploadAsync(impatient, path, request));
