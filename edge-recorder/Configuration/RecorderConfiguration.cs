@@ -116,6 +116,10 @@ public static class RecorderConfiguration
         {
             problems.Add($"Recorder:Upload:ChunkBytes is {o.Upload.ChunkBytes}: use a multiple of 262144 (256 KiB), e.g. 8388608.");
         }
+        if (o.Upload.SingleRequestMaxBytes < 0)
+        {
+            problems.Add($"Recorder:Upload:SingleRequestMaxBytes is {o.Upload.SingleRequestMaxBytes}: use 0 (always resumable) or a size in bytes.");
+        }
         if (o.Upload.MaxBytesPerSecond is <= 0)
         {
             problems.Add($"Recorder:Upload:MaxBytesPerSecond is {o.Upload.MaxBytesPerSecond}: give a positive number of bytes per second, or leave it out for no cap.");

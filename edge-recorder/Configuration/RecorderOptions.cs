@@ -157,6 +157,9 @@ public sealed class UploadOptions
     /// <summary>Longest a single request (one chunk, one status query) may take before it is retried.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Segments up to this size go up in one request instead of a resumable session (0: always resumable).</summary>
+    public long SingleRequestMaxBytes { get; set; } = 5 * 1024 * 1024;
+
     /// <summary>Bytes per resumable chunk, a multiple of 256 KiB.</summary>
     public int ChunkBytes { get; set; } = 8 * 1024 * 1024;
 

@@ -62,6 +62,7 @@ public sealed class EdgeBackend(IObjectStore store, string stagingBucket, ICatal
             ChunkSize = options.Upload.ChunkBytes,
             RequestTimeout = options.Upload.RequestTimeout,
             MaxBytesPerSecond = options.Upload.MaxBytesPerSecond,
+            SingleRequestMaxBytes = options.Upload.SingleRequestMaxBytes,
             Anonymous = options.Gcp.Anonymous,
         };
         if (options.Gcp.Endpoint is { Length: > 0 } endpoint)

@@ -160,6 +160,8 @@ public sealed class GuaranteedDeliveryFaultTests(ITestOutputHelper output)
                     MaxBackoff = "00:00:03",
                     RequestTimeout = "00:00:02",
                     ChunkBytes = 256 * 1024,
+                    SingleRequestMaxBytes = 0, // every segment in a resumable session: the crash-resume path is what is under test
+
                 },
                 Gcp = new { StagingBucket = Bucket, Catalog = "none" },
             },

@@ -150,11 +150,60 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
             session = uri;
             request.SessionStarted?.Invoke(uri);
         }
+        bool single = session is null && content.Length <= _settings.SingleRequestMaxBytes;
         return await _quickRetries.ExecuteAsync(async ct =>
         {
             content.Position = 0;
-            return await UploadOnceAsync(request with { ResumeSession = session, SessionStarted = Started }, content, ct);
+            return single
+                ? await UploadInOneRequestAsync(request, content, ct)
+                : await UploadOnceAsync(request with { ResumeSession = session, SessionStarted = Started }, content, ct);
         }, cancellationToken);
+    }
+
+    /// <summary>A multipart upload: the object's metadata (with its CRC32C and MD5, which Cloud Storage checks) and its bytes in one request.</summary>
+    private async Task<StoredObject> UploadInOneRequestAsync(UploadRequest request, Stream content, CancellationToken cancellationToken)
+    {
+        string path = $"upload/storage/v1/b/{Uri.EscapeDataString(request.Bucket)}/o?uploadType=multipart"
+            + (request.IfGenerationMatch is { } g ? $"&ifGenerationMatch={g}" : "");
+        var metadata = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(new GcsUploadMetadata
+        {
+            Name = request.Name,
+            ContentType = request.ContentType,
+            Crc32C = request.Crc32C,
+            Md5Hash = request.Md5,
+            Metadata = request.Metadata,
+        }));
+        metadata.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "UTF-8" };
+        Stream body = _bandwidth is null ? content : new ThrottledReadStream(content, _bandwidth, _bandwidthBite);
+        var media = new StreamContent(new NonDisposingStream(body), 256 * 1024);
+        media.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType);
+        using var multipart = new MultipartContent("related", "cctv-" + Guid.NewGuid().ToString("N")) { metadata, media };
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Post, path, multipart, cancellationToken);
+        string what = $"upload to gs://{request.Bucket}/{request.Name}";
+        await EnsureSuccessAsync(response, what, cancellationToken);
+        StoredObject stored = (await ReadJsonAsync<GcsObjectResource>(response, cancellationToken)).ToStoredObject();
+        if (stored.Crc32C != request.Crc32C)
+        {
+            throw new ObjectStoreException(ObjectStoreError.ChecksumMismatch, $"{what}: stored with CRC32C {stored.Crc32C}, not {request.Crc32C}");
+        }
+        return stored;
+    }
+
+    /// <summary>Lets HttpClient read the caller's stream without closing it (the caller may send it again).</summary>
+    private sealed class NonDisposingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => inner.CanSeek;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private async Task<StoredObject> UploadOnceAsync(UploadRequest request, Stream content, CancellationToken cancellationToken)

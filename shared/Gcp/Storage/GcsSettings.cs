@@ -20,6 +20,12 @@ public sealed record GcsSettings
     /// <summary>Bytes per resumable chunk; a multiple of 256 KiB (the protocol's rule for every chunk but the last).</summary>
     public int ChunkSize { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// Objects up to this size go up in one request (a multipart upload: metadata, checksums and bytes together) instead of
+    /// a resumable session: half the requests, and a small object interrupted is simply sent again. 0: always resumable.
+    /// </summary>
+    public long SingleRequestMaxBytes { get; init; } = 5 * 1024 * 1024;
+
     /// <summary>How long one HTTP request (a chunk, a status query, a metadata call) may take before it counts as failed.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(60);
 

@@ -18,7 +18,7 @@ public sealed class UploaderTests : IAsyncLifetime
     {
         _server = await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = [Bucket] });
         _store = await GcsObjectStore.CreateAsync(
-            new GcsSettings { Endpoint = _server.Endpoint, Anonymous = true, ChunkSize = Chunk, RequestTimeout = TimeSpan.FromSeconds(5) }, CancellationToken.None);
+            new GcsSettings { Endpoint = _server.Endpoint, Anonymous = true, ChunkSize = Chunk, RequestTimeout = TimeSpan.FromSeconds(5), SingleRequestMaxBytes = 0 }, CancellationToken.None);
     }
 
     public async Task DisposeAsync()

@@ -32,7 +32,7 @@ public sealed class GcsObjectStoreTests : IAsyncLifetime, IDisposable
     public void Dispose() => _dir.Dispose();
 
     private Task<GcsObjectStore> StoreAsync(TimeSpan? requestTimeout = null) => GcsObjectStore.CreateAsync(
-        new GcsSettings { Endpoint = _server.Endpoint, Anonymous = true, ChunkSize = Chunk, RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10) },
+        new GcsSettings { Endpoint = _server.Endpoint, Anonymous = true, ChunkSize = Chunk, RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10), SingleRequestMaxBytes = 0 },
         CancellationToken.None);
 
     [SuppressMessage("Security", "CA5351", Justification = "MD5 is one of the checksums Cloud Storage verifies, not a security measure")]
@@ -69,6 +69,45 @@ public sealed class GcsObjectStoreTests : IAsyncLifetime, IDisposable
         Assert.Equal(request.Metadata["sha256"], stored.Metadata["sha256"]);
         Assert.Single(sessions);
         Assert.Equal(4, _server.Counters.Chunks);
+    }
+
+    [Fact]
+    public async Task ASmallObject_GoesUpInOneRequest_WithItsChecksumsChecked_AndCreateOnly()
+    {
+        using GcsObjectStore store = await GcsObjectStore.CreateAsync(new GcsSettings { Endpoint = _server.Endpoint, Anonymous = true }, CancellationToken.None);
+        var sessions = new List<Uri>();
+        var (path, bytes, request) = Segment("incoming/r/cam1/s1.mp4", 700_000, sessions.Add);
+
+        StoredObject stored = await UploadAsync(store, path, request);
+
+        Assert.Equal(bytes, _server.Find(Bucket, request.Name)!.Bytes.ToArray());
+        Assert.Equal((request.Crc32C, request.Metadata["sha256"]), (stored.Crc32C, stored.Metadata["sha256"]));
+        Assert.Empty(sessions);
+        Assert.Equal(1, _server.Counters.Requests);
+
+        var again = await Assert.ThrowsAsync<ObjectStoreException>(() => UploadAsync(store, path, request));
+        Assert.Equal(ObjectStoreError.PreconditionFailed, again.Error);
+
+        var (badPath, _, badRequest) = Segment("incoming/r/cam1/s2.mp4", 1000);
+        File.WriteAllBytes(badPath, new byte[1000]);
+        var corrupt = await Assert.ThrowsAsync<ObjectStoreException>(() => UploadAsync(store, badPath, badRequest));
+        Assert.Equal(ObjectStoreError.ChecksumMismatch, corrupt.Error);
+        Assert.Null(_server.Find(Bucket, badRequest.Name));
+    }
+
+    [Fact]
+    public async Task ASmallObject_WhoseAnswerWasLost_IsReportedAsAlreadyThere_NeverWrittenTwice()
+    {
+        using GcsObjectStore store = await GcsObjectStore.CreateAsync(new GcsSettings { Endpoint = _server.Endpoint, Anonymous = true }, CancellationToken.None);
+        var (path, _, request) = Segment("incoming/r/cam1/s3.mp4", 5000);
+        _server.InjectFault(GcsFaultKind.DropResponse, GcsRequestKinds.SimpleUpload, times: 1);
+
+        var e = await Assert.ThrowsAsync<ObjectStoreException>(() => UploadAsync(store, path, request));
+
+        // The quick retry met its own committed object: the caller compares CRC32C (the uploader does) and is done.
+        Assert.Equal(ObjectStoreError.PreconditionFailed, e.Error);
+        Assert.Equal(1, _server.CommitCount(Bucket, request.Name));
+        Assert.Equal(request.Crc32C, _server.Find(Bucket, request.Name)!.Crc32C);
     }
 
     [Fact]
@@ -291,7 +330,7 @@ public sealed class GcsObjectStoreTests : IAsyncLifetime, IDisposable
     public async Task BandwidthCap_HoldsTheUploadRateDown()
     {
         using GcsObjectStore capped = await GcsObjectStore.CreateAsync(
-            new GcsSettings { Endpoint = _server.Endpoint, Anonymous = true, ChunkSize = Chunk, MaxBytesPerSecond = 1024 * 1024 }, CancellationToken.None);
+            new GcsSettings { Endpoint = _server.Endpoint, Anonymous = true, ChunkSize = Chunk, MaxBytesPerSecond = 1024 * 1024, SingleRequestMaxBytes = 0 }, CancellationToken.None);
         var (path, _, request) = Segment("incoming/r/cam1/l.mp4", 2 * 1024 * 1024);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
