@@ -11,8 +11,8 @@ namespace Cctv.Benchmarks.Uploads;
 
 /// <summary>
 /// The agent's real upload path: an outbox with one sealed row per file (digests from the one-pass hasher, as the
-/// sealer writes them), drained by <see cref="Uploader.UploadDueAsync"/> over <see cref="GcsObjectStore"/> with the
-/// product's settings mapping. Passes run back to back (the agent's pipeline waits 500 ms between passes; not here).
+/// sealer writes them), drained by the running agent's upload loop (<see cref="Uploader.RunAsync"/>) over <see cref="GcsObjectStore"/> with the
+/// product's settings mapping. A segment is claimed the moment an upload slot frees, as in the agent.
 /// When only failed rows waiting for their back-off remain, the run waits for the earliest, and that wait is reported.
 /// </summary>
 internal static class AgentRun
@@ -68,34 +68,30 @@ internal static class AgentRun
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.RunTimeout);
         var clock = Stopwatch.StartNew();
+        // The running agent's upload loop (Uploader.RunAsync: a segment is claimed as soon as a slot frees), stopped as
+        // soon as every row is uploaded; a lost row ends the run as a failure.
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        Task loop = uploader.RunAsync(done.Token);
+        passes = 1;
         try
         {
             while (true)
             {
-                await uploader.UploadDueAsync(timeout.Token);
-                passes++;
                 IReadOnlyDictionary<EdgeState, long> counts = context.Outbox.CountByState();
                 if (counts[EdgeState.Lost] > 0)
                 {
+                    await done.CancelAsync();
+                    await IgnoreCancellation(loop);
                     return (clock.Elapsed, $"{counts[EdgeState.Lost]} segment(s) marked lost", Note());
                 }
                 if (counts[EdgeState.Sealed] + counts[EdgeState.Failed] + counts[EdgeState.Uploading] == 0)
                 {
                     break;
                 }
-                if (counts[EdgeState.Sealed] == 0)
-                {
-                    // Only failed rows are left: nothing is due until the earliest back-off ends.
-                    DateTimeOffset? next = context.Outbox.ListByState(EdgeState.Failed, int.MaxValue).Min(s => s.NextAttemptAt);
-                    TimeSpan wait = next is { } at ? at - DateTimeOffset.UtcNow : TimeSpan.Zero;
-                    if (wait > TimeSpan.Zero)
-                    {
-                        var sleeping = Stopwatch.StartNew();
-                        await Task.Delay(wait, timeout.Token);
-                        waited += sleeping.Elapsed;
-                    }
-                }
+                await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token);
             }
+            await done.CancelAsync();
+            await IgnoreCancellation(loop);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -115,6 +111,17 @@ internal static class AgentRun
 
         string Note() =>
             $"{passes} passes, {logs.Retries} in-call retries, {logs.BackgroundFailures} handed to the background sync, {waited.TotalSeconds:0.0} s waiting for back-off";
+    }
+
+    private static async Task IgnoreCancellation(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>Counts the uploader's warnings: a retry inside the call, or a segment handed back to the outbox with a back-off.</summary>
