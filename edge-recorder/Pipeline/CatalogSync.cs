@@ -44,17 +44,27 @@ public sealed class CatalogSync(EdgeContext context)
     /// <summary>Tells the catalog this recorder is alive and what it still has to upload, at most once per heartbeat interval.</summary>
     public async Task<bool> HeartbeatIfDueAsync(CancellationToken cancellationToken)
     {
-        DateTimeOffset now = context.Time.GetUtcNow();
-        if (context.Catalog is null || now < _nextHeartbeat)
+        if (context.Catalog is null || context.Time.GetUtcNow() < _nextHeartbeat)
         {
             return false;
+        }
+        await HeartbeatAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Sends a heartbeat now (at the end of a drain or a run too, so the catalog's view of the backlog is current).</summary>
+    public async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        DateTimeOffset now = context.Time.GetUtcNow();
+        if (context.Catalog is null)
+        {
+            return;
         }
         IReadOnlyList<OutboxSegment> backlog = context.Outbox.NotYetUploaded(int.MaxValue);
         var heartbeat = new RecorderHeartbeat(context.Options.Id, now, backlog.Count, backlog.Sum(s => s.Size),
             backlog.Count == 0 ? null : backlog.Min(s => s.CreatedAt), AgentVersion);
         await context.Catalog.RecordHeartbeatAsync(heartbeat, cancellationToken);
         _nextHeartbeat = now + context.Options.HeartbeatInterval;
-        return true;
     }
 
     private static readonly string AgentVersion =

@@ -123,6 +123,7 @@ public sealed class RecorderAgent
             await Task.WhenAll(all.Select(r => r.Task));
             await watching;
             await _sealer.SealAsync(stopPipeline); // everything the cameras closed while stopping
+            await Stage("heartbeat", () => _sync.HeartbeatAsync(stopPipeline));
         }
         finally
         {
@@ -282,6 +283,7 @@ public sealed class RecorderAgent
             await PipelineOnceAsync(cancellationToken);
             if (_context.Outbox.OldestPendingSealedAt() is null && _context.Outbox.UnsealedRuns().Count == 0)
             {
+                await Stage("heartbeat", () => _sync.HeartbeatAsync(cancellationToken));
                 return true;
             }
             await Task.Delay(PipelineInterval, _context.Time, cancellationToken);
