@@ -89,6 +89,10 @@ public sealed class Uploader
                     continue;
                 }
                 claimed++;
+                if (inFlight.Count > 256)
+                {
+                    inFlight.RemoveAll(t => t.IsCompleted); // a long backlog must not keep every finished task
+                }
                 OutboxSegment segment = due[0];
                 inFlight.Add(Task.Run(async () =>
                 {
