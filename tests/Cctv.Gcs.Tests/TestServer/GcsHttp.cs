@@ -9,7 +9,7 @@ using Cctv.Testing.Gcs;
 namespace Cctv.Gcs.Tests.TestServer;
 
 /// <summary>Raw JSON API calls against a <see cref="GcsTestServer"/>, so the tests show the protocol on the wire.</summary>
-internal sealed class GcsHttp : IDisposable
+public sealed class GcsHttp : IDisposable
 {
     public const int Quantum = 256 * 1024;
 

@@ -6,28 +6,17 @@ using Cctv.Testing.Gcs;
 
 namespace Cctv.Gcs.Tests.TestServer;
 
-public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
+public sealed class ObjectApiTests : ServerTests
 {
     private const string Bucket = "archive";
 
-    private GcsTestServer _server = null!;
-    private GcsHttp _gcs = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = [Bucket, "other"], RewriteBytesPerCall = 1024 * 1024 });
-        _gcs = new GcsHttp(_server);
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    public void Dispose() => _gcs.Dispose();
+    protected override GcsTestServerOptions Options => new() { Buckets = [Bucket, "other"], RewriteBytesPerCall = 1024 * 1024 };
 
     [Fact]
     public async Task GetBucket_Exists_200_Missing_404()
     {
-        using HttpResponseMessage found = await _gcs.Http.GetAsync($"storage/v1/b/{Bucket}");
-        using HttpResponseMessage missing = await _gcs.Http.GetAsync("storage/v1/b/nope");
+        using HttpResponseMessage found = await Gcs.Http.GetAsync($"storage/v1/b/{Bucket}");
+        using HttpResponseMessage missing = await Gcs.Http.GetAsync("storage/v1/b/nope");
 
         Assert.Equal(HttpStatusCode.OK, found.StatusCode);
         Assert.Equal("storage#bucket", (await GcsHttp.JsonAsync(found)).GetProperty("kind").GetString());
@@ -37,10 +26,10 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task GetObject_NameWithEncodedSlashes_ReturnsItsMetadata()
     {
-        TestObject put = _server.PutObject(Bucket, "site/cam/2025/seg 1.mp4", new byte[] { 1, 2, 3 }, "video/mp4",
+        TestObject put = Server.PutObject(Bucket, "site/cam/2025/seg 1.mp4", new byte[] { 1, 2, 3 }, "video/mp4",
             new Dictionary<string, string> { ["k"] = "v" });
 
-        using HttpResponseMessage response = await _gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o/{GcsHttp.Escape(put.Name)}");
+        using HttpResponseMessage response = await Gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o/{GcsHttp.Escape(put.Name)}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         JsonElement o = await GcsHttp.JsonAsync(response);
@@ -53,11 +42,11 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task GetObject_Missing_404_AndGenerationMismatch_404()
     {
-        TestObject put = _server.PutObject(Bucket, "g", new byte[] { 1 });
+        TestObject put = Server.PutObject(Bucket, "g", new byte[] { 1 });
 
-        using HttpResponseMessage missing = await _gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o/absent");
-        using HttpResponseMessage wrongGeneration = await _gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o/g?alt=media&generation={put.Generation + 1}");
-        using HttpResponseMessage notMatch = await _gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o/g?ifGenerationNotMatch={put.Generation}");
+        using HttpResponseMessage missing = await Gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o/absent");
+        using HttpResponseMessage wrongGeneration = await Gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o/g?alt=media&generation={put.Generation + 1}");
+        using HttpResponseMessage notMatch = await Gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o/g?ifGenerationNotMatch={put.Generation}");
 
         await GcsHttp.AssertErrorAsync(missing, 404, "notFound");
         await GcsHttp.AssertErrorAsync(wrongGeneration, 404, "notFound");
@@ -68,15 +57,15 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
     public async Task Download_WithRange_Returns206AndTheSliceWithWholeObjectHashes()
     {
         byte[] data = GcsHttp.RandomBytes(10_000, seed: 1);
-        TestObject put = _server.PutObject(Bucket, "v/seg.mp4", data, "video/mp4");
+        TestObject put = Server.PutObject(Bucket, "v/seg.mp4", data, "video/mp4");
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"storage/v1/b/{Bucket}/o/v%2Fseg.mp4?alt=media");
         request.Headers.Range = new RangeHeaderValue(100, 1099);
-        using HttpResponseMessage ranged = await _gcs.Http.SendAsync(request);
+        using HttpResponseMessage ranged = await Gcs.Http.SendAsync(request);
         using var suffixRequest = new HttpRequestMessage(HttpMethod.Get, $"download/storage/v1/b/{Bucket}/o/v%2Fseg.mp4?alt=media");
         suffixRequest.Headers.Range = new RangeHeaderValue(null, 500);
-        using HttpResponseMessage suffix = await _gcs.Http.SendAsync(suffixRequest);
-        using HttpResponseMessage whole = await _gcs.Http.GetAsync($"download/storage/v1/b/{Bucket}/o/v%2Fseg.mp4?generation={put.Generation}&alt=media");
+        using HttpResponseMessage suffix = await Gcs.Http.SendAsync(suffixRequest);
+        using HttpResponseMessage whole = await Gcs.Http.GetAsync($"download/storage/v1/b/{Bucket}/o/v%2Fseg.mp4?generation={put.Generation}&alt=media");
 
         Assert.Equal(HttpStatusCode.PartialContent, ranged.StatusCode);
         Assert.Equal(data[100..1100], await ranged.Content.ReadAsByteArrayAsync());
@@ -93,11 +82,11 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Download_RangeBeyondTheEnd_Is416()
     {
-        _server.PutObject(Bucket, "small", new byte[] { 1, 2 });
+        Server.PutObject(Bucket, "small", new byte[] { 1, 2 });
         using var request = new HttpRequestMessage(HttpMethod.Get, $"storage/v1/b/{Bucket}/o/small?alt=media");
         request.Headers.Range = new RangeHeaderValue(5, null);
 
-        using HttpResponseMessage response = await _gcs.Http.SendAsync(request);
+        using HttpResponseMessage response = await Gcs.Http.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.RequestedRangeNotSatisfiable, response.StatusCode);
     }
@@ -108,7 +97,7 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
         string[] names = [.. Enumerable.Range(0, 23).Select(i => $"seg/{i:D4}.mp4").Reverse()];
         foreach (string name in names)
         {
-            _server.PutObject(Bucket, name, new byte[] { 1 });
+            Server.PutObject(Bucket, name, new byte[] { 1 });
         }
 
         var seen = new List<string>();
@@ -117,7 +106,7 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
         do
         {
             string url = $"storage/v1/b/{Bucket}/o?prefix=seg%2F&maxResults=10" + (token is null ? "" : $"&pageToken={Uri.EscapeDataString(token)}");
-            using HttpResponseMessage response = await _gcs.Http.GetAsync(url);
+            using HttpResponseMessage response = await Gcs.Http.GetAsync(url);
             JsonElement page = await GcsHttp.JsonAsync(response);
             Assert.Equal("storage#objects", page.GetProperty("kind").GetString());
             seen.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString()!));
@@ -135,15 +124,15 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
     {
         foreach (string name in new[] { "a/1", "a/2", "b/1", "c", "d/x/1", "e" })
         {
-            _server.PutObject(Bucket, name, new byte[] { 1 });
+            Server.PutObject(Bucket, name, new byte[] { 1 });
         }
 
-        using HttpResponseMessage first = await _gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o?delimiter=%2F&maxResults=3");
+        using HttpResponseMessage first = await Gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o?delimiter=%2F&maxResults=3");
         JsonElement page1 = await GcsHttp.JsonAsync(first);
         string token = page1.GetProperty("nextPageToken").GetString()!;
-        using HttpResponseMessage second = await _gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o?delimiter=%2F&maxResults=3&pageToken={Uri.EscapeDataString(token)}");
+        using HttpResponseMessage second = await Gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o?delimiter=%2F&maxResults=3&pageToken={Uri.EscapeDataString(token)}");
         JsonElement page2 = await GcsHttp.JsonAsync(second);
-        using HttpResponseMessage nested = await _gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o?delimiter=%2F&prefix=d%2F");
+        using HttpResponseMessage nested = await Gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o?delimiter=%2F&prefix=d%2F");
         JsonElement page3 = await GcsHttp.JsonAsync(nested);
 
         Assert.Equal(["a/", "b/"], Strings(page1, "prefixes"));
@@ -158,25 +147,25 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Delete_WithGenerationPrecondition_412WhenStale_204WhenCurrent_404After()
     {
-        TestObject put = _server.PutObject(Bucket, "d", new byte[] { 1 });
+        TestObject put = Server.PutObject(Bucket, "d", new byte[] { 1 });
 
-        using HttpResponseMessage stale = await _gcs.Http.DeleteAsync($"storage/v1/b/{Bucket}/o/d?ifGenerationMatch={put.Generation - 1}");
-        using HttpResponseMessage current = await _gcs.Http.DeleteAsync($"storage/v1/b/{Bucket}/o/d?ifGenerationMatch={put.Generation}");
-        using HttpResponseMessage again = await _gcs.Http.DeleteAsync($"storage/v1/b/{Bucket}/o/d");
+        using HttpResponseMessage stale = await Gcs.Http.DeleteAsync($"storage/v1/b/{Bucket}/o/d?ifGenerationMatch={put.Generation - 1}");
+        using HttpResponseMessage current = await Gcs.Http.DeleteAsync($"storage/v1/b/{Bucket}/o/d?ifGenerationMatch={put.Generation}");
+        using HttpResponseMessage again = await Gcs.Http.DeleteAsync($"storage/v1/b/{Bucket}/o/d");
 
         await GcsHttp.AssertErrorAsync(stale, 412, "conditionNotMet");
         Assert.Equal(HttpStatusCode.NoContent, current.StatusCode);
         await GcsHttp.AssertErrorAsync(again, 404, "notFound");
-        Assert.Null(_server.Find(Bucket, "d"));
+        Assert.Null(Server.Find(Bucket, "d"));
     }
 
     [Fact]
     public async Task Rewrite_LargerThanBytesPerCall_TakesSeveralCallsWithRewriteTokens()
     {
         byte[] data = GcsHttp.RandomBytes((3 * 1024 * 1024) + 5, seed: 2);
-        TestObject source = _server.PutObject(Bucket, "src/s.mp4", data, "video/mp4", new Dictionary<string, string> { ["a"] = "b" });
+        TestObject source = Server.PutObject(Bucket, "src/s.mp4", data, "video/mp4", new Dictionary<string, string> { ["a"] = "b" });
         var finalized = new List<TestObject>();
-        _server.ObjectFinalized += finalized.Add;
+        Server.ObjectFinalized += finalized.Add;
 
         var responses = new List<JsonElement>();
         string? token = null;
@@ -184,7 +173,7 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
         {
             string url = $"storage/v1/b/{Bucket}/o/src%2Fs.mp4/rewriteTo/b/other/o/dst%2Fs.mp4?ifGenerationMatch=0"
                 + (token is null ? "" : $"&rewriteToken={Uri.EscapeDataString(token)}");
-            using HttpResponseMessage response = await _gcs.Http.PostAsync(url, new StringContent("{}", Encoding.UTF8, "application/json"));
+            using HttpResponseMessage response = await Gcs.Http.PostAsync(url, new StringContent("{}", Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             JsonElement body = await GcsHttp.JsonAsync(response);
             responses.Add(body);
@@ -199,13 +188,13 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
         JsonElement resource = responses[^1].GetProperty("resource");
         Assert.Equal("dst/s.mp4", resource.GetProperty("name").GetString());
         Assert.Equal(source.Crc32C, resource.GetProperty("crc32c").GetString());
-        TestObject copy = _server.Find("other", "dst/s.mp4")!;
+        TestObject copy = Server.Find("other", "dst/s.mp4")!;
         Assert.Equal(data, copy.Bytes.ToArray());
         Assert.Equal("video/mp4", copy.ContentType);
         Assert.Equal("b", copy.Metadata["a"]);
         Assert.Equal(copy, Assert.Single(finalized));
 
-        using HttpResponseMessage again = await _gcs.Http.PostAsync(
+        using HttpResponseMessage again = await Gcs.Http.PostAsync(
             $"storage/v1/b/{Bucket}/o/src%2Fs.mp4/rewriteTo/b/other/o/dst%2Fs.mp4?ifGenerationMatch=0", new StringContent("{}", Encoding.UTF8, "application/json"));
         await GcsHttp.AssertErrorAsync(again, 412, "conditionNotMet");
     }
@@ -213,26 +202,26 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Rewrite_SmallObject_IsDoneInOneCall()
     {
-        _server.PutObject(Bucket, "tiny", new byte[] { 7 });
+        Server.PutObject(Bucket, "tiny", new byte[] { 7 });
 
-        using HttpResponseMessage response = await _gcs.Http.PostAsync($"storage/v1/b/{Bucket}/o/tiny/rewriteTo/b/{Bucket}/o/tiny2", null);
+        using HttpResponseMessage response = await Gcs.Http.PostAsync($"storage/v1/b/{Bucket}/o/tiny/rewriteTo/b/{Bucket}/o/tiny2", null);
 
         JsonElement body = await GcsHttp.JsonAsync(response);
         Assert.True(body.GetProperty("done").GetBoolean());
         Assert.False(body.TryGetProperty("rewriteToken", out _));
-        Assert.Equal(new byte[] { 7 }, _server.Find(Bucket, "tiny2")!.Bytes.ToArray());
+        Assert.Equal(new byte[] { 7 }, Server.Find(Bucket, "tiny2")!.Bytes.ToArray());
     }
 
     [Fact]
     public async Task Copy_OverridesMetadataWhenGiven()
     {
-        _server.PutObject(Bucket, "c1", new byte[] { 1, 2 }, "video/mp4", new Dictionary<string, string> { ["old"] = "1" });
+        Server.PutObject(Bucket, "c1", new byte[] { 1, 2 }, "video/mp4", new Dictionary<string, string> { ["old"] = "1" });
 
-        using HttpResponseMessage response = await _gcs.Http.PostAsync($"storage/v1/b/{Bucket}/o/c1/copyTo/b/other/o/c2",
+        using HttpResponseMessage response = await Gcs.Http.PostAsync($"storage/v1/b/{Bucket}/o/c1/copyTo/b/other/o/c2",
             new StringContent("""{"metadata":{"new":"2"}}""", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        TestObject copy = _server.Find("other", "c2")!;
+        TestObject copy = Server.Find("other", "c2")!;
         Assert.Equal(new Dictionary<string, string> { ["new"] = "2" }, copy.Metadata);
         Assert.Equal("video/mp4", copy.ContentType);
     }
@@ -240,15 +229,15 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Patch_MergesMetadataAndIncrementsMetageneration()
     {
-        TestObject put = _server.PutObject(Bucket, "p", new byte[] { 1 }, metadata: new Dictionary<string, string> { ["keep"] = "1", ["drop"] = "2" });
+        TestObject put = Server.PutObject(Bucket, "p", new byte[] { 1 }, metadata: new Dictionary<string, string> { ["keep"] = "1", ["drop"] = "2" });
 
-        using HttpResponseMessage response = await _gcs.Http.PatchAsync($"storage/v1/b/{Bucket}/o/p?ifMetagenerationMatch=1",
+        using HttpResponseMessage response = await Gcs.Http.PatchAsync($"storage/v1/b/{Bucket}/o/p?ifMetagenerationMatch=1",
             new StringContent("""{"metadata":{"drop":null,"add":"3"}}""", Encoding.UTF8, "application/json"));
-        using HttpResponseMessage stale = await _gcs.Http.PatchAsync($"storage/v1/b/{Bucket}/o/p?ifMetagenerationMatch=1",
+        using HttpResponseMessage stale = await Gcs.Http.PatchAsync($"storage/v1/b/{Bucket}/o/p?ifMetagenerationMatch=1",
             new StringContent("{}", Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        TestObject patched = _server.Find(Bucket, "p")!;
+        TestObject patched = Server.Find(Bucket, "p")!;
         Assert.Equal(new Dictionary<string, string> { ["keep"] = "1", ["add"] = "3" }, patched.Metadata);
         Assert.Equal(2, patched.Metageneration);
         Assert.Equal(put.Generation, patched.Generation);
@@ -259,7 +248,7 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
     public async Task ObjectFinalized_IsRaisedOncePerCommittedGeneration()
     {
         var finalized = new List<TestObject>();
-        _server.ObjectFinalized += o =>
+        Server.ObjectFinalized += o =>
         {
             lock (finalized)
             {
@@ -267,9 +256,9 @@ public sealed class ObjectApiTests : IAsyncLifetime, IDisposable
             }
         };
         byte[] data = GcsHttp.RandomBytes(10, seed: 3);
-        Uri session = await _gcs.InitiateAsync(Bucket, "ev");
-        (await _gcs.PutChunkAsync(session, data, 0, 10, 10)).Dispose();
-        (await _gcs.QueryAsync(session, 10)).Dispose();
+        Uri session = await Gcs.InitiateAsync(Bucket, "ev");
+        (await Gcs.PutChunkAsync(session, data, 0, 10, 10)).Dispose();
+        (await Gcs.QueryAsync(session, 10)).Dispose();
 
         TestObject only = Assert.Single(finalized);
         Assert.Equal("ev", only.Name);

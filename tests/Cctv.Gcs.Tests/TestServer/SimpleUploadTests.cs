@@ -5,22 +5,12 @@ using Cctv.Testing.Gcs;
 
 namespace Cctv.Gcs.Tests.TestServer;
 
-public sealed class SimpleUploadTests : IAsyncLifetime, IDisposable
+public sealed class SimpleUploadTests : ServerTests
 {
     private const string Bucket = "staging";
 
-    private GcsTestServer _server = null!;
-    private GcsHttp _gcs = null!;
+    protected override GcsTestServerOptions Options => new() { Buckets = [Bucket] };
 
-    public async Task InitializeAsync()
-    {
-        _server = await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = [Bucket] });
-        _gcs = new GcsHttp(_server);
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
-    public void Dispose() => _gcs.Dispose();
 
     [Fact]
     public async Task Media_Upload_StoresBytesAndContentType()
@@ -29,11 +19,11 @@ public sealed class SimpleUploadTests : IAsyncLifetime, IDisposable
         var content = new ByteArrayContent(data);
         content.Headers.ContentType = new MediaTypeHeaderValue("video/mp2t");
 
-        using HttpResponseMessage response = await _gcs.Http.PostAsync($"upload/storage/v1/b/{Bucket}/o?uploadType=media&name=a%2Fb.ts", content);
+        using HttpResponseMessage response = await Gcs.Http.PostAsync($"upload/storage/v1/b/{Bucket}/o?uploadType=media&name=a%2Fb.ts", content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("a/b.ts", (await GcsHttp.JsonAsync(response)).GetProperty("name").GetString());
-        TestObject stored = _server.Find(Bucket, "a/b.ts")!;
+        TestObject stored = Server.Find(Bucket, "a/b.ts")!;
         Assert.Equal(data, stored.Bytes.ToArray());
         Assert.Equal("video/mp2t", stored.ContentType);
     }
@@ -47,10 +37,10 @@ public sealed class SimpleUploadTests : IAsyncLifetime, IDisposable
         };
         request.Headers.Add("X-Goog-Hash", $"crc32c={GcsHttp.Crc32CBase64([1, 2, 4])}");
 
-        using HttpResponseMessage response = await _gcs.Http.SendAsync(request);
+        using HttpResponseMessage response = await Gcs.Http.SendAsync(request);
 
         await GcsHttp.AssertErrorAsync(response, 400, "invalid");
-        Assert.Null(_server.Find(Bucket, "x"));
+        Assert.Null(Server.Find(Bucket, "x"));
     }
 
     [Fact]
@@ -59,10 +49,10 @@ public sealed class SimpleUploadTests : IAsyncLifetime, IDisposable
         byte[] data = GcsHttp.RandomBytes(70_000, seed: 2);
         string metadata = $$$"""{"name":"clips/c.mp4","contentType":"video/mp4","crc32c":"{{{GcsHttp.Crc32CBase64(data)}}}","md5Hash":"{{{GcsHttp.Md5Base64(data)}}}","metadata":{"mtime":"2025-01-01T00:00:00Z"}}""";
 
-        using HttpResponseMessage response = await _gcs.Http.PostAsync($"upload/storage/v1/b/{Bucket}/o?uploadType=multipart", Multipart(metadata, data));
+        using HttpResponseMessage response = await Gcs.Http.PostAsync($"upload/storage/v1/b/{Bucket}/o?uploadType=multipart", Multipart(metadata, data));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        TestObject stored = _server.Find(Bucket, "clips/c.mp4")!;
+        TestObject stored = Server.Find(Bucket, "clips/c.mp4")!;
         Assert.Equal(data, stored.Bytes.ToArray());
         Assert.Equal("video/mp4", stored.ContentType);
         Assert.Equal("2025-01-01T00:00:00Z", stored.Metadata["mtime"]);
@@ -74,29 +64,29 @@ public sealed class SimpleUploadTests : IAsyncLifetime, IDisposable
         byte[] data = GcsHttp.RandomBytes(1000, seed: 3);
         string metadata = $$"""{"name":"m","md5Hash":"{{GcsHttp.Md5Base64([0])}}"}""";
 
-        using HttpResponseMessage response = await _gcs.Http.PostAsync($"upload/storage/v1/b/{Bucket}/o?uploadType=multipart", Multipart(metadata, data));
+        using HttpResponseMessage response = await Gcs.Http.PostAsync($"upload/storage/v1/b/{Bucket}/o?uploadType=multipart", Multipart(metadata, data));
 
         await GcsHttp.AssertErrorAsync(response, 400, "invalid");
-        Assert.Null(_server.Find(Bucket, "m"));
-        Assert.Equal(1, _server.Counters.ChecksumMismatches);
+        Assert.Null(Server.Find(Bucket, "m"));
+        Assert.Equal(1, Server.Counters.ChecksumMismatches);
     }
 
     [Fact]
     public async Task Multipart_IfGenerationMatchZeroOnExistingObject_Is412()
     {
-        _server.PutObject(Bucket, "dup", new byte[] { 1 });
+        Server.PutObject(Bucket, "dup", new byte[] { 1 });
 
-        using HttpResponseMessage response = await _gcs.Http.PostAsync(
+        using HttpResponseMessage response = await Gcs.Http.PostAsync(
             $"upload/storage/v1/b/{Bucket}/o?uploadType=multipart&ifGenerationMatch=0", Multipart("""{"name":"dup"}""", [2]));
 
         await GcsHttp.AssertErrorAsync(response, 412, "conditionNotMet");
-        Assert.Equal(new byte[] { 1 }, _server.Find(Bucket, "dup")!.Bytes.ToArray());
+        Assert.Equal(new byte[] { 1 }, Server.Find(Bucket, "dup")!.Bytes.ToArray());
     }
 
     [Fact]
     public async Task Upload_ToUnknownBucket_Is404_UnlessBucketsAreAutoCreated()
     {
-        using HttpResponseMessage missing = await _gcs.Http.PostAsync("upload/storage/v1/b/nobucket/o?uploadType=media&name=x", new ByteArrayContent([1]));
+        using HttpResponseMessage missing = await Gcs.Http.PostAsync("upload/storage/v1/b/nobucket/o?uploadType=media&name=x", new ByteArrayContent([1]));
         await GcsHttp.AssertErrorAsync(missing, 404, "notFound");
 
         await using GcsTestServer auto = await GcsTestServer.StartAsync(new GcsTestServerOptions { AutoCreateBuckets = true });
