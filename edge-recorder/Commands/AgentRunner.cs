@@ -9,13 +9,9 @@ public static class AgentRunner
 {
     public static async Task<int> RunAsync(RecorderOptions options, ILoggerFactory logs, CancellationToken stopping, string? configFile = null)
     {
-        using AgentLock? instance = AgentLock.TryAcquire(new EdgePaths(options.DataDir), out string? holder);
-        if (instance is null)
-        {
-            throw new ConfigurationException([$"Another agent (pid {holder ?? "unknown"}) is already recording into {options.DataDir}: stop it first, or give this one its own Recorder:DataDir."]);
-        }
+        using AgentLock instance = AgentLock.Acquire(new EdgePaths(options.DataDir));
         using EdgeBackend backend = await EdgeBackend.OpenAsync(options, TimeProvider.System, stopping);
-        var context = new EdgeContext(options, backend.Store, backend.StagingBucket, backend.Catalog, TimeProvider.System, logs);
+        var context = backend.ContextFor(options, logs);
         var agent = new RecorderAgent(context);
         await agent.RecoverAsync(stopping);
         ILogger log = logs.CreateLogger("Agent");

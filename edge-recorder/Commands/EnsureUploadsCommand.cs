@@ -32,7 +32,7 @@ public static class EnsureUploadsCommand
                 RecorderOptions options = RecorderConfiguration.Load(context.ParseResult.GetValueForOption(config)!.FullName);
                 bool forced = context.ParseResult.GetValueForOption(force);
                 using EdgeBackend backend = await EdgeBackend.OpenAsync(options, TimeProvider.System, ct);
-                var edge = new EdgeContext(options, backend.Store, backend.StagingBucket, backend.Catalog, TimeProvider.System, logs);
+                var edge = backend.ContextFor(options, logs);
                 EnsureUploadsReport report = await CheckAsync(edge, ct);
                 Console.WriteLine($"ensure-uploads: {report.Checked} checked, {report.Confirmed} confirmed in the bucket, {report.Verified} verified by the catalog, " +
                     $"{report.Requeued} re-queued, {report.Lost} lost, {report.Unchecked} could not be checked");

@@ -67,7 +67,7 @@ public static class MigrateCommand
                 var settings = new MigrateSettings(dir.FullName, cameraId, r.GetValueForOption(batch), r.GetValueForOption(skipMissing),
                     r.GetValueForOption(cleanupTmp), r.GetValueForOption(dryRun));
                 using EdgeBackend backend = await EdgeBackend.OpenAsync(options, TimeProvider.System, ct);
-                var edge = new EdgeContext(options, backend.Store, backend.StagingBucket, backend.Catalog, TimeProvider.System, logs);
+                var edge = backend.ContextFor(options, logs);
                 MigrateReport report = await RunAsync(edge, settings, ct);
                 Console.WriteLine($"migrate{(settings.DryRun ? " (dry run)" : "")}: {report.Found} recordings found, {report.Imported} imported, " +
                     $"{report.AlreadyImported} imported before, {report.Skipped} skipped, {report.Uploaded} uploaded, {report.TempFiles} .tmp files " +

@@ -60,7 +60,7 @@ public static class RecordCommand
                 }
 
                 using EdgeBackend backend = await EdgeBackend.OpenAsync(options, TimeProvider.System, ct);
-                var edge = new EdgeContext(options, backend.Store, backend.StagingBucket, backend.Catalog, TimeProvider.System, logs);
+                var edge = backend.ContextFor(options, logs);
                 RecordResult result = await RunAsync(edge, cameraId, length, waitFor, ct);
                 await PrintAsync(result, edge, options, linkBase!, ct);
                 return result.Complete && result.Segments.Count > 0 ? 0 : 1;

@@ -56,7 +56,7 @@ public static class SyncCommand
     {
         ILogger log = logs.CreateLogger("Sync");
         using EdgeBackend backend = await EdgeBackend.OpenAsync(options, TimeProvider.System, cancellationToken);
-        var context = new EdgeContext(options, backend.Store, backend.StagingBucket, backend.Catalog, TimeProvider.System, logs);
+        var context = backend.ContextFor(options, logs);
         OutboxStore outbox = context.Outbox;
         if (settings.RecordingId is { } only && outbox.Get(only) is null)
         {

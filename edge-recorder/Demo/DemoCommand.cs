@@ -38,11 +38,7 @@ public static class DemoCommand
             Upload = new UploadOptions { Parallelism = 2, RetryDelay = TimeSpan.FromSeconds(1) },
         };
         var paths = new EdgePaths(settings.DataDir);
-        using AgentLock? instance = AgentLock.TryAcquire(paths, out string? holder);
-        if (instance is null)
-        {
-            throw new ConfigurationException([$"Another agent or demo (pid {holder ?? "unknown"}) is running on {paths.DataDir}: stop it first, or use another --data-dir."]);
-        }
+        using AgentLock instance = AgentLock.Acquire(paths);
         // The synthetic cameras are not the agent's children: the agent's crash recovery must not stop them.
         var registry = new ProcessRegistry(Path.Combine(paths.DataDir, "demo", "pids"), log);
         await using var cameras = new SyntheticCameras(registry, log);

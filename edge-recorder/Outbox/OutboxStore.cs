@@ -435,6 +435,18 @@ public sealed class OutboxStore
 
     public void MarkLossSynced(string id) => Update(id, "loss_synced = 1");
 
+    /// <summary>How many segments are not yet in the bucket, their size, and when the oldest was sealed (one query).</summary>
+    public (long Segments, long Bytes, DateTimeOffset? OldestSealedAt) Backlog()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            SELECT COUNT(*), COALESCE(SUM(size), 0), MIN(created_ms) FROM segments WHERE state IN ('sealed', 'failed', 'uploading')
+            """);
+        using SqliteDataReader r = q.ExecuteReader();
+        r.Read();
+        return (r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)));
+    }
+
     /// <summary>Rows whose bytes are only on this disk (not yet in the bucket), oldest recording first.</summary>
     public IReadOnlyList<OutboxSegment> NotYetUploaded(int limit)
     {

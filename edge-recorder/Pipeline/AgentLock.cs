@@ -42,5 +42,10 @@ public sealed class AgentLock : IDisposable
         }
     }
 
+    /// <summary>The lock, or a configuration error naming the process that holds it.</summary>
+    public static AgentLock Acquire(EdgePaths paths) =>
+        TryAcquire(paths, out string? holder)
+        ?? throw new Configuration.ConfigurationException([$"Another agent or demo (pid {holder ?? "unknown"}) is already recording into {paths.DataDir}: stop it first, or give this one its own data directory (Recorder:DataDir, --data-dir)."]);
+
     public void Dispose() => _stream.Dispose();
 }

@@ -60,9 +60,8 @@ public sealed class CatalogSync(EdgeContext context)
         {
             return;
         }
-        IReadOnlyList<OutboxSegment> backlog = context.Outbox.NotYetUploaded(int.MaxValue);
-        var heartbeat = new RecorderHeartbeat(context.Options.Id, now, backlog.Count, backlog.Sum(s => s.Size),
-            backlog.Count == 0 ? null : backlog.Min(s => s.CreatedAt), AgentVersion);
+        (long segments, long bytes, DateTimeOffset? oldest) = context.Outbox.Backlog();
+        var heartbeat = new RecorderHeartbeat(context.Options.Id, now, segments, bytes, oldest, AgentVersion);
         await context.Catalog.RecordHeartbeatAsync(heartbeat, cancellationToken);
         _nextHeartbeat = now + context.Options.HeartbeatInterval;
     }

@@ -72,5 +72,9 @@ public sealed class EdgeBackend(IObjectStore store, string stagingBucket, ICatal
         return GcsSettings.FromEmulatorEnvironment(settings) ?? settings;
     }
 
+    /// <summary>The pipeline's context over this backend.</summary>
+    public EdgeContext ContextFor(RecorderOptions options, Microsoft.Extensions.Logging.ILoggerFactory logs) =>
+        new(options, Store, StagingBucket, Catalog, TimeProvider.System, logs);
+
     public void Dispose() => owned?.Dispose();
 }

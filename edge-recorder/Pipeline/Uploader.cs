@@ -133,7 +133,7 @@ public sealed class Uploader
     {
         if (!File.Exists(segment.Path))
         {
-            await ReportLostAsync(segment, $"the local file {segment.Path} disappeared before it was uploaded", cancellationToken);
+            Losses.Record(_context, segment, $"the local file {segment.Path} disappeared before it was uploaded", _log);
             return false;
         }
         TimeSpan timeout = _context.Options.Upload.Timeout
@@ -218,7 +218,7 @@ public sealed class Uploader
         }
         catch (LocalFileCorruptedException e)
         {
-            await ReportLostAsync(segment, e.Message, cancellationToken);
+            Losses.Record(_context, segment, e.Message, _log);
             return false;
         }
         catch (Exception e) when (e is ObjectStoreException or HttpRequestException or TimeoutRejectedException or IOException)
@@ -264,25 +264,6 @@ public sealed class Uploader
         double baseSeconds = Math.Max(1, _context.Options.Upload.RetryDelay.TotalSeconds * 6);
         double seconds = Math.Min(_context.Options.Upload.MaxBackoff.TotalSeconds, baseSeconds * Math.Pow(2, Math.Min(attempts, 20)));
         return TimeSpan.FromSeconds(seconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
-    }
-
-    private async Task ReportLostAsync(OutboxSegment segment, string reason, CancellationToken cancellationToken)
-    {
-        _context.Outbox.MarkLost(segment.Id, reason);
-        _log.LogError("Recording {RecordingId} is lost: {Reason}", segment.Id, reason);
-        if (_context.Catalog is null)
-        {
-            return;
-        }
-        try
-        {
-            await _context.Catalog.AnnounceAsync(_context.AnnouncementOf(segment), cancellationToken);
-            await _context.Catalog.MarkLostAsync(segment.Id, reason, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            _log.LogWarning("Could not tell the catalog that {RecordingId} is lost ({Error}); the outbox keeps the reason", segment.Id, e.Message);
-        }
     }
 }
 

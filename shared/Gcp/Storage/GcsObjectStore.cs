@@ -165,7 +165,20 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
     {
         string path = $"upload/storage/v1/b/{Uri.EscapeDataString(request.Bucket)}/o?uploadType=multipart"
             + (request.IfGenerationMatch is { } g ? $"&ifGenerationMatch={g}" : "");
-        var metadata = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(new GcsUploadMetadata
+        HttpContent metadata = MetadataOf(request);
+        Stream body = _bandwidth is null ? content : new ThrottledReadStream(content, _bandwidth, _bandwidthBite);
+        var media = new StreamContent(new NonDisposingStream(body), 256 * 1024);
+        media.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType);
+        using var multipart = new MultipartContent("related", "cctv-" + Guid.NewGuid().ToString("N")) { metadata, media };
+        using HttpResponseMessage response = await SendAsync(HttpMethod.Post, path, multipart, cancellationToken);
+        await EnsureSuccessAsync(response, $"upload to gs://{request.Bucket}/{request.Name}", cancellationToken);
+        return Confirmed((await ReadJsonAsync<GcsObjectResource>(response, cancellationToken)).ToStoredObject(), request);
+    }
+
+    /// <summary>The object resource that starts an upload: its name, type, checksums (which Cloud Storage checks) and metadata.</summary>
+    private static ByteArrayContent MetadataOf(UploadRequest request)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(new GcsUploadMetadata
         {
             Name = request.Name,
             ContentType = request.ContentType,
@@ -173,21 +186,16 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
             Md5Hash = request.Md5,
             Metadata = request.Metadata,
         }));
-        metadata.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "UTF-8" };
-        Stream body = _bandwidth is null ? content : new ThrottledReadStream(content, _bandwidth, _bandwidthBite);
-        var media = new StreamContent(new NonDisposingStream(body), 256 * 1024);
-        media.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType);
-        using var multipart = new MultipartContent("related", "cctv-" + Guid.NewGuid().ToString("N")) { metadata, media };
-        using HttpResponseMessage response = await SendAsync(HttpMethod.Post, path, multipart, cancellationToken);
-        string what = $"upload to gs://{request.Bucket}/{request.Name}";
-        await EnsureSuccessAsync(response, what, cancellationToken);
-        StoredObject stored = (await ReadJsonAsync<GcsObjectResource>(response, cancellationToken)).ToStoredObject();
-        if (stored.Crc32C != request.Crc32C)
-        {
-            throw new ObjectStoreException(ObjectStoreError.ChecksumMismatch, $"{what}: stored with CRC32C {stored.Crc32C}, not {request.Crc32C}");
-        }
-        return stored;
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "UTF-8" };
+        return content;
     }
+
+    /// <summary>Cloud Storage checks the CRC32C we send; a store that did not is not trusted with our footage.</summary>
+    private static StoredObject Confirmed(StoredObject stored, UploadRequest request) =>
+        stored.Crc32C == request.Crc32C
+            ? stored
+            : throw new ObjectStoreException(ObjectStoreError.ChecksumMismatch,
+                $"gs://{request.Bucket}/{request.Name} was stored with CRC32C {stored.Crc32C}, not {request.Crc32C}");
 
     /// <summary>Lets HttpClient read the caller's stream without closing it (the caller may send it again).</summary>
     private sealed class NonDisposingStream(Stream inner) : Stream
@@ -336,17 +344,7 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
     {
         string path = $"upload/storage/v1/b/{Uri.EscapeDataString(request.Bucket)}/o?uploadType=resumable&name={Uri.EscapeDataString(request.Name)}"
             + (request.IfGenerationMatch is { } g ? $"&ifGenerationMatch={g}" : "");
-        var metadata = new GcsUploadMetadata
-        {
-            Name = request.Name,
-            ContentType = request.ContentType,
-            Crc32C = request.Crc32C,
-            Md5Hash = request.Md5,
-            Metadata = request.Metadata,
-        };
-        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(metadata));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "UTF-8" };
-        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_settings.Endpoint, path)) { Content = content };
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_settings.Endpoint, path)) { Content = MetadataOf(request) };
         message.Headers.Add("X-Upload-Content-Type", request.ContentType);
         message.Headers.Add("X-Upload-Content-Length", length.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using HttpResponseMessage response = await _http.SendAsync(message, cancellationToken);
@@ -378,15 +376,8 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
         {
             throw new ObjectStoreException(ObjectStoreError.Transient, $"upload to gs://{request.Bucket}/{request.Name}: finished without the object's metadata");
         }
-        StoredObject stored = (JsonSerializer.Deserialize<GcsObjectResource>(upload.FinalResponseBody)
-            ?? throw new ObjectStoreException(ObjectStoreError.Transient, "empty object resource")).ToStoredObject();
-        if (stored.Crc32C != request.Crc32C)
-        {
-            // Cloud Storage checks the CRC32C we sent; a store that did not is not trusted with our footage.
-            throw new ObjectStoreException(ObjectStoreError.ChecksumMismatch,
-                $"gs://{request.Bucket}/{request.Name} was stored with CRC32C {stored.Crc32C}, not {request.Crc32C}");
-        }
-        return stored;
+        return Confirmed((JsonSerializer.Deserialize<GcsObjectResource>(upload.FinalResponseBody)
+            ?? throw new ObjectStoreException(ObjectStoreError.Transient, "empty object resource")).ToStoredObject(), request);
     }
 
     private static bool IsDeadSession(Exception? e) =>
