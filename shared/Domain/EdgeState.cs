@@ -1,6 +1,6 @@
 namespace Cctv.Shared.Domain;
 
-/// <summary>Where a segment is in its life on the edge (the outbox row's state). See DESIGN.md.</summary>
+/// <summary>Where a segment is in its life on the edge (the outbox row's state). See docs/architecture.md.</summary>
 public enum EdgeState
 {
     /// <summary>Closed, fsynced, hashed; waiting for its upload.</summary>
