@@ -21,11 +21,20 @@ locals {
   # CatalogDocuments.cs). Single-field indexes (recordings by start_time or end_time, counts by
   # state, the camera and recorder lists) are automatic in Firestore and are not declared here.
   firestore_indexes = {
-    # The player API: a camera's recordings over a time range, newest first.
-    recordings-by-camera = {
+    # The player API: a camera's recordings (by recorder and camera) over a time range, newest first.
+    recordings-by-recorder-camera = {
       collection = "recordings"
       fields = [
+        { path = "recorder_id", order = "ASCENDING" },
         { path = "camera_id", order = "ASCENDING" },
+        { path = "start_time", order = "DESCENDING" },
+      ]
+    }
+    # The player API: the recordings of a caller's sites (their recorders) over a time range, newest first.
+    recordings-by-recorder = {
+      collection = "recordings"
+      fields = [
+        { path = "recorder_id", order = "ASCENDING" },
         { path = "start_time", order = "DESCENDING" },
       ]
     }
@@ -38,9 +47,10 @@ locals {
       ]
     }
     # Retention: a camera's archived recordings not under a legal hold, oldest first.
-    recordings-for-retention = {
+    recordings-for-retention-by-recorder = {
       collection = "recordings"
       fields = [
+        { path = "recorder_id", order = "ASCENDING" },
         { path = "camera_id", order = "ASCENDING" },
         { path = "legal_hold", order = "ASCENDING" },
         { path = "state", order = "ASCENDING" },
@@ -56,9 +66,10 @@ locals {
       ]
     }
     # The timeline: a camera's gaps in a time range.
-    gaps-by-camera = {
+    gaps-by-recorder-camera = {
       collection = "gaps"
       fields = [
+        { path = "recorder_id", order = "ASCENDING" },
         { path = "camera_id", order = "ASCENDING" },
         { path = "start_time", order = "ASCENDING" },
       ]

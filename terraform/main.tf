@@ -18,7 +18,7 @@ locals {
 
   pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 
-  # CCTV_RETENTION_DAYS: the default days first, then camera=days (functions/Reconcile/RetentionPolicy.cs).
+  # CCTV_RETENTION_DAYS: the default days first, then RECORDER~CAMERA=days (functions/Reconcile/RetentionPolicy.cs).
   retention_days = join(",", concat(
     [tostring(var.retention_days)],
     [for camera, days in var.retention_days_by_camera : "${camera}=${days}"],

@@ -346,15 +346,15 @@ variable "retention_days" {
 }
 
 variable "retention_days_by_camera" {
-  description = "Per-camera retention in days, by camera ID, overriding retention_days (0 keeps that camera's recordings forever)."
+  description = "Per-camera retention in days, by camera key RECORDER~CAMERA (e.g. \"rec-a~gate\" = 90; another recorder's gate is another camera), overriding retention_days (0 keeps that camera's recordings forever)."
   type        = map(number)
   default     = {}
 
   validation {
     condition = alltrue([for camera, days in var.retention_days_by_camera :
-      can(regex("^[a-z0-9][a-z0-9_-]{0,62}$", camera)) && days >= 0 && days <= 36500 && floor(days) == days
+      can(regex("^[a-z0-9][a-z0-9_-]{0,62}~[a-z0-9][a-z0-9_-]{0,62}$", camera)) && days >= 0 && days <= 36500 && floor(days) == days
     ])
-    error_message = "retention_days_by_camera keys must be camera IDs (a-z, 0-9, - and _) and values whole numbers of days between 0 and 36500."
+    error_message = "retention_days_by_camera keys must be camera keys RECORDER~CAMERA (each a-z, 0-9, - and _), e.g. rec-a~gate, and values whole numbers of days between 0 and 36500."
   }
 }
 

@@ -167,8 +167,9 @@ public static class ValidateCommand
             try
             {
                 using EdgeBackend backend = await EdgeBackend.OpenAsync(options, TimeProvider.System, cancellationToken);
-                IReadOnlyList<Cctv.Shared.Domain.CameraInfo> cameras = await backend.Catalog!.ListCamerasAsync(cancellationToken);
-                checks.Add(new ValidationCheck("catalog", true, $"Firestore in {options.Gcp.ProjectId} answers ({cameras.Count} cameras known)"));
+                IReadOnlyList<Cctv.Shared.Domain.CameraInfo> cameras = await backend.Catalog!.ListCamerasAsync(
+                    Cctv.Shared.Domain.CatalogScope.Of([options.Id], []), cancellationToken);
+                checks.Add(new ValidationCheck("catalog", true, $"Firestore in {options.Gcp.ProjectId} answers ({cameras.Count} cameras of recorder {options.Id} known)"));
             }
             catch (Exception e) when (e is Cctv.Shared.Gcp.GcpApiException or GcsCredentialException or HttpRequestException)
             {

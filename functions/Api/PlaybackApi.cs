@@ -30,11 +30,11 @@ public sealed record PlaybackOptions(
 public sealed record TimelineEntry(string Type, string StartTime, string EndTime, double Duration, string? Id, string? Reason, string? Detail, int? Recordings);
 
 /// <summary>A camera's timeline over a range: what can be played, what cannot and why.</summary>
-public sealed record TimelineResponse(string CameraId, string From, string To, double RecordedSeconds, double GapSeconds, IReadOnlyList<TimelineEntry> Entries);
+public sealed record TimelineResponse(string CameraKey, string RecorderId, string CameraId, string From, string To, double RecordedSeconds, double GapSeconds, IReadOnlyList<TimelineEntry> Entries);
 
 /// <summary>
-/// The time-range part of the player API: <c>GET /api/cameras/{camera_id}/timeline/?from=&amp;to=</c> (segments and
-/// gaps with their reasons, JSON) and <c>GET /api/cameras/{camera_id}/playlist.m3u8?from=&amp;to=</c> (HLS VOD), both
+/// The time-range part of the player API: <c>GET /api/cameras/{camera}/timeline/?from=&amp;to=</c> (segments and
+/// gaps with their reasons, JSON) and <c>GET /api/cameras/{camera}/playlist.m3u8?from=&amp;to=</c> (HLS VOD), both
 /// over the caller's visible catalog (a camera outside their grants is a 404, like one that does not exist), and
 /// <c>GET /playback/{id}.mp4</c>, where a playlist's segment links lead: a redirect to a freshly signed URL.
 /// </summary>
@@ -42,18 +42,19 @@ public static partial class PlaybackApi
 {
     public static IEndpointRouteBuilder MapPlaybackApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/cameras/{cameraId}/timeline/", TimelineAsync);
-        app.MapGet("/api/cameras/{cameraId}/playlist.m3u8", PlaylistAsync);
+        // {camera} is a camera key RECORDER~CAMERA (or a camera ID the caller has only one of).
+        app.MapGet("/api/cameras/{camera}/timeline/", TimelineAsync);
+        app.MapGet("/api/cameras/{camera}/playlist.m3u8", PlaylistAsync);
         app.MapMethods(PlaybackLinks.PathPrefix + "{id}.mp4", [HttpMethods.Get, HttpMethods.Head], SegmentAsync);
         return app;
     }
 
-    private static async Task<IResult> TimelineAsync(string cameraId, HttpContext http, VisibleCatalog catalog, PlaybackOptions options, TimeProvider time,
+    private static async Task<IResult> TimelineAsync(string camera, HttpContext http, VisibleCatalog catalog, PlaybackOptions options, TimeProvider time,
         CancellationToken ct)
     {
         http.Response.Headers.CacheControl = "no-store";
         DateTimeOffset now = time.GetUtcNow();
-        (RangeData? loaded, IResult? refused) = await LoadAsync(cameraId, http.Request, catalog, options, now, ct);
+        (RangeData? loaded, IResult? refused) = await LoadAsync(camera, http.Request, catalog, options, now, ct);
         if (loaded is not { } range)
         {
             return refused!;
@@ -78,16 +79,16 @@ public static partial class PlaybackApi
                     s.Recordings > 0 ? s.Recordings : null));
             }
         }
-        return Results.Ok(new TimelineResponse(cameraId, RecordingItem.Iso(range.From), RecordingItem.Iso(to > range.From ? to : range.From),
+        return Results.Ok(new TimelineResponse(range.Camera.ToString(), range.Camera.RecorderId, range.Camera.CameraId, RecordingItem.Iso(range.From), RecordingItem.Iso(to > range.From ? to : range.From),
             Math.Round(recorded, 3), Math.Round(gaps, 3), entries));
     }
 
-    private static async Task<IResult> PlaylistAsync(string cameraId, HttpContext http, VisibleCatalog catalog, PlaybackOptions options, PlayerApiOptions player,
+    private static async Task<IResult> PlaylistAsync(string camera, HttpContext http, VisibleCatalog catalog, PlaybackOptions options, PlayerApiOptions player,
         PlaybackLinkKeys keys, TimeProvider time, CancellationToken ct)
     {
         http.Response.Headers.CacheControl = "no-store";
         DateTimeOffset now = time.GetUtcNow();
-        (RangeData? loaded, IResult? refused) = await LoadAsync(cameraId, http.Request, catalog, options, now, ct);
+        (RangeData? loaded, IResult? refused) = await LoadAsync(camera, http.Request, catalog, options, now, ct);
         if (loaded is not { } range)
         {
             return refused!;
@@ -102,7 +103,7 @@ public static partial class PlaybackApi
         DateTimeOffset validUntil = now + (life > options.MaxPlaylistLifetime ? options.MaxPlaylistLifetime : life);
         PlaybackLinks links = await keys.GetAsync(ct);
         using PlaybackLinks.LinkWriter writer = links.Writer(validUntil);
-        string playlist = HlsPlaylist.Write(spans, r => writer.For(r.Id), cameraId, range.From, range.To, validUntil);
+        string playlist = HlsPlaylist.Write(spans, r => writer.For(r.Id), range.Camera.ToString(), range.From, range.To, validUntil);
         return Results.Text(playlist, HlsPlaylist.ContentType);
     }
 
@@ -131,16 +132,21 @@ public static partial class PlaybackApi
         return Results.Redirect(url.AbsoluteUri);
     }
 
-    private sealed record RangeData(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<Recording> Recordings, IReadOnlyList<RecordingGap> Gaps);
+    private sealed record RangeData(CameraKey Camera, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<Recording> Recordings, IReadOnlyList<RecordingGap> Gaps);
 
     /// <summary>
     /// Checks the camera and the range, and reads every recording and gap of the camera over it that the caller may
     /// see; or the answer that refuses the request.
     /// </summary>
-    private static async Task<(RangeData? Range, IResult? Refused)> LoadAsync(string cameraId, HttpRequest request, VisibleCatalog catalog, PlaybackOptions options, DateTimeOffset now,
+    private static async Task<(RangeData? Range, IResult? Refused)> LoadAsync(string asked, HttpRequest request, VisibleCatalog catalog, PlaybackOptions options, DateTimeOffset now,
         CancellationToken ct)
     {
-        if (!Identifiers.IsValidSlug(cameraId) || await catalog.FindCameraAsync(cameraId, ct) is null)
+        CameraMatch match = await catalog.FindCameraAsync(asked, ct);
+        if (match.IsAmbiguous)
+        {
+            return (null, Results.BadRequest(new ApiError(match.AmbiguityMessage(asked))));
+        }
+        if (match.Camera is not { } camera)
         {
             return (null, CameraNotFound());
         }
@@ -161,20 +167,20 @@ public static partial class PlaybackApi
             return (null, Results.BadRequest(new ApiError("from is in the future")));
         }
         var recordings = new List<Recording>();
-        string? token = null;
+        PageCursor? after = null;
         do
         {
-            RecordingPage page = await catalog.QueryAsync(new RecordingQuery([cameraId], from, to, 1000, token), ct);
+            RecordingPage page = await catalog.QueryAsync([camera.Key], from, to, 1000, after, ct);
             recordings.AddRange(page.Items);
-            token = page.NextPageToken;
+            after = page.Next;
             if (recordings.Count > options.MaxRecordings)
             {
                 return (null, Results.BadRequest(new ApiError($"the range holds more than {options.MaxRecordings} recordings; ask for a shorter one")));
             }
         }
-        while (token is not null);
-        IReadOnlyList<RecordingGap> gaps = await catalog.ListGapsAsync(cameraId, from, to, ct);
-        return (new RangeData(from, to, recordings, gaps), null);
+        while (after is not null);
+        IReadOnlyList<RecordingGap> gaps = await catalog.ListGapsAsync(camera.Key, from, to, ct);
+        return (new RangeData(camera.Key, from, to, recordings, gaps), null);
     }
 
     private static IResult CameraNotFound() => Results.NotFound(new ApiError("camera not found"));

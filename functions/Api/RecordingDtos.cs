@@ -6,6 +6,7 @@ namespace Cctv.Functions.Api;
 /// <summary>A recording in the list API (snake_case on the wire).</summary>
 public sealed record RecordingItem(
     string Id,
+    string CameraKey,
     string RecorderId,
     string CameraId,
     string CameraName,
@@ -18,7 +19,7 @@ public sealed record RecordingItem(
     string? Reason,
     string CreatedAt)
 {
-    public static RecordingItem From(Recording r) => new(r.Id, r.Announcement.RecorderId, r.CameraId, r.Announcement.CameraName,
+    public static RecordingItem From(Recording r) => new(r.Id, r.Camera.ToString(), r.Announcement.RecorderId, r.CameraId, r.Announcement.CameraName,
         Iso(r.Announcement.StartTime), Iso(r.Announcement.EndTime), Math.Round(r.Announcement.DurationSeconds, 3), r.Announcement.FileSize,
         r.Announcement.Sha256, r.State.ToWire(), r.Reason, Iso(r.AnnouncedAt));
 
@@ -44,4 +45,7 @@ public sealed record VideoUrlResult(string Id, VideoUrl? Video, string? Error);
 
 public sealed record ApiError(string Detail, string? State = null);
 
-public sealed record GapItem(string CameraId, string StartTime, string? EndTime, string Reason);
+public sealed record GapItem(string CameraKey, string RecorderId, string CameraId, string StartTime, string? EndTime, string Reason);
+
+/// <summary>A camera in <c>GET /api/cameras/</c>: its key (what the camera routes take), its ID and name, its recorder and that recorder's site.</summary>
+public sealed record CameraItem(string Key, string Id, string Name, string RecorderId, string? SiteId);

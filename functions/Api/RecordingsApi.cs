@@ -43,13 +43,15 @@ public static class RecordingsApi
             RedirectAsync(id, attachment: true, http, catalog, signer, options, ct));
         api.MapGet("/recordings/{id}/stream/", (string id, HttpContext http, VisibleCatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct) =>
             RedirectAsync(id, attachment: false, http, catalog, signer, options, ct));
-        api.MapGet("/cameras/", async (VisibleCatalog catalog, CancellationToken ct) =>
-            Results.Ok(new { results = (await catalog.ListCamerasAsync(ct)).Select(c => new { id = c.Id, name = c.Name, recorder_id = c.RecorderId }) }));
-        api.MapGet("/cameras/{cameraId}/gaps/", GapsAsync);
+        api.MapGet("/cameras/", async (VisibleCatalog catalog, CancellationToken ct) => Results.Ok(new
+        {
+            results = (await catalog.ListCamerasAsync(ct)).Select(c => new CameraItem(c.Key.ToString(), c.Id, c.Name, c.RecorderId, catalog.Caller.SiteOf(c.RecorderId))),
+        }));
+        api.MapGet("/cameras/{camera}/gaps/", GapsAsync);
         return app;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, VisibleCatalog catalog, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpRequest request, VisibleCatalog catalog, PageTokenKeys tokenKeys, PlayerApiOptions options, CancellationToken ct)
     {
         IQueryCollection q = request.Query;
         if (!TryTime(q["from"], "from", out DateTimeOffset? from, out IResult? error)
@@ -63,21 +65,48 @@ public static class RecordingsApi
         {
             return Results.BadRequest(new ApiError($"page_size must be a whole number from 1 to {MaxPageSize}"));
         }
-        string[] cameras = q["camera_id"].Where(c => !string.IsNullOrEmpty(c)).Select(c => c!).ToArray();
-        if (cameras.Any(c => !Identifiers.IsValidSlug(c)))
+        string[] asked = q["camera_id"].Where(c => !string.IsNullOrEmpty(c)).Select(c => c!).Distinct(StringComparer.Ordinal).ToArray();
+        if (asked.Any(c => !Identifiers.IsValidSlug(c) && !CameraKey.TryParse(c, out _)))
         {
-            return Results.BadRequest(new ApiError("camera_id is not a valid camera ID"));
+            return Results.BadRequest(new ApiError($"camera_id is not a camera key (RECORDER{CameraKey.Separator}CAMERA) or camera ID"));
         }
-        string? token = q["page_token"].FirstOrDefault();
-        try
+        if (asked.Length > options.MaxBulkIds)
         {
-            RecordingPage page = await catalog.QueryAsync(new RecordingQuery(cameras, from, to, pageSize, string.IsNullOrEmpty(token) ? null : token), ct);
-            return Results.Ok(new RecordingList(page.Items.Select(RecordingItem.From).ToList(), page.NextPageToken));
+            return Results.BadRequest(new ApiError($"at most {options.MaxBulkIds} camera_id values per request"));
         }
-        catch (FormatException e)
+        var cameras = new List<CameraKey>();
+        foreach (string one in asked)
         {
-            return Results.BadRequest(new ApiError(e.Message));
+            CameraMatch match = await catalog.FindCameraAsync(one, ct);
+            if (match.IsAmbiguous)
+            {
+                return Results.BadRequest(new ApiError(match.AmbiguityMessage(one)));
+            }
+            if (match.Camera is { } found)
+            {
+                cameras.Add(found.Key);
+            }
         }
+        if (asked.Length > 0 && cameras.Count == 0)
+        {
+            return Results.Ok(new RecordingList([], null)); // none of the cameras asked for is one the caller may see
+        }
+        string binding = PageTokens.Binding(catalog.Caller.Principal, cameras, from, to, pageSize);
+        PageTokens tokens = await tokenKeys.GetAsync(ct);
+        PageCursor? after = null;
+        if (q["page_token"].FirstOrDefault() is { Length: > 0 } token)
+        {
+            try
+            {
+                after = tokens.Open(token, binding);
+            }
+            catch (PageTokenException e)
+            {
+                return Results.BadRequest(new ApiError(e.Message));
+            }
+        }
+        RecordingPage page = await catalog.QueryAsync(cameras.Count > 0 ? cameras : null, from, to, pageSize, after, ct);
+        return Results.Ok(new RecordingList([.. page.Items.Select(RecordingItem.From)], page.Next is { } next ? tokens.Seal(next, binding) : null));
     }
 
     private static async Task<IResult> GetOneAsync(string id, VisibleCatalog catalog, CancellationToken ct) =>
@@ -147,9 +176,14 @@ public static class RecordingsApi
         return Results.Redirect(url.Url);
     }
 
-    private static async Task<IResult> GapsAsync(string cameraId, HttpRequest request, VisibleCatalog catalog, CancellationToken ct)
+    private static async Task<IResult> GapsAsync(string camera, HttpRequest request, VisibleCatalog catalog, CancellationToken ct)
     {
-        if (!Identifiers.IsValidSlug(cameraId) || await catalog.FindCameraAsync(cameraId, ct) is null)
+        CameraMatch match = await catalog.FindCameraAsync(camera, ct);
+        if (match.IsAmbiguous)
+        {
+            return Results.BadRequest(new ApiError(match.AmbiguityMessage(camera)));
+        }
+        if (match.Camera is not { } found)
         {
             return Results.NotFound(new ApiError("camera not found"));
         }
@@ -158,10 +192,11 @@ public static class RecordingsApi
         {
             return error!;
         }
-        IReadOnlyList<RecordingGap> gaps = await catalog.ListGapsAsync(cameraId, from ?? DateTimeOffset.UnixEpoch, to ?? DateTimeOffset.MaxValue.AddDays(-1), ct);
+        IReadOnlyList<RecordingGap> gaps = await catalog.ListGapsAsync(found.Key, from ?? DateTimeOffset.UnixEpoch, to ?? DateTimeOffset.MaxValue.AddDays(-1), ct);
         return Results.Ok(new
         {
-            results = gaps.Select(g => new GapItem(g.CameraId, RecordingItem.Iso(g.StartTime), g.EndTime is { } e ? RecordingItem.Iso(e) : null, g.Reason)),
+            results = gaps.Select(g => new GapItem(g.Camera.ToString(), g.RecorderId, g.CameraId, RecordingItem.Iso(g.StartTime),
+                g.EndTime is { } e ? RecordingItem.Iso(e) : null, g.Reason)),
         });
     }
 

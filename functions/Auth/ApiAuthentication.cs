@@ -111,7 +111,7 @@ public static class ApiAuthentication
             if (options.LocalToken is { Length: > 0 } local
                 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(credential), Encoding.UTF8.GetBytes(local)))
             {
-                return Caller.Operator("local-token");
+                return Caller.Operator("local-token", await catalog.ListRecorderSitesAsync(http.RequestAborted));
             }
             string? principal;
             if (ApiKeys.LooksLikeKey(credential))

@@ -5,42 +5,70 @@ using Microsoft.AspNetCore.Http;
 namespace Cctv.Functions.Auth;
 
 /// <summary>
-/// Who is calling the player API and what they may see: everything (an operator: the embedded backend's local token, or
-/// a grant of <see cref="GrantScope.All"/>), or the recordings of the sites and cameras granted to them. A site's
-/// recordings are those made by the recorders assigned to it; a recording is judged by its own recorder, so footage a
-/// camera recorded on another site's recorder stays that site's.
+/// Who is calling the player API and what they may see, as a <see cref="CatalogScope"/> the catalog applies inside its
+/// queries: everything (an operator: the embedded backend's local token, or a grant of <see cref="GrantScope.All"/>), or
+/// the recorders of the sites granted to them and the cameras (by recorder and camera) granted to them. A recording is
+/// judged by its own recorder, so footage a camera recorded on another site's recorder stays that site's. A camera
+/// grant of the layout before camera keys (a bare camera ID) opens nothing: it could mean another site's camera.
 /// </summary>
 public sealed class Caller
 {
     private const string ItemKey = "cctv.caller";
 
-    private readonly HashSet<string> _sites;
-    private readonly HashSet<string> _cameras;
-    private readonly IReadOnlyDictionary<string, string> _recorderSites;
-
-    private Caller(string principal, bool all, IEnumerable<string> sites, IEnumerable<string> cameras, IReadOnlyDictionary<string, string> recorderSites)
+    private Caller(string principal, CatalogScope scope, IReadOnlyDictionary<string, string> recorderSites, IReadOnlyList<AccessGrant> ignored)
     {
         Principal = principal;
-        SeesEverything = all;
-        _sites = new HashSet<string>(sites, StringComparer.Ordinal);
-        _cameras = new HashSet<string>(cameras, StringComparer.Ordinal);
-        _recorderSites = recorderSites;
+        Scope = scope;
+        RecorderSites = recorderSites;
+        IgnoredGrants = ignored;
     }
 
     public string Principal { get; }
 
-    public bool SeesEverything { get; }
+    /// <summary>What this caller may see; the catalog's queries take it.</summary>
+    public CatalogScope Scope { get; }
+
+    public bool SeesEverything => Scope.All;
+
+    /// <summary>Every recorder's site (to show a camera's site with it).</summary>
+    public IReadOnlyDictionary<string, string> RecorderSites { get; }
+
+    /// <summary>Grants that open nothing (bare camera IDs, from before camera keys): to be granted again by key.</summary>
+    public IReadOnlyList<AccessGrant> IgnoredGrants { get; }
 
     /// <summary>An operator: sees every recording.</summary>
-    public static Caller Operator(string principal) => new(principal, true, [], [], new Dictionary<string, string>());
+    public static Caller Operator(string principal, IReadOnlyDictionary<string, string>? recorderSites = null) =>
+        new(principal, CatalogScope.Everything, recorderSites ?? new Dictionary<string, string>(), []);
 
     /// <summary>A principal with these grants, given every recorder's site.</summary>
     public static Caller WithGrants(string principal, IEnumerable<AccessGrant> grants, IReadOnlyDictionary<string, string> recorderSites)
     {
         List<AccessGrant> list = [.. grants];
-        return new Caller(principal, list.Any(g => g.Scope == GrantScope.All),
-            list.Where(g => g.Scope == GrantScope.Site).Select(g => g.ScopeId),
-            list.Where(g => g.Scope == GrantScope.Camera).Select(g => g.ScopeId), recorderSites);
+        if (list.Any(g => g.Scope == GrantScope.All))
+        {
+            return Operator(principal, recorderSites);
+        }
+        var sites = list.Where(g => g.Scope == GrantScope.Site).Select(g => g.ScopeId).ToHashSet(StringComparer.Ordinal);
+        IEnumerable<string> recorders = recorderSites.Where(p => sites.Contains(p.Value)).Select(p => p.Key);
+        var cameras = new List<CameraKey>();
+        var ignored = new List<AccessGrant>();
+        foreach (AccessGrant g in list.Where(g => g.Scope is GrantScope.Camera or GrantScope.SiteCamera))
+        {
+            if (!CameraKey.TryParse(g.ScopeId, out CameraKey named))
+            {
+                ignored.Add(g);
+            }
+            else if (g.Scope == GrantScope.Camera)
+            {
+                cameras.Add(named);
+            }
+            else
+            {
+                // SITE~CAMERA: that camera ID on each recorder of the site.
+                cameras.AddRange(recorderSites.Where(p => p.Value == named.RecorderId).Select(p => new CameraKey(p.Key, named.CameraId)));
+            }
+        }
+        return new Caller(principal, CatalogScope.Of(recorders, cameras), recorderSites, ignored);
     }
 
     /// <summary>Reads a principal's grants and the recorders' sites from the catalog.</summary>
@@ -52,17 +80,14 @@ public sealed class Caller
         return WithGrants(principal, grants.Result, sites.Result);
     }
 
-    public bool CanSee(Recording recording) => CanSee(recording.Announcement.RecorderId, recording.CameraId);
+    public bool CanSee(Recording recording) => Scope.Allows(recording.Camera);
 
-    public bool CanSee(RecordingGap gap) => CanSee(gap.RecorderId, gap.CameraId);
+    public bool CanSee(RecordingGap gap) => Scope.Allows(gap.Camera);
 
-    /// <summary>Whether the camera's footage (by the recorder it belongs to now, when the catalog knows it) is granted.</summary>
-    public bool CanSeeCamera(string cameraId, string? recorderId) =>
-        SeesEverything || _cameras.Contains(cameraId) || (recorderId is not null && SiteGranted(recorderId));
+    public bool CanSee(CameraKey camera) => Scope.Allows(camera);
 
-    private bool CanSee(string recorderId, string cameraId) => SeesEverything || _cameras.Contains(cameraId) || SiteGranted(recorderId);
-
-    private bool SiteGranted(string recorderId) => _recorderSites.TryGetValue(recorderId, out string? site) && _sites.Contains(site);
+    /// <summary>The site of a recorder, or null when it has none.</summary>
+    public string? SiteOf(string recorderId) => RecorderSites.TryGetValue(recorderId, out string? site) ? site : null;
 
     /// <summary>Stores the authenticated caller on the request.</summary>
     public void AttachTo(HttpContext http) => http.Items[ItemKey] = this;

@@ -159,6 +159,7 @@ public static class FunctionsHost
     {
         services.AddSingleton(settings.Playback ?? PlaybackOptions.Default);
         services.AddSingleton(sp => new PlaybackLinkKeys(sp.GetRequiredService<ICatalog>()));
+        services.AddSingleton(sp => new PageTokenKeys(sp.GetRequiredService<ICatalog>()));
     }
 
     private static void AddCommonFunctions(this IServiceCollection services, TimeProvider time, BucketNames buckets, SweepOptions sweep)

@@ -13,7 +13,9 @@ namespace Cctv.Functions.Operator;
 /// <summary>
 /// <c>access</c>: who may see what, in the catalog the player API reads (the embedded backend's in --data-dir, or with
 /// CCTV_BACKEND=gcp the Firestore catalog of GCP_STORAGE_PROJECT_ID): assign recorders to sites, grant and revoke
-/// sites, cameras or everything to principals (user:EMAIL, firebase:UID, key:NAME; a bare email means user:EMAIL), list
+/// sites, cameras or everything to principals (user:EMAIL, firebase:UID, key:NAME; a bare email means user:EMAIL); a
+/// camera is named with its recorder (<c>--camera rec-a~cam1</c> or <c>--recorder rec-a --camera cam1</c>) or its site
+/// (<c>--site site-a --camera cam1</c>), never by a bare camera ID, which another site may use too; list
 /// a principal's grants, and make or revoke the API keys of service clients (a new key is printed once, alone on stdout).
 /// </summary>
 public static class AccessCommand
@@ -40,20 +42,21 @@ public static class AccessCommand
         }));
 
         var principal = new Option<string>("--principal", "user:EMAIL, firebase:UID or key:NAME (a bare email means user:EMAIL).") { IsRequired = true };
-        var grantSite = new Option<string?>("--site", "A site.");
-        var grantCamera = new Option<string?>("--camera", "A camera.");
+        var grantSite = new Option<string?>("--site", "A site (with --camera: that camera on the site's recorders).");
+        var grantRecorder = new Option<string?>("--recorder", "The recorder of --camera.");
+        var grantCamera = new Option<string?>("--camera", "A camera: its key RECORDER~CAMERA, or its ID with --recorder or --site.");
         var grantAll = new Option<bool>("--all", "Everything (operators: also GET /api/status).");
-        var grant = new Command("grant", "Let a principal see a site, a camera, or everything.") { principal, grantSite, grantCamera, grantAll };
+        var grant = new Command("grant", "Let a principal see a site, a camera, or everything.") { principal, grantSite, grantRecorder, grantCamera, grantAll };
         grant.SetHandler(context => RunAsync(context, dataDir, async (catalog, ct) =>
         {
-            AccessGrant g = GrantOf(context, principal, grantSite, grantCamera, grantAll);
+            AccessGrant g = GrantOf(context, principal, grantSite, grantRecorder, grantCamera, grantAll);
             await catalog.GrantAsync(g, ct);
             await Console.Error.WriteLineAsync($"granted {g.Scope.ToWire()} {g.ScopeId} to {g.Principal}");
         }));
-        var revoke = new Command("revoke", "Take a grant back.") { principal, grantSite, grantCamera, grantAll };
+        var revoke = new Command("revoke", "Take a grant back.") { principal, grantSite, grantRecorder, grantCamera, grantAll };
         revoke.SetHandler(context => RunAsync(context, dataDir, async (catalog, ct) =>
         {
-            AccessGrant g = GrantOf(context, principal, grantSite, grantCamera, grantAll);
+            AccessGrant g = GrantOf(context, principal, grantSite, grantRecorder, grantCamera, grantAll, forRevoke: true);
             bool removed = await catalog.RevokeAsync(g, ct);
             await Console.Error.WriteLineAsync(removed ? $"revoked {g.Scope.ToWire()} {g.ScopeId} from {g.Principal}" : $"{g.Principal} had no such grant");
         }));
@@ -63,6 +66,10 @@ public static class AccessCommand
             foreach (AccessGrant g in await catalog.ListGrantsAsync(PrincipalOf(Value(context, principal)), ct))
             {
                 Console.Out.WriteLine($"{g.Scope.ToWire()}\t{g.ScopeId}");
+                if (g.IsBareCameraGrant)
+                {
+                    await Console.Error.WriteLineAsync($"camera grant '{g.ScopeId}' opens nothing any more: {AccessGrant.CameraGrantRule(g.ScopeId)}; then revoke it with --camera {g.ScopeId}");
+                }
             }
         }));
 
@@ -97,20 +104,28 @@ public static class AccessCommand
     private static string PrincipalOf(string value) =>
         !value.Contains(':', StringComparison.Ordinal) && value.Contains('@', StringComparison.Ordinal) ? Principals.User(value) : value.Trim();
 
-    private static AccessGrant GrantOf(InvocationContext context, Option<string> principal, Option<string?> site, Option<string?> camera, Option<bool> all)
+    /// <param name="forRevoke">A revoke may name a bare camera grant of the layout before camera keys, to remove it.</param>
+    private static AccessGrant GrantOf(InvocationContext context, Option<string> principal, Option<string?> site, Option<string?> recorder, Option<string?> camera,
+        Option<bool> all, bool forRevoke = false)
     {
         string p = PrincipalOf(Value(context, principal));
         string? s = context.ParseResult.GetValueForOption(site);
+        string? r = context.ParseResult.GetValueForOption(recorder);
         string? c = context.ParseResult.GetValueForOption(camera);
         bool everything = context.ParseResult.GetValueForOption(all);
-        AccessGrant grant = (s, c, everything) switch
+        AccessGrant grant = (s, r, c, everything) switch
         {
-            ({ } one, null, false) => AccessGrant.ToSite(p, one),
-            (null, { } one, false) => AccessGrant.ToCamera(p, one),
-            (null, null, true) => AccessGrant.ToEverything(p),
-            _ => throw new ArgumentException("give exactly one of --site, --camera or --all"),
+            ({ } one, null, null, false) => AccessGrant.ToSite(p, one),
+            ({ } one, null, { } cam, false) => AccessGrant.ToSiteCamera(p, one, cam),
+            (null, { } rec, { } cam, false) => new AccessGrant(p, GrantScope.Camera, rec + CameraKey.Separator + cam),
+            (null, null, { } key, false) => new AccessGrant(p, GrantScope.Camera, key),
+            (null, null, null, true) => AccessGrant.ToEverything(p),
+            _ => throw new ArgumentException("give --site, --site with --camera, --recorder with --camera, --camera RECORDER~CAMERA, or --all"),
         };
-        grant.Validate();
+        if (!(forRevoke && grant.IsBareCameraGrant))
+        {
+            grant.Validate();
+        }
         return grant;
     }
 

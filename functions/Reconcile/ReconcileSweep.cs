@@ -312,9 +312,9 @@ public sealed class ReconcileSweep(ArchiveService archive, ICatalog catalog, IOb
         {
             return null;
         }
-        string[] cameras = [.. (await catalog.ListCamerasAsync(cancellationToken)).Select(c => c.Id)
-            .Union(policy.CameraDays.Keys).Distinct().Order(StringComparer.Ordinal)];
-        foreach (string camera in cameras.Where(c => at?.Camera is not { } resume || string.CompareOrdinal(c, resume) >= 0))
+        CameraKey[] cameras = [.. (await catalog.ListCamerasAsync(CatalogScope.Everything, cancellationToken)).Select(c => c.Key)
+            .Union(policy.CameraDays.Keys).Distinct().Order()];
+        foreach (CameraKey camera in cameras.Where(c => at?.Camera is not { } resume || string.CompareOrdinal(c.ToString(), resume) >= 0))
         {
             if (policy.For(camera) is not { } keep)
             {
@@ -326,7 +326,7 @@ public sealed class ReconcileSweep(ArchiveService archive, ICatalog catalog, IOb
             {
                 if (run.Spent)
                 {
-                    return new SweepContinuation(run.Report.Job, "retention", Camera: camera);
+                    return new SweepContinuation(run.Report.Job, "retention", Camera: camera.ToString());
                 }
                 int want = Math.Min(run.Left, Batch);
                 IReadOnlyList<Recording> due = await catalog.ListArchivedBeforeAsync(camera, cutoff, want, cancellationToken);

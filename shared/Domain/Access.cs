@@ -7,21 +7,37 @@ namespace Cctv.Shared.Domain;
 public enum GrantScope
 {
     Site,
+    /// <summary>One camera of one recorder: <see cref="AccessGrant.ScopeId"/> is its key, <c>RECORDER~CAMERA</c>.</summary>
     Camera,
     All,
+    /// <summary>A camera of a site, on whichever of the site's recorders: <see cref="AccessGrant.ScopeId"/> is <c>SITE~CAMERA</c>.</summary>
+    SiteCamera,
 }
 
 /// <summary>
 /// Lets a principal see recordings. Principals are written <c>user:EMAIL</c> (a Google or Firebase account with a
 /// verified email), <c>firebase:UID</c> (a Firebase account without one) and <c>key:NAME</c> (an API key of a service
-/// client). A site's recordings are those of the recorders assigned to it (<see cref="RecorderSite"/>); a camera grant
-/// opens that camera's recordings whichever recorder made them. <see cref="ScopeId"/> is "*" for <see cref="GrantScope.All"/>.
+/// client). A site's recordings are those of the recorders assigned to it (<see cref="RecorderSite"/>). A camera grant
+/// names the camera with its recorder (<see cref="CameraKey"/>, <c>rec-a~cam1</c>) or with its site (<c>site-a~cam1</c>,
+/// scope <see cref="GrantScope.SiteCamera"/>: that camera ID on the site's recorders), never by its bare ID, which
+/// another site may use too. <see cref="ScopeId"/> is "*" for <see cref="GrantScope.All"/>.
 /// </summary>
 public sealed record AccessGrant(string Principal, GrantScope Scope, string ScopeId)
 {
     public static AccessGrant ToSite(string principal, string siteId) => new(principal, GrantScope.Site, siteId);
 
-    public static AccessGrant ToCamera(string principal, string cameraId) => new(principal, GrantScope.Camera, cameraId);
+    public static AccessGrant ToCamera(string principal, CameraKey camera) => new(principal, GrantScope.Camera, camera.ToString());
+
+    public static AccessGrant ToSiteCamera(string principal, string siteId, string cameraId) =>
+        new(principal, GrantScope.SiteCamera, siteId + CameraKey.Separator + cameraId);
+
+    /// <summary>How to grant a camera now: what a refused bare camera grant's message says.</summary>
+    public static string CameraGrantRule(string cameraId) =>
+        $"a camera grant names the camera's recorder or site: --camera RECORDER{CameraKey.Separator}{cameraId}, "
+        + $"--recorder RECORDER --camera {cameraId}, or --site SITE --camera {cameraId} (another site may have a camera called {cameraId} too)";
+
+    /// <summary>A camera grant of the layout before keys (a bare camera ID): it opens nothing; re-grant with the recorder or site.</summary>
+    public bool IsBareCameraGrant => Scope == GrantScope.Camera && Identifiers.IsValidSlug(ScopeId);
 
     public static AccessGrant ToEverything(string principal) => new(principal, GrantScope.All, "*");
 
@@ -35,16 +51,25 @@ public sealed record AccessGrant(string Principal, GrantScope Scope, string Scop
         {
             throw new ArgumentException($"'{Principal}' is not a principal: write user:EMAIL, firebase:UID or key:NAME.");
         }
+        if (IsBareCameraGrant)
+        {
+            throw new ArgumentException($"'{ScopeId}' is a bare camera ID: " + CameraGrantRule(ScopeId) + ".");
+        }
         bool ok = Scope switch
         {
             GrantScope.All => ScopeId == "*",
+            GrantScope.Camera or GrantScope.SiteCamera => CameraKey.TryParse(ScopeId, out _),
             _ => Identifiers.IsValidSlug(ScopeId),
         };
         if (!ok)
         {
-            throw new ArgumentException(Scope == GrantScope.All
-                ? "A grant of everything has the scope ID '*'."
-                : $"'{ScopeId}' is not a {Scope.ToWire()} ID: {Identifiers.SlugRule}.");
+            throw new ArgumentException(Scope switch
+            {
+                GrantScope.All => "A grant of everything has the scope ID '*'.",
+                GrantScope.Camera => $"'{ScopeId}' is not a camera key RECORDER{CameraKey.Separator}CAMERA: {Identifiers.SlugRule} each.",
+                GrantScope.SiteCamera => $"'{ScopeId}' is not SITE{CameraKey.Separator}CAMERA: {Identifiers.SlugRule} each.",
+                _ => $"'{ScopeId}' is not a {Scope.ToWire()} ID: {Identifiers.SlugRule}.",
+            });
         }
     }
 }
@@ -83,6 +108,7 @@ public static class GrantScopeNames
         GrantScope.Site => "site",
         GrantScope.Camera => "camera",
         GrantScope.All => "all",
+        GrantScope.SiteCamera => "site-camera",
         _ => throw new ArgumentOutOfRangeException(nameof(scope), scope, null),
     };
 
@@ -91,6 +117,7 @@ public static class GrantScopeNames
         "site" => GrantScope.Site,
         "camera" => GrantScope.Camera,
         "all" => GrantScope.All,
-        _ => throw new FormatException($"'{wire}' is not a grant scope (site, camera, all)."),
+        "site-camera" => GrantScope.SiteCamera,
+        _ => throw new FormatException($"'{wire}' is not a grant scope (site, camera, site-camera, all)."),
     };
 }

@@ -39,6 +39,9 @@ public sealed record Recording(
 {
     public string Id => Announcement.Id;
     public string CameraId => Announcement.CameraId;
+
+    /// <summary>The camera by its identity: recorder and camera.</summary>
+    public CameraKey Camera => new(Announcement.RecorderId, Announcement.CameraId);
 }
 
 /// <summary>
@@ -51,7 +54,13 @@ public sealed record RecordingGap(
     string CameraId,
     DateTimeOffset StartTime,
     DateTimeOffset? EndTime,
-    string Reason);
+    string Reason)
+{
+    public CameraKey Camera => new(RecorderId, CameraId);
+}
 
-/// <summary>A camera the catalog knows about.</summary>
-public sealed record CameraInfo(string Id, string Name, string RecorderId);
+/// <summary>A camera the catalog knows about: one per recorder and camera ID (<see cref="Key"/>).</summary>
+public sealed record CameraInfo(string Id, string Name, string RecorderId)
+{
+    public CameraKey Key => new(RecorderId, Id);
+}

@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Ports;
 using Cctv.Shared.Sqlite;
@@ -46,7 +43,7 @@ public sealed partial class SqliteCatalog : ICatalog
             archive_delay_ms INTEGER,
             on_time INTEGER NOT NULL DEFAULT 0
         );
-        CREATE INDEX IF NOT EXISTS recordings_by_camera_time ON recordings (camera_id, start_ms DESC, id DESC);
+        CREATE INDEX IF NOT EXISTS recordings_by_recorder_camera_time ON recordings (recorder_id, camera_id, start_ms DESC, id DESC);
         CREATE INDEX IF NOT EXISTS recordings_by_time ON recordings (start_ms DESC, id DESC);
         CREATE INDEX IF NOT EXISTS recordings_by_state ON recordings (state, announced_ms);
         CREATE TABLE IF NOT EXISTS gaps (
@@ -57,11 +54,12 @@ public sealed partial class SqliteCatalog : ICatalog
             end_ms INTEGER,
             reason TEXT NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS gaps_by_camera_time ON gaps (camera_id, start_ms);
+        CREATE INDEX IF NOT EXISTS gaps_by_recorder_camera_time ON gaps (recorder_id, camera_id, start_ms);
         CREATE TABLE IF NOT EXISTS cameras (
-            id TEXT PRIMARY KEY,
+            recorder_id TEXT NOT NULL,
+            id TEXT NOT NULL,
             name TEXT NOT NULL,
-            recorder_id TEXT NOT NULL
+            PRIMARY KEY (recorder_id, id)
         );
         CREATE TABLE IF NOT EXISTS recorders (
             id TEXT PRIMARY KEY,
@@ -90,8 +88,32 @@ public sealed partial class SqliteCatalog : ICatalog
 
     /// <summary>Indexes over the added columns: created once the columns exist.</summary>
     private const string AddedIndexes = """
-        CREATE INDEX IF NOT EXISTS recordings_for_retention ON recordings (camera_id, state, legal_hold, start_ms);
+        CREATE INDEX IF NOT EXISTS recordings_for_retention_by_recorder ON recordings (recorder_id, camera_id, state, legal_hold, start_ms);
         CREATE INDEX IF NOT EXISTS recordings_by_end ON recordings (end_ms, on_time);
+        DROP INDEX IF EXISTS recordings_for_retention;
+        DROP INDEX IF EXISTS recordings_by_camera_time;
+        DROP INDEX IF EXISTS gaps_by_camera_time;
+        """;
+
+    /// <summary>
+    /// A catalog made when a camera was its bare ID (one <c>cameras</c> row per ID, the last recorder to start won):
+    /// the table is rebuilt keyed by recorder and camera, and every camera that has recordings or gaps gets its row
+    /// back (the name of its newest recording), so a camera another site's recorder had taken over reappears.
+    /// </summary>
+    private const string CamerasByRecorder = """
+        CREATE TABLE cameras_by_recorder (
+            recorder_id TEXT NOT NULL,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            PRIMARY KEY (recorder_id, id)
+        );
+        INSERT INTO cameras_by_recorder (recorder_id, id, name) SELECT recorder_id, id, name FROM cameras;
+        INSERT OR IGNORE INTO cameras_by_recorder (recorder_id, id, name)
+            SELECT recorder_id, camera_id, camera_name FROM (
+                SELECT recorder_id, camera_id, camera_name, MAX(start_ms) FROM recordings GROUP BY recorder_id, camera_id);
+        INSERT OR IGNORE INTO cameras_by_recorder (recorder_id, id, name) SELECT DISTINCT recorder_id, camera_id, camera_id FROM gaps;
+        DROP TABLE cameras;
+        ALTER TABLE cameras_by_recorder RENAME TO cameras;
         """;
 
     private readonly SqliteDatabase _db;
@@ -116,6 +138,16 @@ public sealed partial class SqliteCatalog : ICatalog
             while (r.Read())
             {
                 existing.Add(r.GetString(0));
+            }
+        }
+        using (SqliteCommand keyed = c.Command("SELECT pk FROM pragma_table_info('cameras') WHERE name = 'recorder_id'"))
+        {
+            keyed.Transaction = tx;
+            if (keyed.ExecuteScalar() is long pk && pk == 0)
+            {
+                using SqliteCommand rebuild = c.Command(CamerasByRecorder);
+                rebuild.Transaction = tx;
+                rebuild.ExecuteNonQuery();
             }
         }
         foreach ((string column, string definition) in AddedColumns.Where(a => !existing.Contains(a.Column)))
@@ -220,14 +252,22 @@ public sealed partial class SqliteCatalog : ICatalog
         return Task.FromResult(outcome);
     }
 
+    /// <summary>
+    /// Recordings overlapping [From, To) of the cameras asked for, within the scope, newest first (start time, then ID).
+    /// The scope is a condition of the query itself, so LIMIT counts only rows the caller may see.
+    /// </summary>
     public Task<RecordingPage> QueryAsync(RecordingQuery query, CancellationToken cancellationToken)
     {
+        CatalogScope scope = query.Scope.Narrow(query.Cameras);
+        if (scope.IsEmpty)
+        {
+            return Task.FromResult(new RecordingPage([], null));
+        }
         var where = new List<string>();
         var parameters = new List<(string, object?)>();
-        if (query.CameraIds is { Count: > 0 } cameras)
+        if (!scope.All)
         {
-            var names = cameras.Select((cam, i) => { parameters.Add(($"$cam{i}", cam)); return $"$cam{i}"; }).ToList();
-            where.Add($"camera_id IN ({string.Join(", ", names)})");
+            where.Add(ScopeCondition(scope, parameters));
         }
         if (query.From is { } from)
         {
@@ -239,12 +279,11 @@ public sealed partial class SqliteCatalog : ICatalog
             where.Add("start_ms < $to");
             parameters.Add(("$to", to.ToUnixMs()));
         }
-        if (query.PageToken is { } token)
+        if (query.After is { } after)
         {
-            (long startMs, string id) = DecodeCursor(token);
             where.Add("(start_ms < $cStart OR (start_ms = $cStart AND id < $cId))");
-            parameters.Add(("$cStart", startMs));
-            parameters.Add(("$cId", id));
+            parameters.Add(("$cStart", after.StartTime.ToUnixMs()));
+            parameters.Add(("$cId", after.Id));
         }
         int size = Math.Clamp(query.PageSize, 1, 1000);
         parameters.Add(("$limit", size + 1));
@@ -258,14 +297,35 @@ public sealed partial class SqliteCatalog : ICatalog
         {
             items.Add(ReadRecording(r));
         }
-        string? next = null;
+        PageCursor? next = null;
         if (items.Count > size)
         {
             items.RemoveAt(size);
-            Recording last = items[^1];
-            next = EncodeCursor(last.Announcement.StartTime.ToUnixMs(), last.Id);
+            next = new PageCursor(items[^1].Announcement.StartTime, items[^1].Id);
         }
         return Task.FromResult(new RecordingPage(items, next));
+    }
+
+    /// <summary>The SQL condition "recorder in the scope's recorders, or (recorder, camera) one of its cameras", adding its parameters.</summary>
+    private static string ScopeCondition(CatalogScope scope, List<(string, object?)> parameters, string cameraColumn = "camera_id")
+    {
+        var parts = new List<string>();
+        if (scope.Recorders.Count > 0)
+        {
+            var names = scope.Recorders.Select((rec, i) => { parameters.Add(($"$sr{i}", rec)); return $"$sr{i}"; }).ToList();
+            parts.Add($"recorder_id IN ({string.Join(", ", names)})");
+        }
+        if (scope.Cameras.Count > 0)
+        {
+            var pairs = scope.Cameras.Select((key, i) =>
+            {
+                parameters.Add(($"$sk{i}r", key.RecorderId));
+                parameters.Add(($"$sk{i}c", key.CameraId));
+                return $"($sk{i}r, $sk{i}c)";
+            }).ToList();
+            parts.Add($"(recorder_id, {cameraColumn}) IN (VALUES {string.Join(", ", pairs)})");
+        }
+        return "(" + string.Join(" OR ", parts) + ")";
     }
 
     public Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, int limit, CancellationToken cancellationToken) =>
@@ -284,14 +344,14 @@ public sealed partial class SqliteCatalog : ICatalog
         return Task.FromResult<IReadOnlyList<Recording>>(ReadAll(q));
     }
 
-    public Task<IReadOnlyList<Recording>> ListArchivedBeforeAsync(string cameraId, DateTimeOffset startBefore, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Recording>> ListArchivedBeforeAsync(CameraKey camera, DateTimeOffset startBefore, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         using SqliteConnection c = _db.Open();
         using SqliteCommand q = c.Command("""
-            SELECT * FROM recordings WHERE camera_id = $cam AND state = 'archived' AND legal_hold = 0 AND start_ms < $before
+            SELECT * FROM recordings WHERE recorder_id = $rec AND camera_id = $cam AND state = 'archived' AND legal_hold = 0 AND start_ms < $before
             ORDER BY start_ms, id LIMIT $limit
-            """, ("$cam", cameraId), ("$before", startBefore.ToUnixMs()), ("$limit", limit));
+            """, ("$rec", camera.RecorderId), ("$cam", camera.CameraId), ("$before", startBefore.ToUnixMs()), ("$limit", limit));
         return Task.FromResult<IReadOnlyList<Recording>>(ReadAll(q));
     }
 
@@ -331,18 +391,18 @@ public sealed partial class SqliteCatalog : ICatalog
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<RecordingGap>> ListGapsAsync(string cameraId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<RecordingGap>> ListGapsAsync(CameraKey camera, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         using SqliteConnection c = _db.Open();
         using SqliteCommand q = c.Command("""
-            SELECT * FROM gaps WHERE camera_id = $cam AND start_ms < $to AND (end_ms IS NULL OR end_ms > $from) ORDER BY start_ms
-            """, ("$cam", cameraId), ("$from", from.ToUnixMs()), ("$to", to.ToUnixMs()));
+            SELECT * FROM gaps WHERE recorder_id = $rec AND camera_id = $cam AND start_ms < $to AND (end_ms IS NULL OR end_ms > $from) ORDER BY start_ms
+            """, ("$rec", camera.RecorderId), ("$cam", camera.CameraId), ("$from", from.ToUnixMs()), ("$to", to.ToUnixMs()));
         using SqliteDataReader r = q.ExecuteReader();
         var gaps = new List<RecordingGap>();
         while (r.Read())
         {
             long? end = r.GetNullableInt64("end_ms");
-            gaps.Add(new RecordingGap(r.GetString(r.GetOrdinal("id")), r.GetString(r.GetOrdinal("recorder_id")), cameraId,
+            gaps.Add(new RecordingGap(r.GetString(r.GetOrdinal("id")), camera.RecorderId, camera.CameraId,
                 SqliteExtensions.FromUnixMs(r.GetInt64(r.GetOrdinal("start_ms"))), end is { } e ? SqliteExtensions.FromUnixMs(e) : null,
                 r.GetString(r.GetOrdinal("reason"))));
         }
@@ -353,17 +413,23 @@ public sealed partial class SqliteCatalog : ICatalog
     {
         using SqliteConnection c = _db.Open();
         using SqliteCommand q = c.Command("""
-            INSERT INTO cameras (id, name, recorder_id) VALUES ($id, $name, $rec)
-            ON CONFLICT (id) DO UPDATE SET name = excluded.name, recorder_id = excluded.recorder_id
+            INSERT INTO cameras (recorder_id, id, name) VALUES ($rec, $id, $name)
+            ON CONFLICT (recorder_id, id) DO UPDATE SET name = excluded.name
             """, ("$id", camera.Id), ("$name", camera.Name), ("$rec", camera.RecorderId));
         q.ExecuteNonQuery();
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<CameraInfo>> ListCamerasAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<CameraInfo>> ListCamerasAsync(CatalogScope scope, CancellationToken cancellationToken)
     {
+        if (scope.IsEmpty)
+        {
+            return Task.FromResult<IReadOnlyList<CameraInfo>>([]);
+        }
+        var parameters = new List<(string, object?)>();
+        string where = scope.All ? "" : " WHERE " + ScopeCondition(scope, parameters, cameraColumn: "id");
         using SqliteConnection c = _db.Open();
-        using SqliteCommand q = c.Command("SELECT id, name, recorder_id FROM cameras ORDER BY id");
+        using SqliteCommand q = c.Command("SELECT id, name, recorder_id FROM cameras" + where + " ORDER BY recorder_id, id", [.. parameters]);
         using SqliteDataReader r = q.ExecuteReader();
         var cameras = new List<CameraInfo>();
         while (r.Read())
@@ -474,27 +540,5 @@ public sealed partial class SqliteCatalog : ICatalog
             items.Add(ReadRecording(r));
         }
         return items;
-    }
-
-    private static string EncodeCursor(long startMs, string id) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{startMs}:{id}")));
-
-    /// <summary>Throws <see cref="FormatException"/> on a token we did not issue.</summary>
-    public static (long StartMs, string Id) DecodeCursor(string token)
-    {
-        try
-        {
-            string raw = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
-            int colon = raw.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && long.TryParse(raw[..colon], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long ms)
-                && RecordingId.IsValid(raw[(colon + 1)..]))
-            {
-                return (ms, raw[(colon + 1)..]);
-            }
-        }
-        catch (FormatException)
-        {
-        }
-        throw new FormatException("page_token is not a token this API issued");
     }
 }

@@ -15,16 +15,27 @@ public enum TransitionOutcome
     NotFound,
 }
 
-/// <summary>A page of recordings, newest first, and the cursor for the next page.</summary>
-public sealed record RecordingPage(IReadOnlyList<Recording> Items, string? NextPageToken);
+/// <summary>A page of recordings, newest first, and where the next page starts (null: this was the last).</summary>
+public sealed record RecordingPage(IReadOnlyList<Recording> Items, PageCursor? Next);
 
-/// <summary>A query of the recordings of one or more cameras over a time range.</summary>
+/// <summary>
+/// Where a page of a query stopped: the start time and ID of its last recording (a row the query's scope allows).
+/// The API hands it out only sealed (<c>PageTokens</c> in the functions), never as is.
+/// </summary>
+public sealed record PageCursor(DateTimeOffset StartTime, string Id);
+
+/// <summary>
+/// A query of recordings over a time range: of the cameras named (all when none), limited to <paramref name="Scope"/>
+/// inside the query, so a page holds <paramref name="PageSize"/> recordings the scope allows whenever there are that
+/// many, and <see cref="RecordingPage.Next"/> is always one of them.
+/// </summary>
 public sealed record RecordingQuery(
-    IReadOnlyCollection<string>? CameraIds,
+    IReadOnlyCollection<CameraKey>? Cameras,
     DateTimeOffset? From,
     DateTimeOffset? To,
     int PageSize,
-    string? PageToken);
+    PageCursor? After,
+    CatalogScope Scope);
 
 /// <summary>
 /// The catalog of recordings, shared by the edge (announcements, gaps) and the cloud functions
@@ -73,7 +84,7 @@ public interface ICatalog
     /// Archived recordings of a camera that started before <paramref name="startBefore"/> and are not under a legal hold,
     /// oldest first: what retention may delete.
     /// </summary>
-    Task<IReadOnlyList<Recording>> ListArchivedBeforeAsync(string cameraId, DateTimeOffset startBefore, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<Recording>> ListArchivedBeforeAsync(CameraKey camera, DateTimeOffset startBefore, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Of the recordings that ended in [<paramref name="endedFrom"/>, <paramref name="endedBefore"/>), how many there are
@@ -86,11 +97,14 @@ public interface ICatalog
     /// <summary>Opens or closes a gap (same ID: the end time and reason are updated).</summary>
     Task RecordGapAsync(RecordingGap gap, CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<RecordingGap>> ListGapsAsync(string cameraId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+    /// <summary>The gaps of one camera (by recorder and camera) that overlap [from, to), oldest first.</summary>
+    Task<IReadOnlyList<RecordingGap>> ListGapsAsync(CameraKey camera, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 
+    /// <summary>Adds or renames a camera; one row per recorder and camera ID, so another recorder's camera of the same ID is another camera.</summary>
     Task UpsertCameraAsync(CameraInfo camera, CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<CameraInfo>> ListCamerasAsync(CancellationToken cancellationToken);
+    /// <summary>The cameras in <paramref name="scope"/>, by key.</summary>
+    Task<IReadOnlyList<CameraInfo>> ListCamerasAsync(CatalogScope scope, CancellationToken cancellationToken);
 
     /// <summary>
     /// Stores a recorder's heartbeat (its backlog), stamped with the catalog's clock as the time it was received.

@@ -32,7 +32,7 @@ public sealed class CameraDropTests
         Assert.True(firstAfter.StartTime - lastBefore.EndTime >= TimeSpan.FromSeconds(8),
             $"expected a gap of about 12 s, found {firstAfter.StartTime - lastBefore.EndTime}");
 
-        IReadOnlyList<RecordingGap> gaps = await rig.Backend.Catalog.ListGapsAsync("cam1", dropped.AddMinutes(-1), DateTimeOffset.UtcNow, CancellationToken.None);
+        IReadOnlyList<RecordingGap> gaps = await rig.Backend.Catalog.ListGapsAsync(new CameraKey("e2e", "cam1"), dropped.AddMinutes(-1), DateTimeOffset.UtcNow, CancellationToken.None);
         RecordingGap gap = Assert.Single(gaps, g => g.EndTime is not null && g.EndTime - g.StartTime > TimeSpan.FromSeconds(5));
         Assert.Equal(lastBefore.EndTime, gap.StartTime);
         Assert.Equal(firstAfter.StartTime, gap.EndTime);

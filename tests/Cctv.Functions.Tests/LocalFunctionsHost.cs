@@ -46,6 +46,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         DateTimeOffset start = Clock.GetUtcNow().AddMinutes(-10).AddSeconds(seq * 4);
         var announcement = new RecordingAnnouncement(id, "r1", camera, "Camera " + camera, 1, seq, start, start.AddSeconds(4), digest.Size,
             digest.Sha256, announcedCrc ?? digest.Crc32CBase64, digest.Md5, "video/mp4", ObjectNames.Staging("r1", camera, id));
+        await Backend.Catalog.UpsertCameraAsync(new CameraInfo(camera, "Camera " + camera, "r1"), CancellationToken.None); // as the edge does on start
         await Backend.Catalog.AnnounceAsync(announcement, CancellationToken.None);
         await Backend.Store.UploadAsync(new UploadRequest(LocalBackend.StagingBucket, announcement.StagingObject, "video/mp4", digest.Crc32CBase64, digest.Md5, 0,
             new Dictionary<string, string> { ["sha256"] = digest.Sha256 }), new MemoryStream(bytes), CancellationToken.None);

@@ -113,7 +113,7 @@ public sealed class FootageRig : IAsyncDisposable
             Recording? archived = await Backend.Catalog.GetAsync(row.Id, CancellationToken.None);
             Assert.True(archived?.State == CloudState.Archived, $"{row.Id} ({row.CameraId}) is {archived?.State.ToString() ?? "not in the catalog"}");
         }
-        IReadOnlyList<RecordingGap> gaps = await Backend.Catalog.ListGapsAsync("cam1", DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow, CancellationToken.None);
+        IReadOnlyList<RecordingGap> gaps = await Backend.Catalog.ListGapsAsync(new CameraKey(DemoCommand.RecorderId, "cam1"), DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow, CancellationToken.None);
         Gap = Assert.Single(gaps, g => g.EndTime is { } end && end - g.StartTime >= TimeSpan.FromSeconds(5));
         log($"{clock.Elapsed.TotalSeconds:0} s: {edge.Outbox.All().Count} segments archived; cam1's gap {Gap.StartTime:HH:mm:ss.fff}–{Gap.EndTime:HH:mm:ss.fff}: {Gap.Reason}");
     }

@@ -24,18 +24,18 @@ public abstract partial class CatalogContractTests
         const string alice = "user:alice@example.com";
         await Catalog.GrantAsync(AccessGrant.ToSite(alice, "hq"), CancellationToken.None);
         await Catalog.GrantAsync(AccessGrant.ToSite(alice, "hq"), CancellationToken.None);
-        await Catalog.GrantAsync(AccessGrant.ToCamera(alice, "gate"), CancellationToken.None);
+        await Catalog.GrantAsync(AccessGrant.ToCamera(alice, new CameraKey("r1", "gate")), CancellationToken.None);
         await Catalog.GrantAsync(AccessGrant.ToSite("user:bob@example.com", "depot"), CancellationToken.None);
         await Catalog.GrantAsync(AccessGrant.ToEverything("key:ops"), CancellationToken.None);
 
-        Assert.Equal([AccessGrant.ToCamera(alice, "gate"), AccessGrant.ToSite(alice, "hq")], await Catalog.ListGrantsAsync(alice, CancellationToken.None));
+        Assert.Equal([AccessGrant.ToCamera(alice, new CameraKey("r1", "gate")), AccessGrant.ToSite(alice, "hq")], await Catalog.ListGrantsAsync(alice, CancellationToken.None));
         Assert.Equal([AccessGrant.ToEverything("key:ops")], await Catalog.ListGrantsAsync("key:ops", CancellationToken.None));
         Assert.Empty(await Catalog.ListGrantsAsync("user:mallory@example.com", CancellationToken.None));
 
         Assert.True(await Catalog.RevokeAsync(AccessGrant.ToSite(alice, "hq"), CancellationToken.None));
         Assert.False(await Catalog.RevokeAsync(AccessGrant.ToSite(alice, "hq"), CancellationToken.None));
         Assert.False(await Catalog.RevokeAsync(AccessGrant.ToSite(alice, "depot"), CancellationToken.None));
-        Assert.Equal([AccessGrant.ToCamera(alice, "gate")], await Catalog.ListGrantsAsync(alice, CancellationToken.None));
+        Assert.Equal([AccessGrant.ToCamera(alice, new CameraKey("r1", "gate"))], await Catalog.ListGrantsAsync(alice, CancellationToken.None));
 
         await Catalog.GrantAsync(AccessGrant.ToSite(alice, "hq"), CancellationToken.None); // granted again after a revocation
         Assert.Equal(2, (await Catalog.ListGrantsAsync(alice, CancellationToken.None)).Count);
@@ -46,6 +46,9 @@ public abstract partial class CatalogContractTests
     [InlineData("user:alice@example.com", "site", "HQ/../x")]
     [InlineData("user:alice@example.com", "all", "hq")]
     [InlineData("key:Bad Name", "site", "hq")]
+    [InlineData("user:alice@example.com", "camera", "cam1")] // a bare camera ID: another site may have a cam1
+    [InlineData("user:alice@example.com", "camera", "rec-a~cam1~x")]
+    [InlineData("user:alice@example.com", "site-camera", "site-a")]
     public async Task Grants_WithAMalformedPrincipalOrScope_AreRefused(string principal, string scope, string id)
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Catalog.GrantAsync(new AccessGrant(principal, GrantScopeNames.ParseScope(scope), id), CancellationToken.None));

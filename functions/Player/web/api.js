@@ -53,16 +53,16 @@ export function createApi({ token, base = '', fetchImpl = (...args) => fetch(...
 
   const json = async (path, options) => (await call(path, options)).json();
   const range = (from, to) => `from=${encodeURIComponent(iso(from))}&to=${encodeURIComponent(iso(to))}`;
-  const cam = id => encodeURIComponent(id);
+  const cam = key => encodeURIComponent(key);
 
   return {
-    /** The cameras this token may see: [{id, name, recorder_id}]. */
+    /** The cameras this token may see: [{key, id, name, recorder_id, site_id}]; key (recorder~camera) names a camera in the routes. */
     cameras: async () => (await json('/api/cameras/')).results,
     /** A camera's timeline over [from, to): {entries: [{type: segment|gap, start_time, end_time, id, reason, detail}], ...}. */
-    timeline: (cameraId, from, to) => json(`/api/cameras/${cam(cameraId)}/timeline/?${range(from, to)}`),
+    timeline: (cameraKey, from, to) => json(`/api/cameras/${cam(cameraKey)}/timeline/?${range(from, to)}`),
     /** The HLS playlist of a camera over [from, to), as text. */
-    playlist: async (cameraId, from, to) =>
-      (await call(`/api/cameras/${cam(cameraId)}/playlist.m3u8?${range(from, to)}`, { accept: 'application/vnd.apple.mpegurl' })).text(),
+    playlist: async (cameraKey, from, to) =>
+      (await call(`/api/cameras/${cam(cameraKey)}/playlist.m3u8?${range(from, to)}`, { accept: 'application/vnd.apple.mpegurl' })).text(),
     /** One recording as the catalog lists it (with its sha256). */
     recording: id => json(`/api/recordings/${encodeURIComponent(id)}/`),
     /** A signed URL of one recording, with its expires_in_minutes (the seed's get_url). */

@@ -26,7 +26,7 @@ const state = {
   api: null,
   cameras: [],
   range: null,
-  timelines: new Map(), // camera ID -> timeline, or an ApiError
+  timelines: new Map(), // camera key (recorder~camera) -> timeline, or an ApiError
   recorders: null, // recorder ID -> status row, or null when /api/status is not ours to see
   selected: null,
   playback: null,
@@ -176,7 +176,7 @@ async function loadRange({ reloadPlayer = true, quiet = false } = {}) {
   const api = state.api;
   const [status, ...timelines] = await Promise.allSettled([
     api.status(),
-    ...state.cameras.map(c => api.timeline(c.id, range.from, range.to)),
+    ...state.cameras.map(c => api.timeline(c.key, range.from, range.to)),
   ]);
   if (generation !== state.generation || api !== state.api) {
     return;
@@ -189,7 +189,7 @@ async function loadRange({ reloadPlayer = true, quiet = false } = {}) {
   }
   state.range = range;
   $('range-label').textContent = `${dateTime(range.from)} – ${dateTime(range.to)}`;
-  state.cameras.forEach((c, i) => state.timelines.set(c.id, timelines[i].status === 'fulfilled' ? timelines[i].value : timelines[i].reason));
+  state.cameras.forEach((c, i) => state.timelines.set(c.key, timelines[i].status === 'fulfilled' ? timelines[i].value : timelines[i].reason));
   state.recorders = status.status === 'fulfilled' ? new Map(status.value.recorders.map(r => [r.recorder_id, r])) : null;
   renderCameras();
   renderRecorders(status.status === 'fulfilled' ? status.value : status.reason);
@@ -217,17 +217,19 @@ function renderCameras() {
 
 function renderCamera(camera) {
   const { from, to } = state.range;
-  const timeline = state.timelines.get(camera.id);
+  const timeline = state.timelines.get(camera.key);
   const item = el('li', { className: 'camera card' });
+  item.dataset.cameraKey = camera.key;
   item.dataset.cameraId = camera.id;
-  if (camera.id === state.selected) {
+  if (camera.key === state.selected) {
     item.classList.add('selected');
     item.setAttribute('aria-current', 'true');
   }
   const pick = el('button', { type: 'button', className: 'camera-pick' },
     el('span', { className: 'name', textContent: camera.name || camera.id }),
-    el('span', { className: 'id', textContent: camera.id }));
-  pick.addEventListener('click', () => selectCamera(camera.id));
+    el('span', { className: 'id', textContent: camera.id }),
+    el('span', { className: 'where small muted', textContent: whereOf(camera) }));
+  pick.addEventListener('click', () => selectCamera(camera.key));
   const detail = el('p', { className: 'timeline-detail small', role: 'status' });
   const summary = el('p', { className: 'summary small' });
   item.append(pick, summary);
@@ -238,11 +240,11 @@ function renderCamera(camera) {
     return item;
   }
   const bar = el('div', { className: 'timeline', role: 'group' });
-  bar.setAttribute('aria-label', `Timeline of ${camera.id}`);
+  bar.setAttribute('aria-label', `Timeline of ${camera.id} (${whereOf(camera)})`);
   const blocks = renderBar(bar, timeline.entries, from, to, {
     recorded: (wall, label) => {
       detail.textContent = label;
-      selectCamera(camera.id, { startWall: wall });
+      selectCamera(camera.key, { startWall: wall });
     },
     gap: label => {
       detail.textContent = label;
@@ -335,26 +337,31 @@ function playerMessage(text) {
   $('player-body').hidden = Boolean(text);
 }
 
-async function selectCamera(cameraId, { startWall = null } = {}) {
-  const camera = state.cameras.find(c => c.id === cameraId);
+/** Where a camera is: its recorder, and the recorder's site when it has one (two sites may both have a cam1). */
+function whereOf(camera) {
+  return camera.site_id ? `site ${camera.site_id} · recorder ${camera.recorder_id}` : `recorder ${camera.recorder_id}`;
+}
+
+async function selectCamera(cameraKey, { startWall = null } = {}) {
+  const camera = state.cameras.find(c => c.key === cameraKey);
   if (!camera || !state.range) {
     return;
   }
-  state.selected = cameraId;
+  state.selected = cameraKey;
   for (const item of $('cameras').children) {
-    const selected = item.dataset.cameraId === cameraId;
+    const selected = item.dataset.cameraKey === cameraKey;
     item.classList.toggle('selected', selected);
     item.toggleAttribute('aria-current', selected);
   }
   $('player').hidden = false;
-  $('player-title').textContent = `${camera.name || camera.id} (${camera.id})`;
+  $('player-title').textContent = `${camera.name || camera.id} (${camera.id}, ${whereOf(camera)})`;
   $('download-status').textContent = '';
   clearTimeout(state.playlistTimer);
 
-  const timeline = state.timelines.get(cameraId);
+  const timeline = state.timelines.get(cameraKey);
   if (timeline instanceof Error) {
     state.playback?.destroy();
-    playerMessage(explain(timeline, `the timeline of ${cameraId}`));
+    playerMessage(explain(timeline, `the timeline of ${camera.id}`));
     return;
   }
   if (!timeline?.entries?.some(e => e.type === 'segment')) {
@@ -375,16 +382,16 @@ async function loadPlaylist(camera, { startWall = null, autoplay = true } = {}) 
   const { from, to } = state.range;
   let text;
   try {
-    text = await state.api.playlist(camera.id, from, to);
+    text = await state.api.playlist(camera.key, from, to);
   } catch (e) {
     if (e instanceof ApiError && e.kind === 'not_found') {
-      showNoFootage(camera, state.timelines.get(camera.id));
+      showNoFootage(camera, state.timelines.get(camera.key));
       return;
     }
     fail(e, `loading the playlist of ${camera.id}`);
     return;
   }
-  if (state.selected !== camera.id) {
+  if (state.selected !== camera.key) {
     return; // another camera was picked meanwhile
   }
   if (!playbackEngine($('video'))) {
@@ -472,7 +479,7 @@ function renderFootage(camera) {
   const to = last + pad;
   const detail = $('footage-detail');
   detail.textContent = '';
-  renderBar($('footage-timeline'), state.timelines.get(camera.id)?.entries ?? [], from, to, {
+  renderBar($('footage-timeline'), state.timelines.get(camera.key)?.entries ?? [], from, to, {
     recorded: (wall, label) => {
       detail.textContent = label;
       state.playback.seekWall(wall);

@@ -8,12 +8,16 @@ namespace Cctv.Shared.Gcp.Firestore;
 /// </summary>
 /// <remarks>
 /// Composite indexes the catalog's queries need (collection scope):
-/// recordings (camera_id ASC, start_time DESC) for the query by camera and time (<c>camera_id</c> EQUAL or IN,
-/// <c>start_time</c> range, ordered by start_time then __name__ descending);
+/// recordings (recorder_id ASC, camera_id ASC, start_time DESC) for the query by camera and time (<c>recorder_id</c>
+/// EQUAL, <c>camera_id</c> EQUAL or IN, <c>start_time</c> range, ordered by start_time then __name__ descending);
+/// recordings (recorder_id ASC, start_time DESC) for the same query over a caller's sites (<c>recorder_id</c> EQUAL or IN);
 /// recordings (state ASC, announced_at ASC) for <c>ListByStateAsync</c> (state EQUAL, oldest announcement first);
-/// recordings (camera_id ASC, legal_hold ASC, state ASC, start_time ASC) for <c>ListArchivedBeforeAsync</c> (retention);
+/// recordings (recorder_id ASC, camera_id ASC, legal_hold ASC, state ASC, start_time ASC) for <c>ListArchivedBeforeAsync</c> (retention);
 /// recordings (archived_on_time ASC, end_time ASC) for the on-time count of <c>GetDeliveryStatsAsync</c>;
-/// gaps (camera_id ASC, start_time ASC) for <c>ListGapsAsync</c>.
+/// gaps (recorder_id ASC, camera_id ASC, start_time ASC) for <c>ListGapsAsync</c>.
+/// A camera is <c>cameras/{recorder}~{camera}</c> (<see cref="CameraKey"/>) with its name, recorder and camera ID; a
+/// document of the layout before (<c>cameras/{camera}</c>, no <c>camera_id</c> field) is read as the camera of the
+/// recorder it names until that recorder writes its own.
 /// The query without cameras, the counts per state and by end time, and the camera and recorder lists use
 /// Firestore's automatic single-field indexes.
 /// </remarks>
@@ -137,7 +141,13 @@ public static class CatalogDocuments
     {
         [Name] = camera.Name,
         [RecorderId] = camera.RecorderId,
+        [CameraId] = camera.Id,
     };
 
-    public static CameraInfo ToCamera(FirestoreDocument d) => new(d.Id, d.GetString(Name), d.GetString(RecorderId));
+    /// <summary>A camera document; one of the layout before keys (ID = bare camera ID) is marked <paramref name="legacy"/>.</summary>
+    public static CameraInfo ToCamera(FirestoreDocument d, out bool legacy)
+    {
+        legacy = d.GetNullableString(CameraId) is null;
+        return new CameraInfo(d.GetNullableString(CameraId) ?? d.Id, d.GetString(Name), d.GetString(RecorderId));
+    }
 }

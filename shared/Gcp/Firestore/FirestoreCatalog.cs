@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Ports;
 using Polly;
@@ -167,29 +164,56 @@ public sealed partial class FirestoreCatalog : ICatalog
     }
 
     /// <summary>
-    /// Recordings of the cameras overlapping [From, To), newest first (start time, then ID, both descending).
-    /// The page token is an opaque cursor: the start time and ID of the page's last recording.
+    /// Recordings of the cameras overlapping [From, To), newest first (start time, then ID, both descending), within
+    /// the scope: one scan per filter the scope needs (a camera's recorder and ID, a set of recorders; each IN at most
+    /// 30 values), each up to one more than a page, merged. Every scan holds only rows the scope allows, so the page is
+    /// full and its cursor is one of them.
     /// </summary>
     public async Task<RecordingPage> QueryAsync(RecordingQuery query, CancellationToken cancellationToken)
     {
-        (DateTimeOffset Start, string Id)? cursor = query.PageToken is { } token ? DecodeCursor(token) : null;
+        CatalogScope scope = query.Scope.Narrow(query.Cameras);
+        if (scope.IsEmpty)
+        {
+            return new RecordingPage([], null);
+        }
         int size = Math.Clamp(query.PageSize, 1, 1000);
-        IEnumerable<string[]?> cameraSets = query.CameraIds is { Count: > 0 } cameras
-            ? cameras.Distinct(StringComparer.Ordinal).Chunk(MaxInValues).Select(set => (string[]?)set)
-            : new string[]?[] { null };
-        List<Recording>[] found = await Task.WhenAll(cameraSets.Select(set => ScanAsync(set, query.From, query.To, cursor, size + 1, cancellationToken)));
+        List<Recording>[] found = await Task.WhenAll(ScopeFilters(scope).Select(filter => ScanAsync(filter, query.From, query.To, query.After, size + 1, cancellationToken)));
         var items = found.SelectMany(r => r)
+            .DistinctBy(r => r.Id, StringComparer.Ordinal)
             .OrderByDescending(r => r.Announcement.StartTime)
             .ThenByDescending(r => r.Id, StringComparer.Ordinal)
             .Take(size + 1)
             .ToList();
-        string? next = null;
+        PageCursor? next = null;
         if (items.Count > size)
         {
             items.RemoveAt(size);
-            next = EncodeCursor(items[^1].Announcement.StartTime, items[^1].Id);
+            next = new PageCursor(items[^1].Announcement.StartTime, items[^1].Id);
         }
         return new RecordingPage(items, next);
+    }
+
+    /// <summary>The equality filters whose union is the scope (none at all for everything).</summary>
+    private static IEnumerable<Func<FirestoreQuery, FirestoreQuery>> ScopeFilters(CatalogScope scope)
+    {
+        if (scope.All)
+        {
+            yield return q => q;
+            yield break;
+        }
+        foreach (string[] recorders in scope.Recorders.Chunk(MaxInValues))
+        {
+            yield return q => recorders.Length == 1 ? q.Where(RecorderId, FirestoreOperator.Equal, recorders[0]) : q.Where(RecorderId, FirestoreOperator.In, recorders);
+        }
+        foreach (IGrouping<string, CameraKey> recorder in scope.Cameras.Where(k => !scope.Recorders.Contains(k.RecorderId)).GroupBy(k => k.RecorderId, StringComparer.Ordinal))
+        {
+            foreach (string[] cameras in recorder.Select(k => k.CameraId).Chunk(MaxInValues))
+            {
+                yield return q => (cameras.Length == 1
+                    ? q.Where(CameraId, FirestoreOperator.Equal, cameras[0])
+                    : q.Where(CameraId, FirestoreOperator.In, cameras)).Where(RecorderId, FirestoreOperator.Equal, recorder.Key);
+            }
+        }
     }
 
     public Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, int limit, CancellationToken cancellationToken) =>
@@ -214,7 +238,7 @@ public sealed partial class FirestoreCatalog : ICatalog
         return [.. (await _client.RunQueryAsync(q, cancellationToken)).Select(ToRecording)];
     }
 
-    public async Task<IReadOnlyList<Recording>> ListArchivedBeforeAsync(string cameraId, DateTimeOffset startBefore, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Recording>> ListArchivedBeforeAsync(CameraKey camera, DateTimeOffset startBefore, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         if (limit == 0)
@@ -222,7 +246,8 @@ public sealed partial class FirestoreCatalog : ICatalog
             return [];
         }
         FirestoreQuery q = new FirestoreQuery(Recordings)
-            .Where(CameraId, FirestoreOperator.Equal, cameraId)
+            .Where(RecorderId, FirestoreOperator.Equal, camera.RecorderId)
+            .Where(CameraId, FirestoreOperator.Equal, camera.CameraId)
             .Where(LegalHold, FirestoreOperator.Equal, false)
             .Where(State, FirestoreOperator.Equal, CloudState.Archived.ToWire())
             .Where(StartTime, FirestoreOperator.LessThan, startBefore)
@@ -273,21 +298,41 @@ public sealed partial class FirestoreCatalog : ICatalog
         }
     }
 
-    public async Task<IReadOnlyList<RecordingGap>> ListGapsAsync(string cameraId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RecordingGap>> ListGapsAsync(CameraKey camera, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         // Gaps have no length limit (a camera can be offline for weeks), so the end is filtered here.
         FirestoreQuery q = new FirestoreQuery(Gaps)
-            .Where(CameraId, FirestoreOperator.Equal, cameraId)
+            .Where(RecorderId, FirestoreOperator.Equal, camera.RecorderId)
+            .Where(CameraId, FirestoreOperator.Equal, camera.CameraId)
             .Where(StartTime, FirestoreOperator.LessThan, to)
             .OrderBy(StartTime);
         return [.. (await _client.RunQueryAsync(q, cancellationToken)).Select(ToGap).Where(g => g.EndTime is not { } end || end > from)];
     }
 
     public async Task UpsertCameraAsync(CameraInfo camera, CancellationToken cancellationToken) =>
-        await _client.CommitAsync([FirestoreWrite.Set(_client.DocumentName(Cameras, camera.Id), Camera(camera))], cancellationToken);
+        await _client.CommitAsync([FirestoreWrite.Set(_client.DocumentName(Cameras, camera.Key.ToString()), Camera(camera))], cancellationToken);
 
-    public async Task<IReadOnlyList<CameraInfo>> ListCamerasAsync(CancellationToken cancellationToken) =>
-        [.. (await _client.RunQueryAsync(new FirestoreQuery(Cameras).OrderBy(FirestoreQuery.DocumentNameField), cancellationToken)).Select(ToCamera)];
+    /// <summary>
+    /// The cameras (a short list: read whole, then limited to the scope here). A document of the layout before camera
+    /// keys counts as its recorder's camera unless that recorder has written the camera's keyed document since.
+    /// </summary>
+    public async Task<IReadOnlyList<CameraInfo>> ListCamerasAsync(CatalogScope scope, CancellationToken cancellationToken)
+    {
+        if (scope.IsEmpty)
+        {
+            return [];
+        }
+        var cameras = new SortedDictionary<CameraKey, CameraInfo>();
+        foreach (FirestoreDocument doc in await _client.RunQueryAsync(new FirestoreQuery(Cameras), cancellationToken))
+        {
+            CameraInfo camera = ToCamera(doc, out bool legacy);
+            if (scope.Allows(camera.Key) && (!legacy || !cameras.ContainsKey(camera.Key)))
+            {
+                cameras[camera.Key] = camera;
+            }
+        }
+        return [.. cameras.Values];
+    }
 
     /// <summary>
     /// Stores the heartbeat unless a newer one is there: read, decide, and commit with the read's update time (or
@@ -372,13 +417,10 @@ public sealed partial class FirestoreCatalog : ICatalog
 
     /// <summary>Recordings after the cursor, newest first, until <paramref name="want"/> overlap [from, to) or there are no more.</summary>
     private async Task<List<Recording>> ScanAsync(
-        string[]? cameras, DateTimeOffset? from, DateTimeOffset? to, (DateTimeOffset Start, string Id)? cursor, int want, CancellationToken cancellationToken)
+        Func<FirestoreQuery, FirestoreQuery> filter, DateTimeOffset? from, DateTimeOffset? to, PageCursor? after, int want, CancellationToken cancellationToken)
     {
-        var q = new FirestoreQuery(Recordings);
-        if (cameras is not null)
-        {
-            q = cameras.Length == 1 ? q.Where(CameraId, FirestoreOperator.Equal, cameras[0]) : q.Where(CameraId, FirestoreOperator.In, cameras);
-        }
+        FirestoreQuery q = filter(new FirestoreQuery(Recordings));
+        (DateTimeOffset Start, string Id)? cursor = after is null ? null : (after.StartTime, after.Id);
         if (to is { } end)
         {
             q = q.Where(StartTime, FirestoreOperator.LessThan, end);
@@ -429,26 +471,4 @@ public sealed partial class FirestoreCatalog : ICatalog
 
     /// <summary>Another writer got there first: a stale update time, contention, or a create that lost the race.</summary>
     private static bool IsConflict(GcpApiException e) => e.Status is "FAILED_PRECONDITION" or "ABORTED" or "ALREADY_EXISTS" && e is not GcpTransientException;
-
-    private static string EncodeCursor(DateTimeOffset start, string id) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{(start.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10}:{id}")));
-
-    /// <summary>Throws <see cref="FormatException"/> on a token this catalog did not issue.</summary>
-    public static (DateTimeOffset Start, string Id) DecodeCursor(string token)
-    {
-        try
-        {
-            string raw = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token));
-            int colon = raw.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && long.TryParse(raw[..colon], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long micros)
-                && RecordingId.IsValid(raw[(colon + 1)..]))
-            {
-                return (DateTimeOffset.UnixEpoch.AddTicks(checked(micros * 10)), raw[(colon + 1)..]);
-            }
-        }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentOutOfRangeException)
-        {
-        }
-        throw new FormatException("page_token is not a token this API issued");
-    }
 }

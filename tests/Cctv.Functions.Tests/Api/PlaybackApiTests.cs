@@ -126,7 +126,7 @@ public sealed class PlaybackApiTests
 
         foreach (string route in (string[])["timeline/", "playlist.m3u8"])
         {
-            using HttpResponseMessage response = await host.Client.GetAsync($"/api/cameras/cam1/{route}?{query}");
+            using HttpResponseMessage response = await host.Client.GetAsync($"/api/cameras/r1~cam1/{route}?{query}");
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
             Assert.Contains("detail", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -138,7 +138,7 @@ public sealed class PlaybackApiTests
     {
         await using LocalFunctionsHost host = await LocalFunctionsHost.StartAsync();
 
-        using HttpResponseMessage response = await host.Client.GetAsync($"/api/cameras/cam1/playlist.m3u8?{Range(host)}");
+        using HttpResponseMessage response = await host.Client.GetAsync($"/api/cameras/r1~cam1/playlist.m3u8?{Range(host)}");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("timeline", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);

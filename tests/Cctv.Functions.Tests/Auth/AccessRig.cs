@@ -49,7 +49,7 @@ public sealed class AccessRig : IAsyncDisposable
         await c.UpsertCameraAsync(new CameraInfo("depot-door", "Depot door", "r-depot"), ct);
         await c.GrantAsync(AccessGrant.ToSite(Principals.User(Alice), "hq"), ct);
         await c.GrantAsync(AccessGrant.ToSite(Principals.User(Bob), "depot"), ct);
-        await c.GrantAsync(AccessGrant.ToCamera(Principals.User(Carol), "depot-door"), ct);
+        await c.GrantAsync(AccessGrant.ToCamera(Principals.User(Carol), new CameraKey("r-depot", "depot-door")), ct);
         rig.Start = rig.Host.Clock.GetUtcNow().AddHours(-1);
         for (int i = 0; i < recordingsPerCamera; i++)
         {

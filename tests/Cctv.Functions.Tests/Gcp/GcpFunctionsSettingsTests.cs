@@ -19,7 +19,7 @@ public sealed class GcpFunctionsSettingsTests
         [FunctionEnvironment.SignedUrlMinutes] = "60",
         [FunctionEnvironment.StagingSlaMinutes] = "45",
         [FunctionEnvironment.RecorderOfflineMinutes] = "15",
-        [FunctionEnvironment.RetentionDays] = "30,gate=90",
+        [FunctionEnvironment.RetentionDays] = "30,r1~gate=90",
     };
 
     private static GcpFunctionsSettings Read(Dictionary<string, string> env, string? target = null) =>
@@ -39,7 +39,7 @@ public sealed class GcpFunctionsSettingsTests
         Assert.Equal(["client-1", "client-2"], s.UserTokenAudiences);
         Assert.Equal((TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(45), TimeSpan.FromMinutes(15)),
             (s.SignedUrlLifetime, s.Sweep.StagingSla, s.Sweep.RecorderOfflineAfter));
-        Assert.Equal((TimeSpan?)TimeSpan.FromDays(90), s.Sweep.Retention.For("gate"));
+        Assert.Equal((TimeSpan?)TimeSpan.FromDays(90), s.Sweep.Retention.For(new Cctv.Shared.Domain.CameraKey("r1", "gate")));
         Assert.Equal(("127.0.0.1:8085", new Uri("http://localhost:9023/")), (s.FirestoreEmulatorHost, s.StorageEndpoint));
         Assert.Null(s.TokenCertificatesUrl); // always Google's keys when deployed
     }

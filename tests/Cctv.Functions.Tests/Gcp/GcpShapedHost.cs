@@ -101,6 +101,7 @@ public sealed class GcpShapedHost : IAsyncDisposable
         DateTimeOffset start = Clock.GetUtcNow().AddSeconds(-8 + seq * 4);
         var announcement = new RecordingAnnouncement(id, "r1", camera, "Camera " + camera, 1, seq, start, start.AddSeconds(4), digest.Size,
             digest.Sha256, announcedCrc ?? digest.Crc32CBase64, digest.Md5, "video/mp4", ObjectNames.Staging("r1", camera, id));
+        await Catalog.UpsertCameraAsync(new CameraInfo(camera, "Camera " + camera, "r1"), CancellationToken.None); // as the edge does on start
         if (announce)
         {
             await Catalog.AnnounceAsync(announcement, CancellationToken.None);

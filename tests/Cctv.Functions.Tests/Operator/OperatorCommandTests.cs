@@ -89,7 +89,10 @@ public sealed class OperatorCommandTests
 
         Assert.Equal(0, (await RunAsync("access", "--data-dir", dir.Path, "site", "--recorder", "r-hq", "--site", "hq")).Exit);
         Assert.Equal(0, (await RunAsync("access", "--data-dir", dir.Path, "grant", "--principal", "Alice@Example.com", "--site", "hq")).Exit);
-        Assert.Equal(0, (await RunAsync("access", "--data-dir", dir.Path, "grant", "--principal", "alice@example.com", "--camera", "depot-door")).Exit);
+        Assert.Equal(0, (await RunAsync("access", "--data-dir", dir.Path, "grant", "--principal", "alice@example.com", "--camera", "r-depot~depot-door")).Exit);
+        Assert.Equal(0, (await RunAsync("access", "--data-dir", dir.Path, "grant", "--principal", "alice@example.com", "--recorder", "r-yard", "--camera", "cam1")).Exit);
+        Assert.Equal(0, (await RunAsync("access", "--data-dir", dir.Path, "grant", "--principal", "alice@example.com", "--site", "depot", "--camera", "cam1")).Exit);
+        (int bareExit, _, string bareErr) = await RunAsync("access", "--data-dir", dir.Path, "grant", "--principal", "alice@example.com", "--camera", "cam1");
         (int keyExit, string key, _) = await RunAsync("access", "--data-dir", dir.Path, "key-create", "--name", "nvr-export");
         (int badExit, string badOut, string badErr) = await RunAsync("access", "--data-dir", dir.Path, "grant", "--principal", "alice@example.com", "--site", "hq", "--all");
         (_, string listed, _) = await RunAsync("access", "--data-dir", dir.Path, "list", "--principal", "user:alice@example.com");
@@ -97,8 +100,10 @@ public sealed class OperatorCommandTests
         Assert.Equal(0, keyExit);
         Assert.Matches("^cctv_[0-9a-f]{12}_[A-Za-z0-9_-]{43}\n$", key.Replace("\r", "", StringComparison.Ordinal));
         Assert.Equal((2, ""), (badExit, badOut));
-        Assert.Contains("exactly one of --site, --camera or --all", badErr, StringComparison.Ordinal);
-        Assert.Equal("camera\tdepot-door\nsite\thq\n", listed.Replace("\r", "", StringComparison.Ordinal));
+        Assert.Contains("give --site, --site with --camera, --recorder with --camera, --camera RECORDER~CAMERA, or --all", badErr, StringComparison.Ordinal);
+        Assert.Equal(2, bareExit); // a bare camera ID could be another site's camera
+        Assert.Contains("--camera RECORDER~cam1", bareErr, StringComparison.Ordinal);
+        Assert.Equal("camera\tr-depot~depot-door\ncamera\tr-yard~cam1\nsite\thq\nsite-camera\tdepot~cam1\n", listed.Replace("\r", "", StringComparison.Ordinal));
         var catalog = new LocalBackend(dir.Path, TimeProvider.System).Catalog;
         Assert.Equal("hq", (await catalog.ListRecorderSitesAsync(CancellationToken.None))["r-hq"]);
         ApiKeyRecord stored = (await catalog.GetApiKeyAsync(key.Trim()[5..17], CancellationToken.None))!;

@@ -184,7 +184,7 @@ public sealed class ReconcileSweepTests
     [Fact]
     public async Task Retention_DeletesArchivedRecordingsOlderThanTheirCamerasDays_ButNeverOnesUnderALegalHold()
     {
-        using var rig = new SweepRig(new SweepOptions { Retention = RetentionPolicy.Parse("30,dock=0") });
+        using var rig = new SweepRig(new SweepOptions { Retention = RetentionPolicy.Parse("30,r1~dock=0") });
         DateTimeOffset old = rig.Clock.GetUtcNow().AddDays(-40);
         RecordingAnnouncement expired = await rig.RecordAsync("gate", 0, start: old);
         RecordingAnnouncement held = await rig.RecordAsync("gate", 1, start: old.AddMinutes(1));
@@ -230,11 +230,34 @@ public sealed class ReconcileSweepTests
         Assert.Equal(CloudState.Expired, await rig.StateAsync(a));
     }
 
+    [Fact]
+    public async Task Retention_AnOverrideOfRecAsGate_DoesNotApplyToRecBsGate()
+    {
+        using var rig = new SweepRig(new SweepOptions { Retention = RetentionPolicy.Parse("0,rec-a~gate=30") });
+        DateTimeOffset old = rig.Clock.GetUtcNow().AddDays(-40);
+        RecordingAnnouncement ofA = await rig.RecordAsync("gate", 0, start: old, recorder: "rec-a");
+        RecordingAnnouncement ofB = await rig.RecordAsync("gate", 0, start: old, recorder: "rec-b");
+        foreach (RecordingAnnouncement a in (RecordingAnnouncement[])[ofA, ofB])
+        {
+            Assert.Equal(ArchiveOutcome.Archived, await rig.Archive.ProcessAsync(a.StagingObject, CancellationToken.None));
+        }
+        await rig.Catalog.UpsertCameraAsync(new CameraInfo("gate", "Gate", "rec-a"), CancellationToken.None);
+        await rig.Catalog.UpsertCameraAsync(new CameraInfo("gate", "Gate", "rec-b"), CancellationToken.None);
+
+        SweepReport report = await rig.RunAsync(ReconcileSweep.RetentionJob);
+
+        Assert.Equal((1L, 0L), (report.Expired.Count, report.Errors.Count));
+        Assert.Equal(CloudState.Expired, await rig.StateAsync(ofA));
+        Assert.Equal(CloudState.Archived, await rig.StateAsync(ofB)); // rec-b's gate keeps the default: forever
+    }
+
     [Theory]
     [InlineData("", 0, null, null)]
-    [InlineData("30", 30, "gate", 30)]
-    [InlineData(" 30 , gate=90, dock=0 ", 30, "dock", null)]
-    [InlineData("0,gate=14", 0, "gate", 14)]
+    [InlineData("30", 30, "r1~gate", 30)]
+    [InlineData(" 30 , r1~gate=90, r1~dock=0 ", 30, "r1~dock", null)]
+    [InlineData(" 30 , r1~gate=90, r1~dock=0 ", 30, "r2~dock", 30)]
+    [InlineData("0,rec-a~gate=14", 0, "rec-a~gate", 14)]
+    [InlineData("0,rec-a~gate=14", 0, "rec-b~gate", null)]
     public void RetentionPolicy_ParsesADefaultAndPerCameraDays(string text, int defaultDays, string? camera, int? days)
     {
         RetentionPolicy policy = RetentionPolicy.Parse(text);
@@ -242,15 +265,16 @@ public sealed class ReconcileSweepTests
         Assert.Equal(defaultDays, policy.DefaultDays);
         if (camera is not null)
         {
-            Assert.Equal(days is { } d ? TimeSpan.FromDays(d) : null, policy.For(camera));
+            Assert.Equal(days is { } d ? TimeSpan.FromDays(d) : null, policy.For(CameraKey.Parse(camera)));
         }
     }
 
     [Theory]
     [InlineData("thirty", "not a number of days")]
-    [InlineData("gate=90,30", "the default number of days comes first")]
-    [InlineData("30,Gate Cam=5", "is not a camera ID")]
-    [InlineData("30,gate=5,gate=6", "given twice")]
+    [InlineData("r1~gate=90,30", "the default number of days comes first")]
+    [InlineData("30,gate=90", "names the camera's recorder too, RECORDER~gate=90")]
+    [InlineData("30,Gate Cam=5", "is not a camera key")]
+    [InlineData("30,r1~gate=5,r1~gate=6", "given twice")]
     [InlineData("-1", "not a number of days")]
     public void RetentionPolicy_RefusesWhatItCannotRead_SayingWhy(string text, string reason)
     {

@@ -21,15 +21,15 @@ public sealed class FirestoreOutageTests
         var a = new RecordingAnnouncement(RecordingId.For("r1", "cam1", 1, 0), "r1", "cam1", "Cam 1", 1, 0,
             DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddSeconds(4), 10, "aa", "AAAAAA==", "md5", "video/mp4", "incoming/x.mp4");
         await catalog.AnnounceAsync(a, CancellationToken.None);
-        Assert.Single((await catalog.QueryAsync(new RecordingQuery(["cam1"], null, null, 10, null), CancellationToken.None)).Items);
+        Assert.Single((await catalog.QueryAsync(new RecordingQuery([new CameraKey("r1", "cam1")], null, null, 10, null, CatalogScope.Everything), CancellationToken.None)).Items);
 
         await emulator.StopAsync();
 
-        await Assert.ThrowsAsync<GcpTransientException>(() => catalog.QueryAsync(new RecordingQuery(["cam1"], null, null, 10, null), CancellationToken.None));
+        await Assert.ThrowsAsync<GcpTransientException>(() => catalog.QueryAsync(new RecordingQuery([new CameraKey("r1", "cam1")], null, null, 10, null, CatalogScope.Everything), CancellationToken.None));
         await Assert.ThrowsAsync<GcpTransientException>(() => catalog.ListByStateAsync(CloudState.Announced, 10, CancellationToken.None));
         await Assert.ThrowsAsync<GcpTransientException>(() => catalog.CountByStateAsync(CancellationToken.None));
         await Assert.ThrowsAsync<GcpTransientException>(() => catalog.GetAsync(a.Id, CancellationToken.None));
         await Assert.ThrowsAsync<GcpTransientException>(() => catalog.MarkStagedAsync(a.Id, 1, CancellationToken.None));
-        await Assert.ThrowsAsync<GcpTransientException>(() => catalog.ListGapsAsync("cam1", DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow, CancellationToken.None));
+        await Assert.ThrowsAsync<GcpTransientException>(() => catalog.ListGapsAsync(new CameraKey("r1", "cam1"), DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow, CancellationToken.None));
     }
 }
