@@ -36,7 +36,8 @@ public sealed class PublicOrigin
         }
         if (baseUrl is not null)
         {
-            _allowed.Add((baseUrl.Host.ToLowerInvariant(), baseUrl.Port));
+            // At any port: behind a proxy that ends TLS the request arrives as http, naming the host without its port.
+            _allowed.Add((baseUrl.Host.ToLowerInvariant(), null));
         }
         foreach (string entry in allowedHosts)
         {

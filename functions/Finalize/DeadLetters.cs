@@ -58,14 +58,14 @@ public sealed class LocalDeadLetters(string directory) : IDeadLetters
 }
 
 /// <summary>
-/// The gcp backend's dead letters: an ERROR entry in Cloud Logging with the event and the reason (a log-based alert can
+/// The gcp backend's dead letters: a WARNING entry in Cloud Logging with the event and the reason (a log-based alert can
 /// watch for <c>jsonPayload.message =~ "Dead letter"</c>); Eventarc keeps the event itself until its retention ends.
 /// </summary>
 public sealed class LoggedDeadLetters(ILogger<LoggedDeadLetters> log) : IDeadLetters
 {
     public Task RecordAsync(DeadLetter letter, CancellationToken cancellationToken)
     {
-        log.LogError("Dead letter: CloudEvent {EventId} ({Type} from {Source}, {Subject}) refused for good: {Reason}; data {Data}",
+        log.LogWarning("Dead letter: CloudEvent {EventId} ({Type} from {Source}, {Subject}) refused for good: {Reason}; data {Data}",
             letter.EventId, letter.Type, letter.Source, letter.Subject, letter.Reason, letter.Data);
         return Task.CompletedTask;
     }
