@@ -98,6 +98,8 @@ public sealed class FunctionAuthenticationTests
         RecordingAnnouncement a = await host.RecordAsync("cam1", 0, "delivered with the token"u8.ToArray());
 
         Assert.Equal(CloudState.Archived, (await host.WaitForStateAsync(a.Id, CloudState.Archived)).State);
+        // Delivered by the dispatcher, not refused (and then archived by the reconciler's timer).
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(host.DataDir, "cloud", "events"), "*" + Functions.Local.LocalEventDispatcher.RefusedSuffix));
     }
 
     [Fact]
