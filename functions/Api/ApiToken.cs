@@ -16,10 +16,11 @@ public sealed class ApiToken(string token)
 
     public static string Generate() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
 
+    /// <summary>Whether the request's bearer credential is this token (never, when the token is empty).</summary>
     public bool IsValid(HttpRequest request)
     {
         string? header = request.Headers.Authorization.FirstOrDefault();
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (_expected.Length == 0 || header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }

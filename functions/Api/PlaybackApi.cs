@@ -128,7 +128,7 @@ public static partial class PlaybackApi
         }
         TimeSpan lifetime = options.SegmentRedirectLifetime > signer.MaxLifetime ? signer.MaxLifetime : options.SegmentRedirectLifetime;
         Uri url = await signer.SignAsync(new SignedUrlRequest(player.ArchiveBucket, r.ArchiveObject, lifetime,
-            ResponseContentType: r.Announcement.ContentType, Endpoint: new Uri($"{http.Request.Scheme}://{http.Request.Host}")), ct);
+            ResponseContentType: r.Announcement.ContentType, Endpoint: PublicOrigin.Of(http)), ct);
         return Results.Redirect(url.AbsoluteUri);
     }
 

@@ -207,7 +207,7 @@ public static class RecordingsApi
         Uri url = await signer.SignAsync(new SignedUrlRequest(options.ArchiveBucket, r.ArchiveObject!, lifetime,
             ResponseContentDisposition: attachment ? $"attachment; filename=\"{fileName}\"" : $"inline; filename=\"{fileName}\"",
             ResponseContentType: r.Announcement.ContentType,
-            Endpoint: new Uri($"{http.Request.Scheme}://{http.Request.Host}")), ct);
+            Endpoint: PublicOrigin.Of(http)), ct);
         RecordingAnnouncement a = r.Announcement;
         return new VideoUrl(url.AbsoluteUri, options.StorageType, (int)lifetime.TotalMinutes, a.ContentType, a.FileSize,
             Math.Round(a.FileSize / (1024.0 * 1024.0), 2),

@@ -19,6 +19,8 @@ public enum ArchiveOutcome
     ObjectGone,
     /// <summary>Not a recording object, or a recording already declared lost.</summary>
     Ignored,
+    /// <summary>The name carries a recording's ID but is not the staging object it was announced with: never processed.</summary>
+    NotTheStagingObject,
 }
 
 /// <summary>
@@ -43,6 +45,13 @@ public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketN
             log.LogWarning("Recording {RecordingId} was staged before it was announced; the sweep archives it once announced", id);
             return ArchiveOutcome.AwaitingAnnouncement;
         }
+        // Before anything touches the name: it may be any string an event carried (../{id}.mp4).
+        if (recording.Announcement.StagingObject != objectName)
+        {
+            log.LogWarning("gs://{Bucket}/{Object} is not where recording {RecordingId} was announced ({Expected}); ignored",
+                buckets.Staging, objectName, id, recording.Announcement.StagingObject);
+            return ArchiveOutcome.NotTheStagingObject;
+        }
         if (recording.State == CloudState.Archived)
         {
             await store.DeleteAsync(buckets.Staging, objectName, null, cancellationToken);
@@ -51,12 +60,6 @@ public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketN
         if (recording.State == CloudState.Lost)
         {
             log.LogWarning("Recording {RecordingId} is staged but was declared lost ({Reason}); left for an operator", id, recording.Reason);
-            return ArchiveOutcome.Ignored;
-        }
-        if (recording.Announcement.StagingObject != objectName)
-        {
-            log.LogWarning("gs://{Bucket}/{Object} is not where recording {RecordingId} was announced ({Expected}); ignored",
-                buckets.Staging, objectName, id, recording.Announcement.StagingObject);
             return ArchiveOutcome.Ignored;
         }
 

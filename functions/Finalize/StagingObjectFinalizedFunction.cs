@@ -8,7 +8,9 @@ namespace Cctv.Functions.Finalize;
 
 /// <summary>
 /// google.cloud.storage.object.v1.finalized on the staging bucket: verify the object against the announcement,
-/// archive it, update the catalog. Events for other buckets are refused. When processing fails and a retry queue is
+/// archive it, update the catalog. Events for other buckets, and for names that are not the staging object a recording
+/// was announced with (<see cref="StagingName"/>; <see cref="ArchiveOutcome.NotTheStagingObject"/>), are refused for
+/// good (<see cref="BadEventException"/>: 400 and a dead letter), never retried. When processing fails and a retry queue is
 /// configured (the Pub/Sub retry topic on GCP), the object is handed to it and the event is acknowledged; if even
 /// that fails, the failure goes back to the host, which answers 503 so the event itself is redelivered.
 /// </summary>
@@ -25,6 +27,10 @@ public sealed class StagingObjectFinalizedFunction(ArchiveService archive, ILogg
         {
             throw new BadEventException($"bucket '{data.Bucket}' is not the staging bucket this function serves");
         }
+        if (StagingName.RecordingIdOf(data.Name, out string? malformed) is null)
+        {
+            throw new BadEventException(malformed!);
+        }
         ArchiveOutcome outcome;
         try
         {
@@ -38,6 +44,10 @@ public sealed class StagingObjectFinalizedFunction(ArchiveService archive, ILogg
             log.LogWarning("Event {EventId} for gs://{Bucket}/{Object} (generation {Generation}) failed ({Error}); handed to the retry topic as message {MessageId}",
                 cloudEvent.Id, data.Bucket, data.Name, data.Generation, e.Message, messageId);
             return;
+        }
+        if (outcome == ArchiveOutcome.NotTheStagingObject)
+        {
+            throw new BadEventException($"'{data.Name}' is not the staging object its recording was announced with");
         }
         log.LogInformation("Event {EventId} for gs://{Bucket}/{Object} (generation {Generation}): {Outcome}",
             cloudEvent.Id, data.Bucket, data.Name, data.Generation, outcome);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cctv.Functions.Finalize;
 using Cctv.Shared.CloudEvents;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +9,9 @@ namespace Cctv.Functions.Hosting;
 
 /// <summary>
 /// Adapts an <see cref="ICloudEventFunction{TData}"/> to HTTP: a malformed request or event gets 400 with the
-/// reason (never a 500 that Eventarc would redeliver forever); a transient failure gets 503 so it is retried.
+/// reason (never a 500 that Eventarc would redeliver forever); a transient failure gets 503 so it is retried. An event
+/// that could be read but is refused for good (a type or data this function cannot handle, a
+/// <see cref="BadEventException"/>) is also recorded as a dead letter (<see cref="IDeadLetters"/>) with the reason.
 /// </summary>
 public static class CloudEventEndpoint
 {
@@ -43,7 +46,7 @@ public static class CloudEventEndpoint
         if (!acceptedTypes.Contains(cloudEvent.Type))
         {
             log.LogWarning("Refused CloudEvent {EventId}: type {Type} is not one this function handles ({Accepted})", cloudEvent.Id, cloudEvent.Type, string.Join(", ", acceptedTypes));
-            await Problem(http, StatusCodes.Status400BadRequest, $"event type '{cloudEvent.Type}' is not handled here");
+            await RefuseForGoodAsync(http, cloudEvent, $"event type '{cloudEvent.Type}' is not handled here");
             return;
         }
         TData? data;
@@ -54,12 +57,12 @@ public static class CloudEventEndpoint
         catch (JsonException e)
         {
             log.LogWarning("Refused CloudEvent {EventId}: its data is not valid JSON ({Error})", cloudEvent.Id, e.Message);
-            await Problem(http, StatusCodes.Status400BadRequest, "event data is not valid JSON: " + e.Message);
+            await RefuseForGoodAsync(http, cloudEvent, "event data is not valid JSON: " + e.Message);
             return;
         }
         if (data is null)
         {
-            await Problem(http, StatusCodes.Status400BadRequest, "event has no data");
+            await RefuseForGoodAsync(http, cloudEvent, "event has no data");
             return;
         }
         try
@@ -70,7 +73,7 @@ public static class CloudEventEndpoint
         catch (BadEventException e)
         {
             log.LogWarning("Refused CloudEvent {EventId}: {Error}", cloudEvent.Id, e.Message);
-            await Problem(http, StatusCodes.Status400BadRequest, e.Message);
+            await RefuseForGoodAsync(http, cloudEvent, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -78,6 +81,27 @@ public static class CloudEventEndpoint
             await Problem(http, StatusCodes.Status503ServiceUnavailable, "temporarily unable to process the event; retry");
         }
     };
+
+    /// <summary>400 with the reason, after recording the event as a dead letter (a failure to record it is a 503: it comes again).</summary>
+    private static async Task RefuseForGoodAsync(HttpContext http, CloudEvent cloudEvent, string reason)
+    {
+        if (http.RequestServices.GetService<IDeadLetters>() is { } deadLetters)
+        {
+            TimeProvider time = http.RequestServices.GetRequiredService<TimeProvider>();
+            try
+            {
+                await deadLetters.RecordAsync(DeadLetter.Of(cloudEvent, reason, time.GetUtcNow()), http.RequestAborted);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(CloudEventEndpoint))
+                    .LogError(e, "CloudEvent {EventId} is refused for good ({Reason}) but could not be recorded as a dead letter; it will be redelivered", cloudEvent.Id, reason);
+                await Problem(http, StatusCodes.Status503ServiceUnavailable, "the event is refused for good but could not be recorded; retry");
+                return;
+            }
+        }
+        await Problem(http, StatusCodes.Status400BadRequest, reason);
+    }
 
     private static Task Problem(HttpContext http, int status, string detail)
     {

@@ -18,7 +18,7 @@ public static class FunctionsCli
     {
         var dataDir = new Option<string>("--data-dir", () => Environment.GetEnvironmentVariable("CCTV_DATA_DIR") ?? Path.Combine(Environment.CurrentDirectory, "cctv-data"),
             "The data directory of the embedded backend (the same one the edge agent uses).");
-        var urls = new Option<string[]>("--urls", "Where to listen, e.g. http://127.0.0.1:8080 (default: $PORT on all interfaces, else http://127.0.0.1:8080).")
+        var urls = new Option<string[]>("--urls", "Where to listen, e.g. http://127.0.0.1:8080 (default: 127.0.0.1, or $CCTV_LISTEN_ADDRESS, on $PORT or 8080; every interface on Cloud Run).")
         { AllowMultipleArgumentsPerToken = true };
         var root = new RootCommand("CctvServerless functions host: finalize events, retries, reconcile, and the player API.")
         {
@@ -56,31 +56,43 @@ public static class FunctionsCli
             await Console.Error.WriteLineAsync($"{FunctionEnvironment.CorsOrigins}: {e.Message}");
             return 2;
         }
-        if (urls is not { Length: > 0 })
+        Links links;
+        try
         {
-            urls = Environment.GetEnvironmentVariable(FunctionEnvironment.Port) is { Length: > 0 } port ? [$"http://0.0.0.0:{port}"] : ["http://127.0.0.1:8080"];
+            urls = urls is { Length: > 0 } ? urls : [.. HostEnvironment.DefaultUrls(Environment.GetEnvironmentVariable)];
+            links = new Links(
+                PublicOrigin.ParseBaseUrl(Environment.GetEnvironmentVariable(HostEnvironment.PublicBaseUrl), HostEnvironment.PublicBaseUrl),
+                PublicOrigin.ParseHosts(Environment.GetEnvironmentVariable(HostEnvironment.AllowedHosts), HostEnvironment.AllowedHosts));
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
         }
         return backend == "gcp"
-            ? await ServeGcpAsync(target, urls, corsOrigins, cancellationToken)
-            : await ServeLocalAsync(dataDir, target, urls, corsOrigins, cancellationToken);
+            ? await ServeGcpAsync(target, urls, corsOrigins, links, cancellationToken)
+            : await ServeLocalAsync(dataDir, target, urls, corsOrigins, links, cancellationToken);
     }
 
-    private static async Task<int> ServeLocalAsync(string dataDir, string? target, string[] urls, IReadOnlyList<string> corsOrigins, CancellationToken cancellationToken)
+    /// <summary>The origin links name and the hosts answered besides loopback (<see cref="PublicOrigin"/>).</summary>
+    private sealed record Links(Uri? PublicBaseUrl, IReadOnlyList<string> AllowedHosts);
+
+    private static async Task<int> ServeLocalAsync(string dataDir, string? target, string[] urls, IReadOnlyList<string> corsOrigins, Links links,
+        CancellationToken cancellationToken)
     {
         string token = Environment.GetEnvironmentVariable("CCTV_API_TOKEN") is { Length: > 0 } given ? given : ApiToken.Generate();
-        var app = FunctionsHost.Build(new FunctionsHostSettings(dataDir, token, target, urls, CorsOrigins: corsOrigins));
+        var app = FunctionsHost.Build(new FunctionsHostSettings(dataDir, token, target, urls, CorsOrigins: corsOrigins,
+            PublicBaseUrl: links.PublicBaseUrl, AllowedHosts: links.AllowedHosts));
         await app.StartAsync(cancellationToken);
         Console.WriteLine($"Serving {(target ?? "all functions")} over the embedded backend in {Path.GetFullPath(dataDir)}");
         Console.WriteLine($"Listening on {string.Join(", ", app.Urls)}");
-        if (target is null or FunctionTargets.PlayerApi)
-        {
-            Console.WriteLine($"API token: {token}");
-        }
+        // The API and every /functions/* endpoint take this token as the operator's bearer credential.
+        Console.WriteLine($"API token: {token}");
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;
     }
 
-    private static async Task<int> ServeGcpAsync(string? target, string[] urls, IReadOnlyList<string> corsOrigins, CancellationToken cancellationToken)
+    private static async Task<int> ServeGcpAsync(string? target, string[] urls, IReadOnlyList<string> corsOrigins, Links links, CancellationToken cancellationToken)
     {
         GcpFunctionsSettings settings;
         try
@@ -104,7 +116,8 @@ public static class FunctionsCli
             return 1;
         }
         using GcpBackend owned = gcp;
-        await using WebApplication app = FunctionsHost.Build(FunctionsHostSettings.ForGcp(gcp, target, urls, corsOrigins: corsOrigins));
+        await using WebApplication app = FunctionsHost.Build(FunctionsHostSettings.ForGcp(gcp, target, urls, corsOrigins: corsOrigins,
+            publicBaseUrl: links.PublicBaseUrl, allowedHosts: links.AllowedHosts));
         await app.StartAsync(cancellationToken);
         app.Logger.LogInformation("Serving {Target} on the gcp backend: project {Project}, staging gs://{Staging}, archive gs://{Archive}, retry topic {Topic}",
             target ?? "all functions", settings.ProjectId, settings.StagingBucket, settings.ArchiveBucket, settings.RetryTopic ?? "(none)");

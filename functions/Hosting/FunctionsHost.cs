@@ -25,6 +25,8 @@ namespace Cctv.Functions.Hosting;
 /// <param name="Logging">More logging configuration (tests add a provider that records what is logged).</param>
 /// <param name="CorsOrigins">Web origins whose pages may call the player API (CCTV_CORS_ORIGINS); none by default.</param>
 /// <param name="Playback">Limits of the time-range API (timeline, playlists); <see cref="PlaybackOptions.Default"/> when null.</param>
+/// <param name="PublicBaseUrl">The origin links name (CCTV_PUBLIC_BASE_URL); null: the request's Host, where it is allowed (<see cref="PublicOrigin"/>).</param>
+/// <param name="AllowedHosts">More hosts (host or host:port) the host answers to (CCTV_ALLOWED_HOSTS), besides loopback, the base URL's and the listen URLs'.</param>
 public sealed record FunctionsHostSettings(
     string DataDir,
     string ApiToken,
@@ -36,12 +38,25 @@ public sealed record FunctionsHostSettings(
     GcpBackend? Gcp = null,
     Action<ILoggingBuilder>? Logging = null,
     IReadOnlyList<string>? CorsOrigins = null,
-    PlaybackOptions? Playback = null)
+    PlaybackOptions? Playback = null,
+    Uri? PublicBaseUrl = null,
+    IReadOnlyList<string>? AllowedHosts = null)
 {
     /// <summary>Settings for the gcp backend.</summary>
     public static FunctionsHostSettings ForGcp(GcpBackend gcp, string? target, IReadOnlyList<string>? urls = null, TimeProvider? time = null,
-        LogLevel minimumLogLevel = LogLevel.Information, Action<ILoggingBuilder>? logging = null, IReadOnlyList<string>? corsOrigins = null) =>
-        new("", "", target, urls, time, minimumLogLevel, gcp.Settings.SignedUrlLifetime, gcp, logging, corsOrigins);
+        LogLevel minimumLogLevel = LogLevel.Information, Action<ILoggingBuilder>? logging = null, IReadOnlyList<string>? corsOrigins = null,
+        Uri? publicBaseUrl = null, IReadOnlyList<string>? allowedHosts = null) =>
+        new("", "", target, urls, time, minimumLogLevel, gcp.Settings.SignedUrlLifetime, gcp, logging, corsOrigins, null, publicBaseUrl, allowedHosts);
+
+    /// <summary>Where links point and which Host headers are answered, from these settings.</summary>
+    internal PublicOrigin Origin()
+    {
+        Uri? baseUrl = PublicBaseUrl is null ? null : PublicOrigin.ParseBaseUrl(PublicBaseUrl.OriginalString, HostEnvironment.PublicBaseUrl);
+        IReadOnlyList<string> hosts = [.. PublicOrigin.ParseHosts(string.Join(',', AllowedHosts ?? []), HostEnvironment.AllowedHosts),
+            .. PublicOrigin.ListenHosts(Urls ?? [])];
+        // Cloud Storage signs its own URLs: on the gcp backend no link names the request's host.
+        return new PublicOrigin(baseUrl, hosts, anyHost: Gcp is not null && AllowedHosts is not { Count: > 0 });
+    }
 }
 
 /// <summary>
@@ -63,6 +78,11 @@ public static class FunctionsHost
         {
             throw new ArgumentException($"FUNCTION_TARGET '{t}' is unknown: use one of {string.Join(", ", FunctionTargets.All)}.");
         }
+        if (settings.Gcp is null && string.IsNullOrWhiteSpace(settings.ApiToken))
+        {
+            throw new ArgumentException("The embedded backend needs an API token (CCTV_API_TOKEN): it is the credential of the API and of /functions/*.");
+        }
+        PublicOrigin origin = settings.Origin();
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.SetMinimumLevel(settings.MinimumLogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -78,6 +98,7 @@ public static class FunctionsHost
         {
             builder.WebHost.UseUrls([.. urls]);
         }
+        builder.Services.AddSingleton(origin);
         if (settings.Gcp is { } gcp)
         {
             builder.Services.AddGcpFunctions(gcp, settings);
@@ -113,6 +134,7 @@ public static class FunctionsHost
         services.AddApiAuthentication(new ApiAccessOptions(settings.ApiToken, null, settings.CorsOrigins ?? []));
         services.AddPlayback(settings);
         services.AddSingleton<StagingObjectFinalizedFunction>();
+        services.AddSingleton<IDeadLetters>(LocalDeadLetters.For(backend));
         services.AddSingleton<LocalReconciler>();
         services.AddHttpClient(nameof(LocalEventDispatcher));
         if (settings.Target is null or FunctionTargets.StagingObjectFinalized)
@@ -142,6 +164,7 @@ public static class FunctionsHost
         services.AddSingleton(sp => new StagingObjectFinalizedFunction(sp.GetRequiredService<ArchiveService>(),
             sp.GetRequiredService<ILogger<StagingObjectFinalizedFunction>>(), time, sp.GetService<IRetryQueue>()));
         services.AddSingleton<RetryHandlerFunction>();
+        services.AddSingleton<IDeadLetters, LoggedDeadLetters>();
         services.AddSingleton(new PlayerApiOptions("gcp", settings.UrlLifetime ?? s.SignedUrlLifetime, s.ArchiveBucket));
         services.AddSingleton(new InvokerTokens(new GoogleTokenVerifier(
             new TokenPolicy(s.OidcAudience is { } audience ? [audience] : [], s.InvokerServiceAccounts, s.TokenCertificatesUrl))));
@@ -174,18 +197,26 @@ public static class FunctionsHost
         services.AddSingleton<ReconcileSweepFunction>();
     }
 
-    /// <summary>The embedded backend's routes.</summary>
+    /// <summary>
+    /// The embedded backend's routes. Every function (<c>/functions/*</c>, or <c>/</c> under a FUNCTION_TARGET) requires
+    /// the operator credential (<see cref="OperatorGuard"/>); the host's own event dispatcher sends it.
+    /// </summary>
     public static WebApplication MapFunctions(this WebApplication app, string? target)
     {
+        app.UseHostCheck();
         MapHealth(app, target);
-        RequestDelegate finalize = CloudEventEndpoint.For<StagingObjectFinalizedFunction, StorageObjectData>(CloudEvent.StorageObjectFinalized);
+        RequestDelegate finalize = OperatorGuard.RequireOperator(
+            CloudEventEndpoint.For<StagingObjectFinalizedFunction, StorageObjectData>(CloudEvent.StorageObjectFinalized));
+        RequestDelegate sweep = OperatorGuard.RequireOperator(Sweep(null));
+        RequestDelegate retention = OperatorGuard.RequireOperator(Sweep(ReconcileSweep.RetentionJob));
         switch (target)
         {
             case null:
+                app.UseLocalStorageHeaders();
                 app.UseApiAuthentication();
                 app.MapPost(FinalizePath, finalize);
-                app.MapPost(ReconcilePath, Sweep(null));
-                app.MapPost(RetentionPath, Sweep(ReconcileSweep.RetentionJob));
+                app.MapPost(ReconcilePath, sweep);
+                app.MapPost(RetentionPath, retention);
                 app.MapRecordingsApi();
                 app.MapPlaybackApi();
                 app.MapStatusApi();
@@ -196,10 +227,11 @@ public static class FunctionsHost
                 app.MapPost("/", finalize);
                 break;
             case FunctionTargets.ReconcileSweep:
-                app.MapPost("/", Sweep(null));
-                app.MapPost("/retention", Sweep(ReconcileSweep.RetentionJob));
+                app.MapPost("/", sweep);
+                app.MapPost("/retention", retention);
                 break;
             case FunctionTargets.PlayerApi:
+                app.UseLocalStorageHeaders();
                 app.UseApiAuthentication();
                 app.MapRecordingsApi();
                 app.MapPlaybackApi();
@@ -208,8 +240,9 @@ public static class FunctionsHost
                 app.MapPlayerPage();
                 break;
             case FunctionTargets.RetryHandler:
-                app.MapPost("/", () => Results.Json(new { error = "the Pub/Sub retry path runs on the gcp backend (CCTV_BACKEND=gcp); the embedded backend retries events itself" },
-                    statusCode: StatusCodes.Status501NotImplemented));
+                app.MapPost("/", OperatorGuard.RequireOperator(http => Results.Json(
+                    new { error = "the Pub/Sub retry path runs on the gcp backend (CCTV_BACKEND=gcp); the embedded backend retries events itself" },
+                    statusCode: StatusCodes.Status501NotImplemented).ExecuteAsync(http)));
                 break;
         }
         return app;
@@ -217,11 +250,14 @@ public static class FunctionsHost
 
     /// <summary>
     /// The gcp backend's routes. The retry and sweep functions verify the OIDC token of their caller (Pub/Sub, Cloud
-    /// Scheduler); the player API verifies users' ID tokens; the finalize function is reached only through Eventarc,
-    /// whose token Cloud Run's IAM check verifies.
+    /// Scheduler); the player API verifies users' ID tokens. The finalize service (FUNCTION_TARGET=StagingObjectFinalized)
+    /// is reached only through Eventarc, whose token Cloud Run's IAM check verifies (terraform keeps that check on and
+    /// the service internal, and a test in tests/Cctv.Deploy.Tests checks it); in one process serving every function
+    /// there is no such per-service check, so there the finalize function verifies its caller's OIDC token itself.
     /// </summary>
     public static WebApplication MapGcpFunctions(this WebApplication app, string? target)
     {
+        app.UseHostCheck();
         MapHealth(app, target);
         RequestDelegate finalize = CloudEventEndpoint.For<StagingObjectFinalizedFunction, StorageObjectData>(CloudEvent.StorageObjectFinalized);
         RequestDelegate retry = TokenGuard.RequireInvoker(http => http.RequestServices.GetRequiredService<RetryHandlerFunction>().HandleAsync(http));
@@ -231,7 +267,7 @@ public static class FunctionsHost
         {
             case null:
                 app.UseApiAuthentication();
-                app.MapPost(FinalizePath, finalize);
+                app.MapPost(FinalizePath, TokenGuard.RequireInvoker(finalize));
                 app.MapPost(RetryPath, retry);
                 app.MapPost(ReconcilePath, sweep);
                 app.MapPost(RetentionPath, retention);

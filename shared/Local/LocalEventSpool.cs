@@ -66,11 +66,14 @@ public sealed class LocalEventSpool
         Durability.FsyncDirectory(_dir);
     }
 
-    /// <summary>Events not yet delivered, oldest first.</summary>
-    public IReadOnlyList<PendingEvent> Pending(int limit)
+    /// <summary>
+    /// Events not yet delivered, oldest first; <paramref name="skip"/> leaves out files (by path) the caller is not
+    /// ready to deliver yet, such as events waiting out a back-off, so they do not fill the <paramref name="limit"/>.
+    /// </summary>
+    public IReadOnlyList<PendingEvent> Pending(int limit, Func<string, bool>? skip = null)
     {
         var result = new List<PendingEvent>();
-        foreach (string path in Directory.EnumerateFiles(_dir, "*.json").Order(StringComparer.Ordinal).Take(limit))
+        foreach (string path in Directory.EnumerateFiles(_dir, "*.json").Order(StringComparer.Ordinal).Where(p => skip is null || !skip(p)).Take(limit))
         {
             try
             {

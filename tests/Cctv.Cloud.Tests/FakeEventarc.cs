@@ -31,6 +31,7 @@ public sealed class FakeEventarc : IAsyncDisposable
     private readonly GcsTestServer _server;
     private readonly string _bucket;
     private readonly Uri _target;
+    private readonly Func<string>? _token;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly Channel<CloudEvent> _queue = Channel.CreateUnbounded<CloudEvent>();
     private readonly ConcurrentDictionary<string, List<CloudEvent>> _held = new(StringComparer.Ordinal);
@@ -38,11 +39,13 @@ public sealed class FakeEventarc : IAsyncDisposable
     private readonly Task _pump;
     private int _inFlight;
 
-    public FakeEventarc(GcsTestServer server, string bucket, Uri target)
+    /// <param name="token">The OIDC token Eventarc's service account presents with each delivery (the functions verify it when they serve every function in one process).</param>
+    public FakeEventarc(GcsTestServer server, string bucket, Uri target, Func<string>? token = null)
     {
         _server = server;
         _bucket = bucket;
         _target = target;
+        _token = token;
         _server.ObjectFinalized += OnFinalized;
         _pump = Task.Run(PumpAsync);
     }
@@ -92,11 +95,25 @@ public sealed class FakeEventarc : IAsyncDisposable
     /// <summary>Sends one request to the finalize endpoint now, whatever it holds (for malformed and misrouted events).</summary>
     public async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpRequestMessage request)
     {
+        Authorize(request);
         using HttpResponseMessage response = await _http.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    public HttpRequestMessage RequestFor(CloudEvent e) => BinaryModeHttp.ToRequest(e, _target);
+    public HttpRequestMessage RequestFor(CloudEvent e)
+    {
+        HttpRequestMessage request = BinaryModeHttp.ToRequest(e, _target);
+        Authorize(request);
+        return request;
+    }
+
+    private void Authorize(HttpRequestMessage request)
+    {
+        if (_token is not null && request.Headers.Authorization is null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _token());
+        }
+    }
 
     /// <summary>Waits until every queued event has been delivered (with a 2xx or a 4xx).</summary>
     public async Task WaitIdleAsync(TimeSpan timeout)

@@ -28,6 +28,7 @@ public sealed class GcpStack : IAsyncDisposable
     public const string Audience = "cctv-functions.cctv-cloud-test";
     public const string PushAccount = "cctv-pubsub-push@cctv-cloud-test.iam.gserviceaccount.com";
     public const string SchedulerAccount = "cctv-scheduler@cctv-cloud-test.iam.gserviceaccount.com";
+    public const string EventarcAccount = "cctv-eventarc@cctv-cloud-test.iam.gserviceaccount.com";
     public const string PlayerAudience = "player.apps.googleusercontent.com";
     public const int MaxDeliveryAttempts = 5;
 
@@ -106,7 +107,7 @@ public sealed class GcpStack : IAsyncDisposable
             ArchiveBucket = ArchiveBucket,
             RetryTopic = RetryTopic,
             OidcAudience = Audience,
-            InvokerServiceAccounts = [PushAccount, SchedulerAccount],
+            InvokerServiceAccounts = [PushAccount, SchedulerAccount, EventarcAccount],
             UserTokenAudiences = [PlayerAudience],
             FirestoreEmulatorHost = Emulators.FirestoreHostPort,
             PubSubEmulatorHost = Emulators.PubSubHostPort,
@@ -137,7 +138,7 @@ public sealed class GcpStack : IAsyncDisposable
             RetryBackoff = (TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)),
         }, CancellationToken.None);
 
-        Eventarc = new FakeEventarc(Gcs, Staging, new Uri(FunctionsUri, FunctionsHost.FinalizePath));
+        Eventarc = new FakeEventarc(Gcs, Staging, new Uri(FunctionsUri, FunctionsHost.FinalizePath), () => Token(EventarcAccount));
         _ownedAsync.Add(Eventarc);
     }
 

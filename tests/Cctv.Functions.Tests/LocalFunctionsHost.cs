@@ -25,11 +25,14 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
 
     public Uri BaseUri { get; private set; } = null!;
 
-    public static async Task<LocalFunctionsHost> StartAsync()
+    public string DataDir => _dir.Path;
+
+    /// <summary>Starts the host; <paramref name="configure"/> changes its settings (a target, a public base URL, a log provider).</summary>
+    public static async Task<LocalFunctionsHost> StartAsync(Func<FunctionsHostSettings, FunctionsHostSettings>? configure = null)
     {
         var host = new LocalFunctionsHost();
-        host._app = FunctionsHost.Build(new FunctionsHostSettings(host._dir.Path, Token, Urls: ["http://127.0.0.1:0"], Time: host.Clock,
-            MinimumLogLevel: LogLevel.Warning));
+        var settings = new FunctionsHostSettings(host._dir.Path, Token, Urls: ["http://127.0.0.1:0"], Time: host.Clock, MinimumLogLevel: LogLevel.Warning);
+        host._app = FunctionsHost.Build(configure is null ? settings : configure(settings));
         await host._app.StartAsync();
         host.BaseUri = new Uri(host._app.Urls.First());
         host.Backend = new LocalBackend(host._dir.Path, host.Clock);

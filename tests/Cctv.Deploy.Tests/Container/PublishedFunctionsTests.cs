@@ -8,8 +8,8 @@ namespace Cctv.Deploy.Tests.Container;
 /// <summary>
 /// Publishes the functions host as the Dockerfile does (framework-dependent, no app host; for this
 /// machine's runtime rather than linux-x64, so it runs anywhere) and starts it as the image does:
-/// `dotnet Cctv.Functions.dll`, PORT and FUNCTION_TARGET from the environment, no arguments. The
-/// host binds 0.0.0.0:$PORT (its contract on Cloud Run) for the seconds each probe takes.
+/// `dotnet Cctv.Functions.dll`, PORT and FUNCTION_TARGET from the environment, no arguments. Without
+/// K_SERVICE (set only by Cloud Run, where the host binds 0.0.0.0:$PORT) it binds 127.0.0.1:$PORT.
 /// Works on a private copy of the sources, so it never builds into the checkout's obj/ folders.
 /// </summary>
 [Trait("Category", "Slow")]

@@ -20,6 +20,7 @@ public sealed class GcpFinalizeTests
     private static async Task<(HttpStatusCode Status, string Body)> PostAsync(GcpShapedHost host, CloudEvent e)
     {
         using HttpRequestMessage request = BinaryModeHttp.ToRequest(e, new Uri(host.BaseUri, FunctionsHost.FinalizePath));
+        GcpShapedHost.Authorize(request, host.TokenFor(GcpShapedHost.EventarcAccount));
         using HttpResponseMessage response = await host.Client.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
@@ -90,11 +91,13 @@ public sealed class GcpFinalizeTests
     {
         await using GcpShapedHost host = await GcpShapedHost.StartAsync();
         using var noHeaders = new HttpRequestMessage(HttpMethod.Post, FunctionsHost.FinalizePath) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        GcpShapedHost.Authorize(noHeaders, host.TokenFor(GcpShapedHost.EventarcAccount));
         using HttpResponseMessage missing = await host.Client.SendAsync(noHeaders);
         CloudEvent badTime = Finalized(GcpShapedHost.Staging, "x.mp4");
         using HttpRequestMessage badTimeRequest = BinaryModeHttp.ToRequest(badTime, new Uri(host.BaseUri, FunctionsHost.FinalizePath));
         badTimeRequest.Headers.Remove("ce-time");
         badTimeRequest.Headers.Add("ce-time", "yesterday");
+        GcpShapedHost.Authorize(badTimeRequest, host.TokenFor(GcpShapedHost.EventarcAccount));
         using HttpResponseMessage badTimeResponse = await host.Client.SendAsync(badTimeRequest);
 
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);

@@ -29,6 +29,7 @@ public sealed class GcpShapedHost : IAsyncDisposable
     public const string Audience = "cctv-functions.test-project";
     public const string PushAccount = "cctv-pubsub-push@test-project.iam.gserviceaccount.com";
     public const string SchedulerAccount = "cctv-scheduler@test-project.iam.gserviceaccount.com";
+    public const string EventarcAccount = "cctv-eventarc@test-project.iam.gserviceaccount.com";
     public const string PlayerAudience = "player-app.apps.googleusercontent.com";
     public const string OperatorEmail = "operator@example.com";
     public const string SignerAccount = "cctv-url-signer@test-project.iam.gserviceaccount.com";
@@ -73,7 +74,7 @@ public sealed class GcpShapedHost : IAsyncDisposable
             ArchiveBucket = Archive,
             RetryTopic = "cctv-retry",
             OidcAudience = Audience,
-            InvokerServiceAccounts = [PushAccount, SchedulerAccount],
+            InvokerServiceAccounts = [PushAccount, SchedulerAccount, EventarcAccount],
             UserTokenAudiences = [PlayerAudience],
             TokenCertificatesUrl = host.Issuer.CertificatesUrl,
             Sweep = sweep ?? new SweepOptions { RedriveAfter = TimeSpan.FromMinutes(2) },
