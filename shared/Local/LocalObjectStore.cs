@@ -74,13 +74,12 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    public async Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, string destinationBucket, string destinationName,
+    public async Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, long? ifSourceGenerationMatch, string destinationBucket, string destinationName,
         long? ifGenerationMatch, CancellationToken cancellationToken)
     {
-        StoredObject source = await GetAsync(sourceBucket, sourceName, cancellationToken)
-            ?? throw NotFound(sourceBucket, sourceName);
         ObjectPaths destination = PathsOf(destinationBucket, destinationName);
-        await using Stream input = await OpenReadAsync(sourceBucket, sourceName, cancellationToken);
+        (StoredObject source, Stream opened) = await OpenSourceAsync(sourceBucket, sourceName, ifSourceGenerationMatch, cancellationToken);
+        await using Stream input = opened;
         string temp = TempPathIn(destinationBucket);
         try
         {
@@ -96,6 +95,24 @@ public sealed class LocalObjectStore : IObjectStore
         {
             File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// The copy source's metadata and its opened bytes, read together under the source bucket's lock, so that a commit of a
+    /// newer generation cannot slip in between the precondition and the open.
+    /// </summary>
+    private async Task<(StoredObject Source, Stream Bytes)> OpenSourceAsync(string bucket, string name, long? ifGenerationMatch, CancellationToken cancellationToken)
+    {
+        using BucketLock _ = await BucketLock.AcquireAsync(BucketDir(bucket), cancellationToken);
+        ObjectPaths paths = PathsOf(bucket, name);
+        StoredObject source = (File.Exists(paths.Data) ? await ReadOrRepairAsync(bucket, name, paths, cancellationToken) : null)
+            ?? throw NotFound(bucket, name);
+        if (ifGenerationMatch is { } expected && source.Generation != expected)
+        {
+            throw new ObjectStoreException(ObjectStoreError.PreconditionFailed,
+                $"gs://{bucket}/{name} is at generation {source.Generation} (ifSourceGenerationMatch={expected})");
+        }
+        return (source, await OpenReadAsync(bucket, name, cancellationToken));
     }
 
     public async Task<bool> DeleteAsync(string bucket, string name, long? ifGenerationMatch, CancellationToken cancellationToken)

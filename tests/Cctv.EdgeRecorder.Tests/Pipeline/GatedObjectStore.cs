@@ -24,9 +24,9 @@ internal sealed class GatedObjectStore(IObjectStore inner) : IObjectStore
 
     public Task<StoredObject?> GetAsync(string bucket, string name, CancellationToken cancellationToken) => inner.GetAsync(bucket, name, cancellationToken);
 
-    public Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, string destinationBucket, string destinationName, long? ifGenerationMatch,
-        CancellationToken cancellationToken) =>
-        inner.CopyAsync(sourceBucket, sourceName, destinationBucket, destinationName, ifGenerationMatch, cancellationToken);
+    public Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, long? ifSourceGenerationMatch, string destinationBucket, string destinationName,
+        long? ifGenerationMatch, CancellationToken cancellationToken) =>
+        inner.CopyAsync(sourceBucket, sourceName, ifSourceGenerationMatch, destinationBucket, destinationName, ifGenerationMatch, cancellationToken);
 
     public Task<bool> DeleteAsync(string bucket, string name, long? ifGenerationMatch, CancellationToken cancellationToken) =>
         inner.DeleteAsync(bucket, name, ifGenerationMatch, cancellationToken);
