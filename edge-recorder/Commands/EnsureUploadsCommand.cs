@@ -9,13 +9,15 @@ using Microsoft.Extensions.Logging;
 namespace Cctv.EdgeRecorder.Commands;
 
 /// <summary>What the safety check found.</summary>
-public sealed record EnsureUploadsReport(int Checked, int Confirmed, int Verified, int Requeued, int Lost, int Unchecked);
+/// <param name="Unchecked">Could not be checked (the bucket did not answer), or could not be settled (not in the bucket nor archived, and no local file).</param>
+public sealed record EnsureUploadsReport(int Checked, int Confirmed, int Verified, int Requeued, int Expired, int Unchecked);
 
 /// <summary>
 /// <c>ensure-uploads</c>: the seed's safety check (run it hourly from cron, or by hand). Trusts nothing the outbox
 /// says: every segment marked uploaded is looked up, in the catalog (archived: verified) or in the bucket (present
-/// with our CRC32C: confirmed). One that is in neither goes back to the outbox if its file is here, or is recorded
-/// lost with the reason if not. Then everything pending is synced. <c>--force</c> sends every local file again
+/// with our CRC32C: confirmed), expired in the catalog (final: never sent again). One that is in neither goes back to
+/// the outbox if its file is here; if not, it is reported and left uploaded (the bucket confirmed it once, so a missing
+/// local copy never makes it lost). Then everything pending is synced. <c>--force</c> sends every local file again
 /// (create-only, so intact objects are confirmed, never replaced).
 /// </summary>
 public static class EnsureUploadsCommand
@@ -35,9 +37,9 @@ public static class EnsureUploadsCommand
                 var edge = backend.ContextFor(options, logs);
                 EnsureUploadsReport report = await CheckAsync(edge, ct);
                 Console.WriteLine($"ensure-uploads: {report.Checked} checked, {report.Confirmed} confirmed in the bucket, {report.Verified} verified by the catalog, " +
-                    $"{report.Requeued} re-queued, {report.Lost} lost, {report.Unchecked} could not be checked");
+                    $"{report.Requeued} re-queued, {report.Expired} expired (final), {report.Unchecked} could not be checked or settled");
                 int sync = await SyncCommand.RunAsync(options, new SyncSettings(false, 50, SkipMissing: true, forced, null), logs, ct);
-                return report.Unchecked == 0 && report.Lost == 0 ? sync : 1;
+                return report.Unchecked == 0 ? sync : 1;
             }, context);
         });
         return command;
@@ -50,13 +52,21 @@ public static class EnsureUploadsCommand
         var cloud = context.Catalog is null
             ? new Dictionary<string, Recording>()
             : (await context.Catalog.GetManyAsync(uploaded.Select(s => s.Id).ToList(), cancellationToken)).ToDictionary(r => r.Id);
-        int confirmed = 0, verified = 0, requeued = 0, lost = 0, notChecked = 0;
+        int confirmed = 0, verified = 0, requeued = 0, expired = 0, notChecked = 0;
         foreach (OutboxSegment segment in uploaded)
         {
-            if (cloud.TryGetValue(segment.Id, out Recording? recording) && recording.State == CloudState.Archived && recording.Announcement.Sha256 == segment.Sha256)
+            cloud.TryGetValue(segment.Id, out Recording? recording);
+            if (recording is { State: CloudState.Archived } && recording.Announcement.Sha256 == segment.Sha256)
             {
                 context.Outbox.MarkVerified(segment.Id);
                 verified++;
+                continue;
+            }
+            if (recording is { State: CloudState.Expired })
+            {
+                // Retention deleted it from the archive: final, never uploaded again.
+                context.Outbox.MarkExpired(segment.Id, $"the catalog says expired: {recording.Reason}");
+                expired++;
                 continue;
             }
             StoredObject? stored;
@@ -78,15 +88,20 @@ public static class EnsureUploadsCommand
             {
                 string why = stored is null ? "not in the bucket" : $"the bucket holds other bytes (CRC32C {stored.Crc32C})";
                 log.LogWarning("{RecordingId} was marked uploaded but is {Why}: uploading it again", segment.Id, why);
-                context.Outbox.RequeueForUpload(segment.Id, $"ensure-uploads: {why}");
-                requeued++;
+                if (context.Outbox.RequeueForUpload(segment.Id, EdgeState.Uploaded, $"ensure-uploads: {why}"))
+                {
+                    requeued++;
+                }
             }
             else
             {
-                Losses.Record(context, segment, "ensure-uploads: not in the bucket, not archived, and the local file is gone", log);
-                lost++;
+                // The bucket confirmed this object once (the row is uploaded): a missing local copy does not make it lost.
+                // It may be staged, being archived, or expired; the catalog decides, and an operator is told.
+                log.LogWarning("{RecordingId} was confirmed in the bucket, is not there now, is not archived ({State}), and its local file is gone; left uploaded for the catalog to settle",
+                    segment.Id, recording?.State.ToWire() ?? "not in the catalog");
+                notChecked++;
             }
         }
-        return new EnsureUploadsReport(uploaded.Count, confirmed, verified, requeued, lost, notChecked);
+        return new EnsureUploadsReport(uploaded.Count, confirmed, verified, requeued, expired, notChecked);
     }
 }

@@ -14,7 +14,8 @@ public sealed record SyncSettings(bool DryRun, int BatchSize, bool SkipMissing, 
 /// <c>sync</c>: the manual layer of the guarantee. Uploads what the outbox still holds, now, ignoring back-off, in
 /// batches, oldest first, until nothing is left or nothing more can go; then reports what did not. A missing file
 /// stops it (naming the file) unless <c>--skip-missing</c> says to record such segments as lost and go on.
-/// <c>--force</c> sends segments already uploaded again: create-only, so an intact object is confirmed, not replaced.
+/// <c>--force</c> sends segments already uploaded again, those whose file is still here (a segment in the bucket is never
+/// made lost because its local copy is gone; an expired one is never sent again): create-only, so an intact object is confirmed, not replaced.
 /// Safe to run beside the agent: segments are claimed in the outbox before they are uploaded.
 /// </summary>
 public static class SyncCommand
@@ -72,8 +73,9 @@ public static class SyncCommand
             List<OutboxSegment> pending = Pending();
             if (settings.Force)
             {
+                // As the forced re-queue does: only rows whose file is here (a row whose file is gone reached the bucket and stays as it is).
                 pending.AddRange(outbox.ListByState(EdgeState.Uploaded, int.MaxValue).Concat(outbox.ListByState(EdgeState.Verified, int.MaxValue))
-                    .Where(s => settings.RecordingId is null || s.Id == settings.RecordingId));
+                    .Where(s => (settings.RecordingId is null || s.Id == settings.RecordingId) && File.Exists(s.Path)));
             }
             foreach (OutboxSegment s in pending)
             {

@@ -265,12 +265,16 @@ public sealed class OutboxStore
             ORDER BY attempts, start_ms, id LIMIT $limit
             """, ("$now", Now), ("$limit", limit), ("$id", onlyId));
         q.Transaction = tx;
-        IReadOnlyList<OutboxSegment> due = ReadSegments(q);
-        foreach (OutboxSegment s in due)
+        var due = new List<OutboxSegment>();
+        foreach (OutboxSegment s in ReadSegments(q))
         {
-            using SqliteCommand claim = c.Command("UPDATE segments SET state = 'uploading', updated_ms = $now WHERE id = $id", ("$now", Now), ("$id", s.Id));
+            using SqliteCommand claim = c.Command("UPDATE segments SET state = 'uploading', updated_ms = $now WHERE id = $id AND state = $expected",
+                ("$now", Now), ("$id", s.Id), ("$expected", s.State.ToWire()));
             claim.Transaction = tx;
-            claim.ExecuteNonQuery();
+            if (claim.ExecuteNonQuery() == 1)
+            {
+                due.Add(s with { State = EdgeState.Uploading });
+            }
         }
         tx.Commit();
         return due;
@@ -286,9 +290,10 @@ public sealed class OutboxStore
 
     public void MarkAnnounced(string id) => Update(id, "announced = 1");
 
-    public void MarkUploaded(string id, long generation) =>
-        Update(id, "state = 'uploaded', generation = $gen, last_error = NULL, next_attempt_ms = NULL, session_uri = NULL, uploaded_ms = $at",
-            ("$gen", generation), ("$at", Now));
+    /// <summary>uploading -> uploaded. False when the row is no longer being uploaded (another writer changed it): the caller reports it.</summary>
+    public bool MarkUploaded(string id, long generation) =>
+        Transition(id, [EdgeState.Uploading], EdgeState.Uploaded,
+            "generation = $gen, last_error = NULL, next_attempt_ms = NULL, session_uri = NULL, uploaded_ms = $at", ("$gen", generation), ("$at", Now));
 
     /// <summary>A resumable session was started for the segment: stored before its first byte goes out.</summary>
     public void SetSession(string id, Uri session) => Update(id, "session_uri = $uri", ("$uri", session.AbsoluteUri));
@@ -302,11 +307,17 @@ public sealed class OutboxStore
     /// <summary>The stored session cannot finish (the object exists already, or it was refused): the next attempt starts a new one.</summary>
     public void ClearSession(string id) => Update(id, "session_uri = NULL");
 
-    public void MarkFailed(string id, string error, DateTimeOffset nextAttempt) =>
-        Update(id, "state = 'failed', attempts = attempts + 1, last_error = $err, next_attempt_ms = $next",
+    /// <summary>uploading -> failed, due again at <paramref name="nextAttempt"/>. False when the row is no longer being uploaded.</summary>
+    public bool MarkFailed(string id, string error, DateTimeOffset nextAttempt) =>
+        Transition(id, [EdgeState.Uploading], EdgeState.Failed, "attempts = attempts + 1, last_error = $err, next_attempt_ms = $next",
             ("$err", error), ("$next", nextAttempt.ToUnixTimeMilliseconds()));
 
-    public void MarkLost(string id, string reason) => Update(id, "state = 'lost', last_error = $err, loss_synced = 0", ("$err", reason));
+    /// <summary>
+    /// -> lost, only from one of the <paramref name="expected"/> states (the state the caller saw). False when the row moved
+    /// on meanwhile (an upload claimed it, or it reached the bucket): nothing is changed and the caller must not act on the loss.
+    /// </summary>
+    public bool MarkLost(string id, string reason, IReadOnlyList<EdgeState> expected) =>
+        Transition(id, expected, EdgeState.Lost, "last_error = $err, loss_synced = 0", ("$err", reason));
 
     /// <summary>For a manual sync: failed segments (or the one given) are due now instead of after their back-off. Returns how many.</summary>
     public int MakeDueNow(string? id)
@@ -317,15 +328,23 @@ public sealed class OutboxStore
         return q.ExecuteNonQuery();
     }
 
-    /// <summary>For a forced sync: segments already uploaded whose file is still here go again (create-only, so an intact object is merely confirmed).</summary>
+    /// <summary>
+    /// For a forced sync: segments already uploaded (or verified) whose file is still here go again (create-only, so an
+    /// intact object is merely confirmed). A row whose file is gone stays as it is: its object reached the bucket, and
+    /// re-queueing it would only make it lost. Expired and evicted rows are final and never go again.
+    /// </summary>
     public int RequeueUploaded(string? id)
     {
-        using SqliteConnection c = _db.Open();
-        using SqliteCommand q = c.Command("""
-            UPDATE segments SET state = 'sealed', next_attempt_ms = NULL, session_uri = NULL, updated_ms = $now
-            WHERE state IN ('uploaded', 'verified') AND ($id IS NULL OR id = $id)
-            """, ("$now", Now), ("$id", id));
-        return q.ExecuteNonQuery();
+        int requeued = 0;
+        foreach (OutboxSegment s in ListByState(EdgeState.Uploaded, int.MaxValue).Concat(ListByState(EdgeState.Verified, int.MaxValue)))
+        {
+            if ((id is null || s.Id == id) && File.Exists(s.Path)
+                && Transition(s.Id, [s.State], EdgeState.Sealed, "next_attempt_ms = NULL, session_uri = NULL"))
+            {
+                requeued++;
+            }
+        }
+        return requeued;
     }
 
     /// <summary>Per camera: segments, the end of the newest, the backlog not yet uploaded, its oldest, the newest error, and whether a run is open.</summary>
@@ -338,7 +357,7 @@ public sealed class OutboxStore
                    MAX(s.end_ms),
                    SUM(CASE WHEN s.state IN ('sealed', 'failed', 'uploading') THEN 1 ELSE 0 END),
                    SUM(CASE WHEN s.state IN ('sealed', 'failed', 'uploading') THEN s.size ELSE 0 END),
-                   MIN(CASE WHEN s.state NOT IN ('verified', 'evicted', 'lost') THEN s.created_ms END),
+                   MIN(CASE WHEN s.state NOT IN ('verified', 'evicted', 'lost', 'expired') THEN s.created_ms END),
                    SUM(CASE WHEN s.state = 'lost' THEN 1 ELSE 0 END),
                    (SELECT e.last_error FROM segments e WHERE e.camera_id = s.camera_id AND e.last_error IS NOT NULL ORDER BY e.updated_ms DESC LIMIT 1),
                    EXISTS (SELECT 1 FROM runs r WHERE r.camera_id = s.camera_id AND r.ended_ms IS NULL)
@@ -481,14 +500,34 @@ public sealed class OutboxStore
         return ReadRuns(q);
     }
 
-    public void MarkVerified(string id) => Update(id, "state = 'verified'");
+    /// <summary>
+    /// Back to uploaded, from the state the caller saw, for a row the bucket confirmed before (its generation is known) and a
+    /// forced sync sent again: when its local copy goes, it is not lost. False when the row moved on or was never confirmed.
+    /// </summary>
+    public bool RestoreUploaded(string id, EdgeState expected)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            UPDATE segments SET state = 'uploaded', next_attempt_ms = NULL, session_uri = NULL, updated_ms = $now
+            WHERE id = $id AND state = $expected AND generation IS NOT NULL
+            """, ("$now", Now), ("$id", id), ("$expected", expected.ToWire()));
+        return q.ExecuteNonQuery() == 1;
+    }
 
-    public void MarkEvicted(string id) => Update(id, "state = 'evicted'");
+    /// <summary>uploaded -> verified (the catalog says archived).</summary>
+    public bool MarkVerified(string id) => Transition(id, [EdgeState.Uploaded], EdgeState.Verified, null);
 
-    /// <summary>The cloud quarantined the upload: send it again.</summary>
+    /// <summary>verified -> evicted (the local copy was removed).</summary>
+    public bool MarkEvicted(string id) => Transition(id, [EdgeState.Verified], EdgeState.Evicted, null);
+
+    /// <summary>uploaded -> expired: the catalog says retention deleted it from the archive. Final: never uploaded again.</summary>
+    public bool MarkExpired(string id, string reason) => Transition(id, [EdgeState.Uploaded], EdgeState.Expired, "last_error = $err", ("$err", reason));
+
+    /// <summary>Back to sealed from the state the caller saw (the cloud quarantined the upload; it is not in the bucket; the upload was interrupted).</summary>
     /// <param name="keepSession">True when the upload was only interrupted: the next attempt resumes its session.</param>
-    public void RequeueForUpload(string id, string reason, bool keepSession = false) =>
-        Update(id, "state = 'sealed', attempts = attempts + 1, last_error = $err, generation = NULL" + (keepSession ? "" : ", session_uri = NULL"), ("$err", reason));
+    public bool RequeueForUpload(string id, EdgeState expected, string reason, bool keepSession = false) =>
+        Transition(id, [expected], EdgeState.Sealed,
+            "attempts = attempts + 1, last_error = $err, generation = NULL" + (keepSession ? "" : ", session_uri = NULL"), ("$err", reason));
 
     public IReadOnlyList<OutboxSegment> ListByState(EdgeState state, int limit)
     {
@@ -525,11 +564,11 @@ public sealed class OutboxStore
         return counts;
     }
 
-    /// <summary>When the oldest segment that is neither verified, evicted nor lost was sealed; null when there is none.</summary>
+    /// <summary>When the oldest segment that is not verified, evicted, lost or expired was sealed; null when there is none.</summary>
     public DateTimeOffset? OldestPendingSealedAt()
     {
         using SqliteConnection c = _db.Open();
-        using SqliteCommand q = c.Command("SELECT MIN(created_ms) FROM segments WHERE state NOT IN ('verified', 'evicted', 'lost')");
+        using SqliteCommand q = c.Command("SELECT MIN(created_ms) FROM segments WHERE state NOT IN ('verified', 'evicted', 'lost', 'expired')");
         return q.ExecuteScalar() is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
@@ -573,6 +612,20 @@ public sealed class OutboxStore
     }
 
     // ---- helpers ----
+
+    /// <summary>
+    /// A compare-and-set state change: applied only while the row is in one of <paramref name="expected"/>; false when it
+    /// is not (another writer got there first). A lost race is never overwritten; the caller reports it.
+    /// </summary>
+    private bool Transition(string id, IReadOnlyList<EdgeState> expected, EdgeState target, string? set, params (string, object?)[] parameters)
+    {
+        using SqliteConnection c = _db.Open();
+        var states = expected.Select((state, i) => ($"$s{i}", (object?)state.ToWire())).ToList();
+        using SqliteCommand q = c.Command(
+            $"UPDATE segments SET state = $target{(set is null ? "" : ", " + set)}, updated_ms = $now WHERE id = $id AND state IN ({string.Join(", ", states.Select(p => p.Item1))})",
+            [("$target", target.ToWire()), ("$now", Now), ("$id", id), .. states, .. parameters]);
+        return q.ExecuteNonQuery() == 1;
+    }
 
     private void Update(string id, string set, params (string, object?)[] parameters)
     {

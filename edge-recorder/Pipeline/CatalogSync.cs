@@ -34,7 +34,11 @@ public sealed class CatalogSync(EdgeContext context)
         foreach (OutboxSegment lost in context.Outbox.UnsyncedLosses(200))
         {
             await context.Catalog.AnnounceAsync(context.AnnouncementOf(lost), cancellationToken);
-            await context.Catalog.MarkLostAsync(lost.Id, lost.LastError ?? "lost on the recorder", cancellationToken);
+            if (await context.Catalog.MarkLostAsync(lost.Id, lost.LastError ?? "lost on the recorder", cancellationToken) == TransitionOutcome.Refused)
+            {
+                // Staged, archived or expired: its object reached the cloud after all, and the cloud archives it.
+                _log.LogWarning("The catalog refused the loss of {RecordingId}: its object reached the cloud ({Reason})", lost.Id, lost.LastError);
+            }
             context.Outbox.MarkLossSynced(lost.Id);
         }
     }
@@ -93,10 +97,14 @@ public sealed class CatalogSync(EdgeContext context)
                     break;
                 case CloudState.Quarantined:
                     _log.LogWarning("The cloud quarantined {RecordingId} ({Reason}); uploading it again", segment.Id, recording.Reason);
-                    context.Outbox.RequeueForUpload(segment.Id, $"quarantined by the cloud: {recording.Reason}");
+                    context.Outbox.RequeueForUpload(segment.Id, EdgeState.Uploaded, $"quarantined by the cloud: {recording.Reason}");
+                    break;
+                case CloudState.Expired:
+                    // Retention deleted it from the archive: final here too, never uploaded again.
+                    context.Outbox.MarkExpired(segment.Id, $"the catalog says expired: {recording.Reason}");
                     break;
                 case CloudState.Lost:
-                    context.Outbox.MarkLost(segment.Id, $"the catalog says lost: {recording.Reason}");
+                    Losses.Record(context, segment, $"the catalog says lost: {recording.Reason}", _log, EdgeState.Uploaded);
                     break;
             }
         }
@@ -113,9 +121,12 @@ public sealed class CatalogSync(EdgeContext context)
         int evicted = 0;
         foreach (OutboxSegment segment in context.Outbox.ListByState(EdgeState.Verified, 500))
         {
-            File.Delete(segment.Path);
-            context.Outbox.MarkEvicted(segment.Id);
-            evicted++;
+            // Marked first, compare-and-set: a row a forced sync has just sent again keeps its file.
+            if (context.Outbox.MarkEvicted(segment.Id))
+            {
+                File.Delete(segment.Path);
+                evicted++;
+            }
         }
         return evicted;
     }

@@ -61,8 +61,12 @@ public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeByte
                 {
                     break;
                 }
+                // Marked first, compare-and-set: a row a forced sync has just sent again keeps its file.
+                if (!context.Outbox.MarkEvicted(s.Id))
+                {
+                    continue;
+                }
                 long freed = Delete(s.Path);
-                context.Outbox.MarkEvicted(s.Id);
                 (used, free, verified) = (used - freed, Add(free, freed), verified + 1);
             }
             foreach (OutboxSegment s in context.Outbox.ListByState(EdgeState.Uploaded, int.MaxValue).Where(s => File.Exists(s.Path)))
@@ -81,9 +85,12 @@ public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeByte
                 {
                     break;
                 }
-                long freed = Delete(s.Path);
-                Losses.Record(context, s, $"disk full: evicted before upload to keep recording (spool {used / 1048576} MiB, budget {(max is { } m ? $"{m / 1048576} MiB" : "none")}, free {free / 1048576} MiB, floor {minFree / 1048576} MiB)", _log);
-                (used, free, lost) = (used - freed, Add(free, freed), lost + 1);
+                string reason = $"disk full: evicted before upload to keep recording (spool {used / 1048576} MiB, budget {(max is { } m ? $"{m / 1048576} MiB" : "none")}, free {free / 1048576} MiB, floor {minFree / 1048576} MiB)";
+                if (EvictBeforeUpload(s, reason) is { } evicted)
+                {
+                    (used, free) = (used - evicted.Freed, Add(free, evicted.Freed));
+                    (lost, uploaded) = evicted.Lost ? (lost + 1, uploaded) : (lost, uploaded + 1);
+                }
             }
         }
 
@@ -104,6 +111,26 @@ public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeByte
         }
         Last = report;
         return report;
+    }
+
+    /// <summary>
+    /// Evicts a segment not yet uploaded, as the budget saw it (<paramref name="seen"/>): the row is first marked lost,
+    /// compare-and-set on the state seen (sealed or failed), and only then is the file deleted. When an upload claimed the
+    /// row in between, nothing is deleted or marked (null): the upload goes on and the segment is never both lost and uploaded.
+    /// </summary>
+    /// <returns>The bytes freed and whether the segment was lost, or null when the row had moved on.</returns>
+    internal (long Freed, bool Lost)? EvictBeforeUpload(OutboxSegment seen, string reason)
+    {
+        if (seen.State is not (EdgeState.Sealed or EdgeState.Failed))
+        {
+            return null;
+        }
+        if (seen.Generation is not null && context.Outbox.RestoreUploaded(seen.Id, seen.State))
+        {
+            // Sent again by a forced sync, but the bucket confirmed it before: only the local copy goes, nothing is lost.
+            return (Delete(seen.Path), false);
+        }
+        return Losses.Record(context, seen, reason, _log, seen.State) ? (Delete(seen.Path), true) : null;
     }
 
     private static long Add(long free, long freed) => free > long.MaxValue - freed ? long.MaxValue : free + freed;

@@ -1,4 +1,5 @@
 using Cctv.EdgeRecorder.Outbox;
+using Cctv.Shared.Domain;
 using Microsoft.Extensions.Logging;
 
 namespace Cctv.EdgeRecorder.Pipeline;
@@ -9,9 +10,20 @@ namespace Cctv.EdgeRecorder.Pipeline;
 /// </summary>
 public static class Losses
 {
-    public static void Record(EdgeContext context, OutboxSegment segment, string reason, ILogger log)
+    /// <summary>
+    /// Records the loss only while the row is still in one of <paramref name="expected"/> (the state the caller saw).
+    /// False when another writer changed it meanwhile (an upload claimed it, or it reached the bucket): the race is
+    /// reported and the row is left as the winner made it.
+    /// </summary>
+    public static bool Record(EdgeContext context, OutboxSegment segment, string reason, ILogger log, params EdgeState[] expected)
     {
-        context.Outbox.MarkLost(segment.Id, reason);
+        if (!context.Outbox.MarkLost(segment.Id, reason, expected))
+        {
+            log.LogWarning("Recording {RecordingId} was not recorded lost ({Reason}): it is no longer {Expected} but {State}",
+                segment.Id, reason, string.Join("/", expected.Select(s => s.ToWire())), context.Outbox.Get(segment.Id)?.State.ToWire() ?? "gone");
+            return false;
+        }
         log.LogError("Recording {RecordingId} ({CameraId}, {Start:O}) is lost: {Reason}", segment.Id, segment.CameraId, segment.StartTime, reason);
+        return true;
     }
 }

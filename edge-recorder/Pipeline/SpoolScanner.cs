@@ -76,8 +76,11 @@ public sealed class SpoolScanner(EdgeContext context)
         {
             if ((atStart || row.State != EdgeState.Uploading) && !File.Exists(row.Path))
             {
-                Losses.Record(context, row, $"the local file {row.Path} disappeared before it was uploaded", _log);
-                missing++;
+                // A row the bucket confirmed before (sent again by a forced sync) is not lost because its local copy went.
+                if (!context.Outbox.RestoreUploaded(row.Id, row.State) && Losses.Record(context, row, $"the local file {row.Path} disappeared before it was uploaded", _log, row.State))
+                {
+                    missing++;
+                }
             }
         }
         var report = new SpoolScanReport(adopted, reopened, missing, temps);

@@ -131,9 +131,18 @@ public sealed class Uploader
 
     private async Task<bool> UploadOneAsync(OutboxSegment segment, CancellationToken cancellationToken)
     {
+        if (!File.Exists(segment.Path) && segment.Generation is { } confirmed)
+        {
+            // Sent again by a forced sync, and the local copy went meanwhile: the bucket confirmed this object before,
+            // so it is not lost; it stays uploaded and the catalog's word decides the rest.
+            _log.LogWarning("The local file of {RecordingId} is gone, but the bucket confirmed it before (generation {Generation}); it stays uploaded",
+                segment.Id, confirmed);
+            _context.Outbox.RestoreUploaded(segment.Id, EdgeState.Uploading);
+            return false;
+        }
         if (!File.Exists(segment.Path))
         {
-            Losses.Record(_context, segment, $"the local file {segment.Path} disappeared before it was uploaded", _log);
+            Losses.Record(_context, segment, $"the local file {segment.Path} disappeared before it was uploaded", _log, EdgeState.Uploading);
             return false;
         }
         TimeSpan timeout = _context.Options.Upload.Timeout
@@ -188,7 +197,10 @@ public sealed class Uploader
                     throw new ObjectStoreException(ObjectStoreError.Transient, e.Message, e);
                 }
             }, cancellationToken);
-            _context.Outbox.MarkUploaded(segment.Id, stored.Generation);
+            if (!MarkUploaded(segment, stored.Generation))
+            {
+                return false;
+            }
             _log.LogInformation("Uploaded {RecordingId} to gs://{Bucket}/{Object} (generation {Generation})", segment.Id, stored.Bucket, stored.Name, stored.Generation);
             return true;
         }
@@ -210,15 +222,14 @@ public sealed class Uploader
             }
             if (existing is not null && existing.Crc32C == segment.Crc32C && existing.Size == segment.Size)
             {
-                _context.Outbox.MarkUploaded(segment.Id, existing.Generation);
-                return true;
+                return MarkUploaded(segment, existing.Generation);
             }
             Fail(segment, $"gs://{_context.StagingBucket}/{segment.ObjectName} already exists with other content (CRC32C {existing?.Crc32C}); not overwritten");
             return false;
         }
         catch (LocalFileCorruptedException e)
         {
-            Losses.Record(_context, segment, e.Message, _log);
+            Losses.Record(_context, segment, e.Message, _log, EdgeState.Uploading);
             return false;
         }
         catch (Exception e) when (e is ObjectStoreException or HttpRequestException or TimeoutRejectedException or IOException)
@@ -228,7 +239,7 @@ public sealed class Uploader
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _context.Outbox.RequeueForUpload(segment.Id, "upload interrupted by shutdown", keepSession: true);
+            _context.Outbox.RequeueForUpload(segment.Id, EdgeState.Uploading, "upload interrupted by shutdown", keepSession: true);
             throw;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -251,10 +262,30 @@ public sealed class Uploader
         }
     }
 
+    /// <summary>
+    /// uploading -> uploaded, compare-and-set: while this upload ran, nothing else may have changed the row (it was claimed);
+    /// if something did, the race is reported and the row is left as the other writer made it.
+    /// </summary>
+    private bool MarkUploaded(OutboxSegment segment, long generation)
+    {
+        if (_context.Outbox.MarkUploaded(segment.Id, generation))
+        {
+            return true;
+        }
+        _log.LogError("Recording {RecordingId} reached the bucket (generation {Generation}), but its outbox row changed during the upload (now {State}); left as it is",
+            segment.Id, generation, _context.Outbox.Get(segment.Id)?.State.ToWire() ?? "gone");
+        return false;
+    }
+
     private void Fail(OutboxSegment segment, string error)
     {
         TimeSpan backoff = Backoff(segment.Attempts);
-        _context.Outbox.MarkFailed(segment.Id, error, _context.Time.GetUtcNow() + backoff);
+        if (!_context.Outbox.MarkFailed(segment.Id, error, _context.Time.GetUtcNow() + backoff))
+        {
+            _log.LogWarning("Upload of {RecordingId} failed ({Error}), and its outbox row changed meanwhile (now {State}); left as it is",
+                segment.Id, error, _context.Outbox.Get(segment.Id)?.State.ToWire() ?? "gone");
+            return;
+        }
         _log.LogWarning("Upload of {RecordingId} failed ({Error}); the background sync tries again in {Backoff}", segment.Id, error, backoff);
     }
 

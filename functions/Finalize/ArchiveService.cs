@@ -17,7 +17,7 @@ public enum ArchiveOutcome
     AwaitingAnnouncement,
     /// <summary>The object is gone (a stale or repeated event): nothing to do.</summary>
     ObjectGone,
-    /// <summary>Not a recording object, or a recording already declared lost.</summary>
+    /// <summary>Not a recording object, a recording already declared lost or expired, or a transition the catalog refused.</summary>
     Ignored,
     /// <summary>The name carries a recording's ID but is not the staging object it was announced with: never processed.</summary>
     NotTheStagingObject,
@@ -57,6 +57,16 @@ public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketN
             await store.DeleteAsync(buckets.Staging, objectName, null, cancellationToken);
             return ArchiveOutcome.AlreadyArchived;
         }
+        if (recording.State == CloudState.Expired)
+        {
+            // Retention deleted it from the archive; a copy sent again must not bring it back outside retention's view.
+            log.LogWarning("Recording {RecordingId} expired ({Reason}); gs://{Bucket}/{Object} is not archived again and is removed", id, recording.Reason, buckets.Staging, objectName);
+            if (await store.GetAsync(buckets.Staging, objectName, cancellationToken) is { } again)
+            {
+                await DeleteQuietlyAsync(buckets.Staging, objectName, again.Generation, cancellationToken);
+            }
+            return ArchiveOutcome.Ignored;
+        }
         if (recording.State == CloudState.Lost)
         {
             log.LogWarning("Recording {RecordingId} is staged but was declared lost ({Reason}); left for an operator", id, recording.Reason);
@@ -84,24 +94,42 @@ public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketN
             return ArchiveOutcome.Quarantined;
         }
 
-        await catalog.MarkStagedAsync(id, staged.Generation, cancellationToken);
+        TransitionOutcome stagedOutcome = await catalog.MarkStagedAsync(id, staged.Generation, cancellationToken);
+        if (stagedOutcome is not (TransitionOutcome.Applied or TransitionOutcome.AlreadyDone))
+        {
+            // The recording moved on since it was read (lost, expired, archived by another handler): nothing more is done here.
+            log.LogWarning("The catalog refused to mark recording {RecordingId} staged ({Outcome}); finalize stops", id, stagedOutcome);
+            return ArchiveOutcome.Ignored;
+        }
         string archiveName = ObjectNames.Archive(a.CameraId, a.StartTime, id);
         StoredObject archived;
         try
         {
-            archived = await store.CopyAsync(buckets.Staging, objectName, buckets.Archive, archiveName, ifGenerationMatch: 0, cancellationToken);
+            // Only the generation that was verified against the announcement is copied.
+            archived = await store.CopyAsync(buckets.Staging, objectName, staged.Generation, buckets.Archive, archiveName, ifGenerationMatch: 0, cancellationToken);
         }
         catch (ObjectStoreException e) when (e.Error == ObjectStoreError.PreconditionFailed)
         {
-            archived = await store.GetAsync(buckets.Archive, archiveName, cancellationToken)
-                ?? throw new InvalidOperationException($"gs://{buckets.Archive}/{archiveName} vanished during the copy", e);
-            if (archived.Crc32C != a.Crc32C || archived.Size != a.FileSize)
+            // Either the archive has the object already (an earlier attempt), or the staged object is no longer the generation verified.
+            if (await store.GetAsync(buckets.Archive, archiveName, cancellationToken) is not { } existing)
             {
-                throw new InvalidOperationException(
-                    $"gs://{buckets.Archive}/{archiveName} holds other bytes (CRC32C {archived.Crc32C}) than recording {id} ({a.Crc32C}); refusing to archive over it");
+                log.LogWarning("gs://{Bucket}/{Object} is no longer generation {Generation}, which was verified; its own event archives the newer one",
+                    buckets.Staging, objectName, staged.Generation);
+                return ArchiveOutcome.ObjectGone;
             }
+            archived = existing;
+        }
+        if (archived.Crc32C != a.Crc32C || archived.Size != a.FileSize)
+        {
+            throw new InvalidOperationException(
+                $"gs://{buckets.Archive}/{archiveName} holds other bytes (CRC32C {archived.Crc32C}, {archived.Size} bytes) than recording {id} was announced with ({a.Crc32C}, {a.FileSize} bytes); not archived");
         }
         TransitionOutcome outcome = await catalog.MarkArchivedAsync(id, archiveName, archived.Generation, cancellationToken);
+        if (outcome == TransitionOutcome.Refused || outcome == TransitionOutcome.NotFound)
+        {
+            log.LogWarning("The catalog refused to mark recording {RecordingId} archived ({Outcome}); finalize stops and the staged copy stays", id, outcome);
+            return ArchiveOutcome.Ignored;
+        }
         await DeleteQuietlyAsync(buckets.Staging, objectName, staged.Generation, cancellationToken);
         if (outcome == TransitionOutcome.Applied)
         {

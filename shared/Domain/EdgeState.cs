@@ -17,6 +17,8 @@ public enum EdgeState
     Failed,
     /// <summary>Gone before it was uploaded; the reason was sent to the catalog.</summary>
     Lost,
+    /// <summary>The cloud catalog says expired (retention deleted it from the archive): final, never uploaded again.</summary>
+    Expired,
 }
 
 /// <summary>Where a recording is in its life in the cloud (the catalog document's state).</summary>
@@ -34,6 +36,29 @@ public enum CloudState
     Lost,
     /// <summary>Was archived, and deleted from the archive by the retention policy (never while under a legal hold).</summary>
     Expired,
+}
+
+/// <summary>
+/// The cloud state machine in one table: for each target state, the states a recording may move to it from.
+/// Every catalog adapter reads it, so the rule is stated once.
+/// </summary>
+public static class CloudTransitions
+{
+    /// <summary>A finalize event was seen for an announced (or quarantined, then re-uploaded) recording.</summary>
+    public static readonly IReadOnlyList<CloudState> ToStaged = [CloudState.Announced, CloudState.Quarantined];
+
+    public static readonly IReadOnlyList<CloudState> ToArchived = [CloudState.Staged];
+
+    public static readonly IReadOnlyList<CloudState> ToQuarantined = [CloudState.Announced, CloudState.Staged];
+
+    /// <summary>
+    /// Only a recording whose object is neither staged nor archived can be lost: a staged one is in the cloud already
+    /// and the finalize path (or the sweep) archives it; an archived or expired one was delivered.
+    /// </summary>
+    public static readonly IReadOnlyList<CloudState> ToLost = [CloudState.Announced, CloudState.Quarantined];
+
+    /// <summary>Retention deletes only archived recordings; expired is final (never staged or archived again).</summary>
+    public static readonly IReadOnlyList<CloudState> ToExpired = [CloudState.Archived];
 }
 
 public static class StateNames

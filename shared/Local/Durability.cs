@@ -8,6 +8,40 @@ namespace Cctv.Shared.Local;
 /// </summary>
 public static partial class Durability
 {
+    /// <summary>Test observer: every path fsynced (a file, or a directory on Linux), in order.</summary>
+    internal static event Action<string>? Synced;
+
+    /// <summary>
+    /// Creates <paramref name="directory"/> and any missing parents. Returns the directories it created, deepest first:
+    /// what <see cref="FsyncNewEntry"/> must walk up through so that they survive a power cut.
+    /// </summary>
+    public static IReadOnlyList<string> CreateDirectory(string directory)
+    {
+        var created = new List<string>();
+        for (string? d = Path.GetFullPath(directory); d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d))
+        {
+            created.Add(d);
+        }
+        Directory.CreateDirectory(directory);
+        return created;
+    }
+
+    /// <summary>
+    /// After a file was renamed into (or created in) <paramref name="directory"/>: fsyncs that directory, then the parent of
+    /// each directory in <paramref name="createdDirectories"/> (deepest first), so the new entries at every level are durable.
+    /// </summary>
+    public static void FsyncNewEntry(string directory, IReadOnlyList<string> createdDirectories)
+    {
+        FsyncDirectory(directory);
+        foreach (string created in createdDirectories)
+        {
+            if (Path.GetDirectoryName(created) is { } parent)
+            {
+                FsyncDirectory(parent);
+            }
+        }
+    }
+
     public static void FsyncDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux())
@@ -26,6 +60,7 @@ public static partial class Durability
             {
                 throw new IOException($"fsync of directory '{directory}' failed (errno {Marshal.GetLastPInvokeError()})");
             }
+            Synced?.Invoke(Path.GetFullPath(directory));
         }
         finally
         {
@@ -33,11 +68,19 @@ public static partial class Durability
         }
     }
 
+    /// <summary>fsync of an open file's data and metadata (after its last write).</summary>
+    public static void FsyncFile(FileStream stream)
+    {
+        stream.Flush(flushToDisk: true);
+        Synced?.Invoke(Path.GetFullPath(stream.Name));
+    }
+
     /// <summary>fsync of a file's data and metadata.</summary>
     public static void FsyncFile(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         stream.Flush(flushToDisk: true);
+        Synced?.Invoke(Path.GetFullPath(path));
     }
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]

@@ -10,6 +10,10 @@ namespace Cctv.Shared.Local;
 /// fsynced and checked against the expected CRC32C before they are committed; the commit (precondition,
 /// rename, metadata, finalize event) happens under an exclusive per-bucket lock, which also serialises
 /// other processes using the same data directory. Generations increase strictly, as in Cloud Storage.
+/// Every rename is followed by an fsync of the file's directory and of each parent folder the commit created.
+/// An object's generation is also its data file's modification time (microseconds since the epoch), so that when its
+/// metadata is lost or corrupt, the repair (which re-hashes the bytes) gives it back the same generation. A corrupt
+/// metadata file is moved aside (under the bucket's <c>quarantine/</c> folder) and reported, and the object repaired.
 /// </summary>
 public sealed class LocalObjectStore : IObjectStore
 {
@@ -20,15 +24,19 @@ public sealed class LocalObjectStore : IObjectStore
     private readonly TimeProvider _time;
     private readonly LocalEventSpool? _events;
     private readonly HashSet<string> _notifyingBuckets;
+    private readonly Action<string> _report;
 
     /// <param name="root">The directory holding one directory per bucket.</param>
     /// <param name="events">Where finalize events go for the buckets in <paramref name="notifyingBuckets"/>.</param>
-    public LocalObjectStore(string root, TimeProvider time, LocalEventSpool? events = null, IEnumerable<string>? notifyingBuckets = null)
+    /// <param name="report">Where a problem the store repaired by itself is reported (a corrupt metadata file); standard error by default.</param>
+    public LocalObjectStore(string root, TimeProvider time, LocalEventSpool? events = null, IEnumerable<string>? notifyingBuckets = null,
+        Action<string>? report = null)
     {
         _root = Path.GetFullPath(root);
         _time = time;
         _events = events;
         _notifyingBuckets = new HashSet<string>(notifyingBuckets ?? [], StringComparer.Ordinal);
+        _report = report ?? (message => Console.Error.WriteLine($"local object store: {message}"));
         Directory.CreateDirectory(_root);
     }
 
@@ -39,12 +47,11 @@ public sealed class LocalObjectStore : IObjectStore
         {
             return null;
         }
-        StoredObject? meta = await ReadMetadataAsync(paths, cancellationToken);
-        if (meta is not null)
+        if ((await ReadMetadataAsync(paths, cancellationToken)).Object is { } meta)
         {
             return meta;
         }
-        // Data without metadata: a writer died between its two renames. Repair under the lock.
+        // Data without (readable) metadata: a writer died between its two renames, or the file is corrupt. Repair under the lock.
         using BucketLock _ = await BucketLock.AcquireAsync(BucketDir(bucket), cancellationToken);
         return await ReadOrRepairAsync(bucket, name, paths, cancellationToken);
     }
@@ -74,13 +81,12 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    public async Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, string destinationBucket, string destinationName,
+    public async Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, long? ifSourceGenerationMatch, string destinationBucket, string destinationName,
         long? ifGenerationMatch, CancellationToken cancellationToken)
     {
-        StoredObject source = await GetAsync(sourceBucket, sourceName, cancellationToken)
-            ?? throw NotFound(sourceBucket, sourceName);
         ObjectPaths destination = PathsOf(destinationBucket, destinationName);
-        await using Stream input = await OpenReadAsync(sourceBucket, sourceName, cancellationToken);
+        (StoredObject source, Stream opened) = await OpenSourceAsync(sourceBucket, sourceName, ifSourceGenerationMatch, cancellationToken);
+        await using Stream input = opened;
         string temp = TempPathIn(destinationBucket);
         try
         {
@@ -96,6 +102,24 @@ public sealed class LocalObjectStore : IObjectStore
         {
             File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// The copy source's metadata and its opened bytes, read together under the source bucket's lock, so that a commit of a
+    /// newer generation cannot slip in between the precondition and the open.
+    /// </summary>
+    private async Task<(StoredObject Source, Stream Bytes)> OpenSourceAsync(string bucket, string name, long? ifGenerationMatch, CancellationToken cancellationToken)
+    {
+        using BucketLock _ = await BucketLock.AcquireAsync(BucketDir(bucket), cancellationToken);
+        ObjectPaths paths = PathsOf(bucket, name);
+        StoredObject source = (File.Exists(paths.Data) ? await ReadOrRepairAsync(bucket, name, paths, cancellationToken) : null)
+            ?? throw NotFound(bucket, name);
+        if (ifGenerationMatch is { } expected && source.Generation != expected)
+        {
+            throw new ObjectStoreException(ObjectStoreError.PreconditionFailed,
+                $"gs://{bucket}/{name} is at generation {source.Generation} (ifSourceGenerationMatch={expected})");
+        }
+        return (source, await OpenReadAsync(bucket, name, cancellationToken));
     }
 
     public async Task<bool> DeleteAsync(string bucket, string name, long? ifGenerationMatch, CancellationToken cancellationToken)
@@ -170,11 +194,14 @@ public sealed class LocalObjectStore : IObjectStore
 
         var stored = new StoredObject(bucket, name, NextGeneration(), digest.Size, digest.Crc32CBase64, digest.Md5,
             contentType, new Dictionary<string, string>(metadata), _time.GetUtcNow());
-        Directory.CreateDirectory(Path.GetDirectoryName(paths.Data)!);
-        Directory.CreateDirectory(Path.GetDirectoryName(paths.Metadata)!);
+        // The generation goes with the bytes (their modification time), so a repair can give it back.
+        File.SetLastWriteTimeUtc(temp, GenerationTime(stored.Generation));
+        Durability.FsyncFile(temp);
+        string dataDir = Path.GetDirectoryName(paths.Data)!;
+        IReadOnlyList<string> created = Durability.CreateDirectory(dataDir);
         File.Move(temp, paths.Data, overwrite: true);
+        Durability.FsyncNewEntry(dataDir, created);
         await WriteMetadataAsync(paths, stored, cancellationToken);
-        Durability.FsyncDirectory(Path.GetDirectoryName(paths.Data)!);
 
         if (_events is not null && _notifyingBuckets.Contains(bucket))
         {
@@ -186,7 +213,11 @@ public sealed class LocalObjectStore : IObjectStore
     private string TempPathIn(string bucket)
     {
         string dir = Path.Combine(BucketDir(bucket), "tmp");
-        Directory.CreateDirectory(dir);
+        IReadOnlyList<string> created = Durability.CreateDirectory(dir);
+        if (created.Count > 0)
+        {
+            Durability.FsyncNewEntry(dir, created); // a new bucket's folder must survive a power cut like its objects
+        }
         return Path.Combine(dir, Guid.NewGuid().ToString("N"));
     }
 
@@ -203,47 +234,83 @@ public sealed class LocalObjectStore : IObjectStore
                 await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
             }
             await output.FlushAsync(cancellationToken);
-            output.Flush(flushToDisk: true);
+            Durability.FsyncFile(output);
         }
         return hasher.Finish();
     }
 
+    /// <summary>Under the bucket's lock: the object's metadata, or, when it is missing or corrupt, the object repaired from its bytes.</summary>
     private async Task<StoredObject> ReadOrRepairAsync(string bucket, string name, ObjectPaths paths, CancellationToken cancellationToken)
     {
-        if (await ReadMetadataAsync(paths, cancellationToken) is { } meta)
+        MetadataRead read = await ReadMetadataAsync(paths, cancellationToken);
+        if (read.Object is { } meta)
         {
             return meta;
         }
+        if (read.Problem is { } problem)
+        {
+            string aside = QuarantinePathOf(bucket, paths);
+            IReadOnlyList<string> created = Durability.CreateDirectory(Path.GetDirectoryName(aside)!);
+            File.Move(paths.Metadata, aside);
+            Durability.FsyncNewEntry(Path.GetDirectoryName(aside)!, created);
+            _report($"the metadata of gs://{bucket}/{name} was corrupt ({problem}); moved aside to {aside} and the object repaired from its bytes");
+        }
         SegmentDigest digest = await SegmentHasher.HashFileAsync(paths.Data, cancellationToken);
-        var repaired = new StoredObject(bucket, name, NextGeneration(), digest.Size, digest.Crc32CBase64, digest.Md5,
-            "application/octet-stream", new Dictionary<string, string>(), new DateTimeOffset(File.GetLastWriteTimeUtc(paths.Data)));
+        DateTime written = File.GetLastWriteTimeUtc(paths.Data);
+        // The data file's modification time is its generation (set at commit); one that cannot be (a file copied in by hand) gets a new one.
+        long generation = written > DateTime.UnixEpoch && (written - DateTime.UnixEpoch).Ticks % 10 == 0
+            ? (written - DateTime.UnixEpoch).Ticks / 10
+            : NextGeneration();
+        var repaired = new StoredObject(bucket, name, generation, digest.Size, digest.Crc32CBase64, digest.Md5,
+            "application/octet-stream", new Dictionary<string, string>(), new DateTimeOffset(written));
         await WriteMetadataAsync(paths, repaired, cancellationToken);
         return repaired;
     }
 
-    private static async Task<StoredObject?> ReadMetadataAsync(ObjectPaths paths, CancellationToken cancellationToken)
+    /// <summary>What reading a metadata file found: the object, nothing (no file), or why the file is unusable.</summary>
+    private readonly record struct MetadataRead(StoredObject? Object, string? Problem);
+
+    private static async Task<MetadataRead> ReadMetadataAsync(ObjectPaths paths, CancellationToken cancellationToken)
     {
         try
         {
             await using var stream = new FileStream(paths.Metadata, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-            return await JsonSerializer.DeserializeAsync<StoredObject>(stream, Json, cancellationToken);
+            StoredObject? stored = await JsonSerializer.DeserializeAsync<StoredObject>(stream, Json, cancellationToken);
+            return stored is { Bucket: not null, Name: not null, Crc32C: not null, ContentType: not null, Metadata: not null, Generation: > 0 }
+                ? new MetadataRead(stored, null)
+                : new MetadataRead(null, "required fields are missing");
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return null;
+            return new MetadataRead(null, null);
+        }
+        catch (JsonException e)
+        {
+            return new MetadataRead(null, e.Message);
         }
     }
 
     private static async Task WriteMetadataAsync(ObjectPaths paths, StoredObject stored, CancellationToken cancellationToken)
     {
+        string dir = Path.GetDirectoryName(paths.Metadata)!;
+        IReadOnlyList<string> created = Durability.CreateDirectory(dir);
         string temp = paths.Metadata + ".tmp";
         await using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             await JsonSerializer.SerializeAsync(stream, stored, Json, cancellationToken);
-            stream.Flush(flushToDisk: true);
+            Durability.FsyncFile(stream);
         }
         File.Move(temp, paths.Metadata, overwrite: true);
+        Durability.FsyncNewEntry(dir, created);
     }
+
+    /// <summary>Where a corrupt metadata file is moved: the bucket's quarantine folder, under its own name and the moment it was moved.</summary>
+    private string QuarantinePathOf(string bucket, ObjectPaths paths) =>
+        Path.Combine(BucketDir(bucket), "quarantine", Path.GetRelativePath(Path.Combine(BucketDir(bucket), "m"), paths.Metadata)
+            + "." + _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>The modification time that carries a generation (microseconds since the epoch).</summary>
+    private static DateTime GenerationTime(long generation) => DateTime.UnixEpoch.AddTicks(generation * 10);
 
     private long NextGeneration()
     {

@@ -216,22 +216,22 @@ public sealed partial class SqliteCatalog : ICatalog
     }
 
     public Task<TransitionOutcome> MarkStagedAsync(string id, long stagingGeneration, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Staged, [CloudState.Announced, CloudState.Quarantined],
+        Transition(id, CloudState.Staged, CloudTransitions.ToStaged,
             "staging_generation = $gen, staged_ms = $now, reason = NULL", ("$gen", stagingGeneration));
 
     public Task<TransitionOutcome> MarkArchivedAsync(string id, string archiveObject, long archiveGeneration, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Archived, [CloudState.Staged],
+        Transition(id, CloudState.Archived, CloudTransitions.ToArchived,
             "archive_object = $obj, archive_generation = $gen, archived_ms = $now, archive_delay_ms = $now - end_ms, on_time = ($now - end_ms <= $onTimeMs)",
             ("$obj", archiveObject), ("$gen", archiveGeneration), ("$onTimeMs", (long)DeliveryTarget.ArchiveWithin.TotalMilliseconds));
 
     public Task<TransitionOutcome> MarkQuarantinedAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Quarantined, [CloudState.Announced, CloudState.Staged], "reason = $reason", ("$reason", reason));
+        Transition(id, CloudState.Quarantined, CloudTransitions.ToQuarantined, "reason = $reason", ("$reason", reason));
 
     public Task<TransitionOutcome> MarkLostAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Lost, [CloudState.Announced, CloudState.Staged, CloudState.Quarantined], "reason = $reason", ("$reason", reason));
+        Transition(id, CloudState.Lost, CloudTransitions.ToLost, "reason = $reason", ("$reason", reason));
 
     public Task<TransitionOutcome> MarkExpiredAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Expired, [CloudState.Archived], "reason = $reason", "legal_hold = 0", ("$reason", reason));
+        Transition(id, CloudState.Expired, CloudTransitions.ToExpired, "reason = $reason", "legal_hold = 0", ("$reason", reason));
 
     public Task<TransitionOutcome> SetLegalHoldAsync(string id, bool hold, string? reason, CancellationToken cancellationToken)
     {
@@ -493,11 +493,11 @@ public sealed partial class SqliteCatalog : ICatalog
         return Task.CompletedTask;
     }
 
-    private Task<TransitionOutcome> Transition(string id, CloudState target, CloudState[] from, string set, params (string, object?)[] extra) =>
+    private Task<TransitionOutcome> Transition(string id, CloudState target, IReadOnlyList<CloudState> from, string set, params (string, object?)[] extra) =>
         Transition(id, target, from, set, null, extra);
 
     /// <param name="guard">A condition on the row the change needs besides its state (SQL); when it does not hold, the outcome is Refused.</param>
-    private Task<TransitionOutcome> Transition(string id, CloudState target, CloudState[] from, string set, string? guard, params (string, object?)[] extra)
+    private Task<TransitionOutcome> Transition(string id, CloudState target, IReadOnlyList<CloudState> from, string set, string? guard, params (string, object?)[] extra)
     {
         using SqliteConnection c = _db.Open();
         string allowed = string.Join(", ", from.Select(s => $"'{s.ToWire()}'"));

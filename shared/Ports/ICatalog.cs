@@ -60,7 +60,10 @@ public interface ICatalog
     /// <summary>announced|staged -> quarantined, with the reason; the edge re-uploads.</summary>
     Task<TransitionOutcome> MarkQuarantinedAsync(string id, string reason, CancellationToken cancellationToken);
 
-    /// <summary>any state but archived -> lost, with the reason.</summary>
+    /// <summary>
+    /// announced|quarantined -> lost, with the reason. Refused for a staged, archived or expired recording: its object reached
+    /// the cloud, and the finalize path archives it instead.
+    /// </summary>
     Task<TransitionOutcome> MarkLostAsync(string id, string reason, CancellationToken cancellationToken);
 
     /// <summary>archived -> expired (deleted from the archive by retention), with the reason. Refused under a legal hold.</summary>

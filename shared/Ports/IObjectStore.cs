@@ -42,8 +42,11 @@ public interface IObjectStore
     /// </summary>
     Task<StoredObject> UploadAsync(UploadRequest request, Stream content, CancellationToken cancellationToken);
 
-    /// <summary>Copies an object (server side), with a generation precondition on the destination.</summary>
-    Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, string destinationBucket, string destinationName,
+    /// <summary>
+    /// Copies an object (server side), with generation preconditions on the source (copy only that generation; another
+    /// one is <see cref="ObjectStoreError.PreconditionFailed"/>) and on the destination.
+    /// </summary>
+    Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, long? ifSourceGenerationMatch, string destinationBucket, string destinationName,
         long? ifGenerationMatch, CancellationToken cancellationToken);
 
     /// <summary>Deletes an object; false when it was not there. With a generation, only that generation.</summary>

@@ -243,7 +243,7 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
         return Completed(upload, request);
     }
 
-    public async Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, string destinationBucket, string destinationName,
+    public async Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, long? ifSourceGenerationMatch, string destinationBucket, string destinationName,
         long? ifGenerationMatch, CancellationToken cancellationToken)
     {
         string what = $"copy gs://{sourceBucket}/{sourceName} to gs://{destinationBucket}/{destinationName}";
@@ -254,6 +254,10 @@ public sealed class GcsObjectStore : IObjectStore, IDisposable
             if (ifGenerationMatch is { } generation)
             {
                 query.Add($"ifGenerationMatch={generation}");
+            }
+            if (ifSourceGenerationMatch is { } sourceGeneration)
+            {
+                query.Add($"ifSourceGenerationMatch={sourceGeneration}");
             }
             if (token is not null)
             {

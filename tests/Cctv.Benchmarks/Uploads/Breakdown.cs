@@ -152,8 +152,8 @@ internal static class Breakdown
 
         public Task<StoredObject?> GetAsync(string bucket, string name, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, string destinationBucket, string destinationName, long? ifGenerationMatch,
-            CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, long? ifSourceGenerationMatch, string destinationBucket, string destinationName,
+            long? ifGenerationMatch, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<bool> DeleteAsync(string bucket, string name, long? ifGenerationMatch, CancellationToken cancellationToken) => throw new NotSupportedException();
 

@@ -1,6 +1,7 @@
 using Cctv.EdgeRecorder.Commands;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Tests.Pipeline;
+using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
 using Cctv.TestSupport;
 
@@ -18,10 +19,11 @@ public sealed class StatusCommandTests : IDisposable
         var backend = new LocalBackend(_cloud.Path, TimeProvider.System);
         using var rig = new PipelineRig(backend.Store, LocalBackend.StagingBucket, backend.Catalog);
         List<OutboxSegment> s = Enumerable.Range(0, 6).Select(_ => rig.Seal(100_000)).ToList();
-        rig.Outbox.MarkUploaded(s[0].Id, 1);
-        rig.Outbox.MarkUploaded(s[1].Id, 2);
+        rig.Uploaded(s[0], 1);
+        rig.Uploaded(s[1], 2);
+        rig.Claim(s[2]);
         rig.Outbox.MarkFailed(s[2].Id, "upload to gs://x/y: 503 backend error", DateTimeOffset.UtcNow.AddMinutes(1));
-        rig.Outbox.MarkLost(s[3].Id, "disk full: evicted before upload to keep recording");
+        rig.Outbox.MarkLost(s[3].Id, "disk full: evicted before upload to keep recording", [EdgeState.Sealed]);
 
         StatusCommand.StatusReport report = StatusCommand.Read(rig.Context.Options.DataDir, TimeProvider.System);
 

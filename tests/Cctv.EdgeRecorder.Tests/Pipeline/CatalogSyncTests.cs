@@ -1,3 +1,4 @@
+using Cctv.EdgeRecorder.Commands;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
@@ -19,7 +20,7 @@ public sealed class CatalogSyncTests : IDisposable
         var backend = new LocalBackend(_cloud.Path, clock);
         using var rig = new PipelineRig(backend.Store, LocalBackend.StagingBucket, backend.Catalog, o => o.HeartbeatInterval = TimeSpan.FromSeconds(30), clock);
         List<OutboxSegment> s = Enumerable.Range(0, 3).Select(_ => rig.Seal(1000)).ToList();
-        rig.Outbox.MarkUploaded(s[0].Id, 1);
+        rig.Uploaded(s[0], 1);
         var sync = new CatalogSync(rig.Context);
 
         Assert.True(await sync.HeartbeatIfDueAsync(CancellationToken.None));
@@ -30,5 +31,72 @@ public sealed class CatalogSyncTests : IDisposable
         RecorderStatus recorder = Assert.Single(await backend.Catalog.ListRecordersAsync(CancellationToken.None));
         Assert.Equal(("site", 2L, 2000L), (recorder.RecorderId, recorder.Heartbeat.BacklogSegments, recorder.Heartbeat.BacklogBytes));
         Assert.Equal(clock.GetUtcNow(), recorder.Heartbeat.SentAt);
+    }
+}
+
+/// <summary>What the catalog sync does with the cloud's word on a segment: expired is final on the edge; a refused loss stays in the cloud.</summary>
+public sealed class CatalogSyncStateTests : IDisposable
+{
+    private readonly TempDir _cloud = new("cloud");
+    private readonly LocalBackend _backend;
+
+    public CatalogSyncStateTests() => _backend = new LocalBackend(_cloud.Path, TimeProvider.System);
+
+    public void Dispose() => _cloud.Dispose();
+
+    [Fact]
+    public async Task CatalogSaysExpired_TheEdgeRowBecomesExpired_AndNoForcedSyncOrEnsureUploadsSendsItAgain()
+    {
+        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
+        OutboxSegment s = rig.Seal(3000);
+        var sync = new CatalogSync(rig.Context);
+        await sync.AnnounceAsync(CancellationToken.None);
+        rig.Uploaded(s, 3);
+        await _backend.Catalog.MarkStagedAsync(s.Id, 3, CancellationToken.None);
+        await _backend.Catalog.MarkArchivedAsync(s.Id, "recordings/x", 4, CancellationToken.None);
+        await _backend.Catalog.MarkExpiredAsync(s.Id, "retention: 30 days", CancellationToken.None);
+
+        await sync.VerifyAsync(CancellationToken.None);
+
+        Assert.Equal(EdgeState.Expired, rig.Outbox.Get(s.Id)!.State);
+        Assert.Equal(0, rig.Outbox.RequeueUploaded(null));
+        Assert.Equal(0, (await EnsureUploadsCommand.CheckAsync(rig.Context, CancellationToken.None)).Requeued);
+        Assert.Equal(0, await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None));
+        Assert.Equal(EdgeState.Expired, rig.Outbox.Get(s.Id)!.State);
+        Assert.Null(await _backend.Store.GetAsync(LocalBackend.StagingBucket, s.ObjectName, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task EnsureUploads_OfAnUploadedRowTheCatalogSaysExpired_MarksItExpired_InsteadOfUploadingItAgain()
+    {
+        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
+        OutboxSegment s = rig.Seal(3000);
+        await new CatalogSync(rig.Context).AnnounceAsync(CancellationToken.None);
+        rig.Uploaded(s, 3);
+        await _backend.Catalog.MarkStagedAsync(s.Id, 3, CancellationToken.None);
+        await _backend.Catalog.MarkArchivedAsync(s.Id, "recordings/x", 4, CancellationToken.None);
+        await _backend.Catalog.MarkExpiredAsync(s.Id, "retention: 30 days", CancellationToken.None);
+
+        EnsureUploadsReport report = await EnsureUploadsCommand.CheckAsync(rig.Context, CancellationToken.None);
+
+        Assert.Equal((1, 0), (report.Expired, report.Requeued));
+        Assert.Equal(EdgeState.Expired, rig.Outbox.Get(s.Id)!.State);
+        Assert.Equal(0, await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ALossTheCatalogRefuses_BecauseTheObjectIsStaged_LeavesTheRecordingStaged()
+    {
+        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
+        OutboxSegment s = rig.Seal(3000);
+        var sync = new CatalogSync(rig.Context);
+        await sync.AnnounceAsync(CancellationToken.None);
+        await _backend.Catalog.MarkStagedAsync(s.Id, 3, CancellationToken.None);
+        Assert.True(rig.Outbox.MarkLost(s.Id, "the local file disappeared", [EdgeState.Sealed]));
+
+        await sync.AnnounceAsync(CancellationToken.None);
+
+        Assert.Equal(CloudState.Staged, (await _backend.Catalog.GetAsync(s.Id, CancellationToken.None))!.State);
+        Assert.Empty(rig.Outbox.UnsyncedLosses(10));
     }
 }

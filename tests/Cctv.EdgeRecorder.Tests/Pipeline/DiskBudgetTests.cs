@@ -26,12 +26,12 @@ public sealed class DiskBudgetTests : IDisposable
         List<OutboxSegment> segments = Enumerable.Range(0, 12).Select(_ => rig.Seal(MiB)).ToList();
         foreach (OutboxSegment s in segments.Take(3))
         {
-            rig.Outbox.MarkUploaded(s.Id, 1);
+            rig.Uploaded(s, 1);
             rig.Outbox.MarkVerified(s.Id);
         }
         foreach (OutboxSegment s in segments.Skip(3).Take(3))
         {
-            rig.Outbox.MarkUploaded(s.Id, 1);
+            rig.Uploaded(s, 1);
         }
 
         DiskBudgetReport report = new DiskBudget(rig.Context, _ => long.MaxValue).Enforce();
@@ -75,7 +75,7 @@ public sealed class DiskBudgetTests : IDisposable
         List<OutboxSegment> segments = Enumerable.Range(0, 4).Select(_ => rig.Seal(MiB)).ToList();
         foreach (OutboxSegment s in segments.Take(2))
         {
-            rig.Outbox.MarkUploaded(s.Id, 1);
+            rig.Uploaded(s, 1);
             rig.Outbox.MarkVerified(s.Id);
         }
         long free = 99L * MiB;
@@ -97,5 +97,79 @@ public sealed class DiskBudgetTests : IDisposable
 
         Assert.False(report.Acted);
         Assert.All(segments, s => Assert.True(File.Exists(s.Path)));
+    }
+}
+
+/// <summary>
+/// The disk budget and an upload racing for one segment, interleaved step by step (no timing): the budget has seen the
+/// row sealed, then an upload claims it and is in the middle of sending it, then the budget acts on what it saw.
+/// </summary>
+public sealed class DiskBudgetUploadRaceTests : IDisposable
+{
+    private const int MiB = 1024 * 1024;
+    private readonly TempDir _cloud = new("cloud");
+    private readonly LocalBackend _backend;
+
+    public DiskBudgetUploadRaceTests() => _backend = new LocalBackend(_cloud.Path, TimeProvider.System);
+
+    public void Dispose() => _cloud.Dispose();
+
+    [Fact]
+    public async Task BudgetActsOnARowAnUploadClaimedSinceItLooked_DeletesNothing_AndTheUploadFinishesAsUploadedNotLost()
+    {
+        var store = new GatedObjectStore(_backend.Store);
+        using var rig = new PipelineRig(store, LocalBackend.StagingBucket, _backend.Catalog, o => o.DiskBudget.MaxBytes = MiB);
+        OutboxSegment segment = rig.Seal(2 * MiB);
+        var budget = new DiskBudget(rig.Context, _ => long.MaxValue);
+        OutboxSegment seenByBudget = Assert.Single(rig.Outbox.NotYetUploaded(10));
+
+        Task<int> upload = new Uploader(rig.Context).UploadDueAsync(CancellationToken.None);
+        await store.UploadEntered;
+        Assert.Equal(EdgeState.Uploading, rig.Outbox.Get(segment.Id)!.State);
+
+        Assert.Null(budget.EvictBeforeUpload(seenByBudget, "disk full: test"));
+        Assert.True(File.Exists(segment.Path), "the budget deleted a file that was being uploaded");
+        Assert.Equal(EdgeState.Uploading, rig.Outbox.Get(segment.Id)!.State);
+
+        store.Release();
+        Assert.Equal(1, await upload);
+        OutboxSegment row = rig.Outbox.Get(segment.Id)!;
+        Assert.Equal(EdgeState.Uploaded, row.State);
+        Assert.Null(row.LastError);
+        Assert.Empty(rig.Outbox.UnsyncedLosses(10));
+        Assert.Equal(segment.Crc32C, (await _backend.Store.GetAsync(LocalBackend.StagingBucket, segment.ObjectName, CancellationToken.None))!.Crc32C);
+    }
+
+    [Fact]
+    public async Task BudgetEvictsFirst_TheUploadThenFindsNothingToClaim_SoTheSegmentIsLostAndNeverUploaded()
+    {
+        var store = new GatedObjectStore(_backend.Store);
+        store.Release();
+        using var rig = new PipelineRig(store, LocalBackend.StagingBucket, _backend.Catalog, o => o.DiskBudget.MaxBytes = MiB);
+        OutboxSegment segment = rig.Seal(2 * MiB);
+        var budget = new DiskBudget(rig.Context, _ => long.MaxValue);
+
+        Assert.Equal((2L * MiB, true), budget.EvictBeforeUpload(Assert.Single(rig.Outbox.NotYetUploaded(10)), "disk full: test"));
+        Assert.Equal(0, await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None));
+
+        Assert.Equal(EdgeState.Lost, rig.Outbox.Get(segment.Id)!.State);
+        Assert.False(File.Exists(segment.Path));
+        Assert.Null(await _backend.Store.GetAsync(LocalBackend.StagingBucket, segment.ObjectName, CancellationToken.None));
+    }
+
+    [Fact]
+    public void ARowForceSentAgain_WhoseObjectTheBucketConfirmedBefore_IsEvictedBackToUploaded_NeverLost()
+    {
+        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog, o => o.DiskBudget.MaxBytes = MiB);
+        OutboxSegment segment = rig.Seal(2 * MiB);
+        rig.Uploaded(segment, generation: 42);
+        Assert.Equal(1, rig.Outbox.RequeueUploaded(null));
+
+        DiskBudgetReport report = new DiskBudget(rig.Context, _ => long.MaxValue).Enforce();
+
+        Assert.Equal((0, 1), (report.LostToDiskFull, report.EvictedUploaded));
+        Assert.False(File.Exists(segment.Path));
+        OutboxSegment row = rig.Outbox.Get(segment.Id)!;
+        Assert.Equal((EdgeState.Uploaded, (long?)42), (row.State, row.Generation));
     }
 }

@@ -53,6 +53,16 @@ internal sealed class PipelineRig : IDisposable
         return Outbox.Get(id)!;
     }
 
+    /// <summary>Claims a sealed segment for upload, as the uploader does (state uploading).</summary>
+    public void Claim(OutboxSegment s) => Assert.Equal(s.Id, Assert.Single(Outbox.ClaimDue(1, s.Id)).Id);
+
+    /// <summary>Claims a sealed segment and marks it uploaded, as a finished upload does.</summary>
+    public void Uploaded(OutboxSegment s, long generation = 1)
+    {
+        Claim(s);
+        Assert.True(Outbox.MarkUploaded(s.Id, generation));
+    }
+
     public void Dispose()
     {
         Logs.Dispose();

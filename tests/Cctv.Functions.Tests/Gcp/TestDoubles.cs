@@ -19,15 +19,15 @@ public sealed class FlakyObjectStore(IObjectStore inner) : IObjectStore
 
     public Task<StoredObject> UploadAsync(UploadRequest request, Stream content, CancellationToken cancellationToken) => inner.UploadAsync(request, content, cancellationToken);
 
-    public Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, string destinationBucket, string destinationName, long? ifGenerationMatch,
-        CancellationToken cancellationToken)
+    public Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, long? ifSourceGenerationMatch, string destinationBucket, string destinationName,
+        long? ifGenerationMatch, CancellationToken cancellationToken)
     {
         if (Interlocked.Decrement(ref _transientCopyFailures) >= 0)
         {
             throw new ObjectStoreException(ObjectStoreError.Transient, $"copy gs://{sourceBucket}/{sourceName}: 503 backendError (injected)");
         }
         Interlocked.Exchange(ref _transientCopyFailures, 0);
-        return inner.CopyAsync(sourceBucket, sourceName, destinationBucket, destinationName, ifGenerationMatch, cancellationToken);
+        return inner.CopyAsync(sourceBucket, sourceName, ifSourceGenerationMatch, destinationBucket, destinationName, ifGenerationMatch, cancellationToken);
     }
 
     public Task<bool> DeleteAsync(string bucket, string name, long? ifGenerationMatch, CancellationToken cancellationToken) =>

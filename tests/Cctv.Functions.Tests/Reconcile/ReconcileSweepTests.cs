@@ -94,7 +94,7 @@ public sealed class ReconcileSweepTests
             await rig.Catalog.MarkStagedAsync(a.Id, staged.Generation, CancellationToken.None);
         }
         // An attempt copied the first to the archive and stopped; the second's staging copy was removed by hand.
-        await rig.Store.CopyAsync(LocalBackend.StagingBucket, copied.StagingObject, LocalBackend.ArchiveBucket,
+        await rig.Store.CopyAsync(LocalBackend.StagingBucket, copied.StagingObject, null, LocalBackend.ArchiveBucket,
             ObjectNames.Archive(copied.CameraId, copied.StartTime, copied.Id), 0, CancellationToken.None);
         await rig.Store.DeleteAsync(LocalBackend.StagingBucket, copied.StagingObject, null, CancellationToken.None);
         await rig.Store.DeleteAsync(LocalBackend.StagingBucket, vanished.StagingObject, null, CancellationToken.None);

@@ -282,11 +282,11 @@ public sealed class GcsObjectStoreTests : IAsyncLifetime, IDisposable
         Assert.Null(await _store.GetAsync(Bucket, "incoming/none.mp4", CancellationToken.None));
 
         // A rewrite that takes several calls (the server rewrites one chunk per call).
-        StoredObject archived = await _store.CopyAsync(Bucket, request.Name, "archive", "recordings/cam1/k.mp4", 0, CancellationToken.None);
+        StoredObject archived = await _store.CopyAsync(Bucket, request.Name, null, "archive", "recordings/cam1/k.mp4", 0, CancellationToken.None);
         Assert.Equal(request.Crc32C, archived.Crc32C);
         Assert.Equal(bytes, _server.Find("archive", "recordings/cam1/k.mp4")!.Bytes.ToArray());
         var again = await Assert.ThrowsAsync<ObjectStoreException>(() =>
-            _store.CopyAsync(Bucket, request.Name, "archive", "recordings/cam1/k.mp4", 0, CancellationToken.None));
+            _store.CopyAsync(Bucket, request.Name, null, "archive", "recordings/cam1/k.mp4", 0, CancellationToken.None));
         Assert.Equal(ObjectStoreError.PreconditionFailed, again.Error);
 
         await using (Stream read = await _store.OpenReadAsync("archive", "recordings/cam1/k.mp4", CancellationToken.None))

@@ -88,11 +88,11 @@ public sealed class LocalObjectStoreTests : IDisposable
     {
         byte[] data = Encoding.UTF8.GetBytes("to archive");
         await _store.UploadAsync(Request("in/x.mp4", data), new MemoryStream(data), CancellationToken.None);
-        StoredObject copy = await _store.CopyAsync("staging", "in/x.mp4", "archive", "out/x.mp4", 0, CancellationToken.None);
+        StoredObject copy = await _store.CopyAsync("staging", "in/x.mp4", null, "archive", "out/x.mp4", 0, CancellationToken.None);
 
         Assert.Equal(Crc32C.ToBase64(Crc32C.Compute(data)), copy.Crc32C);
         Assert.Single(_events.Pending(10));
-        var again = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.CopyAsync("staging", "in/x.mp4", "archive", "out/x.mp4", 0, CancellationToken.None));
+        var again = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.CopyAsync("staging", "in/x.mp4", null, "archive", "out/x.mp4", 0, CancellationToken.None));
         Assert.Equal(ObjectStoreError.PreconditionFailed, again.Error);
     }
 
