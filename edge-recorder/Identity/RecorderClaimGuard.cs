@@ -72,7 +72,27 @@ public sealed class RecorderClaimGuard(EdgeContext context, Func<string?>? machi
             throw new RecorderClaimRefusedException(why, stored);
         }
         log.LogInformation("Recorder ID {RecorderId} belongs to this installation (key {Fingerprint}, {KeyPath})", stored.RecorderId, stored.KeyFingerprint, Identity.KeyPath);
+        RecorderIdentity.RememberConfirmedClaim(context.Paths.DataDir, stored);
         return stored;
+    }
+
+    /// <summary>
+    /// Before an upload: the claim is confirmed in this process, or, when the catalog cannot be asked now, it was confirmed
+    /// for this ID and key by an earlier run (<c>identity/claim.json</c>), so a catalog outage never holds uploads back
+    /// after the first start. A refusal always stops the upload.
+    /// </summary>
+    public async Task EnsureMayUploadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnsureAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not (RecorderClaimRefusedException or RecorderIdentityException or OperationCanceledException)
+            && RecorderIdentity.ConfirmedClaim(context.Paths.DataDir) is { } earlier
+            && earlier.RecorderId == context.Options.Id && earlier.KeyFingerprint == Identity.Fingerprint)
+        {
+            // confirmed before; the catalog is asked again before the next announcement
+        }
     }
 
     /// <summary>

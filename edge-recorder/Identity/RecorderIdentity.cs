@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
 
 namespace Cctv.EdgeRecorder.Identity;
@@ -108,6 +109,44 @@ public sealed class RecorderIdentity
             File.Delete(temp);
         }
     }
+
+    public const string ConfirmedClaimFileName = "claim.json";
+
+    /// <summary>Notes in the data directory that the catalog confirmed this claim (written atomically, fsynced).</summary>
+    public static void RememberConfirmedClaim(string dataDir, RecorderClaim claim)
+    {
+        string path = Path.Combine(Path.GetFullPath(dataDir), Folder, ConfirmedClaimFileName);
+        if (ConfirmedClaim(dataDir) is { } known && known.RecorderId == claim.RecorderId && known.KeyFingerprint == claim.KeyFingerprint)
+        {
+            return;
+        }
+        string temp = path + $".{Guid.NewGuid():N}.tmp";
+        using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+        {
+            JsonSerializer.Serialize(file, new ConfirmedClaimFile(claim.RecorderId, claim.KeyFingerprint, claim.ClaimedAt));
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+        Durability.FsyncDirectory(Path.GetDirectoryName(path)!);
+    }
+
+    /// <summary>The claim an earlier run had confirmed, or null (none, or unreadable).</summary>
+    public static RecorderClaim? ConfirmedClaim(string dataDir)
+    {
+        string path = Path.Combine(Path.GetFullPath(dataDir), Folder, ConfirmedClaimFileName);
+        try
+        {
+            return File.Exists(path) && JsonSerializer.Deserialize<ConfirmedClaimFile>(File.ReadAllBytes(path)) is { RecorderId.Length: > 0, KeyFingerprint.Length: > 0 } c
+                ? new RecorderClaim(c.RecorderId, c.KeyFingerprint, null, null, null, c.ClaimedAt)
+                : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record ConfirmedClaimFile(string RecorderId, string KeyFingerprint, DateTimeOffset ClaimedAt);
 
     /// <summary>
     /// An application-specific hash of the machine's ID (systemd's <c>/etc/machine-id</c>, or D-Bus's), never the ID
