@@ -130,6 +130,11 @@ public static class EdgeCli
             await Console.Error.WriteLineAsync(e.Message);
             return 2;
         }
+        catch (Exception e) when (e is Identity.RecorderClaimRefusedException or Identity.RecorderIdentityException)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
         catch (FfmpegNotFoundException e)
         {
             await Console.Error.WriteLineAsync(e.Message);

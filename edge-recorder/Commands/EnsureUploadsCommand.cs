@@ -48,6 +48,7 @@ public static class EnsureUploadsCommand
     public static async Task<EnsureUploadsReport> CheckAsync(EdgeContext context, CancellationToken cancellationToken)
     {
         ILogger log = context.Logs.CreateLogger("EnsureUploads");
+        await context.Claims.EnsureAsync(cancellationToken); // refused when another installation holds this recorder ID
         IReadOnlyList<OutboxSegment> uploaded = context.Outbox.ListByState(EdgeState.Uploaded, int.MaxValue);
         var cloud = context.Catalog is null
             ? new Dictionary<string, Recording>()

@@ -100,6 +100,7 @@ public static class MigrateCommand
             }
             return new MigrateReport(files.Count, 0, 0, 0, temps.Count, 0, problems);
         }
+        await context.Claims.EnsureAsync(cancellationToken); // refused when another installation holds this recorder ID
         if (settings.CleanupTmp)
         {
             foreach (string t in temps)

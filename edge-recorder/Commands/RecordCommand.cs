@@ -73,6 +73,7 @@ public static class RecordCommand
     public static async Task<RecordResult> RunAsync(EdgeContext context, string cameraId, TimeSpan duration, TimeSpan wait, CancellationToken cancellationToken)
     {
         ILogger log = context.Logs.CreateLogger("Record");
+        await context.Claims.EnsureAsync(cancellationToken); // refused when another installation holds this recorder ID
         var requests = new OnDemandRequests(context.Paths.DataDir);
         OnDemandRecording request = requests.Add(cameraId, context.Time.GetUtcNow(), duration);
         Console.WriteLine($"recording {request.Id}: {cameraId} from {request.Start:O} for {duration}");

@@ -86,6 +86,7 @@ public static class SyncCommand
             return 0;
         }
 
+        await context.Claims.EnsureAsync(cancellationToken); // refused when another installation holds this recorder ID
         List<OutboxSegment> missing = Pending().Where(s => !File.Exists(s.Path)).ToList();
         if (missing.Count > 0 && !settings.SkipMissing)
         {

@@ -69,6 +69,7 @@ public static class ValidateCommand
         {
             checks.AddRange(await CloudAsync(options, cancellationToken));
         }
+        checks.Add(await Identity.RecorderClaimCheck.RunAsync(options, cancellationToken));
         return checks;
     }
 

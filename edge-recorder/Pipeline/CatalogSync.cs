@@ -21,6 +21,7 @@ public sealed class CatalogSync(EdgeContext context)
         {
             return;
         }
+        await context.Claims.EnsureAsync(cancellationToken);
         foreach (OutboxSegment segment in context.Outbox.Unannounced(200))
         {
             await context.Catalog.AnnounceAsync(context.AnnouncementOf(segment), cancellationToken);
@@ -64,6 +65,7 @@ public sealed class CatalogSync(EdgeContext context)
         {
             return;
         }
+        await context.Claims.EnsureAsync(cancellationToken);
         (long segments, long bytes, DateTimeOffset? oldest) = context.Outbox.Backlog();
         var heartbeat = new RecorderHeartbeat(context.Options.Id, now, segments, bytes, oldest, AgentVersion);
         await context.Catalog.RecordHeartbeatAsync(heartbeat, cancellationToken);

@@ -31,7 +31,11 @@ public sealed class EdgeContext
         Time = time;
         Logs = logs;
         Schedules = new Cameras.ScheduleBook(options);
+        Claims = new Identity.RecorderClaimGuard(this);
     }
+
+    /// <summary>This installation's claim on its recorder ID: asked for before the first announcement or upload.</summary>
+    public Identity.RecorderClaimGuard Claims { get; }
 
     /// <summary>When each camera records (the configuration's schedules and on-demand recordings).</summary>
     public Cameras.ScheduleBook Schedules { get; }

@@ -60,6 +60,8 @@ public sealed class RecorderAgent
     /// <summary>Recovery after the previous instance, whatever state it left.</summary>
     public async Task RecoverAsync(CancellationToken cancellationToken)
     {
+        // Before anything else: an installation that reuses another one's recorder ID must not touch the cloud.
+        await _context.Claims.EnsureAtStartAsync(cancellationToken);
         // Any FFmpeg still writing into our spool belongs to a previous instance (a registered child, or one started
         // in the instant before its pid file was written): it must stop before its runs are ended and sealed.
         int killed = _registry.KillLeftovers(commandLineMarker: _context.Paths.Spool + Path.DirectorySeparatorChar);
@@ -76,6 +78,7 @@ public sealed class RecorderAgent
         {
             try
             {
+                await _context.Claims.EnsureAsync(cancellationToken);
                 await _context.Catalog!.UpsertCameraAsync(new CameraInfo(camera.Id, string.IsNullOrEmpty(camera.Name) ? camera.Id : camera.Name, _context.Options.Id), cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -68,6 +68,7 @@ public sealed class Uploader
 
     private async Task PumpAsync(int limit, string? onlyId, Action onUploaded, bool waitWhenIdle, CancellationToken cancellationToken)
     {
+        await _context.Claims.EnsureMayUploadAsync(cancellationToken); // nothing goes to the bucket under a recorder ID another installation holds
         using var slots = new SemaphoreSlim(_context.Options.Upload.Parallelism);
         var inFlight = new List<Task>();
         int claimed = 0;

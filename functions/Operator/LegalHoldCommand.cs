@@ -72,7 +72,8 @@ public static class LegalHoldCommand
         }
     }
 
-    private static async Task<(ICatalog, IDisposable?)> OpenCatalogAsync(string dataDir, CancellationToken ct)
+    /// <summary>The catalog an operator command changes: the embedded backend's in <paramref name="dataDir"/>, or with CCTV_BACKEND=gcp Firestore.</summary>
+    internal static async Task<(ICatalog, IDisposable?)> OpenCatalogAsync(string dataDir, CancellationToken ct)
     {
         if (Environment.GetEnvironmentVariable(FunctionEnvironment.Backend) != "gcp")
         {

@@ -156,4 +156,23 @@ public interface ICatalog
     /// and all of them get it.
     /// </summary>
     Task<string> GetOrCreateSecretAsync(string name, string candidate, CancellationToken cancellationToken);
+
+    // Recorder claims: a recorder ID belongs to the installation that first started under it.
+
+    /// <summary>
+    /// Claims <paramref name="claim"/>'s recorder ID for its installation key, create-only: when the ID is unclaimed (or
+    /// its claim was released) <paramref name="claim"/> is stored; otherwise nothing changes. Returns the claim that
+    /// holds afterwards, so the caller compares it with its own (<see cref="RecorderClaim.Refusal"/>). Of racing first
+    /// claims exactly one is stored and every caller gets that one.
+    /// </summary>
+    Task<RecorderClaim> ClaimRecorderAsync(RecorderClaim claim, CancellationToken cancellationToken);
+
+    /// <summary>The claim on a recorder ID (released or not), or null when it was never claimed.</summary>
+    Task<RecorderClaim?> GetRecorderClaimAsync(string recorderId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Releases the claim on a recorder ID, recording who and why (the claim stays, marked released, until the next
+    /// installation claims the ID). Returns the released claim, or null when there was none or it was released already.
+    /// </summary>
+    Task<RecorderClaim?> ReleaseRecorderClaimAsync(string recorderId, string releasedBy, string reason, CancellationToken cancellationToken);
 }

@@ -36,6 +36,7 @@ public sealed class EdgeCommandTests(EmulatorsFixture emulators) : IDisposable
         }));
 
         (int exit, string output) = await RunAsync(gcs, "validate", "--config", config, "--skip-cameras");
+        string output0 = output;
 
         Assert.True(exit == 0, output);
         Assert.Contains("ok    catalog: Firestore in", output, StringComparison.Ordinal);
@@ -57,6 +58,30 @@ public sealed class EdgeCommandTests(EmulatorsFixture emulators) : IDisposable
         using GcpEndpoint firestore = GcpEndpoint.Emulator(GcpService.Firestore, emulators.FirestoreHostPort);
         var catalog = new FirestoreCatalog(new FirestoreClient(firestore, EmulatorsFixture.PubSubProject, "edge-cmd-db"), TimeProvider.System);
         Assert.Equal(CloudState.Announced, (await catalog.GetAsync(row.Id, CancellationToken.None))!.State);
+        Assert.Contains("ok    recorder ID: 'site-gcp' is not claimed yet", output0, StringComparison.Ordinal);
+
+        // A second installation configured with the same recorder ID (its own data directory, so its own key), with a
+        // file of its own whose recording ID is the very same: refused before it announces or uploads anything.
+        string other = _dir.Combine("agent2.json");
+        File.WriteAllText(other, File.ReadAllText(config).Replace(JsonEncodedText.Encode(_dir.Combine("data")).ToString(), JsonEncodedText.Encode(_dir.Combine("data2")).ToString(), StringComparison.Ordinal));
+        string otherRun = Path.Combine(_dir.Combine("data2"), "spool", "cam1", "000001");
+        Directory.CreateDirectory(otherRun);
+        File.WriteAllBytes(Path.Combine(otherRun, "seg_000000.mp4"), new byte[4096]);
+        new Cctv.EdgeRecorder.Outbox.OutboxStore(Path.Combine(_dir.Combine("data2"), "edge", "outbox.db"), TimeProvider.System)
+            .AdoptRun("cam1", 1, DateTimeOffset.UtcNow.AddMinutes(-1), "test: the other installation's file");
+
+        (int refusedExit, string refused) = await RunAsync(gcs, "sync", "--config", other);
+        (int validateExit, string validateOther) = await RunAsync(gcs, "validate", "--config", other, "--skip-cameras");
+
+        Assert.True(refusedExit == 2, refused);
+        Assert.Contains("Recorder ID 'site-gcp' is already claimed by another installation", refused, StringComparison.Ordinal);
+        Assert.Contains("recorder release --recorder site-gcp", refused, StringComparison.Ordinal);
+        Assert.Equal(1, validateExit);
+        Assert.Contains("FAIL  recorder ID: Recorder ID 'site-gcp' is already claimed", validateOther, StringComparison.Ordinal);
+        Recording first = (await catalog.GetAsync(row.Id, CancellationToken.None))!;
+        Assert.Equal((row.Sha256, row.Size), (first.Announcement.Sha256, first.Announcement.FileSize));
+        TestObject staged = Assert.Single(gcs.Objects("site-staging"), o => !o.Name.StartsWith("_validate/", StringComparison.Ordinal));
+        Assert.Equal((row.ObjectName, row.Size), (staged.Name, staged.Size));
     }
 
     private async Task<(int Exit, string Output)> RunAsync(GcsTestServer gcs, params string[] args)

@@ -39,9 +39,33 @@ public sealed class ValidateCommandTests : IAsyncLifetime, IDisposable
         IReadOnlyList<ValidationCheck> checks = await RunAsync(Options());
 
         Assert.All(checks, c => Assert.True(c.Passed, $"{c.Name}: {c.Detail}"));
-        Assert.Equal(["configuration", "FFmpeg", "ffprobe", "data directory", "credentials", "bucket", "clock", "upload"], checks.Select(c => c.Name));
+        Assert.Equal(["configuration", "FFmpeg", "ffprobe", "data directory", "credentials", "bucket", "clock", "upload", "recorder ID"], checks.Select(c => c.Name));
         TestObject probe = Assert.Single(_server.Objects("site-staging"));
         Assert.StartsWith("_validate/site-a/", probe.Name, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheRecorderIdLine_SaysItIsFree_OrThisInstallations_OrWhoseItIsAndHowToRelease()
+    {
+        RecorderOptions o = Options();
+        o.Backend = "local";
+        var catalog = new Cctv.Shared.Local.LocalBackend(o.DataDir, TimeProvider.System).Catalog;
+
+        ValidationCheck free = (await RunAsync(o)).Single(c => c.Name == "recorder ID");
+        string fingerprint = Cctv.EdgeRecorder.Identity.RecorderIdentity.LoadOrCreate(o.DataDir).Fingerprint;
+        await catalog.ClaimRecorderAsync(new Cctv.Shared.Domain.RecorderClaim("site-a", new string('e', 64), null, "sa@example.com", "other-box", DateTimeOffset.UtcNow), CancellationToken.None);
+        ValidationCheck taken = (await RunAsync(o)).Single(c => c.Name == "recorder ID");
+        await catalog.ReleaseRecorderClaimAsync("site-a", "ops", "replaced", CancellationToken.None);
+        await catalog.ClaimRecorderAsync(new Cctv.Shared.Domain.RecorderClaim("site-a", fingerprint, Cctv.EdgeRecorder.Identity.RecorderIdentity.MachineIdHash(), null, "this-box", DateTimeOffset.UtcNow), CancellationToken.None);
+        ValidationCheck mine = (await RunAsync(o)).Single(c => c.Name == "recorder ID");
+
+        Assert.True(free.Passed, free.Detail);
+        Assert.Contains($"'site-a' is not claimed yet: this installation claims it at its first start with installation key {fingerprint}", free.Detail, StringComparison.Ordinal);
+        Assert.False(taken.Passed);
+        Assert.Contains("already claimed by another installation (installation key eeeeeeeeeeeeeeee with credential sa@example.com on host other-box", taken.Detail, StringComparison.Ordinal);
+        Assert.Contains("recorder release --recorder site-a", taken.Detail, StringComparison.Ordinal);
+        Assert.True(mine.Passed, mine.Detail);
+        Assert.Contains("'site-a' belongs to this installation", mine.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

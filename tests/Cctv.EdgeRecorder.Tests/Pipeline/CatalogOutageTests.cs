@@ -24,6 +24,9 @@ public sealed class CatalogOutageTests : IDisposable
         using GcpEndpoint dead = GcpEndpoint.Emulator(GcpService.Firestore, "127.0.0.1:9", new GcpEndpointOptions { TransientRetries = 0, RequestTimeout = TimeSpan.FromSeconds(2) });
         var unreachable = new FirestoreCatalog(new FirestoreClient(dead, "demo-project"), TimeProvider.System);
         using var rig = new PipelineRig(backend.Store, LocalBackend.StagingBucket, unreachable);
+        // An earlier run had its recorder ID confirmed by the catalog (the first start needs the catalog: see the next test).
+        await new EdgeContext(rig.Context.Options, backend.Store, LocalBackend.StagingBucket, backend.Catalog, TimeProvider.System, NullLoggerFactory.Instance)
+            .Claims.EnsureAsync(CancellationToken.None);
         List<OutboxSegment> segments = Enumerable.Range(0, 3).Select(_ => rig.Seal(4000)).ToList();
 
         await new RecorderAgent(rig.Context).PipelineOnceAsync(CancellationToken.None);
@@ -41,5 +44,23 @@ public sealed class CatalogOutageTests : IDisposable
         {
             Assert.Equal(CloudState.Announced, (await backend.Catalog.GetAsync(s.Id, CancellationToken.None))!.State);
         }
+    }
+
+    [Fact]
+    public async Task AtTheFirstStart_WithTheCatalogUnreachable_ItRecordsButUploadsNothingUntilTheRecorderIdIsClaimed()
+    {
+        var backend = new LocalBackend(_cloud.Path, TimeProvider.System);
+        using GcpEndpoint dead = GcpEndpoint.Emulator(GcpService.Firestore, "127.0.0.1:9", new GcpEndpointOptions { TransientRetries = 0, RequestTimeout = TimeSpan.FromSeconds(2) });
+        var unreachable = new FirestoreCatalog(new FirestoreClient(dead, "demo-project"), TimeProvider.System);
+        using var rig = new PipelineRig(backend.Store, LocalBackend.StagingBucket, unreachable);
+        rig.Seal(4000);
+
+        await new RecorderAgent(rig.Context).RecoverAsync(CancellationToken.None); // starts: recording never waits for the cloud
+        Assert.All(rig.Outbox.All(), s => Assert.Equal(EdgeState.Sealed, s.State));
+
+        var again = new EdgeContext(rig.Context.Options, backend.Store, LocalBackend.StagingBucket, backend.Catalog, TimeProvider.System, NullLoggerFactory.Instance);
+        await new RecorderAgent(again).PipelineOnceAsync(CancellationToken.None);
+        Assert.All(again.Outbox.All(), s => Assert.Equal(EdgeState.Uploaded, s.State));
+        Assert.Equal(again.Claims.Identity.Fingerprint, (await backend.Catalog.GetRecorderClaimAsync("site", CancellationToken.None))!.KeyFingerprint);
     }
 }

@@ -1,0 +1,115 @@
+using Cctv.EdgeRecorder.Configuration;
+using Cctv.EdgeRecorder.Pipeline;
+using Cctv.Shared.Domain;
+using Microsoft.Extensions.Logging;
+
+namespace Cctv.EdgeRecorder.Identity;
+
+/// <summary>This installation may not record under its recorder ID: another one claimed it. The message says whose it is and what to do.</summary>
+public sealed class RecorderClaimRefusedException(string message, RecorderClaim held) : Exception(message)
+{
+    public RecorderClaim Held { get; } = held;
+}
+
+/// <summary>
+/// Claims the recorder ID for this installation's key before anything is announced or uploaded, once per process
+/// (the agent, and every command that writes to the cloud, asks before its first write). A refusal sticks for the
+/// process's life; a catalog that cannot be reached is asked again on the next write. Without a catalog (gcp with
+/// <c>Catalog: none</c>) there is nothing to claim against.
+/// </summary>
+public sealed class RecorderClaimGuard(EdgeContext context, Func<string?>? machineIdHash = null)
+{
+    private readonly Lock _lock = new();
+    private readonly Func<string?> _machineIdHash = machineIdHash ?? (() => RecorderIdentity.MachineIdHash());
+    private RecorderIdentity? _identity;
+    private Task<RecorderClaim>? _claim;
+
+    /// <summary>This installation's key (made at the first call when the data directory has none).</summary>
+    public RecorderIdentity Identity => _identity ??= RecorderIdentity.LoadOrCreate(context.Paths.DataDir);
+
+    /// <summary>The claim this installation holds, once it has been confirmed.</summary>
+    public RecorderClaim? Held => _claim is { IsCompletedSuccessfully: true } done ? done.Result : null;
+
+    /// <summary>The claim this installation makes: its key, machine, credential and host.</summary>
+    public RecorderClaim Mine() => ClaimOf(context.Options, Identity, _machineIdHash(), context.Time.GetUtcNow());
+
+    /// <summary>The claim an installation with these options and this key makes on this machine.</summary>
+    public static RecorderClaim ClaimOf(RecorderOptions options, RecorderIdentity identity, string? machineIdHash, DateTimeOffset now) =>
+        new(options.Id, identity.Fingerprint, machineIdHash,
+            options.Backend == "gcp" ? RecorderIdentity.ServiceAccountOf(options.Gcp.CredentialsPath) : null,
+            Environment.MachineName, now);
+
+    /// <summary>
+    /// Returns when this installation holds its recorder ID (or there is no catalog); throws <see cref="RecorderClaimRefusedException"/>
+    /// when another does. One claim per process: a confirmed claim or a refusal is kept, a failed attempt is made again on the next call.
+    /// </summary>
+    public Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        if (context.Catalog is not { } catalog)
+        {
+            return Task.CompletedTask;
+        }
+        Task<RecorderClaim> claim;
+        lock (_lock)
+        {
+            if (_claim is null || _claim.IsCanceled || (_claim.IsFaulted && _claim.Exception.InnerException is not RecorderClaimRefusedException))
+            {
+                _claim = ClaimAsync(catalog, cancellationToken);
+            }
+            claim = _claim;
+        }
+        return claim.WaitAsync(cancellationToken);
+    }
+
+    private async Task<RecorderClaim> ClaimAsync(Cctv.Shared.Ports.ICatalog catalog, CancellationToken cancellationToken)
+    {
+        RecorderClaim mine = Mine();
+        RecorderClaim stored = await catalog.ClaimRecorderAsync(mine, cancellationToken);
+        ILogger log = context.Logs.CreateLogger<RecorderClaimGuard>();
+        if (RecorderClaim.Refusal(stored, mine) is { } why)
+        {
+            log.LogCritical("{Refusal}", why);
+            throw new RecorderClaimRefusedException(why, stored);
+        }
+        log.LogInformation("Recorder ID {RecorderId} belongs to this installation (key {Fingerprint}, {KeyPath})", stored.RecorderId, stored.KeyFingerprint, Identity.KeyPath);
+        RecorderIdentity.RememberConfirmedClaim(context.Paths.DataDir, stored);
+        return stored;
+    }
+
+    /// <summary>
+    /// Before an upload: the claim is confirmed in this process, or, when the catalog cannot be asked now, it was confirmed
+    /// for this ID and key by an earlier run (<c>identity/claim.json</c>), so a catalog outage never holds uploads back
+    /// after the first start. A refusal always stops the upload.
+    /// </summary>
+    public async Task EnsureMayUploadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnsureAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not (RecorderClaimRefusedException or RecorderIdentityException or OperationCanceledException)
+            && RecorderIdentity.ConfirmedClaim(context.Paths.DataDir) is { } earlier
+            && earlier.RecorderId == context.Options.Id && earlier.KeyFingerprint == Identity.Fingerprint)
+        {
+            // confirmed before; the catalog is asked again before the next announcement
+        }
+    }
+
+    /// <summary>
+    /// The agent's first step: a refusal stops it (nothing recorded, announced or uploaded); a catalog that does not answer
+    /// does not (recording never waits for the cloud), and announcing and uploading wait until the claim is confirmed.
+    /// </summary>
+    public async Task EnsureAtStartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnsureAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not (RecorderClaimRefusedException or RecorderIdentityException or OperationCanceledException))
+        {
+            context.Logs.CreateLogger<RecorderClaimGuard>().LogWarning(
+                "Could not claim recorder ID {RecorderId} in the catalog ({Error}); recording anyway, announcing and uploading once the claim is confirmed",
+                context.Options.Id, e.Message);
+        }
+    }
+}
