@@ -56,6 +56,24 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         return announcement;
     }
 
+    /// <summary>
+    /// Waits (20 s at most) until the object is gone: the finalize function removes the staging copy after the catalog's
+    /// transition (so a crash between the two leaves a leftover the sweep removes, never a recording without bytes),
+    /// so a test that has seen the state may still see the copy for a moment.
+    /// </summary>
+    public async Task WaitForRemovalAsync(string bucket, string name)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await Backend.Store.GetAsync(bucket, name, CancellationToken.None) is not null)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{bucket}/{name} is still there after 20 s");
+            }
+            await Task.Delay(50);
+        }
+    }
+
     public async Task<Recording> WaitForStateAsync(string id, CloudState state)
     {
         DateTime deadline = DateTime.UtcNow.AddSeconds(20);

@@ -34,7 +34,7 @@ public sealed class StagingObjectFinalizedTests
         Assert.StartsWith("recordings/cam1/", r.ArchiveObject);
         StoredObject? archived = await host.Backend.Store.GetAsync(LocalBackend.ArchiveBucket, r.ArchiveObject!, CancellationToken.None);
         Assert.Equal(a.Crc32C, archived!.Crc32C);
-        Assert.Null(await host.Backend.Store.GetAsync(LocalBackend.StagingBucket, a.StagingObject, CancellationToken.None));
+        await host.WaitForRemovalAsync(LocalBackend.StagingBucket, a.StagingObject);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class StagingObjectFinalizedTests
         Recording r = await host.WaitForStateAsync(a.Id, CloudState.Quarantined);
 
         Assert.Contains("CRC32C", r.Reason);
-        Assert.Null(await host.Backend.Store.GetAsync(LocalBackend.StagingBucket, a.StagingObject, CancellationToken.None));
+        await host.WaitForRemovalAsync(LocalBackend.StagingBucket, a.StagingObject);
         Assert.Null(r.ArchiveObject);
     }
 
