@@ -84,6 +84,38 @@ public sealed class StopSignalTests
     }
 
     [Fact]
+    public async Task Record_SigtermWhileItRecordsAlone_StopsFfmpegSealsEveryFileAndExits130()
+    {
+        RequiredTool.Find("ffmpeg", "ffmpeg");
+        RequiredTool.Find(SyntheticCameras.RtspServerExecutable, "rtsp-server-perl");
+        using var dir = new TempDir("sigterm-record");
+        string data = dir.Combine("data");
+        var paths = new EdgePaths(data);
+        var log = NullLogger.Instance;
+        await using var cameras = new SyntheticCameras(new ProcessRegistry(dir.Combine("camera-pids"), log), log);
+        await cameras.StartAsync("cam1", CancellationToken.None);
+        await cameras.StartAsync("cam2", CancellationToken.None);
+        string config = WriteConfig(dir, data, cameras);
+
+        // No agent runs: record starts its own for cam1 alone.
+        using EdgeProcess record = EdgeProcess.Start("record", "--config", config, "--camera", "cam1", "--duration", "5m");
+        await WaitUntilMidSegmentAsync(paths, record, segments: 2);
+        Assert.NotEmpty(FilesWithoutRow(paths));
+
+        record.Signal("TERM");
+        Assert.True(record.WaitForExit(StopGrace + TimeSpan.FromSeconds(5)), $"record was still running after SIGTERM:\n{record.Output}");
+        // 130: stopped before the recording it was asked for was done (documented).
+        Assert.True(record.Process.ExitCode == 130, $"record exited {record.Process.ExitCode} after SIGTERM:\n{record.Output}");
+        Assert.Contains("stopped by SIGTERM before the work was done", record.Output);
+
+        Assert.Empty(EdgeProcess.ProcessesMentioning(paths.Spool));
+        Assert.Empty(FilesWithoutRow(paths));
+        var outbox = new OutboxStore(paths.Outbox, TimeProvider.System);
+        Assert.All(outbox.AllRuns(), run => Assert.True(run.Sealed && run.EndReason == "recorder stopped", $"{run.CameraId} run {run.Run}: {run.EndReason}, sealed {run.Sealed}"));
+        Assert.All(outbox.All(), r => Assert.True(r.State is EdgeState.Uploaded or EdgeState.Verified, $"{r.Id} is {r.State}"));
+    }
+
+    [Fact]
     public async Task Demo_SigtermWhileRecording_StopsCamerasAndFfmpegSealsEveryFileAndShowsTheSummary()
     {
         RequiredTool.Find("ffmpeg", "ffmpeg");
@@ -114,11 +146,11 @@ public sealed class StopSignalTests
         Assert.DoesNotContain(outbox.All(), r => r.State is EdgeState.Sealed or EdgeState.Uploading or EdgeState.Lost);
     }
 
-    /// <summary>Once each camera has sealed two segments: just after the next one closes, half a segment later.</summary>
-    private static async Task WaitUntilMidSegmentAsync(EdgePaths paths, EdgeProcess process)
+    /// <summary>Once <paramref name="segments"/> are sealed (two per camera): just after the next one closes, half a segment later.</summary>
+    private static async Task WaitUntilMidSegmentAsync(EdgePaths paths, EdgeProcess process, int segments = 4)
     {
         int Rows() => File.Exists(paths.Outbox) ? new OutboxStore(paths.Outbox, TimeProvider.System).All().Count : 0;
-        await CameraDropTests.WaitUntilAsync(() => Rows() >= 4 || process.Process.HasExited, TimeSpan.FromSeconds(90), "two segments sealed per camera");
+        await CameraDropTests.WaitUntilAsync(() => Rows() >= segments || process.Process.HasExited, TimeSpan.FromSeconds(90), $"{segments} segments sealed");
         Assert.False(process.Process.HasExited, $"it exited early:\n{process.Output}");
         int sealedSoFar = Rows();
         await CameraDropTests.WaitUntilAsync(() => Rows() > sealedSoFar, TimeSpan.FromSeconds(30), "the next segment to close");
