@@ -147,6 +147,11 @@ public static class EdgeCli
             await Console.Error.WriteLineAsync(e.Message);
             return 2;
         }
+        catch (MissingToolException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
         catch (Cctv.Shared.Gcp.Storage.GcsCredentialException e)
         {
             await Console.Error.WriteLineAsync(e.Message);

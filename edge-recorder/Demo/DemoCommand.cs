@@ -37,6 +37,8 @@ public static class DemoCommand
     {
         CancellationToken cancellationToken = signals.Stopping;
         ILogger log = logs.CreateLogger("Demo");
+        // Before anything starts: FFmpeg and rtsp-server-perl installed (when it may), or one line saying what to run.
+        await DemoTools.ForThisProcess().EnsureAsync(cancellationToken);
         var options = new RecorderOptions
         {
             Id = RecorderId,
@@ -104,7 +106,7 @@ public static class DemoCommand
         }
 
         // The summary reads local state only: it is shown even after a stop signal.
-        string? problem = await PrintSummaryAsync(context, backend, baseUrl, token, drainTimedOut: !drained && !stopped, CancellationToken.None);
+        string? problem = await PrintSummaryAsync(context, backend, baseUrl, token, drainTimedOut: !drained && !stopped, settings.Serve && !stopped, CancellationToken.None);
         if (settings.Serve && problem is null && !stopped)
         {
             AnsiConsole.MarkupLine($"[bold]Serving the API until Ctrl+C (or SIGTERM).[/] Player page: {baseUrl}/player/ (sign in with the API token {Markup.Escape(token)})");
@@ -125,7 +127,7 @@ public static class DemoCommand
         return 0;
     }
 
-    private static async Task<string?> PrintSummaryAsync(EdgeContext context, LocalBackend backend, string baseUrl, string token, bool drainTimedOut,
+    private static async Task<string?> PrintSummaryAsync(EdgeContext context, LocalBackend backend, string baseUrl, string token, bool drainTimedOut, bool serving,
         CancellationToken cancellationToken)
     {
         IReadOnlyList<OutboxSegment> rows = context.Outbox.All();
@@ -155,7 +157,9 @@ public static class DemoCommand
         {
             Uri url = await backend.Signer.SignAsync(new SignedUrlRequest(LocalBackend.ArchiveBucket, archived.ArchiveObject, TimeSpan.FromMinutes(120),
                 ResponseContentType: "video/mp4", Endpoint: new Uri(baseUrl)), cancellationToken);
-            AnsiConsole.MarkupLine($"A recording you can open (valid 120 minutes while the functions host serves {Markup.Escape(context.Paths.DataDir)} at {baseUrl}):");
+            AnsiConsole.MarkupLine(serving
+                ? $"A recording you can open (valid 120 minutes while the demo serves {Markup.Escape(context.Paths.DataDir)} at {baseUrl}):"
+                : $"A recording (valid 120 minutes, but only while something serves {baseUrl}: the demo stops serving when it exits; add [bold]--serve[/] to keep it open until Ctrl+C):");
             Console.WriteLine(url.AbsoluteUri);
             AnsiConsole.MarkupLine($"API token: {Markup.Escape(token)}   e.g. curl -H 'Authorization: Bearer {Markup.Escape(token)}' {baseUrl}/api/recordings/{example.Id}/get_url/");
         }
