@@ -13,7 +13,8 @@ namespace Cctv.EdgeRecorder.Cameras;
 public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, ProcessRegistry registry)
 {
     private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    /// <summary>How long FFmpeg has to close its segment after 'q' before it is killed.</summary>
+    public static readonly TimeSpan FfmpegStopWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ScheduleCheck = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The end reason of a run stopped by the schedule (a gap with this reason is planned, not a fault).</summary>
@@ -91,12 +92,12 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
             {
                 if (stopping.IsCancellationRequested)
                 {
-                    await ffmpeg.StopAsync(StopGrace);
+                    await ffmpeg.StopAsync(FfmpegStopWait);
                     return ("recorder stopped", progress.Any);
                 }
                 if (!context.Schedules.IsActive(camera.Id, context.Time.GetUtcNow()))
                 {
-                    await ffmpeg.StopAsync(StopGrace);
+                    await ffmpeg.StopAsync(FfmpegStopWait);
                     _log.LogInformation("Camera {CameraId}: its recording window ended; run {Run} stopped", camera.Id, run.Run);
                     return (OutsideSchedule, progress.Any);
                 }
@@ -117,6 +118,11 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
                 }
             }
             progress.Check();
+            if (stopping.IsCancellationRequested)
+            {
+                // Ctrl+C in a terminal reaches FFmpeg too, and it closes its segment by itself: still a stop, not a lost stream.
+                return ("recorder stopped", progress.Any);
+            }
             string why = ffmpeg.LastError is { } error ? $"camera stream lost: {RecorderConfiguration.Redact(error)}" : $"camera stream ended (FFmpeg exited with code {ffmpeg.ExitCode})";
             return (why, progress.Any);
         }

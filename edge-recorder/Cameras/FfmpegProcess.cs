@@ -153,4 +153,4 @@ public sealed class FfmpegProcess : IAsyncDisposable
 
 /// <summary>FFmpeg (or ffprobe) is not installed or not at the configured path.</summary>
 public sealed class FfmpegNotFoundException(string executable, Exception inner)
-    : Exception($"'{executable}' could not be started ({inner.Message}). Fix: install FFmpeg (Debian: apt-get install ffmpeg) or set Recorder:Ffmpeg:Path.", inner);
+    : Exception($"'{executable}' could not be started ({inner.Message}). Fix: install FFmpeg (Debian: apt-get install -y ffmpeg) or set Recorder:Ffmpeg:Path (ffmpeg) and Recorder:Ffmpeg:ProbePath (ffprobe).", inner);

@@ -18,7 +18,16 @@ public static class FfprobeDuration
         {
             psi.ArgumentList.Add(a);
         }
-        using Process process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {ffprobe}");
+        Process started;
+        try
+        {
+            started = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {ffprobe}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new FfmpegNotFoundException(ffprobe, e);
+        }
+        using Process process = started;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         Task<string> stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);

@@ -4,11 +4,16 @@ using Microsoft.Extensions.Logging;
 
 namespace Cctv.EdgeRecorder.Commands;
 
-/// <summary>The <c>run</c> command: recover, then record and upload until stopped.</summary>
+/// <summary>
+/// The <c>run</c> command: recover, then record and upload until a stop signal; then stop in order (FFmpeg closes its
+/// segments, they are sealed, uploads get <see cref="RecorderOptions.StopGrace"/>) and exit 0, so that the next start has
+/// nothing to recover.
+/// </summary>
 public static class AgentRunner
 {
-    public static async Task<int> RunAsync(RecorderOptions options, ILoggerFactory logs, CancellationToken stopping, string? configFile = null)
+    public static async Task<int> RunAsync(RecorderOptions options, ILoggerFactory logs, StopSignals signals, string? configFile = null)
     {
+        CancellationToken stopping = signals.Stopping;
         using AgentLock instance = AgentLock.Acquire(new EdgePaths(options.DataDir));
         using EdgeBackend backend = await EdgeBackend.OpenAsync(options, TimeProvider.System, stopping);
         var context = backend.ContextFor(options, logs);
@@ -25,7 +30,8 @@ public static class AgentRunner
             log.LogInformation("Recorder {RecorderId} recording {Count} cameras into {DataDir}, uploading to gs://{Bucket} at {Endpoint}",
                 options.Id, options.Cameras.Count, options.DataDir, backend.StagingBucket, (backend.Store as Cctv.Shared.Gcp.Storage.GcsObjectStore)?.Endpoint);
         }
-        await agent.RunAsync(stopping, CancellationToken.None, configFile).ConfigureAwait(false);
+        await agent.RunAsync(stopping, signals.Hurry, configFile).ConfigureAwait(false);
+        log.LogInformation("Recorder {RecorderId} stopped: every FFmpeg stopped, every segment sealed", options.Id);
         return 0;
     }
 }

@@ -8,7 +8,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Cctv.EdgeRecorder.Commands;
 
-/// <summary>The agent's command line. Exit codes: 0 done, 1 the work failed, 2 the configuration or arguments are wrong.</summary>
+/// <summary>
+/// The agent's command line. Exit codes: 0 done (for <c>run</c>, also a stop by SIGTERM, SIGINT or SIGQUIT: that is how it
+/// ends), 1 the work failed, 2 the configuration or arguments are wrong, 130 a stop signal came before the work was done.
+/// </summary>
 public static class EdgeCli
 {
     /// <summary><c>json</c>: one JSON object per log line, with <c>severity</c>; anything else: one readable line per entry.</summary>
@@ -37,13 +40,13 @@ public static class EdgeCli
         var command = new Command("run", "Record the configured cameras and upload until stopped (SIGTERM or Ctrl+C); changes to the configuration file apply while running.") { config, dataDir };
         command.SetHandler(async context =>
         {
-            context.ExitCode = await Guarded(async (logs, ct) =>
+            context.ExitCode = await GuardedWithSignals(async (logs, signals) =>
             {
                 string? dir = context.ParseResult.GetValueForOption(dataDir);
                 string file = context.ParseResult.GetValueForOption(config)!.FullName;
                 RecorderOptions options = RecorderConfiguration.Load(file, dir is null ? null : new Dictionary<string, string?> { ["Recorder:DataDir"] = dir });
                 // Without --data-dir the file says everything, so a change to it can be applied while recording.
-                return await AgentRunner.RunAsync(options, logs, ct, dir is null ? file : null);
+                return await AgentRunner.RunAsync(options, logs, signals, dir is null ? file : null);
             }, context);
         });
         return command;
@@ -64,7 +67,7 @@ public static class EdgeCli
         };
         command.SetHandler(async context =>
         {
-            context.ExitCode = await Guarded(async (logs, ct) =>
+            context.ExitCode = await GuardedWithSignals(async (logs, signals) =>
             {
                 ParseResultView r = new(context);
                 int count = r.Get(cameras);
@@ -93,14 +96,22 @@ public static class EdgeCli
                 {
                     throw new ConfigurationException(problems);
                 }
-                return await DemoCommand.RunAsync(new DemoSettings(count, r.Get(segment), length, Path.GetFullPath(r.Get(dataDir)), r.Get(serve), r.Get(port), drainTimeout), logs, ct);
+                return await DemoCommand.RunAsync(new DemoSettings(count, r.Get(segment), length, Path.GetFullPath(r.Get(dataDir)), r.Get(serve), r.Get(port), drainTimeout), logs, signals);
             }, context);
         });
         return command;
     }
 
-    /// <summary>Runs a command body with logging, Ctrl+C/SIGTERM as cancellation, and errors turned into exit codes and clear messages.</summary>
-    internal static async Task<int> Guarded(Func<ILoggerFactory, CancellationToken, Task<int>> body, InvocationContext context)
+    /// <summary>Runs a command body with logging, a stop signal as cancellation, and errors turned into exit codes and clear messages.</summary>
+    internal static Task<int> Guarded(Func<ILoggerFactory, CancellationToken, Task<int>> body, InvocationContext context) =>
+        GuardedWithSignals((logs, signals) => body(logs, signals.Stopping), context);
+
+    /// <summary>
+    /// Runs a command body with logging, SIGTERM, SIGINT and SIGQUIT handled alike (see <see cref="StopSignals"/>), and
+    /// errors turned into exit codes and clear messages. System.CommandLine's own Ctrl+C handling is not used: it
+    /// leaves SIGTERM to the runtime, which ends the process at once.
+    /// </summary>
+    internal static async Task<int> GuardedWithSignals(Func<ILoggerFactory, StopSignals, Task<int>> body, InvocationContext context)
     {
         bool json = string.Equals(Environment.GetEnvironmentVariable(LogFormatVariable), "json", StringComparison.OrdinalIgnoreCase);
         using ILoggerFactory logs = LoggerFactory.Create(b =>
@@ -121,9 +132,10 @@ public static class EdgeCli
                 .AddFilter("Microsoft", LogLevel.Warning)
                 .AddFilter("System.Net.Http", LogLevel.Warning);
         });
+        using var signals = new StopSignals(logs.CreateLogger("Stop"));
         try
         {
-            return await body(logs, context.GetCancellationToken());
+            return await body(logs, signals);
         }
         catch (ConfigurationException e)
         {
@@ -140,13 +152,19 @@ public static class EdgeCli
             await Console.Error.WriteLineAsync(e.Message);
             return 2;
         }
+        catch (MissingToolException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            return 2;
+        }
         catch (Cctv.Shared.Gcp.Storage.GcsCredentialException e)
         {
             await Console.Error.WriteLineAsync(e.Message);
             return 2;
         }
-        catch (OperationCanceledException) when (context.GetCancellationToken().IsCancellationRequested)
+        catch (OperationCanceledException) when (signals.Stopping.IsCancellationRequested)
         {
+            await Console.Error.WriteLineAsync($"stopped by {signals.Received} before the work was done");
             return 130;
         }
     }

@@ -32,8 +32,9 @@ public static class RecordCommand
         var command = new Command("record", "Record one camera now for a duration, and print the recording once it is archived.") { config, camera, duration, wait, baseUrl };
         command.SetHandler(async context =>
         {
-            context.ExitCode = await EdgeCli.Guarded(async (logs, ct) =>
+            context.ExitCode = await EdgeCli.GuardedWithSignals(async (logs, signals) =>
             {
+                CancellationToken ct = signals.Stopping;
                 var r = context.ParseResult;
                 var problems = new List<string>();
                 if (!DurationText.TryParse(r.GetValueForOption(duration)!, out TimeSpan length) || length <= TimeSpan.Zero || length > TimeSpan.FromDays(1))
@@ -61,7 +62,7 @@ public static class RecordCommand
 
                 using EdgeBackend backend = await EdgeBackend.OpenAsync(options, TimeProvider.System, ct);
                 var edge = backend.ContextFor(options, logs);
-                RecordResult result = await RunAsync(edge, cameraId, length, waitFor, ct);
+                RecordResult result = await RunAsync(edge, cameraId, length, waitFor, ct, signals.Hurry);
                 await PrintAsync(result, edge, options, linkBase!, ct);
                 return result.Complete && result.Segments.Count > 0 ? 0 : 1;
             }, context);
@@ -70,7 +71,10 @@ public static class RecordCommand
     }
 
     /// <summary>Asks for the recording (or makes it, with no agent running) and waits until it is verified or the wait is over.</summary>
-    public static async Task<RecordResult> RunAsync(EdgeContext context, string cameraId, TimeSpan duration, TimeSpan wait, CancellationToken cancellationToken)
+    /// <param name="cancellationToken">A stop: recording here ends as the agent's does (FFmpeg closes its segment, it is sealed, uploads get their grace).</param>
+    /// <param name="endGrace">Ends that upload grace at once.</param>
+    public static async Task<RecordResult> RunAsync(EdgeContext context, string cameraId, TimeSpan duration, TimeSpan wait, CancellationToken cancellationToken,
+        CancellationToken endGrace = default)
     {
         ILogger log = context.Logs.CreateLogger("Record");
         await context.Claims.EnsureAsync(cancellationToken); // refused when another installation holds this recorder ID
@@ -99,7 +103,7 @@ public static class RecordCommand
                 await agent.RecoverAsync(cancellationToken);
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 stop.CancelAfter(duration + TimeSpan.FromSeconds(1));
-                await agent.RunAsync(stop.Token, cancellationToken);
+                await agent.RunAsync(stop.Token, endGrace);
                 await agent.DrainAsync(wait, cancellationToken);
             }
         }

@@ -156,6 +156,11 @@ public static class RecorderConfiguration
         {
             problems.Add($"Recorder:StallTimeout is {o.StallTimeout}: give FFmpeg at least 00:00:02 before it is restarted.");
         }
+        if (o.StopGrace < Cctv.EdgeRecorder.Cameras.CameraSupervisor.FfmpegStopWait || o.StopGrace > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"Recorder:StopGrace is {o.StopGrace}: use {Cctv.EdgeRecorder.Cameras.CameraSupervisor.FfmpegStopWait:c} (FFmpeg's time to close its segment) to 00:10:00, " +
+                "and keep the systemd unit's TimeoutStopSec longer.");
+        }
         if (o.Upload.Parallelism is < 1 or > 64)
         {
             problems.Add($"Recorder:Upload:Parallelism is {o.Upload.Parallelism}: use 1 to 64.");

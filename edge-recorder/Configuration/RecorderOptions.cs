@@ -32,6 +32,14 @@ public sealed class RecorderOptions
     /// <summary>FFmpeg is restarted when its output has not grown for this long.</summary>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// The longest a stop (SIGTERM, Ctrl+C) takes, counted from the signal: FFmpeg closes its segment (it gets up to
+    /// <see cref="Cctv.EdgeRecorder.Cameras.CameraSupervisor.FfmpegStopWait"/> of this before it is killed), the last segments are sealed,
+    /// and uploads under way or due continue until done or this runs out; the rest go after the next start. The
+    /// systemd unit's <c>TimeoutStopSec</c> must be longer.
+    /// </summary>
+    public TimeSpan StopGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     public List<CameraOptions> Cameras { get; set; } = [];
 
     public UploadOptions Upload { get; set; } = new();

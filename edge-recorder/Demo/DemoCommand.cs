@@ -1,4 +1,5 @@
 using Cctv.EdgeRecorder.Cameras;
+using Cctv.EdgeRecorder.Commands;
 using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
@@ -26,9 +27,18 @@ public static class DemoCommand
 {
     public const string RecorderId = "demo";
 
-    public static async Task<int> RunAsync(DemoSettings settings, ILoggerFactory logs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the demo. A stop signal (see <see cref="StopSignals"/>) stops it as <c>run</c> stops: the recording ends early,
+    /// FFmpeg closes its segments, they are sealed, uploads get <see cref="RecorderOptions.StopGrace"/>, the summary shows
+    /// where everything is, and the cameras and the functions host stop; it exits 0 when everything was verified anyway,
+    /// else 130 (the next demo in the same data directory finishes the rest). During <c>--serve</c> a signal ends it with 0.
+    /// </summary>
+    public static async Task<int> RunAsync(DemoSettings settings, ILoggerFactory logs, StopSignals signals)
     {
+        CancellationToken cancellationToken = signals.Stopping;
         ILogger log = logs.CreateLogger("Demo");
+        // Before anything starts: FFmpeg and rtsp-server-perl installed (when it may), or one line saying what to run.
+        await DemoTools.ForThisProcess().EnsureAsync(cancellationToken);
         var options = new RecorderOptions
         {
             Id = RecorderId,
@@ -58,11 +68,9 @@ public static class DemoCommand
         await using WebApplication host = FunctionsHost.Build(new FunctionsHostSettings(settings.DataDir, token,
             Urls: [$"http://127.0.0.1:{settings.Port}"],
             MinimumLogLevel: Environment.GetEnvironmentVariable("CCTV_LOG_LEVEL") is { } level && Enum.TryParse(level, true, out LogLevel l) ? l : LogLevel.Warning));
+        // The web host's console lifetime sees the same signals, but only raises its ApplicationStopping: it keeps serving
+        // (verifying what is uploaded during the grace) until the demo stops it last.
         await host.StartAsync(cancellationToken);
-        // The web host takes SIGTERM and Ctrl+C for itself (and stops); the demo stops with it, not only on the command's token.
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using CancellationTokenRegistration onHostStop = host.Lifetime.ApplicationStopping.Register(stopping.Cancel);
-        cancellationToken = stopping.Token;
         string baseUrl = host.Urls.First();
 
         var backend = new LocalBackend(settings.DataDir, TimeProvider.System);
@@ -73,19 +81,35 @@ public static class DemoCommand
         AnsiConsole.MarkupLine($"[bold]Recording {settings.Cameras} synthetic cameras for {settings.Duration}[/] in {Markup.Escape(paths.DataDir)}; functions host at {baseUrl}");
         using var recording = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         recording.CancelAfter(settings.Duration);
-        await agent.RunAsync(recording.Token, cancellationToken);
+        await agent.RunAsync(recording.Token, signals.Hurry);
         foreach (CameraOptions camera in options.Cameras)
         {
             cameras.Stop(camera.Id);
         }
 
-        AnsiConsole.MarkupLine("[bold]Recording stopped; waiting for every segment to be archived and verified…[/]");
-        bool drained = await agent.DrainAsync(settings.DrainTimeout, cancellationToken);
-
-        string? problem = await PrintSummaryAsync(context, backend, baseUrl, token, drained, cancellationToken);
-        if (settings.Serve && problem is null)
+        bool drained = false;
+        if (!cancellationToken.IsCancellationRequested)
         {
-            AnsiConsole.MarkupLine($"[bold]Serving the API until Ctrl+C.[/] Player page: {baseUrl}/player/ (sign in with the API token {Markup.Escape(token)})");
+            AnsiConsole.MarkupLine("[bold]Recording stopped; waiting for every segment to be archived and verified…[/]");
+            try
+            {
+                drained = await agent.DrainAsync(settings.DrainTimeout, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+        bool stopped = cancellationToken.IsCancellationRequested;
+        if (stopped)
+        {
+            AnsiConsole.MarkupLine($"[bold]Stopped by {signals.Received}[/]: every camera's last segment is sealed; what is not verified yet is finished by the next demo in {Markup.Escape(paths.DataDir)}.");
+        }
+
+        // The summary reads local state only: it is shown even after a stop signal.
+        string? problem = await PrintSummaryAsync(context, backend, baseUrl, token, drainTimedOut: !drained && !stopped, settings.Serve && !stopped, CancellationToken.None);
+        if (settings.Serve && problem is null && !stopped)
+        {
+            AnsiConsole.MarkupLine($"[bold]Serving the API until Ctrl+C (or SIGTERM).[/] Player page: {baseUrl}/player/ (sign in with the API token {Markup.Escape(token)})");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -97,13 +121,13 @@ public static class DemoCommand
         await host.StopAsync(CancellationToken.None);
         if (problem is not null)
         {
-            await Console.Error.WriteLineAsync("demo failed: " + problem);
-            return 1;
+            await Console.Error.WriteLineAsync((stopped ? $"demo stopped by {signals.Received} before it finished: " : "demo failed: ") + problem);
+            return stopped ? 130 : 1;
         }
         return 0;
     }
 
-    private static async Task<string?> PrintSummaryAsync(EdgeContext context, LocalBackend backend, string baseUrl, string token, bool drained,
+    private static async Task<string?> PrintSummaryAsync(EdgeContext context, LocalBackend backend, string baseUrl, string token, bool drainTimedOut, bool serving,
         CancellationToken cancellationToken)
     {
         IReadOnlyList<OutboxSegment> rows = context.Outbox.All();
@@ -133,7 +157,9 @@ public static class DemoCommand
         {
             Uri url = await backend.Signer.SignAsync(new SignedUrlRequest(LocalBackend.ArchiveBucket, archived.ArchiveObject, TimeSpan.FromMinutes(120),
                 ResponseContentType: "video/mp4", Endpoint: new Uri(baseUrl)), cancellationToken);
-            AnsiConsole.MarkupLine($"A recording you can open (valid 120 minutes while the functions host serves {Markup.Escape(context.Paths.DataDir)} at {baseUrl}):");
+            AnsiConsole.MarkupLine(serving
+                ? $"A recording you can open (valid 120 minutes while the demo serves {Markup.Escape(context.Paths.DataDir)} at {baseUrl}):"
+                : $"A recording (valid 120 minutes, but only while something serves {baseUrl}: the demo stops serving when it exits; add [bold]--serve[/] to keep it open until Ctrl+C):");
             Console.WriteLine(url.AbsoluteUri);
             AnsiConsole.MarkupLine($"API token: {Markup.Escape(token)}   e.g. curl -H 'Authorization: Bearer {Markup.Escape(token)}' {baseUrl}/api/recordings/{example.Id}/get_url/");
         }
@@ -146,7 +172,7 @@ public static class DemoCommand
         {
             return $"{rows.Count(r => r.State == EdgeState.Lost)} segments were lost: " + string.Join("; ", rows.Where(r => r.State == EdgeState.Lost).Select(r => r.LastError).Distinct());
         }
-        if (!drained || notVerified > 0 || notArchived > 0)
+        if (drainTimedOut || notVerified > 0 || notArchived > 0)
         {
             IEnumerable<string> stuck = rows.Where(r => r.State is not (EdgeState.Verified or EdgeState.Evicted)
                     || !cloud.TryGetValue(r.Id, out Recording? c) || c.State != CloudState.Archived)
@@ -154,7 +180,7 @@ public static class DemoCommand
                 .Select(r => $"{r.Id} ({r.CameraId} run {r.Run} segment {r.Sequence}): edge {r.State.ToWire()} after {r.Attempts} attempts" +
                     (r.LastError is null ? "" : $", last error: {r.LastError}") +
                     (cloud.TryGetValue(r.Id, out Recording? c) ? $"; cloud {c.State.ToWire()}{(c.Reason is null ? "" : $" ({c.Reason})")}" : "; not in the catalog"));
-            return $"{notVerified} of {rows.Count} segments not verified and {notArchived} not archived when the drain timed out:\n  " + string.Join("\n  ", stuck);
+            return $"{notVerified} of {rows.Count} segments not verified and {notArchived} not archived{(drainTimedOut ? " when the drain timed out" : "")}:\n  " + string.Join("\n  ", stuck);
         }
         AnsiConsole.MarkupLine($"[green]All {rows.Count} segments archived and verified.[/]");
         return null;

@@ -140,7 +140,7 @@ public sealed class SyntheticCameras : IAsyncDisposable
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"'{executable}' could not be started ({e.Message}): {fix}", e);
+            throw new MissingToolException($"'{executable}' could not be started ({e.Message}): {fix}");
         }
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) =>

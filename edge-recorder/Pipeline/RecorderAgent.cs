@@ -89,11 +89,18 @@ public sealed class RecorderAgent
         await PipelineOnceAsync(cancellationToken);
     }
 
-    /// <summary>Records until <paramref name="stopRecording"/> fires; the pipeline keeps running until <paramref name="stopPipeline"/>.</summary>
+    /// <summary>
+    /// Records until <paramref name="stopRecording"/> fires, then stops in order: each FFmpeg closes its segment ('q', a
+    /// bounded wait, then a kill), what they wrote is sealed, and uploads under way or due go on until none is left or
+    /// <see cref="RecorderOptions.StopGrace"/> (counted from <paramref name="stopRecording"/>) runs out, whichever is first;
+    /// <paramref name="stopPipeline"/> ends that grace at once. It returns with no FFmpeg running and no upload claimed.
+    /// </summary>
     /// <param name="configFile">When given, a change to this file is applied while recording (see <see cref="ApplyConfiguration"/>).</param>
     public async Task RunAsync(CancellationToken stopRecording, CancellationToken stopPipeline, string? configFile = null)
     {
-        using var pipelineStop = CancellationTokenSource.CreateLinkedTokenSource(stopPipeline);
+        using var pipelineStop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _context.Time);
+        using CancellationTokenRegistration onHurry = stopPipeline.UnsafeRegister(_ => pipelineStop.Cancel(), null);
+        using CancellationTokenRegistration onStop = stopRecording.UnsafeRegister(_ => pipelineStop.CancelAfter(_context.Options.StopGrace), null);
         // Uploads stream on their own (a slot frees, the next segment goes); the rest of the pipeline runs beside them.
         _continuousUploads = _context.Options.AutoUpload;
         Task uploads = _continuousUploads ? UploadLoopAsync(pipelineStop.Token) : Task.CompletedTask;
@@ -125,8 +132,10 @@ public sealed class RecorderAgent
             }
             await Task.WhenAll(all.Select(r => r.Task));
             await watching;
-            await _sealer.SealAsync(stopPipeline); // everything the cameras closed while stopping
-            await Stage("heartbeat", () => _sync.HeartbeatAsync(stopPipeline));
+            // Everything the cameras closed while stopping, whatever is left of the grace: sealing is local and quick,
+            // and an unsealed run is what the next start would have to recover.
+            await _sealer.SealAsync(CancellationToken.None);
+            await FinishUploadsAsync(pipelineStop.Token);
         }
         finally
         {
@@ -275,6 +284,44 @@ public sealed class RecorderAgent
                 Start(then);
             }
         }, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// After recording stopped: uploads under way or due go on until none is left or <paramref name="grace"/> ends, then a
+    /// last heartbeat (the catalog's view of the backlog). Whatever is left waits in the outbox for the next start.
+    /// </summary>
+    private async Task FinishUploadsAsync(CancellationToken grace)
+    {
+        DateTimeOffset started = _context.Time.GetUtcNow();
+        try
+        {
+            if (_continuousUploads)
+            {
+                _log.LogInformation("Recording stopped and sealed; uploads under way or due get up to {Grace} (Recorder:StopGrace, from the stop)",
+                    _context.Options.StopGrace);
+                while (UploadsToFinish() > 0)
+                {
+                    await Task.Delay(PipelineInterval, _context.Time, grace);
+                }
+            }
+            await Stage("heartbeat", () => _sync.HeartbeatAsync(grace));
+        }
+        catch (OperationCanceledException) when (grace.IsCancellationRequested)
+        {
+        }
+        int left = UploadsToFinish();
+        if (left > 0)
+        {
+            _log.LogWarning("Stopping with {Count} segments not yet uploaded after {Waited:F1} s; they are uploaded after the next start",
+                left, (_context.Time.GetUtcNow() - started).TotalSeconds);
+        }
+    }
+
+    /// <summary>Segments sealed and due now, or being uploaded (not those waiting out a back-off).</summary>
+    private int UploadsToFinish()
+    {
+        IReadOnlyDictionary<EdgeState, long> counts = _context.Outbox.CountByState();
+        return (int)(counts.GetValueOrDefault(EdgeState.Sealed) + counts.GetValueOrDefault(EdgeState.Uploading));
     }
 
     /// <summary>Runs the pipeline until nothing is pending or <paramref name="timeout"/> passes. True when all is verified.</summary>

@@ -63,6 +63,51 @@ public sealed partial class SystemdUnitTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Stop_SignalsTheAgentAloneAndWaitsLongerThanItsStopGrace()
+    {
+        // SIGTERM to the agent only: it stops its FFmpegs itself (a SIGTERM to them too would end their segments
+        // before the agent seals them); whatever is left after TimeoutStopSec gets SIGKILL.
+        Assert.Equal("SIGTERM", Unit["Service", "KillSignal"]);
+        Assert.Equal("mixed", Unit["Service", "KillMode"]);
+
+        var timeout = SystemdSeconds(Unit["Service", "TimeoutStopSec"] ?? Unit["Service", "TimeoutSec"]);
+        var grace = CSharpDefault("edge-recorder/Configuration/RecorderOptions.cs", "StopGrace");
+        var ffmpegWait = CSharpDefault("edge-recorder/Cameras/CameraSupervisor.cs", "FfmpegStopWait");
+
+        // The grace counts from the signal and holds FFmpeg's wait; the margin is for the agent's own exit.
+        Assert.True(grace >= ffmpegWait, $"Recorder:StopGrace's default {grace} is shorter than FFmpeg's stop wait {ffmpegWait}");
+        Assert.True(timeout >= grace + StopMargin,
+            $"TimeoutStopSec={timeout.TotalSeconds:F0}s leaves less than {StopMargin.TotalSeconds:F0} s beyond Recorder:StopGrace's default ({grace}): systemd would SIGKILL a clean stop");
+    }
+
+    private static readonly TimeSpan StopMargin = TimeSpan.FromSeconds(15);
+
+    /// <summary>A systemd time span: <c>90</c>, <c>60s</c>, <c>1min 30s</c>, <c>2m</c>, <c>500ms</c>.</summary>
+    internal static TimeSpan SystemdSeconds(string? value)
+    {
+        Assert.False(string.IsNullOrWhiteSpace(value), "no TimeoutStopSec=: systemd's default (90 s, or DefaultTimeoutStopSec) applies unseen");
+        var parts = SystemdSpanPattern().Matches(value);
+        Assert.True(parts.Count > 0 && string.Concat(parts.Select(p => p.Value)).Replace(" ", "", StringComparison.Ordinal) == value.Replace(" ", "", StringComparison.Ordinal),
+            $"'{value}' is not a time span this test reads");
+        return parts.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.Groups["unit"].Value switch
+        {
+            "" or "s" or "sec" => TimeSpan.FromSeconds(double.Parse(p.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture)),
+            "ms" => TimeSpan.FromMilliseconds(double.Parse(p.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture)),
+            "m" or "min" => TimeSpan.FromMinutes(double.Parse(p.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture)),
+            _ => TimeSpan.FromHours(double.Parse(p.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture)),
+        });
+    }
+
+    /// <summary>The <c>TimeSpan.FromSeconds(n)</c> or <c>FromMinutes(n)</c> a C# file gives <paramref name="name"/> by default.</summary>
+    private static TimeSpan CSharpDefault(string file, string name)
+    {
+        var match = Regex.Match(Repo.Read(file), $@"\b{name}\s*(\{{\s*get;\s*set;\s*\}})?\s*=\s*TimeSpan\.From(?<unit>Seconds|Minutes)\((?<n>\d+)\)");
+        Assert.True(match.Success, $"{file} gives {name} no TimeSpan.FromSeconds/FromMinutes default");
+        var n = int.Parse(match.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return match.Groups["unit"].Value == "Seconds" ? TimeSpan.FromSeconds(n) : TimeSpan.FromMinutes(n);
+    }
+
+    [Fact]
     public async Task SystemdAnalyzeVerify_AcceptsTheUnit()
     {
         var analyze = Repo.OnPath("systemd-analyze");
@@ -116,4 +161,7 @@ public sealed partial class SystemdUnitTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"\$\{([A-Z_]+)\}")]
     private static partial Regex ExpansionPattern();
+
+    [GeneratedRegex(@"(?<n>\d+(\.\d+)?)\s*(?<unit>ms|min|sec|s|m|h|)(?![a-z])")]
+    private static partial Regex SystemdSpanPattern();
 }

@@ -134,6 +134,30 @@ public sealed class RecorderConfigurationTests : IDisposable
         Assert.Contains(key, Refused(file).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:05")]
+    [InlineData("00:11:00")]
+    public void AStopGraceShorterThanFfmpegsStopWaitOrOverTenMinutes_IsRefusedNamingTheKeyAndTheUnitsTimeout(string grace)
+    {
+        string file = Write($$"""
+            { "Recorder": { "Id": "site-a", "DataDir": "{{_dir.Combine("data")}}", "StopGrace": "{{grace}}",
+              "Cameras": [ { "Id": "cam1", "Name": "Gate", "Url": "rtsp://127.0.0.1/cam1" } ] } }
+            """);
+        string message = Refused(file).Message;
+        Assert.Contains("Recorder:StopGrace", message, StringComparison.Ordinal);
+        Assert.Contains("TimeoutStopSec", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AStopGrace_FromTheFile_IsUsed()
+    {
+        RecorderOptions o = RecorderConfiguration.Load(Write($$"""
+            { "Recorder": { "Id": "site-a", "DataDir": "{{_dir.Combine("data")}}", "StopGrace": "00:00:45",
+              "Cameras": [ { "Id": "cam1", "Name": "Gate", "Url": "rtsp://127.0.0.1/cam1" } ] } }
+            """), environment: new Dictionary<string, string?>());
+        Assert.Equal(TimeSpan.FromSeconds(45), o.StopGrace);
+    }
+
     [Fact]
     public void TheInstallersExampleConfiguration_IsValid_WithItsSchedules()
     {
