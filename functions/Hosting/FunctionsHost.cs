@@ -168,7 +168,15 @@ public static class FunctionsHost
         services.AddSingleton(sp => new StagingObjectFinalizedFunction(sp.GetRequiredService<ArchiveService>(),
             sp.GetRequiredService<ILogger<StagingObjectFinalizedFunction>>(), time, sp.GetService<IRetryQueue>()));
         services.AddSingleton<RetryHandlerFunction>();
-        services.AddSingleton<IDeadLetters, LoggedDeadLetters>();
+        if (gcp.DeadLetters is { } deadLetters)
+        {
+            services.AddSingleton(deadLetters);
+        }
+        else if (settings.Target is null or FunctionTargets.StagingObjectFinalized)
+        {
+            // A 400 lets Eventarc drop the event: without a durable record it would be gone with nothing but a log line.
+            throw new ArgumentException($"The finalize function on the gcp backend needs a dead-letter topic ({FunctionEnvironment.DeadLetterTopic}) to record the events it refuses for good.");
+        }
         services.AddSingleton(new PlayerApiOptions("gcp", settings.UrlLifetime ?? s.SignedUrlLifetime, s.ArchiveBucket));
         services.AddSingleton(new InvokerTokens(new GoogleTokenVerifier(
             new TokenPolicy(s.OidcAudience is { } audience ? [audience] : [], s.InvokerServiceAccounts, s.TokenCertificatesUrl))));
