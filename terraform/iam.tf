@@ -180,6 +180,16 @@ resource "google_pubsub_topic_iam_member" "retry_publisher" {
   member  = google_service_account.function[each.key].member
 }
 
+# The finalize function records the events it refuses for good (poison events, answered 400) as
+# messages on the dead-letter topic (CCTV_DEAD_LETTER_TOPIC) before it answers; without this grant
+# it answers 503 and Eventarc keeps redelivering them.
+resource "google_pubsub_topic_iam_member" "finalize_dead_letter_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.dead_letter.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.function["StagingObjectFinalized"].member
+}
+
 # The Pub/Sub service agent moves undeliverable messages: publish on the dead-letter topic,
 # subscribe (acknowledge) on the source subscription.
 resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {

@@ -44,7 +44,7 @@ output "retry_topic" {
 }
 
 output "dead_letter_subscription" {
-  description = "Pull subscription holding retry messages that exhausted their deliveries."
+  description = "Pull subscription holding retry messages that exhausted their deliveries and finalize events refused for good (attribute kind = refused_event)."
   value       = google_pubsub_subscription.dead_letter.name
 }
 

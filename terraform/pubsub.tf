@@ -1,6 +1,8 @@
 # Transient failures of the event path are re-driven through this topic: the functions publish
 # a message, Pub/Sub pushes it to the RetryHandler service with back-off, and after
-# retry_max_delivery_attempts it lands on the dead-letter topic.
+# retry_max_delivery_attempts it lands on the dead-letter topic. The finalize function also
+# publishes the events it refuses for good there itself (attribute kind = "refused_event", with
+# the CloudEvent's event_id), so both kinds of dead letter wait in one subscription.
 resource "google_pubsub_topic" "retry" {
   project                    = var.project_id
   name                       = "${var.name_prefix}-retry"
@@ -56,8 +58,10 @@ resource "google_pubsub_subscription" "retry_push" {
   ]
 }
 
-# Dead letters are kept here for an operator (gcloud pubsub subscriptions pull); a topic with no
-# subscription would drop them.
+# Dead letters are kept here for an operator (gcloud pubsub subscriptions pull): retry messages
+# that exhausted their deliveries, and refused finalize events (attribute kind = "refused_event";
+# Eventarc may deliver one event more than once, so dedupe on the event_id attribute). A topic
+# with no subscription would drop them.
 resource "google_pubsub_subscription" "dead_letter" {
   project = var.project_id
   name    = "${var.name_prefix}-retry-dead-letter"

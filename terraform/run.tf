@@ -87,6 +87,11 @@ resource "google_cloud_run_v2_service" "function" {
         value = google_pubsub_topic.retry.name
       }
       env {
+        # Events the finalize function refuses for good are published here (only its account may).
+        name  = "CCTV_DEAD_LETTER_TOPIC"
+        value = google_pubsub_topic.dead_letter.name
+      }
+      env {
         name  = "CCTV_SIGNING_SERVICE_ACCOUNT"
         value = google_service_account.url_signer.email
       }

@@ -1,24 +1,69 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Cctv.Shared.CloudEvents;
 using Cctv.Shared.Local;
-using Microsoft.Extensions.Logging;
 
 namespace Cctv.Functions.Finalize;
 
-/// <summary>An event refused for good (a poison event): what it was and why, for an operator.</summary>
-public sealed record DeadLetter(string EventId, string Source, string Type, string? Subject, string Reason, DateTimeOffset RefusedAt, string Data)
+/// <summary>
+/// An event refused for good (a poison event): what it was (its CloudEvent attributes, and the bucket, object and
+/// generation its data names, where it names them), why it was refused and when, and its data (base64), for an operator.
+/// </summary>
+public sealed record DeadLetter(
+    [property: JsonPropertyName("event_id")] string EventId,
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("subject")] string? Subject,
+    [property: JsonPropertyName("bucket")] string? Bucket,
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("generation")] string? Generation,
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("refused_at")] DateTimeOffset RefusedAt,
+    [property: JsonPropertyName("data")] string Data)
 {
-    public static DeadLetter Of(CloudEvent cloudEvent, string reason, DateTimeOffset at) =>
-        new(cloudEvent.Id, cloudEvent.Source, cloudEvent.Type, cloudEvent.Subject, reason, at, Convert.ToBase64String(cloudEvent.Data.Span));
+    public static DeadLetter Of(CloudEvent cloudEvent, string reason, DateTimeOffset at)
+    {
+        (string? bucket, string? name, string? generation) = ObjectOf(cloudEvent.Data.Span);
+        return new(cloudEvent.Id, cloudEvent.Source, cloudEvent.Type, cloudEvent.Subject, bucket, name, generation, reason, at,
+            Convert.ToBase64String(cloudEvent.Data.Span));
+    }
+
+    /// <summary>The bucket, name and generation a storage event's data names; nulls where the data is not JSON or lacks them.</summary>
+    private static (string? Bucket, string? Name, string? Generation) ObjectOf(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(data);
+            if (!JsonDocument.TryParseValue(ref reader, out JsonDocument? document))
+            {
+                return default;
+            }
+            using (document)
+            {
+                JsonElement root = document.RootElement;
+                string? Text(string property) => root.ValueKind == JsonValueKind.Object && root.TryGetProperty(property, out JsonElement v)
+                    ? v.ValueKind switch { JsonValueKind.String => v.GetString(), JsonValueKind.Number => v.GetRawText(), _ => null }
+                    : null;
+                return (Text("bucket"), Text("name"), Text("generation"));
+            }
+        }
+        catch (JsonException)
+        {
+            return default;
+        }
+    }
 }
 
 /// <summary>Where events refused for good are recorded, so that one answered 4xx is not lost without a trace.</summary>
 public interface IDeadLetters
 {
-    /// <summary>Records the event (once per event ID: a redelivered one replaces its earlier record).</summary>
-    Task RecordAsync(DeadLetter letter, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records the event durably and says where (a file, a message ID). A redelivered event is recorded again under
+    /// the same event ID, which the record carries, so it is recognisable. Throws when it could not be recorded.
+    /// </summary>
+    Task<string> RecordAsync(DeadLetter letter, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -33,7 +78,7 @@ public sealed class LocalDeadLetters(string directory) : IDeadLetters
 
     public string Directory { get; } = Path.GetFullPath(directory);
 
-    public async Task RecordAsync(DeadLetter letter, CancellationToken cancellationToken)
+    public async Task<string> RecordAsync(DeadLetter letter, CancellationToken cancellationToken)
     {
         System.IO.Directory.CreateDirectory(Directory);
         string name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(letter.EventId)))[..32] + ".json";
@@ -46,6 +91,7 @@ public sealed class LocalDeadLetters(string directory) : IDeadLetters
         }
         File.Move(temp, path, overwrite: true);
         Durability.FsyncDirectory(Directory);
+        return path;
     }
 
     /// <summary>Every recorded dead letter, oldest first.</summary>
@@ -55,18 +101,4 @@ public sealed class LocalDeadLetters(string directory) : IDeadLetters
             .Select(p => JsonSerializer.Deserialize<DeadLetter>(File.ReadAllBytes(p), Json)!)
             .OrderBy(d => d.RefusedAt)
             .ToList();
-}
-
-/// <summary>
-/// The gcp backend's dead letters: a WARNING entry in Cloud Logging with the event and the reason (a log-based alert can
-/// watch for <c>jsonPayload.message =~ "Dead letter"</c>); Eventarc keeps the event itself until its retention ends.
-/// </summary>
-public sealed class LoggedDeadLetters(ILogger<LoggedDeadLetters> log) : IDeadLetters
-{
-    public Task RecordAsync(DeadLetter letter, CancellationToken cancellationToken)
-    {
-        log.LogWarning("Dead letter: CloudEvent {EventId} ({Type} from {Source}, {Subject}) refused for good: {Reason}; data {Data}",
-            letter.EventId, letter.Type, letter.Source, letter.Subject, letter.Reason, letter.Data);
-        return Task.CompletedTask;
-    }
 }

@@ -10,11 +10,11 @@ using Google.Apis.Auth.OAuth2;
 namespace Cctv.Functions.Gcp;
 
 /// <summary>
-/// What the functions run on in the cloud: Cloud Storage, the Firestore catalog, the Pub/Sub retry topic, and the
-/// settings. Built from the environment by <see cref="CreateAsync"/>; tests may build one over other adapters.
+/// What the functions run on in the cloud: Cloud Storage, the Firestore catalog, the Pub/Sub retry and dead-letter
+/// topics, and the settings. Built from the environment by <see cref="CreateAsync"/>; tests may build one over other adapters.
 /// </summary>
 public sealed class GcpBackend(GcpFunctionsSettings settings, IObjectStore store, ICatalog catalog, IRetryQueue? retry, IUrlSigner signer,
-    IReadOnlyList<IDisposable>? owned = null) : IDisposable
+    IDeadLetters? deadLetters, IReadOnlyList<IDisposable>? owned = null) : IDisposable
 {
     public GcpFunctionsSettings Settings => settings;
 
@@ -25,6 +25,9 @@ public sealed class GcpBackend(GcpFunctionsSettings settings, IObjectStore store
     public IRetryQueue? Retry => retry;
 
     public IUrlSigner Signer => signer;
+
+    /// <summary>Where events refused for good are recorded (the dead-letter topic); the finalize function needs it.</summary>
+    public IDeadLetters? DeadLetters => deadLetters;
 
     public BucketNames Buckets { get; } = new(settings.StagingBucket, settings.ArchiveBucket);
 
@@ -46,12 +49,15 @@ public sealed class GcpBackend(GcpFunctionsSettings settings, IObjectStore store
             owned.Add(firestore);
             var catalog = new FirestoreCatalog(new FirestoreClient(firestore, settings.ProjectId, settings.FirestoreDatabase), time);
             IRetryQueue? retry = null;
-            if (settings.RetryTopic is { } topic)
+            IDeadLetters? deadLetters = null;
+            if (settings.RetryTopic is not null || settings.DeadLetterTopic is not null)
             {
                 GcpEndpoint pubsub = await GcpEndpoint.FromEnvironmentAsync(GcpService.PubSub, options, cancellationToken,
                     name => name == GcpService.PubSub.EmulatorHostVariable ? settings.PubSubEmulatorHost : null);
                 owned.Add(pubsub);
-                retry = new PubSubRetryQueue(new PubSubPublisher(pubsub, settings.ProjectId), topic);
+                var publisher = new PubSubPublisher(pubsub, settings.ProjectId);
+                retry = settings.RetryTopic is { } retryTopic ? new PubSubRetryQueue(publisher, retryTopic) : null;
+                deadLetters = settings.DeadLetterTopic is { } deadLetterTopic ? new PubSubDeadLetters(publisher, deadLetterTopic) : null;
             }
             IUrlSigner signer = new DeferredUrlSigner(IamBlobSigner.SystemManagedKeyLimit, async ct =>
             {
@@ -67,7 +73,7 @@ public sealed class GcpBackend(GcpFunctionsSettings settings, IObjectStore store
                 }
                 return new GcsUrlSigner(IamBlobSigner.ForServiceAccount(iam, account), time, urls);
             });
-            return new GcpBackend(settings, store, catalog, retry, signer, owned);
+            return new GcpBackend(settings, store, catalog, retry, signer, deadLetters, owned);
         }
         catch
         {

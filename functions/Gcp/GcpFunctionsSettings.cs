@@ -15,7 +15,7 @@ public sealed class FunctionConfigurationException(string message) : Exception(m
 /// sets them) and the emulator variables of Google's clients (FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST,
 /// STORAGE_EMULATOR_HOST), which tests use.
 /// </summary>
-public sealed record GcpFunctionsSettings
+public sealed partial record GcpFunctionsSettings
 {
     public required string ProjectId { get; init; }
 
@@ -27,6 +27,9 @@ public sealed record GcpFunctionsSettings
 
     /// <summary>The Pub/Sub topic failures are handed to; required by the finalize function.</summary>
     public string? RetryTopic { get; init; }
+
+    /// <summary>The Pub/Sub topic events refused for good are recorded on (<see cref="Finalize.PubSubDeadLetters"/>); required by the finalize function.</summary>
+    public string? DeadLetterTopic { get; init; }
 
     /// <summary>The audience of the OIDC tokens of Pub/Sub pushes and Scheduler calls.</summary>
     public string? OidcAudience { get; init; }
@@ -102,6 +105,9 @@ public sealed record GcpFunctionsSettings
             RetryTopic = all || target == FunctionTargets.StagingObjectFinalized
                 ? Required(FunctionEnvironment.RetryTopic, "the Pub/Sub topic failed events are retried through")
                 : Get(FunctionEnvironment.RetryTopic),
+            DeadLetterTopic = all || target == FunctionTargets.StagingObjectFinalized
+                ? Required(FunctionEnvironment.DeadLetterTopic, "the Pub/Sub topic events refused for good are recorded on")
+                : Get(FunctionEnvironment.DeadLetterTopic),
             OidcAudience = needsInvokers ? Required(FunctionEnvironment.OidcAudience, "the audience of the OIDC tokens of Pub/Sub and Cloud Scheduler") : Get(FunctionEnvironment.OidcAudience),
             InvokerServiceAccounts = List(FunctionEnvironment.InvokerServiceAccounts),
             UserTokenAudiences = List(FunctionEnvironment.UserTokenAudiences),
@@ -124,6 +130,19 @@ public sealed record GcpFunctionsSettings
             throw new FunctionConfigurationException(
                 $"{FunctionEnvironment.InvokerServiceAccounts} is empty: name the service accounts whose OIDC tokens may call this function (comma-separated).");
         }
+        foreach ((string name, string? topic) in new[] { (FunctionEnvironment.RetryTopic, settings.RetryTopic), (FunctionEnvironment.DeadLetterTopic, settings.DeadLetterTopic) })
+        {
+            if (topic is not null && !TopicId().IsMatch(topic))
+            {
+                throw new FunctionConfigurationException(
+                    $"{name} is '{topic}': it must be a Pub/Sub topic ID (3-255 of letters, digits and - _ . ~ + %, starting with a letter) or projects/PROJECT/topics/TOPIC.");
+            }
+        }
+        if (settings.DeadLetterTopic is { } deadLetters && deadLetters == settings.RetryTopic)
+        {
+            throw new FunctionConfigurationException(
+                $"{FunctionEnvironment.DeadLetterTopic} names the retry topic ({FunctionEnvironment.RetryTopic}): dead letters would be pushed to the retry handler as retries. Name the dead-letter topic.");
+        }
         if (!System.Text.RegularExpressions.Regex.IsMatch(settings.ProjectId, "^([a-z][a-z0-9.-]*:)?[a-z][a-z0-9-]*[a-z0-9]$"))
         {
             throw new FunctionConfigurationException($"{FunctionEnvironment.ProjectId} is '{settings.ProjectId}': it must be a GCP project ID (6-30 of a-z, 0-9 and '-', starting with a letter).");
@@ -134,4 +153,7 @@ public sealed record GcpFunctionsSettings
         }
         return settings;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(projects/[a-z][a-z0-9.:-]*/topics/)?(?![Gg][Oo][Oo][Gg])[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$")]
+    private static partial System.Text.RegularExpressions.Regex TopicId();
 }

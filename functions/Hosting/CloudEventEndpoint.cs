@@ -82,24 +82,36 @@ public static class CloudEventEndpoint
         }
     };
 
-    /// <summary>400 with the reason, after recording the event as a dead letter (a failure to record it is a 503: it comes again).</summary>
+    /// <summary>
+    /// 400 with the reason, once the event is recorded as a dead letter; 503 when it could not be recorded.
+    /// </summary>
+    /// <remarks>
+    /// The 400 is what lets the event go: Eventarc (and the embedded dispatcher) stop retrying an event only as far as
+    /// the answer says so, so it may be given only once the record is durable (the JSON file fsynced, the Pub/Sub
+    /// publish acknowledged). Any failure to record (the emulator or Pub/Sub down, a timeout, a 403 or 404 from a
+    /// missing grant or topic, a full disk) is therefore a 503: the event is redelivered (by Eventarc with its back-off,
+    /// for as long as it keeps the event, 24 hours) and recorded once recording works again, instead of being dropped
+    /// with nothing but a log line. A redelivery after a record that did succeed only records it again under the same
+    /// event ID, which the record carries for deduplication.
+    /// </remarks>
     private static async Task RefuseForGoodAsync(HttpContext http, CloudEvent cloudEvent, string reason)
     {
-        if (http.RequestServices.GetService<IDeadLetters>() is { } deadLetters)
+        IDeadLetters deadLetters = http.RequestServices.GetRequiredService<IDeadLetters>();
+        TimeProvider time = http.RequestServices.GetRequiredService<TimeProvider>();
+        ILogger log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(CloudEventEndpoint));
+        string where;
+        try
         {
-            TimeProvider time = http.RequestServices.GetRequiredService<TimeProvider>();
-            try
-            {
-                await deadLetters.RecordAsync(DeadLetter.Of(cloudEvent, reason, time.GetUtcNow()), http.RequestAborted);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(CloudEventEndpoint))
-                    .LogError(e, "CloudEvent {EventId} is refused for good ({Reason}) but could not be recorded as a dead letter; it will be redelivered", cloudEvent.Id, reason);
-                await Problem(http, StatusCodes.Status503ServiceUnavailable, "the event is refused for good but could not be recorded; retry");
-                return;
-            }
+            where = await deadLetters.RecordAsync(DeadLetter.Of(cloudEvent, reason, time.GetUtcNow()), http.RequestAborted);
         }
+        catch (Exception e) when (e is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
+        {
+            log.LogError(e, "CloudEvent {EventId} is refused for good ({Reason}) but could not be recorded as a dead letter; it will be redelivered", cloudEvent.Id, reason);
+            await Problem(http, StatusCodes.Status503ServiceUnavailable, "the event is refused for good but could not be recorded; retry");
+            return;
+        }
+        log.LogWarning("Dead letter: CloudEvent {EventId} ({Type} from {Source}, {Subject}) refused for good: {Reason}; recorded as {DeadLetter}",
+            cloudEvent.Id, cloudEvent.Type, cloudEvent.Source, cloudEvent.Subject, reason, where);
         await Problem(http, StatusCodes.Status400BadRequest, reason);
     }
 

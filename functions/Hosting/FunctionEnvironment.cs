@@ -31,6 +31,9 @@ public static class FunctionEnvironment
     /// <summary>The Pub/Sub topic transient failures are re-driven through.</summary>
     public const string RetryTopic = "CCTV_RETRY_TOPIC";
 
+    /// <summary>The Pub/Sub topic events refused for good (poison events) are recorded on, as dead letters.</summary>
+    public const string DeadLetterTopic = "CCTV_DEAD_LETTER_TOPIC";
+
     /// <summary>The service account whose key (through IAM signBlob) signs V4 URLs.</summary>
     public const string SigningServiceAccount = "CCTV_SIGNING_SERVICE_ACCOUNT";
 

@@ -120,8 +120,8 @@ public static class FunctionsCli
         await using WebApplication app = FunctionsHost.Build(FunctionsHostSettings.ForGcp(gcp, target, urls, corsOrigins: corsOrigins,
             publicBaseUrl: links.PublicBaseUrl, allowedHosts: links.AllowedHosts));
         await app.StartAsync(cancellationToken);
-        app.Logger.LogInformation("Serving {Target} on the gcp backend: project {Project}, staging gs://{Staging}, archive gs://{Archive}, retry topic {Topic}",
-            target ?? "all functions", settings.ProjectId, settings.StagingBucket, settings.ArchiveBucket, settings.RetryTopic ?? "(none)");
+        app.Logger.LogInformation("Serving {Target} on the gcp backend: project {Project}, staging gs://{Staging}, archive gs://{Archive}, retry topic {Topic}, dead-letter topic {DeadLetterTopic}",
+            target ?? "all functions", settings.ProjectId, settings.StagingBucket, settings.ArchiveBucket, settings.RetryTopic ?? "(none)", settings.DeadLetterTopic ?? "(none)");
         if (target is null or FunctionTargets.PlayerApi && settings.UserTokenAudiences.Count == 0)
         {
             app.Logger.LogWarning("{Variable} is empty: the player API refuses every user until it names the audiences of their ID tokens",

@@ -72,6 +72,9 @@ public static class FunctionsHost
     public const string ReconcilePath = "/functions/reconcile";
     public const string RetentionPath = "/functions/retention";
 
+    /// <summary>Where the finalize function answers: its own path when the host serves every function, <c>/</c> under its target.</summary>
+    public static string FinalizeRoute(string? target) => target == FunctionTargets.StagingObjectFinalized ? "/" : FinalizePath;
+
     public static WebApplication Build(FunctionsHostSettings settings)
     {
         if (settings.Target is { } t && !FunctionTargets.All.Contains(t))
@@ -139,7 +142,8 @@ public static class FunctionsHost
         services.AddHttpClient(nameof(LocalEventDispatcher));
         if (settings.Target is null or FunctionTargets.StagingObjectFinalized)
         {
-            services.AddHostedService<LocalEventDispatcher>();
+            // It posts where this host serves the function (/ under the finalize target), not where the all-in-one host does.
+            services.AddHostedService(sp => ActivatorUtilities.CreateInstance<LocalEventDispatcher>(sp, FinalizeRoute(settings.Target)));
         }
         if (settings.Target is null)
         {
@@ -164,7 +168,15 @@ public static class FunctionsHost
         services.AddSingleton(sp => new StagingObjectFinalizedFunction(sp.GetRequiredService<ArchiveService>(),
             sp.GetRequiredService<ILogger<StagingObjectFinalizedFunction>>(), time, sp.GetService<IRetryQueue>()));
         services.AddSingleton<RetryHandlerFunction>();
-        services.AddSingleton<IDeadLetters, LoggedDeadLetters>();
+        if (gcp.DeadLetters is { } deadLetters)
+        {
+            services.AddSingleton(deadLetters);
+        }
+        else if (settings.Target is null or FunctionTargets.StagingObjectFinalized)
+        {
+            // A 400 lets Eventarc drop the event: without a durable record it would be gone with nothing but a log line.
+            throw new ArgumentException($"The finalize function on the gcp backend needs a dead-letter topic ({FunctionEnvironment.DeadLetterTopic}) to record the events it refuses for good.");
+        }
         services.AddSingleton(new PlayerApiOptions("gcp", settings.UrlLifetime ?? s.SignedUrlLifetime, s.ArchiveBucket));
         services.AddSingleton(new InvokerTokens(new GoogleTokenVerifier(
             new TokenPolicy(s.OidcAudience is { } audience ? [audience] : [], s.InvokerServiceAccounts, s.TokenCertificatesUrl))));
@@ -224,7 +236,7 @@ public static class FunctionsHost
                 app.MapPlayerPage();
                 break;
             case FunctionTargets.StagingObjectFinalized:
-                app.MapPost("/", finalize);
+                app.MapPost(FinalizeRoute(target), finalize);
                 break;
             case FunctionTargets.ReconcileSweep:
                 app.MapPost("/", sweep);

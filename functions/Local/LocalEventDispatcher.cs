@@ -15,8 +15,10 @@ namespace Cctv.Functions.Local;
 /// aside with the reason. A failed delivery (5xx, no answer) is retried with a capped exponential back-off of its own,
 /// while the events after it go on being delivered: one event that keeps failing never holds up the others.
 /// </summary>
+/// <param name="finalizePath">Where this host serves the finalize function: <see cref="FinalizePath"/> when it serves
+/// every function, <c>/</c> under <c>FUNCTION_TARGET=StagingObjectFinalized</c> (<c>FunctionsHost.FinalizeRoute</c>).</param>
 public sealed class LocalEventDispatcher(LocalEventSpool spool, IServer server, IHttpClientFactory clients, ApiToken token, TimeProvider time,
-    ILogger<LocalEventDispatcher> log) : BackgroundService
+    ILogger<LocalEventDispatcher> log, string finalizePath) : BackgroundService
 {
     public const string FinalizePath = "/functions/staging-object-finalized";
     public const string RefusedSuffix = ".refused";
@@ -110,7 +112,7 @@ public sealed class LocalEventDispatcher(LocalEventSpool spool, IServer server, 
             if (address is not null && !address.Contains(":0", StringComparison.Ordinal))
             {
                 var uri = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("+", "127.0.0.1", StringComparison.Ordinal).Replace("*", "127.0.0.1", StringComparison.Ordinal));
-                return new Uri(uri, FinalizePath);
+                return new Uri(uri, finalizePath);
             }
             await Task.Delay(Idle, time, stoppingToken);
         }

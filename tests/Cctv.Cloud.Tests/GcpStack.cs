@@ -106,6 +106,7 @@ public sealed class GcpStack : IAsyncDisposable
             StagingBucket = Staging,
             ArchiveBucket = ArchiveBucket,
             RetryTopic = RetryTopic,
+            DeadLetterTopic = $"{Prefix}-retry-dead-letter",
             OidcAudience = Audience,
             InvokerServiceAccounts = [PushAccount, SchedulerAccount, EventarcAccount],
             UserTokenAudiences = [PlayerAudience],

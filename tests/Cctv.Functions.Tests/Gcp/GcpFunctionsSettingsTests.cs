@@ -13,6 +13,7 @@ public sealed class GcpFunctionsSettingsTests
         [FunctionEnvironment.ArchiveBucket] = "cctv-prod-archive",
         [FunctionEnvironment.FirestoreDatabase] = "(default)",
         [FunctionEnvironment.RetryTopic] = "cctv-retry",
+        [FunctionEnvironment.DeadLetterTopic] = "cctv-retry-dead-letter",
         [FunctionEnvironment.OidcAudience] = "cctv-functions.cctv-prod",
         [FunctionEnvironment.InvokerServiceAccounts] = "a@cctv-prod.iam.gserviceaccount.com, b@cctv-prod.iam.gserviceaccount.com",
         [FunctionEnvironment.UserTokenAudiences] = "client-1,client-2",
@@ -34,7 +35,8 @@ public sealed class GcpFunctionsSettingsTests
 
         GcpFunctionsSettings s = Read(env);
 
-        Assert.Equal(("cctv-prod", "cctv-prod-staging", "cctv-prod-archive", "cctv-retry"), (s.ProjectId, s.StagingBucket, s.ArchiveBucket, s.RetryTopic));
+        Assert.Equal(("cctv-prod", "cctv-prod-staging", "cctv-prod-archive", "cctv-retry", "cctv-retry-dead-letter"),
+            (s.ProjectId, s.StagingBucket, s.ArchiveBucket, s.RetryTopic, s.DeadLetterTopic));
         Assert.Equal(["a@cctv-prod.iam.gserviceaccount.com", "b@cctv-prod.iam.gserviceaccount.com"], s.InvokerServiceAccounts);
         Assert.Equal(["client-1", "client-2"], s.UserTokenAudiences);
         Assert.Equal((TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(45), TimeSpan.FromMinutes(15)),
@@ -48,6 +50,8 @@ public sealed class GcpFunctionsSettingsTests
     [InlineData(FunctionEnvironment.ProjectId, null)]
     [InlineData(FunctionEnvironment.StagingBucket, null)]
     [InlineData(FunctionEnvironment.RetryTopic, FunctionTargets.StagingObjectFinalized)]
+    [InlineData(FunctionEnvironment.DeadLetterTopic, FunctionTargets.StagingObjectFinalized)]
+    [InlineData(FunctionEnvironment.DeadLetterTopic, null)]
     [InlineData(FunctionEnvironment.OidcAudience, FunctionTargets.RetryHandler)]
     [InlineData(FunctionEnvironment.InvokerServiceAccounts, FunctionTargets.ReconcileSweep)]
     public void AVariableTheTargetNeeds_WhenMissing_IsNamedInTheError(string variable, string? target)
@@ -65,12 +69,34 @@ public sealed class GcpFunctionsSettingsTests
     {
         Dictionary<string, string> env = Deployed();
         env.Remove(FunctionEnvironment.RetryTopic);
+        env.Remove(FunctionEnvironment.DeadLetterTopic);
         env.Remove(FunctionEnvironment.InvokerServiceAccounts);
         env.Remove(FunctionEnvironment.OidcAudience);
 
         GcpFunctionsSettings s = Read(env, FunctionTargets.PlayerApi);
 
         Assert.Null(s.RetryTopic);
+        Assert.Null(s.DeadLetterTopic);
+    }
+
+    [Fact]
+    public void TheDeadLetterTopic_MayNotBeTheRetryTopic_AndTheErrorNamesBothVariables()
+    {
+        Dictionary<string, string> env = Deployed();
+        env[FunctionEnvironment.DeadLetterTopic] = env[FunctionEnvironment.RetryTopic];
+
+        FunctionConfigurationException e = Assert.Throws<FunctionConfigurationException>(() => Read(env, FunctionTargets.StagingObjectFinalized));
+
+        Assert.StartsWith($"{FunctionEnvironment.DeadLetterTopic} names the retry topic ({FunctionEnvironment.RetryTopic})", e.Message);
+    }
+
+    [Fact]
+    public void AFullTopicName_IsAccepted()
+    {
+        Dictionary<string, string> env = Deployed();
+        env[FunctionEnvironment.DeadLetterTopic] = "projects/cctv-prod/topics/cctv-retry-dead-letter";
+
+        Assert.Equal("projects/cctv-prod/topics/cctv-retry-dead-letter", Read(env).DeadLetterTopic);
     }
 
     [Theory]
@@ -79,6 +105,9 @@ public sealed class GcpFunctionsSettingsTests
     [InlineData(FunctionEnvironment.StagingSlaMinutes, "half an hour")]
     [InlineData(FunctionEnvironment.FirestoreDatabase, "Catalog_DB")]
     [InlineData(FunctionEnvironment.ProjectId, "My Project")]
+    [InlineData(FunctionEnvironment.DeadLetterTopic, "dead letters")]
+    [InlineData(FunctionEnvironment.DeadLetterTopic, "goog-dead-letter")]
+    [InlineData(FunctionEnvironment.RetryTopic, "9retry")]
     public void AValueThatCannotBeUsed_IsNamedWithItsVariable(string variable, string value)
     {
         Dictionary<string, string> env = Deployed();

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Cctv.Functions.Finalize;
 using Cctv.Functions.Gcp;
 using Cctv.Functions.Hosting;
 using Cctv.Functions.Reconcile;
@@ -20,8 +21,9 @@ namespace Cctv.Functions.Tests.Gcp;
 
 /// <summary>
 /// The functions host as the gcp backend builds it (its routes, token checks, retry hand-off, JSON logs), on a real
-/// loopback port, but over the embedded backend's store and catalog and a recording retry queue, so that these tests
-/// need no emulator. The same host over Cloud Storage, Firestore and Pub/Sub is tested in Cctv.Cloud.Tests.
+/// loopback port, but over the embedded backend's store and catalog, a recording retry queue and the embedded backend's
+/// dead-letter files, so that these tests need no emulator (a test may hand it the Pub/Sub dead letters instead). The
+/// same host over Cloud Storage, Firestore and Pub/Sub is tested in Cctv.Cloud.Tests.
 /// </summary>
 public sealed class GcpShapedHost : IAsyncDisposable
 {
@@ -53,6 +55,9 @@ public sealed class GcpShapedHost : IAsyncDisposable
 
     public RecordingRetryQueue Retry { get; } = new();
 
+    /// <summary>Where the host records events refused for good: the given port, or files in the host's data directory.</summary>
+    public IDeadLetters DeadLetters { get; private set; } = null!;
+
     public TestTokenIssuer Issuer { get; private set; } = null!;
 
     public LogCapture Logs { get; } = new();
@@ -61,11 +66,12 @@ public sealed class GcpShapedHost : IAsyncDisposable
 
     public Uri BaseUri { get; private set; } = null!;
 
-    public static async Task<GcpShapedHost> StartAsync(string? target = null, SweepOptions? sweep = null)
+    public static async Task<GcpShapedHost> StartAsync(string? target = null, SweepOptions? sweep = null, IDeadLetters? deadLetters = null)
     {
         var host = new GcpShapedHost();
         host.Issuer = await TestTokenIssuer.StartAsync();
         host.Local = new LocalBackend(host._dir.Path, host.Clock);
+        host.DeadLetters = deadLetters ?? LocalDeadLetters.For(host.Local);
         host.Store = new FlakyObjectStore(host.Local.Store);
         var settings = new GcpFunctionsSettings
         {
@@ -73,6 +79,7 @@ public sealed class GcpShapedHost : IAsyncDisposable
             StagingBucket = Staging,
             ArchiveBucket = Archive,
             RetryTopic = "cctv-retry",
+            DeadLetterTopic = "cctv-retry-dead-letter",
             OidcAudience = Audience,
             InvokerServiceAccounts = [PushAccount, SchedulerAccount, EventarcAccount],
             UserTokenAudiences = [PlayerAudience],
@@ -81,7 +88,7 @@ public sealed class GcpShapedHost : IAsyncDisposable
         };
         // V4 URLs signed with a throwaway key (the conformance vectors check the signing itself, in Cctv.Shared.Tests).
         var signer = new GcsUrlSigner(new ServiceAccountKeySigner(SignerAccount, System.Security.Cryptography.RSA.Create(2048)), host.Clock);
-        var gcp = new GcpBackend(settings, host.Store, host.Local.Catalog, host.Retry, signer);
+        var gcp = new GcpBackend(settings, host.Store, host.Local.Catalog, host.Retry, signer, host.DeadLetters);
         // /api/status shows every site: only operators (a grant of everything) may read it.
         await host.Local.Catalog.GrantAsync(AccessGrant.ToEverything(Principals.User(OperatorEmail)), CancellationToken.None);
         host._app = FunctionsHost.Build(FunctionsHostSettings.ForGcp(gcp, target, ["http://127.0.0.1:0"], host.Clock, LogLevel.Information,

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Cctv.Functions.Gcp;
 using Cctv.Functions.Hosting;
 using Cctv.Functions.Tests.Gcp;
 using Cctv.Shared.Domain;
@@ -61,5 +62,28 @@ public sealed class GcpTargetTests
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode); // reached the CloudEvent endpoint: no ce-* headers
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, noRetry.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(FunctionTargets.StagingObjectFinalized)]
+    [InlineData(null)]
+    public void TheFinalizeFunction_WithoutADeadLetterTopic_DoesNotStart_AndTheErrorNamesTheVariable(string? target)
+    {
+        using var dir = new Cctv.TestSupport.TempDir("gcp-no-dead-letters");
+        var local = new Cctv.Shared.Local.LocalBackend(dir.Path, TimeProvider.System);
+        var settings = new GcpFunctionsSettings
+        {
+            ProjectId = GcpShapedHost.Project,
+            StagingBucket = GcpShapedHost.Staging,
+            ArchiveBucket = GcpShapedHost.Archive,
+            RetryTopic = "cctv-retry",
+            OidcAudience = GcpShapedHost.Audience,
+            InvokerServiceAccounts = [GcpShapedHost.EventarcAccount],
+        };
+        using var gcp = new GcpBackend(settings, local.Store, local.Catalog, new RecordingRetryQueue(), local.Signer, deadLetters: null);
+
+        ArgumentException e = Assert.Throws<ArgumentException>(() => FunctionsHost.Build(FunctionsHostSettings.ForGcp(gcp, target, ["http://127.0.0.1:0"])));
+
+        Assert.Contains(FunctionEnvironment.DeadLetterTopic, e.Message);
     }
 }
