@@ -11,7 +11,8 @@ namespace Cctv.EdgeRecorder.Demo;
 /// Cameras for the demo and the tests, served the way real ones are: a real RTSP server process (Debian's
 /// rtsp-server-perl; it serves clients over UDP) with one FFmpeg per camera publishing an H.264 test
 /// pattern in real time. Taking a camera away stops its publisher; when no camera is left, the server
-/// stops too, as a camera that loses power vanishes. One server serves every camera because
+/// stops too, as a camera that loses power vanishes. Each camera's pattern has a hue of its own (from its ID): two
+/// cameras never send the same picture, so their recordings never have the same bytes. One server serves every camera because
 /// rtsp-server-perl resets its RTP port base to a built-in default whenever it has no mounts (ignoring
 /// --rtp_start_port), so two servers, or a server whose mounts all went away, re-bind ports in use.
 /// </summary>
@@ -54,7 +55,7 @@ public sealed class SyntheticCameras : IAsyncDisposable
         }
         int sourcePort = _sourcePort;
         Process publisher = StartProcess(_ffmpeg,
-            ["-hide_banner", "-nostats", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=15",
+            ["-hide_banner", "-nostats", "-loglevel", "error", "-re", "-f", "lavfi", "-i", $"testsrc2=size=640x360:rate=15,hue=h={HueOf(cameraId)}",
              "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
              "-f", "rtsp", $"rtsp://127.0.0.1:{sourcePort}/{cameraId}"],
             "install it: apt-get install ffmpeg");
@@ -192,6 +193,9 @@ public sealed class SyntheticCameras : IAsyncDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>The hue (degrees) a camera's pattern is turned by: the same for the same ID, different for IDs that differ in one character.</summary>
+    public static int HueOf(string cameraId) => cameraId.Aggregate(0, (hue, c) => (hue * 31 + c) % 360);
 
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
-using Cctv.EdgeRecorder.Demo;
 using Cctv.Shared.Domain;
 using Cctv.TestSupport;
 using Microsoft.Playwright;
@@ -12,11 +11,13 @@ namespace Cctv.Player.Tests;
 
 /// <summary>
 /// The player page in Debian's headless Chromium, driven by Playwright (its executable path set: no browser is
-/// downloaded), against the demo's host over real recorded footage with a gap: sign in (a wrong token first), pick
-/// cam1, see its timeline and the gap's reason, play at least 5 seconds, jump across the gap, download the recording
-/// on screen and compare its bytes with the catalog's SHA-256, ask for a range with no footage; then the same page at
-/// a phone's width, and the backend going away. Screenshots of each step go to screenshots/ in the test output folder
-/// (bin/Debug/net10.0/screenshots/), which CI keeps.
+/// downloaded), against the demo's host over real recorded footage of two sites whose recorders both have a camera
+/// <c>cam1</c> (<see cref="FootageRig"/>): sign in (a wrong token first) with site A's API key and see site A's cameras
+/// only, cam1's timeline with site A's gap and not site B's, play at least 5 seconds, jump across the gap, download the
+/// recording on screen and compare its bytes with the catalog's SHA-256, with nothing of site B anywhere in the page or
+/// in any response it received; then as the operator, both cam1s told apart by site, site B's played; a range with no
+/// footage; then site B's key at a phone's width, and the backend going away. Screenshots of each step go to
+/// screenshots/ in the test output folder (bin/Debug/net10.0/screenshots/), which CI keeps.
 /// </summary>
 [Trait("Category", "Slow")]
 public sealed class PlayerBrowserTests(ITestOutputHelper output)
@@ -36,7 +37,7 @@ public sealed class PlayerBrowserTests(ITestOutputHelper output)
     private readonly List<string> _pageErrors = [];
 
     [Fact]
-    public async Task ThePlayerPage_SignsIn_ShowsTheTimeline_PlaysAcrossTheGap_AndDownloadsTheVerifiedRecording_OnDesktopAndPhone()
+    public async Task ThePlayerPage_ShowsEachSiteOnlyItsOwnCam1_PlaysAcrossTheGap_AndDownloadsTheVerifiedRecording_OnDesktopAndPhone()
     {
         string chromium = RequiredTool.Find("chromium", "chromium");
         Assert.Equal(Chromium, chromium);
@@ -72,7 +73,9 @@ public sealed class PlayerBrowserTests(ITestOutputHelper output)
             TimezoneId = "UTC",
             AcceptDownloads = true,
         });
-        IPage page = await OpenAsync(context, rig);
+        (IPage page, PageTraffic traffic) = await OpenAsync(context, rig);
+        RecordedSite a = rig.A;
+        RecordedSite b = rig.B;
         try
         {
             await Expect(page.Locator("#signin")).ToBeVisibleAsync();
@@ -85,47 +88,55 @@ public sealed class PlayerBrowserTests(ITestOutputHelper output)
             await ShotAsync(page, "02-desktop-wrong-token");
             Log("a wrong token is refused, and the page says so");
 
-            await page.FillAsync("#token", FootageRig.Token);
+            // Site A's API key: site A's cameras only, and nothing of site B anywhere.
+            await page.FillAsync("#token", a.ApiKey);
             await page.ClickAsync("#signin-button");
-            ILocator cam1 = page.Locator("li[data-camera-id=cam1]");
+            ILocator cam1 = CameraOf(page, a.Cam1);
             await Expect(cam1.Locator(".timeline .block.recorded").First).ToBeVisibleAsync();
-            await Expect(page.Locator("li[data-camera-id=cam2] .summary")).ToContainTextAsync("no footage in this range");
+            await Expect(CameraOf(page, a.Other).Locator(".summary")).ToContainTextAsync("no footage in this range");
             await Expect(page.Locator("#message")).ToBeHiddenAsync();
-            await TheGapAsync(cam1.Locator(".timeline"), rig.Gap);
-            await Expect(page.Locator("#recorders tbody tr th")).ToHaveTextAsync(DemoCommand.RecorderId);
-            await Expect(page.Locator("#recorders tbody tr td").Nth(2)).ToContainTextAsync("0 (0 B)");
-            Log("signed in: cam1 and cam2 listed, cam1's timeline shows its footage and the camera_offline gap, the recorder's backlog is 0");
+            // Every timeline and the status have answered (the page renders them together): check what they carried.
+            await NothingOfAsync(page, traffic, b, "site B");
+            await TheCamerasAsync(page, a.Cam1, a.Other);
+            await Expect(page.Locator("#recorders")).ToContainTextAsync("shown to operators only");
+            await Expect(page.Locator("#cameras .where")).ToHaveTextAsync([a.Where, a.Where]);
+            await TheGapAsync(cam1.Locator(".timeline"), a.Gap);
+            await NotTheGapAsync(cam1.Locator(".timeline"), b.Gap);
+            await ShotAsync(page, "03-desktop-site-a-cameras");
+            Log($"signed in with site A's key: {a.Cam1} and {a.Other} listed ({a.Where}), cam1's timeline shows its own gap and not site B's");
 
             await cam1.Locator(".camera-pick").ClickAsync();
+            await Expect(page.Locator("#player-title")).ToContainTextAsync(a.Where);
             double started = await PlayingAsync(page);
             await page.WaitForFunctionAsync("t0 => document.getElementById('video').currentTime >= t0 + 5", started,
                 new PageWaitForFunctionOptions { Timeout = 30_000 });
             double played = await CurrentTimeAsync(page);
             DateTimeOffset beforeJump = await WallClockAsync(page);
-            Assert.True(beforeJump < rig.Gap.StartTime, $"playback crossed the gap on its own: at {beforeJump:HH:mm:ss.fff}, the gap starts at {rig.Gap.StartTime:HH:mm:ss.fff}");
-            ILocator gap = await TheGapAsync(page.Locator("#footage-timeline"), rig.Gap);
+            Assert.True(beforeJump < a.Gap.StartTime, $"playback crossed the gap on its own: at {beforeJump:HH:mm:ss.fff}, the gap starts at {a.Gap.StartTime:HH:mm:ss.fff}");
+            ILocator gap = await TheGapAsync(page.Locator("#footage-timeline"), a.Gap);
+            await NotTheGapAsync(page.Locator("#footage-timeline"), b.Gap);
             DateTimeOffset validUntil = DateTimeOffset.Parse((await page.GetAttributeAsync("#refresh-status", "data-valid-until"))!, CultureInfo.InvariantCulture);
             DateTimeOffset refreshAt = DateTimeOffset.Parse((await page.GetAttributeAsync("#refresh-status", "data-refresh-at"))!, CultureInfo.InvariantCulture);
             Assert.True(refreshAt <= validUntil - TimeSpan.FromMinutes(5) && refreshAt > DateTimeOffset.UtcNow,
                 $"the page fetches new links at {refreshAt:O}, for links valid until {validUntil:O}");
-            await ShotAsync(page, "03-desktop-playing");
-            Log($"played {played - started:0.0} s of cam1 (video time {started:0.0} -> {played:0.0} s), on screen {beforeJump:HH:mm:ss.fff}");
+            await ShotAsync(page, "04-desktop-playing");
+            Log($"played {played - started:0.0} s of {a.Cam1} (video time {started:0.0} -> {played:0.0} s), on screen {beforeJump:HH:mm:ss.fff}");
 
             await page.ClickAsync("#next-footage");
             await page.WaitForFunctionAsync("end => Date.parse(document.getElementById('clock').dataset.wall ?? '') >= end",
-                (rig.Gap.EndTime!.Value - TimeSpan.FromSeconds(1)).ToUnixTimeMilliseconds(), new PageWaitForFunctionOptions { Timeout = 15_000 });
+                (a.Gap.EndTime!.Value - TimeSpan.FromSeconds(1)).ToUnixTimeMilliseconds(), new PageWaitForFunctionOptions { Timeout = 15_000 });
             double afterJump = await CurrentTimeAsync(page);
             await page.WaitForFunctionAsync("t0 => document.getElementById('video').currentTime >= t0 + 1.5", afterJump,
                 new PageWaitForFunctionOptions { Timeout = 20_000 });
             DateTimeOffset acrossGap = await WallClockAsync(page);
-            Assert.True(acrossGap >= rig.Gap.EndTime, $"after the jump the clock shows {acrossGap:HH:mm:ss.fff}, before the gap's end {rig.Gap.EndTime:HH:mm:ss.fff}");
+            Assert.True(acrossGap >= a.Gap.EndTime, $"after the jump the clock shows {acrossGap:HH:mm:ss.fff}, before the gap's end {a.Gap.EndTime:HH:mm:ss.fff}");
             await gap.ClickAsync();
-            await Expect(page.Locator("#footage-detail")).ToContainTextAsync($"camera offline — {rig.Gap.Reason}");
-            await ShotAsync(page, "04-desktop-across-the-gap");
-            Log($"jumped across the gap ({rig.Gap.StartTime:HH:mm:ss.fff}–{rig.Gap.EndTime:HH:mm:ss.fff}); playing on at {acrossGap:HH:mm:ss.fff}");
+            await Expect(page.Locator("#footage-detail")).ToContainTextAsync($"camera offline — {a.Gap.Reason}");
+            await ShotAsync(page, "05-desktop-across-the-gap");
+            Log($"jumped across the gap ({a.Gap.StartTime:HH:mm:ss.fff}–{a.Gap.EndTime:HH:mm:ss.fff}); playing on at {acrossGap:HH:mm:ss.fff}");
 
             string id = (await page.GetAttributeAsync("#download", "data-recording-id"))!;
-            Assert.True(RecordingId.IsValid(id), $"the download button names '{id}'");
+            Assert.Contains(id, a.Recordings.Select(r => r.Id));
             IDownload download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download"));
             string saved = Path.Combine(Screenshots, "downloaded-" + download.SuggestedFilename);
             await download.SaveAsAsync(saved);
@@ -137,17 +148,53 @@ public sealed class PlayerBrowserTests(ITestOutputHelper output)
             Assert.Equal(recording.Announcement.FileSize, new FileInfo(saved).Length);
             await Expect(page.Locator("#download-status")).ToContainTextAsync("its SHA-256 matches the catalog's");
             File.Delete(saved);
-            await ShotAsync(page, "05-desktop-downloaded");
-            Log($"downloaded {download.SuggestedFilename} ({recording.Announcement.FileSize} bytes): its SHA-256 is the catalog's");
+            await ShotAsync(page, "06-desktop-downloaded");
+            Log($"downloaded {download.SuggestedFilename} ({recording.Announcement.FileSize} bytes) of {a.RecorderId}: its SHA-256 is the catalog's");
+            await NothingOfAsync(page, traffic, b, "site B");
+
+            // The operator: both cam1s, told apart by their site.
+            await page.ClickAsync("#signout");
+            await Expect(page.Locator("#signin")).ToBeVisibleAsync();
+            await page.FillAsync("#token", FootageRig.Token);
+            await page.ClickAsync("#signin-button");
+            ILocator aCam1 = CameraOf(page, a.Cam1);
+            ILocator bCam1 = CameraOf(page, b.Cam1);
+            await Expect(bCam1.Locator(".timeline .block.recorded").First).ToBeVisibleAsync();
+            await TheCamerasAsync(page, a.Cam1, a.Other, b.Cam1, b.Other);
+            foreach ((ILocator item, RecordedSite site) in ((ILocator, RecordedSite)[])[(aCam1, a), (bCam1, b)])
+            {
+                await Expect(item.Locator(".name")).ToHaveTextAsync(RecordedSite.Cam1Name);
+                await Expect(item.Locator(".id")).ToHaveTextAsync("cam1");
+                await Expect(item.Locator(".where")).ToHaveTextAsync(site.Where);
+                await Expect(item.Locator(".summary")).ToContainTextAsync("recorder online, backlog 0");
+            }
+            await TheGapAsync(aCam1.Locator(".timeline"), a.Gap);
+            await NotTheGapAsync(aCam1.Locator(".timeline"), b.Gap);
+            await TheGapAsync(bCam1.Locator(".timeline"), b.Gap);
+            await NotTheGapAsync(bCam1.Locator(".timeline"), a.Gap);
+            await Expect(page.Locator("#recorders tbody tr th")).ToHaveTextAsync([a.RecorderId, b.RecorderId]);
+            await Expect(page.Locator("#recorders tbody tr td:nth-child(4)")).ToHaveTextAsync(["0 (0 B)", "0 (0 B)"]);
+            await ShotAsync(page, "07-desktop-operator-both-cam1");
+            Log("signed in as the operator: both cam1s listed, each with its site, recorder and own gap; both recorders' backlog is 0");
+
+            await bCam1.Locator(".camera-pick").ClickAsync();
+            await Expect(page.Locator("#player-title")).ToContainTextAsync(b.Where);
+            await PlayingAsync(page);
+            await page.WaitForFunctionAsync("() => document.getElementById('download').dataset.recordingId", null,
+                new PageWaitForFunctionOptions { Timeout = 10_000 });
+            Assert.Contains((await page.GetAttributeAsync("#download", "data-recording-id"))!, b.Recordings.Select(r => r.Id));
+            await ShotAsync(page, "08-desktop-operator-plays-site-b");
+            Log($"the operator picked {b.Cam1}: its footage plays");
+            await traffic.TakeAsync();
 
             // A range a day ago holds no footage: the page says so, with the reason.
             DateTime dayAgo = DateTime.UtcNow.AddDays(-1);
             await page.SelectOptionAsync("#range", "custom");
             await page.FillAsync("#from", dayAgo.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture));
             await page.FillAsync("#to", dayAgo.AddHours(1).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture));
-            await Expect(page.Locator("#player-message")).ToContainTextAsync("No footage from Camera 1 between");
+            await Expect(page.Locator("#player-message")).ToContainTextAsync($"No footage from {RecordedSite.Cam1Name} between");
             await Expect(page.Locator("#player-message")).ToContainTextAsync("no recording");
-            await ShotAsync(page, "06-desktop-no-footage");
+            await ShotAsync(page, "09-desktop-no-footage");
             Log("a range with no footage is named as such");
 
             await AssertNoSidewaysScrollAsync(page);
@@ -170,34 +217,41 @@ public sealed class PlayerBrowserTests(ITestOutputHelper output)
             TimezoneId = "Europe/Berlin",
             AcceptDownloads = true,
         });
-        IPage page = await OpenAsync(context, rig);
+        (IPage page, PageTraffic traffic) = await OpenAsync(context, rig);
+        RecordedSite a = rig.A;
+        RecordedSite b = rig.B;
         try
         {
-            await page.FillAsync("#token", FootageRig.Token);
+            await page.FillAsync("#token", b.ApiKey);
             await page.TapAsync("#signin-button");
-            ILocator cam1 = page.Locator("li[data-camera-id=cam1]");
-            await TheGapAsync(cam1.Locator(".timeline"), rig.Gap);
-            await ShotAsync(page, "07-phone-cameras");
+            ILocator cam1 = CameraOf(page, b.Cam1);
+            await TheGapAsync(cam1.Locator(".timeline"), b.Gap);
+            await Expect(CameraOf(page, b.Other).Locator(".summary")).ToContainTextAsync("no footage in this range");
+            await NothingOfAsync(page, traffic, a, "site A");
+            await TheCamerasAsync(page, b.Cam1, b.Other);
+            await NotTheGapAsync(cam1.Locator(".timeline"), a.Gap);
+            await ShotAsync(page, "10-phone-site-b-cameras");
 
             await cam1.Locator(".camera-pick").TapAsync();
             double started = await PlayingAsync(page);
             await page.WaitForFunctionAsync("t0 => document.getElementById('video').currentTime >= t0 + 5", started,
                 new PageWaitForFunctionOptions { Timeout = 30_000 });
-            await (await TheGapAsync(page.Locator("#footage-timeline"), rig.Gap)).TapAsync();
-            await Expect(page.Locator("#footage-detail")).ToContainTextAsync($"camera offline — {rig.Gap.Reason}");
+            await (await TheGapAsync(page.Locator("#footage-timeline"), b.Gap)).TapAsync();
+            await Expect(page.Locator("#footage-detail")).ToContainTextAsync($"camera offline — {b.Gap.Reason}");
             await AssertNoSidewaysScrollAsync(page);
-            await ShotAsync(page, "08-phone-playing-gap-reason");
-            Log("at 390 px: signed in, cam1 plays, a tap on the gap shows its reason, nothing scrolls sideways");
+            await ShotAsync(page, "11-phone-playing-gap-reason");
+            Log($"at 390 px with site B's key: {b.Cam1} and {b.Other} only, cam1 plays, a tap on its gap shows its reason, nothing scrolls sideways");
 
-            await page.Locator("li[data-camera-id=cam2] .camera-pick").TapAsync();
-            await Expect(page.Locator("#player-message")).ToContainTextAsync("No footage from Camera 2 between");
-            await ShotAsync(page, "09-phone-camera-without-footage");
-            Log($"cam2, which never answered: {await page.Locator("#player-message").TextContentAsync()}");
+            await CameraOf(page, b.Other).Locator(".camera-pick").TapAsync();
+            await Expect(page.Locator("#player-message")).ToContainTextAsync($"No footage from {b.OtherCameraName} between");
+            await ShotAsync(page, "12-phone-camera-without-footage");
+            Log($"{b.Other}, which never answered: {await page.Locator("#player-message").TextContentAsync()}");
+            await NothingOfAsync(page, traffic, a, "site A");
 
             await rig.StopHostAsync();
             await page.TapAsync("#refresh");
             await Expect(page.Locator("#message")).ToContainTextAsync("The backend cannot be reached");
-            await ShotAsync(page, "10-phone-backend-unreachable");
+            await ShotAsync(page, "13-phone-backend-unreachable");
             Log("with the host stopped, Refresh says the backend cannot be reached");
         }
         catch
@@ -207,9 +261,10 @@ public sealed class PlayerBrowserTests(ITestOutputHelper output)
         }
     }
 
-    private async Task<IPage> OpenAsync(IBrowserContext context, FootageRig rig)
+    private async Task<(IPage Page, PageTraffic Traffic)> OpenAsync(IBrowserContext context, FootageRig rig)
     {
         IPage page = await context.NewPageAsync();
+        var traffic = new PageTraffic(page);
         page.PageError += (_, error) => _pageErrors.Add(error);
         page.Console += (_, message) =>
         {
@@ -221,7 +276,33 @@ public sealed class PlayerBrowserTests(ITestOutputHelper output)
         IResponse? response = await page.GotoAsync(rig.BaseUrl.AbsoluteUri);
         Assert.True(response?.Ok, $"GET {rig.BaseUrl}: {response?.Status}");
         Assert.EndsWith("/player/", page.Url, StringComparison.Ordinal);
-        return page;
+        return (page, traffic);
+    }
+
+    private static ILocator CameraOf(IPage page, CameraKey camera) => page.Locator($"#cameras > li[data-camera-key=\"{camera}\"]");
+
+    /// <summary>The page lists exactly these cameras, in this order.</summary>
+    private static async Task TheCamerasAsync(IPage page, params CameraKey[] cameras)
+    {
+        ILocator items = page.Locator("#cameras > li");
+        await Expect(items).ToHaveCountAsync(cameras.Length);
+        string[] keys = await items.EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.cameraKey)");
+        Assert.Equal(cameras.Select(c => c.ToString()), keys);
+    }
+
+    /// <summary>
+    /// Neither the page's document nor any response it received since the last check (URL, headers, body) carries
+    /// anything of <paramref name="other"/>: its site and recorder IDs, recording IDs, object names, SHA-256s, gap ID.
+    /// </summary>
+    private async Task NothingOfAsync(IPage page, PageTraffic traffic, RecordedSite other, string whose)
+    {
+        IReadOnlyList<PageTraffic.Received> received = await traffic.AssertNoneCarriesAsync(other.Secrets, whose);
+        string dom = await page.ContentAsync();
+        string[] found = [.. other.Secrets.Where(s => dom.Contains(s, StringComparison.Ordinal))];
+        Assert.True(found.Length == 0, $"the page's document carries {whose}'s {string.Join(", ", found)}");
+        Log($"nothing of {whose} ({other.Secrets.Count} IDs) in the page or in the {received.Count} responses it received "
+            + $"({received.Sum(r => (long)(r.Body?.Length ?? 0))} bytes of bodies; {received.Count(r => r.Unreadable is not null)} bodies unreadable: "
+            + string.Join(", ", received.Where(r => r.Unreadable is not null).Select(r => new Uri(r.Url).AbsolutePath).Distinct()) + ")");
     }
 
     /// <summary>The block of a timeline bar that shows the catalog's gap (camera offline, from its start to its end, to the second).</summary>
@@ -241,6 +322,16 @@ public sealed class PlayerBrowserTests(ITestOutputHelper output)
         }
         throw new Xunit.Sdk.XunitException($"no camera_offline gap from {gap.StartTime:HH:mm:ss.fff} to {gap.EndTime:HH:mm:ss.fff} on the bar; it shows "
             + string.Join(", ", spans.Select(s => $"{s[0]}–{s[1]}")));
+    }
+
+    /// <summary>The timeline bar shows no gap (of any reason) from <paramref name="gap"/>'s start to its end: another camera's gap.</summary>
+    private static async Task NotTheGapAsync(ILocator bar, RecordingGap gap)
+    {
+        await Expect(bar.Locator(".block").First).ToBeAttachedAsync();
+        string[][] spans = await bar.Locator(".block.gap").EvaluateAllAsync<string[][]>("blocks => blocks.map(b => [b.dataset.start, b.dataset.end])");
+        Assert.DoesNotContain(spans, s =>
+            (DateTimeOffset.Parse(s[0], CultureInfo.InvariantCulture) - gap.StartTime).Duration() < TimeSpan.FromSeconds(1)
+            && (DateTimeOffset.Parse(s[1], CultureInfo.InvariantCulture) - gap.EndTime!.Value).Duration() < TimeSpan.FromSeconds(1));
     }
 
     /// <summary>Waits until the video plays (its time moves) and returns its time then.</summary>

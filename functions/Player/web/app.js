@@ -257,7 +257,8 @@ function renderCamera(camera) {
   summary.textContent = [
     timeline.recorded_seconds > 0 ? `${model.formatDuration(timeline.recorded_seconds)} recorded` : 'no footage in this range',
     gaps.length === 1 ? '1 gap' : `${gaps.length} gaps`,
-    recorder ? `recorder ${recorder.recorder_id}: ${recorder.offline ? 'offline' : 'online'}, backlog ${recorder.backlog_segments}` : null,
+    // The line above names the recorder: say only how it is.
+    recorder ? `recorder ${recorder.offline ? 'offline' : 'online'}, backlog ${recorder.backlog_segments}` : null,
   ].filter(Boolean).join(' · ');
   item.append(bar, axis, detail);
   return item;
@@ -415,13 +416,14 @@ async function loadPlaylist(camera, { startWall = null, autoplay = true } = {}) 
 function schedulePlaylistRefresh(camera) {
   clearTimeout(state.playlistTimer);
   const validUntil = state.playback.playlist.validUntil;
-  const delay = model.refreshDelayMs(validUntil, Date.now());
+  const now = Date.now(); // once: the time shown below is the one the timer is set from
+  const delay = model.refreshDelayMs(validUntil, now);
   const status = $('refresh-status');
   if (delay === null) {
     status.textContent = '';
     return;
   }
-  const at = Date.now() + delay;
+  const at = now + delay;
   status.dataset.validUntil = model.iso(validUntil);
   status.dataset.refreshAt = model.iso(at);
   status.textContent = `Playback links valid until ${dateTime(validUntil)}; new ones are fetched at ${time(at)}.`;

@@ -110,8 +110,7 @@ public sealed class TwoSites
         string archiveBucket = "cctv-archive", CancellationToken ct = default)
     {
         var sites = new TwoSites(start, perCamera);
-        await catalog.SetRecorderSiteAsync(new RecorderSite(RecA, SiteA), ct);
-        await catalog.SetRecorderSiteAsync(new RecorderSite(RecB, SiteB), ct);
+        await AssignSitesAndGrantAsync(catalog, ct);
         // Site A's recorder starts first, then site B's with a camera of the same ID.
         foreach (CameraKey camera in (CameraKey[])[ACam1, AGate, BCam1, BDock])
         {
@@ -139,6 +138,17 @@ public sealed class TwoSites
             sites.Lost[site] = (await catalog.GetAsync(lost.Id, ct))!;
             await catalog.RecordHeartbeatAsync(new RecorderHeartbeat(RecorderOf(site), start, 2, 2048, start.AddMinutes(-1), AgentVersionOf(RecorderOf(site))), ct);
         }
+        return sites;
+    }
+
+    /// <summary>
+    /// The fixture's sites and grants without its recordings: rec-a on site-a, rec-b on site-b, and the grants of
+    /// <see cref="KeyNames"/> and the users (for a catalog whose recordings come from real recorders).
+    /// </summary>
+    public static async Task AssignSitesAndGrantAsync(ICatalog catalog, CancellationToken ct = default)
+    {
+        await catalog.SetRecorderSiteAsync(new RecorderSite(RecA, SiteA), ct);
+        await catalog.SetRecorderSiteAsync(new RecorderSite(RecB, SiteB), ct);
         await catalog.GrantAsync(AccessGrant.ToSite(Principals.User(UserA), SiteA), ct);
         await catalog.GrantAsync(AccessGrant.ToSite(Principals.User(UserB), SiteB), ct);
         await catalog.GrantAsync(AccessGrant.ToSite(Principals.Key(KeyA), SiteA), ct);
@@ -146,7 +156,6 @@ public sealed class TwoSites
         await catalog.GrantAsync(AccessGrant.ToCamera(Principals.Key(KeyACam1), ACam1), ct);
         await catalog.GrantAsync(AccessGrant.ToSiteCamera(Principals.Key(KeyBSiteCam1), SiteB, "cam1"), ct);
         await catalog.GrantAsync(AccessGrant.ToEverything(Principals.Key(KeyOperator)), ct);
-        return sites;
     }
 
     /// <summary>An archived recording of <paramref name="camera"/> (announced, staged, archived; its bytes stored when there is a store).</summary>
