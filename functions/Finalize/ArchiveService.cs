@@ -122,7 +122,7 @@ public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketN
         if (archived.Crc32C != a.Crc32C || archived.Size != a.FileSize)
         {
             throw new InvalidOperationException(
-                $"gs://{buckets.Archive}/{archiveName} holds other bytes (CRC32C {archived.Crc32C}, {archived.Size} bytes) than recording {id} was announced with ({a.Crc32C}, {a.FileSize} bytes); not archived");
+                $"gs://{buckets.Archive}/{archiveName} holds other bytes (CRC32C {archived.Crc32C}, {archived.Size} bytes) than recording {id} was announced with ({a.Crc32C}, {a.FileSize} bytes); refusing to archive over it");
         }
         TransitionOutcome outcome = await catalog.MarkArchivedAsync(id, archiveName, archived.Generation, cancellationToken);
         if (outcome == TransitionOutcome.Refused || outcome == TransitionOutcome.NotFound)
