@@ -51,9 +51,10 @@ public sealed class LocalObjectStore : IObjectStore
         {
             return meta;
         }
-        // Data without (readable) metadata: a writer died between its two renames, or the file is corrupt. Repair under the lock.
+        // Data without (readable) metadata: a writer died between its two renames, the file is corrupt, or a delete is
+        // under way. Repair under the lock, after looking again: a delete that held the lock has removed the data too.
         using BucketLock _ = await BucketLock.AcquireAsync(BucketDir(bucket), cancellationToken);
-        return await ReadOrRepairAsync(bucket, name, paths, cancellationToken);
+        return File.Exists(paths.Data) ? await ReadOrRepairAsync(bucket, name, paths, cancellationToken) : null;
     }
 
     public async Task<StoredObject> UploadAsync(UploadRequest request, Stream content, CancellationToken cancellationToken)

@@ -44,6 +44,8 @@ public sealed class HlsPlaybackTests
         await host.StartAsync();
         var api = new Uri(host.Urls.First());
         var backend = new LocalBackend(dir.Path, TimeProvider.System);
+        // The camera as its recorder registers it at start; the API names it by its key.
+        await backend.Catalog.UpsertCameraAsync(new CameraInfo("cam1", "cam1", "hls"), CancellationToken.None);
 
         // Two runs of the camera on the clock, ending a few minutes ago, one minute apart.
         DateTimeOffset now = DateTimeOffset.UtcNow;
@@ -60,7 +62,7 @@ public sealed class HlsPlaybackTests
         DateTimeOffset to = segments[^1].EndTime;
         Assert.True(to - start >= TimeSpan.FromMinutes(10), $"the range is {(to - start).TotalMinutes:F1} minutes");
         string query = $"from={Uri.EscapeDataString(Iso(start))}&to={Uri.EscapeDataString(Iso(to))}";
-        var playlistUrl = new Uri(api, $"/api/cameras/cam1/playlist.m3u8?{query}");
+        var playlistUrl = new Uri(api, $"/api/cameras/hls~cam1/playlist.m3u8?{query}");
         using var client = new HttpClient { BaseAddress = api };
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
         string[] playlist = (await client.GetStringAsync(playlistUrl)).Split('\n');
@@ -87,7 +89,7 @@ public sealed class HlsPlaybackTests
         await Media.DecodeAsync(output);
 
         // The timeline says what the playlist skips, and why.
-        using JsonDocument timeline = JsonDocument.Parse(await client.GetStringAsync($"/api/cameras/cam1/timeline/?{query}"));
+        using JsonDocument timeline = JsonDocument.Parse(await client.GetStringAsync($"/api/cameras/hls~cam1/timeline/?{query}"));
         JsonElement gap = Assert.Single(timeline.RootElement.GetProperty("entries").EnumerateArray(), e => e.GetProperty("type").GetString() == "gap");
         Assert.Equal(("camera_offline", 60.0), (gap.GetProperty("reason").GetString(), gap.GetProperty("duration").GetDouble()));
         await host.StopAsync();

@@ -24,6 +24,27 @@ public sealed class LocalObjectStoreTests : IDisposable
         new("staging", name, "video/mp4", crc ?? Crc32C.ToBase64(Crc32C.Compute(data)), null, ifGenerationMatch, new Dictionary<string, string> { ["k"] = "v" });
 
     [Fact]
+    public async Task Get_RacingADelete_AnswersTheObjectOrNothing_NeverAnError()
+    {
+        // A reader that finds the data file, then no metadata (the delete removed it first), must look again under the
+        // lock: by then the delete has removed the data too. Before, it tried to repair the vanished file and threw.
+        byte[] data = Encoding.UTF8.GetBytes("raced segment");
+        for (int i = 0; i < 150; i++)
+        {
+            string name = $"race/{i}.mp4";
+            await _store.UploadAsync(Request(name, data), new MemoryStream(data), CancellationToken.None);
+            Task<bool> delete = Task.Run(() => _store.DeleteAsync("staging", name, null, CancellationToken.None));
+            for (int reads = 0; !delete.IsCompleted && reads < 10_000; reads++)
+            {
+                StoredObject? seen = await _store.GetAsync("staging", name, CancellationToken.None);
+                Assert.True(seen is null || seen.Size == data.Length);
+            }
+            Assert.True(await delete);
+            Assert.Null(await _store.GetAsync("staging", name, CancellationToken.None));
+        }
+    }
+
+    [Fact]
     public async Task Upload_CreateOnly_StoresBytesAndMetadataAndQueuesOneFinalizeEvent()
     {
         byte[] data = Encoding.UTF8.GetBytes("segment bytes");
