@@ -40,8 +40,8 @@ public sealed class FunctionInvokerTests
     {
         var finalize = Functions()["StagingObjectFinalized"];
 
-        Assert.True(finalize["verifies_tokens"].IsFalse);
-        Assert.True(finalize["public"].IsFalse);
+        Assert.True(finalize["verifies_tokens"].IsFalse, $"{finalize["verifies_tokens"].Where} = {finalize["verifies_tokens"]}: Cloud Run's invoker check must stay on");
+        Assert.True(finalize["public"].IsFalse, $"{finalize["public"].Where} = {finalize["public"]}: the finalize service must stay internal");
         var service = Config.Resource("google_cloud_run_v2_service", "function")!;
         Assert.Equal("each.value.public ? \"INGRESS_TRAFFIC_ALL\" : \"INGRESS_TRAFFIC_INTERNAL_ONLY\"", service.Attribute("ingress")?.Expression);
         var invokers = Config.Locals["invokers"].Entries;
