@@ -23,12 +23,12 @@ public sealed partial class CloudBuildTests
     public void DefaultServices_AreTheServicesTerraformCreatesWithItsDefaultPrefix()
     {
         var config = TerraformConfig.Instance;
-        var prefixDefault = config.OfType("variable").Single(v => v.Labels[0] == "name_prefix").Attribute("default");
-        Assert.True(HclExpression.TryString(prefixDefault ?? "", out var prefix));
+        var prefix = config.OfType("variable").Single(v => v.Labels[0] == "name_prefix").Attribute("default")?.Literal;
+        Assert.NotNull(prefix);
         var service = config.Resources("google_cloud_run_v2_service").Single();
-        Assert.Equal("\"${var.name_prefix}-${each.value.slug}\"", service.Attribute("name"));
-        var slugs = HclExpression.ObjectEntries(config.Locals["functions"]).Values
-            .Select(f => HclExpression.TryString(HclExpression.ObjectEntries(f)["slug"], out var slug) ? slug : throw new FormatException(f));
+        Assert.Equal("${var.name_prefix}-${each.value.slug}", service.Attribute("name")?.Text);
+        var slugs = config.Locals["functions"].Entries.Values
+            .Select(f => f.Entries["slug"].Literal ?? throw new FormatException($"{f.Where}: slug is not a string"));
 
         var declared = ServicesDefault().Match(Build);
         Assert.True(declared.Success, "cloudbuild.yaml has no _SERVICES substitution");

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Cctv.Deploy.Tests.Support;
 
@@ -5,7 +6,7 @@ namespace Cctv.Deploy.Tests.Terraform;
 
 /// <summary>
 /// What `terraform validate` cannot check here (the Google provider cannot be fetched), read from
-/// the .tf files: the deployment matches what the code defines, and the security rules hold.
+/// the .tf files with HashiCorp's parser: the deployment matches what the code defines, and the security rules hold.
 /// </summary>
 public sealed partial class TerraformTests(ITestOutputHelper output)
 {
@@ -45,8 +46,7 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
         foreach (var service in Services())
         {
             var backend = service.Env.Single(e => e.Name == "CCTV_BACKEND");
-            Assert.True(HclExpression.TryString(backend.Value, out var value) && value == "gcp",
-                $"{service.Block.Where}: CCTV_BACKEND = {backend.Value}, expected \"gcp\"");
+            Assert.True(backend.Value?.Literal == "gcp", $"{service.Block.Where}: CCTV_BACKEND = {backend.Value}, expected \"gcp\"");
         }
     }
 
@@ -61,14 +61,14 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
             if (service.Block.Attribute("for_each") is { } forEach)
             {
                 // One account per instance: an account resource with the same for_each, indexed by each.key.
-                var match = AccountPerInstance().Match(account);
+                var match = AccountPerInstance().Match(account.Expression ?? "");
                 Assert.True(match.Success, $"{service.Block.Where}: service_account = {account}, expected google_service_account.NAME[each.key].email");
                 var accountResource = Config.Resource("google_service_account", match.Groups["name"].Value);
                 Assert.NotNull(accountResource);
-                Assert.Equal(forEach, accountResource.Attribute("for_each"));
+                Assert.Equal(forEach.ToString(), accountResource.Attribute("for_each")?.ToString());
             }
 
-            accounts.Add(account);
+            accounts.Add(account.ToString());
         }
 
         Assert.Equal(accounts.Distinct().Count(), accounts.Count);
@@ -81,8 +81,8 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
         Assert.NotEmpty(buckets);
         foreach (var bucket in buckets)
         {
-            Assert.True(bucket.Attribute("uniform_bucket_level_access") == "true", $"{bucket.Where} lacks uniform_bucket_level_access = true");
-            Assert.True(bucket.Attribute("public_access_prevention") == "\"enforced\"", $"{bucket.Where} lacks public_access_prevention = \"enforced\"");
+            Assert.True(bucket.Attribute("uniform_bucket_level_access")?.IsTrue == true, $"{bucket.Where} lacks uniform_bucket_level_access = true");
+            Assert.True(bucket.Attribute("public_access_prevention")?.Literal == "enforced", $"{bucket.Where} lacks public_access_prevention = \"enforced\"");
         }
     }
 
@@ -92,8 +92,8 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
         var archive = Config.Resource("google_storage_bucket", "archive");
         Assert.NotNull(archive);
         var cors = Assert.Single(archive.Children("cors"));
-        Assert.Equal("local.archive_cors_origins", cors.Attribute("origin"));
-        Assert.Contains("GET", cors.Attribute("method"), StringComparison.Ordinal);
+        Assert.Equal("local.archive_cors_origins", cors.Attribute("origin")?.Expression);
+        Assert.Contains("GET", cors.Attribute("method")!.Items.Select(m => m.Literal));
         string storage = Repo.Read("terraform/storage.tf");
         Assert.Contains("local.functions[\"PlayerApi\"].slug", storage, StringComparison.Ordinal);
         Assert.Contains("var.cors_origins", storage, StringComparison.Ordinal);
@@ -108,8 +108,8 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
         Assert.NotNull(archive);
 
         var stagingDelete = staging.Children("lifecycle_rule")
-            .Where(r => r.Path("action").Single().Attribute("type") == "\"Delete\"")
-            .Select(r => r.Path("condition").Single().Attribute("age"))
+            .Where(r => r.Path("action").Single().Attribute("type")?.Literal == "Delete")
+            .Select(r => r.Path("condition").Single().Attribute("age")?.Expression)
             .ToList();
         Assert.Equal(["var.staging_delete_after_days"], stagingDelete);
 
@@ -119,7 +119,7 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
         Assert.Contains("lifecycle_rule", dynamicBlocks);
         var storageClasses = archive.Children("dynamic").SelectMany(d => d.Path("content", "action"))
             .Select(a => a.Attribute("storage_class"))
-            .OfType<string>()
+            .OfType<HclValue>()
             .ToList();
         Assert.NotEmpty(storageClasses); // transitions to colder classes
     }
@@ -158,9 +158,9 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
     public void EachEventSource_ReachesItsFunction()
     {
         var trigger = Assert.Single(Config.Resources("google_eventarc_trigger"));
-        var criteria = trigger.Children("matching_criteria").ToDictionary(c => c.Attribute("attribute")!, c => c.Attribute("value")!);
-        Assert.Equal("\"google.cloud.storage.object.v1.finalized\"", criteria["\"type\""]);
-        Assert.Equal("google_storage_bucket.staging.name", criteria["\"bucket\""]);
+        var criteria = trigger.Children("matching_criteria").ToDictionary(c => c.Attribute("attribute")!.Literal!, c => c.Attribute("value")!);
+        Assert.Equal("google.cloud.storage.object.v1.finalized", criteria["type"].Literal);
+        Assert.Equal("google_storage_bucket.staging.name", criteria["bucket"].Expression);
         AssertTargets(trigger.Path("destination", "cloud_run_service").Single().Attribute("service"), "StagingObjectFinalized", trigger);
 
         var push = Assert.Single(Config.Resources("google_pubsub_subscription"), s => s.Children("push_config").Any());
@@ -181,15 +181,15 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
         Assert.NotEmpty(grants);
         foreach (var grant in grants)
         {
-            var role = grant.Attribute("role") ?? "";
+            var role = grant.Attribute("role")?.Text ?? "";
             Assert.DoesNotContain(PrimitiveRoles, primitive => role.Contains(primitive, StringComparison.Ordinal));
         }
 
-        // Roles also come from locals (each.value.role): no primitive role may appear anywhere.
-        foreach (var attribute in Config.Files.SelectMany(f => f.AllAttributes()))
+        // Roles also come from locals (each.value.role): no primitive role may appear anywhere, as a value or inside an expression.
+        foreach (var value in Config.AllValues())
         {
-            Assert.False(PrimitiveRoles.Any(r => attribute.Expression.Contains($"\"{r}\"", StringComparison.Ordinal)),
-                $"{Path.GetFileName(attribute.File)}:{attribute.Line} names a primitive role: {attribute.Expression}");
+            Assert.False(PrimitiveRoles.Any(r => value.Literal == r || (value.Text ?? "").Contains($"\"{r}\"", StringComparison.Ordinal)),
+                $"{value.Where} names a primitive role: {value}");
         }
     }
 
@@ -204,15 +204,16 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
     public void TheEdge_CanOnlyCreateObjectsInStaging()
     {
         var edgeGrants = Config.Resources(type => IamResource().IsMatch(type))
-            .Where(g => (g.Attribute("member") ?? "").Contains("google_service_account.edge", StringComparison.Ordinal))
+            .Where(g => g.Attribute("member")?.References.Any(IsEdgeAccount) == true)
             .ToList();
         var bucketGrants = edgeGrants.Where(g => g.Labels[0] == "google_storage_bucket_iam_member").ToList();
 
         var staging = Assert.Single(bucketGrants);
-        Assert.Equal("google_storage_bucket.staging.name", staging.Attribute("bucket"));
-        Assert.Equal("\"roles/storage.objectCreator\"", staging.Attribute("role"));
-        Assert.DoesNotContain(Config.Files.SelectMany(f => f.AllAttributes()), a =>
-            a.Expression.Contains("google_service_account.edge", StringComparison.Ordinal) && a.Expression.Contains("archive", StringComparison.Ordinal));
+        Assert.Equal("google_storage_bucket.staging.name", staging.Attribute("bucket")?.Expression);
+        Assert.Equal("roles/storage.objectCreator", staging.Attribute("role")?.Literal);
+        // Nor may any value (a whole local, a list, an object) name the edge's account and anything archive.
+        Assert.DoesNotContain(Config.AllValues(), v =>
+            v.ToString().Contains("google_service_account.edge", StringComparison.Ordinal) && v.ToString().Contains("archive", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -220,8 +221,7 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
     {
         foreach (var block in Config.OfType("variable").Concat(Config.OfType("output")))
         {
-            Assert.True(HclExpression.TryString(block.Attribute("description") ?? "", out var text) && text.Length > 10,
-                $"{block.Where} has no description");
+            Assert.True(block.Attribute("description")?.Literal is { Length: > 10 }, $"{block.Where} has no description");
         }
 
         foreach (var variable in Config.OfType("variable").Where(v => v.Attribute("default") is null))
@@ -236,42 +236,66 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
         var variables = Config.OfType("variable").Select(v => v.Labels[0]).ToHashSet();
         var resources = Config.OfType("resource").Select(r => $"{r.Labels[0]}.{r.Labels[1]}").ToHashSet();
         var data = Config.OfType("data").Select(r => $"{r.Labels[0]}.{r.Labels[1]}").ToHashSet();
+        // Inside a dynamic block its label names the current item (lifecycle_rule.value); no block renames it with `iterator`.
+        var iterators = Config.AllValues().Where(v => v.Name == "dynamic" && v.Json.ValueKind == JsonValueKind.Object)
+            .SelectMany(v => v.Entries.Keys)
+            .ToHashSet();
         var problems = new List<string>();
-        foreach (var attribute in Config.Files.SelectMany(f => f.AllAttributes()))
+        var checkedReferences = 0;
+        foreach (var block in Config.Blocks)
         {
-            var where = $"{Path.GetFileName(attribute.File)}:{attribute.Line}";
-            var code = StringContent().Replace(attribute.Expression, "\"\""); // interpolations stay
-            problems.AddRange(VariableReference().Matches(code).Select(m => m.Groups[1].Value)
-                .Where(name => !variables.Contains(name)).Select(name => $"{where}: var.{name} is not declared"));
-            problems.AddRange(LocalReference().Matches(code).Select(m => m.Groups[1].Value)
-                .Where(name => !Config.Locals.ContainsKey(name)).Select(name => $"{where}: local.{name} is not declared"));
-            problems.AddRange(DataReference().Matches(code).Select(m => m.Groups[1].Value)
-                .Where(name => !data.Contains(name)).Select(name => $"{where}: data.{name} is not declared"));
-            // Read in the whole expression: resource["key"] keeps its key string.
-            foreach (Match match in ResourceReference().Matches(attribute.Expression))
+            // A variable's type constraint (string, list(object(...))) and lifecycle.ignore_changes (attribute
+            // names) parse as references but name nothing.
+            var values = block.AllValues().Where(v => !(block.Type == "variable" && v.Address == $"{block.Address}.type") && v.Name != "ignore_changes");
+            foreach (var value in values)
             {
-                var name = match.Groups["address"].Value;
-                if (!resources.Contains(name))
+                foreach (var reference in value.References)
                 {
-                    problems.Add($"{where}: {name} is not declared");
-                    continue;
-                }
-
-                // resource["key"]: the key must be one of the resource's for_each keys.
-                if (match.Groups["key"].Success)
-                {
-                    var parts = name.Split('.');
-                    var keys = Config.ForEachKeys(Config.Resource(parts[0], parts[1])!);
-                    if (keys is not null && !keys.Contains(match.Groups["key"].Value))
+                    checkedReferences++;
+                    var steps = Steps(reference);
+                    var problem = steps[0] switch
                     {
-                        problems.Add($"{where}: {name} has no instance \"{match.Groups["key"].Value}\"");
+                        { Name: "var" } => variables.Contains(steps[1].Name) ? null : $"var.{steps[1].Name} is not declared",
+                        { Name: "local" } => Config.Locals.ContainsKey(steps[1].Name) ? null : $"local.{steps[1].Name} is not declared",
+                        { Name: "data" } => data.Contains($"{steps[1].Name}.{steps[2].Name}") ? null : $"data.{steps[1].Name}.{steps[2].Name} is not declared",
+                        { Name: "each" or "count" or "path" or "self" or "terraform" } => null,
+                        var root when iterators.Contains(root.Name) => null,
+                        _ => ResourceProblem(steps, reference, resources),
+                    };
+                    if (problem is not null)
+                    {
+                        problems.Add($"{value.Where}: {problem}");
                     }
                 }
             }
         }
 
         Assert.True(problems.Count == 0, string.Join('\n', problems));
+        Assert.True(checkedReferences > 100, $"only {checkedReferences} references found: is the parser's reference list read?");
     }
+
+    /// <summary>A resource reference names a declared resource and, indexed by a string, one of its for_each keys.</summary>
+    private static string? ResourceProblem(IReadOnlyList<Step> steps, string reference, HashSet<string> resources)
+    {
+        if (steps.Count < 2 || !resources.Contains($"{steps[0].Name}.{steps[1].Name}"))
+        {
+            return $"{reference} names nothing declared";
+        }
+
+        if (steps.Count < 3 || !steps[2].IsKey)
+        {
+            return null;
+        }
+
+        var keys = Config.ForEachKeys(Config.Resource(steps[0].Name, steps[1].Name)!);
+        return keys is null || keys.Contains(steps[2].Name) ? null : $"{steps[0].Name}.{steps[1].Name} has no instance \"{steps[2].Name}\"";
+    }
+
+    /// <summary>The steps of a reference as the parser writes it: <c>google_x.y."key".id</c> gives y and the key "key".</summary>
+    private static List<Step> Steps(string reference) =>
+        ReferenceStep().Matches(reference)
+            .Select(m => m.Groups["key"].Success ? new Step(m.Groups["key"].Value, IsKey: true) : new Step(m.Groups["name"].Value, IsKey: false))
+            .ToList();
 
     [Fact]
     public async Task TerraformFmt_FindsNothingToChange()
@@ -290,12 +314,16 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
         Assert.True(result.ExitCode == 0, result.Describe("terraform fmt -check -recursive -diff terraform"));
     }
 
-    private static void AssertTargets(string? expression, string target, HclBlock where)
+    /// <summary>The value refers to the Cloud Run service's instance for the target: <c>google_cloud_run_v2_service.NAME["Target"]</c>.</summary>
+    private static void AssertTargets(HclValue? value, string target, HclBlock where)
     {
-        Assert.True(expression is not null && expression.Contains($"{CloudRunService}.", StringComparison.Ordinal)
-                && expression.Contains($"[\"{target}\"]", StringComparison.Ordinal),
-            $"{where.Where} does not reach the {target} service: {expression}");
+        var reaches = value?.References.Select(Steps).Any(steps =>
+            steps.Count >= 3 && steps[0].Name == CloudRunService && steps[2] == new Step(target, IsKey: true)) == true;
+        Assert.True(reaches, $"{where.Where} does not reach the {target} service: {value}");
     }
+
+    private static bool IsEdgeAccount(string reference) =>
+        Steps(reference) is [{ Name: "google_service_account" }, { Name: "edge" }, ..];
 
     private static List<DeployedService> Services()
     {
@@ -310,22 +338,13 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
     [GeneratedRegex(@"^google_service_account\.(?<name>\w+)\[each\.key\]\.(email|member)$")]
     private static partial Regex AccountPerInstance();
 
-    [GeneratedRegex("\"(?:[^\"\\\\$]|\\\\.|\\$(?!\\{))*\"")]
-    private static partial Regex StringContent();
+    [GeneratedRegex(@"""(?<key>[^""]*)""|(?<name>[^.""]+)")]
+    private static partial Regex ReferenceStep();
 
-    [GeneratedRegex(@"\bvar\.(\w+)")]
-    private static partial Regex VariableReference();
+    /// <summary>A step of a reference: a name (<c>function</c>) or a string index (<c>"RetryHandler"</c>).</summary>
+    private sealed record Step(string Name, bool IsKey);
 
-    [GeneratedRegex(@"\blocal\.(\w+)")]
-    private static partial Regex LocalReference();
-
-    [GeneratedRegex(@"\bdata\.(google_\w+\.\w+)")]
-    private static partial Regex DataReference();
-
-    [GeneratedRegex(@"(?<![.\w])(?<address>google_\w+\.\w+)(\[""(?<key>[^""]+)""\])?")]
-    private static partial Regex ResourceReference();
-
-    private sealed record EnvVar(string Name, string Value);
+    private sealed record EnvVar(string Name, HclValue? Value);
 
     /// <summary>A Cloud Run service resource: the targets it runs (one per instance) and its environment.</summary>
     private sealed record DeployedService(HclBlock Block, IReadOnlyList<string> Targets, IReadOnlyList<EnvVar> Env)
@@ -335,20 +354,20 @@ public sealed partial class TerraformTests(ITestOutputHelper output)
             Assert.Empty(block.Path("template", "containers", "dynamic")); // env must be readable here
             var env = block.Path("template", "containers", "env")
                 .Select(e => new EnvVar(
-                    HclExpression.TryString(e.Attribute("name") ?? "", out var name) ? name : throw new FormatException($"{block.Where}: env name {e.Attribute("name")} is not a string"),
-                    e.Attribute("value") ?? ""))
+                    e.Attribute("name")?.Literal ?? throw new FormatException($"{e.Where}: env name {e.Attribute("name")} is not a string"),
+                    e.Attribute("value")))
                 .ToList();
             var target = env.SingleOrDefault(e => e.Name == "FUNCTION_TARGET");
             Assert.True(target is not null, $"{block.Where} does not set FUNCTION_TARGET");
 
             IReadOnlyList<string> targets;
-            if (HclExpression.TryString(target.Value, out var literal))
+            if (target.Value?.Literal is { } literal)
             {
                 targets = [literal];
             }
             else
             {
-                Assert.True(target.Value == "each.key", $"{block.Where}: FUNCTION_TARGET = {target.Value}; use a string or each.key");
+                Assert.True(target.Value?.Expression == "each.key", $"{block.Where}: FUNCTION_TARGET = {target.Value}; use a string or each.key");
                 targets = Config.ForEachKeys(block)?.ToList() ?? throw new FormatException($"{block.Where}: each.key without for_each");
             }
 
