@@ -165,10 +165,16 @@ public sealed partial class ApiFuzzTests
         byte[] raw = Base64Url.DecodeFromChars(own.Token);
         Probe With(string kind, ListQuery query, string token, Expect expect) =>
             new(kind, "GET", query.Text + "page_token=" + Uri.EscapeDataString(token), bearerA, expect);
-        switch (r.Next(10))
+        switch (r.Next(11))
         {
             case 0:
-                return With("token-own", own.Query, own.Token, Expect.Success);
+                return With("token-own", own.Query, own.Token, Expect.Success) with { Lists = own.Query.PageAfter(Cursor(own.Token)!.Value.Id) };
+            case 10:
+                {
+                    // A first page: full, site A's newest.
+                    ListQuery query = Pick(r, s.Queries);
+                    return new Probe("list-own", "GET", query.Text, bearerA, Expect.Success, Lists: query.PageAfter(null));
+                }
             case 1:
                 {
                     byte[] flipped = [.. raw];
@@ -191,8 +197,9 @@ public sealed partial class ApiFuzzTests
             case 5:
                 {
                     ListQuery other = Pick(r, s.Queries);
-                    return With(other.Binding == own.Query.Binding ? "token-same-binding" : "token-other-query", other, own.Token,
-                        other.Binding == own.Query.Binding ? Expect.Success : Expect.BadRequest);
+                    return other.Binding == own.Query.Binding
+                        ? With("token-same-binding", other, own.Token, Expect.Success) with { Lists = other.PageAfter(Cursor(own.Token)!.Value.Id) }
+                        : With("token-other-query", other, own.Token, Expect.BadRequest);
                 }
             case 6:
                 {

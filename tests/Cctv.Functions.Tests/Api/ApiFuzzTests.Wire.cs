@@ -34,7 +34,8 @@ public sealed partial class ApiFuzzTests
     /// <param name="HostLines">The Host header lines to send raw ("" for none); null: the server's own address.</param>
     /// <param name="MayBeDropped">Oversized: Kestrel may close the connection instead of answering.</param>
     /// <param name="AsOperator">Sent with an operator's credential: what it may see is not checked, only the status.</param>
-    /// <param name="MustContain">Text a successful answer must contain (the camera a bare ID resolved to).</param>
+    /// <param name="MustContain">Text the answer must contain (the camera a bare ID resolved to).</param>
+    /// <param name="Lists">The recording IDs a list answer must hold, in order (a full page of site A's, after the token's cursor).</param>
     private sealed record Probe(
         string Kind,
         string Method,
@@ -49,7 +50,8 @@ public sealed partial class ApiFuzzTests
         string Version = "HTTP/1.1",
         bool MayBeDropped = false,
         bool AsOperator = false,
-        string? MustContain = null)
+        string? MustContain = null,
+        string[]? Lists = null)
     {
         /// <summary>Everything the request carried, as text (and URL-decoded), so an echo of it is not taken for a leak.</summary>
         public string Carried { get; } = Describe(Method, Target, Authorization, Headers, Body, HostLines);
