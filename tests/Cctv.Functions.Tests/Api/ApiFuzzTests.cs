@@ -1,257 +1,278 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
-using Cctv.Functions.Auth;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Cctv.Functions.Api;
+using Cctv.Functions.Finalize;
 using Cctv.Shared.Domain;
-using Cctv.Shared.Hashing;
 using Cctv.Shared.Local;
-using Cctv.Shared.Ports;
+using Cctv.TestSupport.Sites;
 using Xunit.Abstractions;
 
 namespace Cctv.Functions.Tests.Api;
 
 /// <summary>
-/// Hostile traffic against the embedded backend's host, as a service client restricted to one site (an API key granted
-/// site hq): more than 10,000 requests of malformed and hostile kinds (bad and other sites' IDs, path traversal raw on
-/// the socket and encoded, huge and inverted ranges, bad time formats, forged playback and storage links, forged and
-/// oversized credentials, oversized headers and query strings, wrong methods), from a fixed seed so a failure repeats.
-/// Every answer must be below 500 and carry nothing of the other site (its IDs, names, object names or bytes), and the
-/// host must still answer correctly afterwards.
+/// Hostile traffic against the embedded backend's host over the two-site fixture (<see cref="TwoSiteHost"/>), as a
+/// service client restricted to site A (its API key): more than 10,000 requests from a fixed seed, so a failure repeats.
+/// Every route (recordings, cameras by key and by the bare <c>cam1</c> both sites have, status, playback links, /storage,
+/// the player page); site A's real page tokens altered, moved to other queries, tokens issued to others replayed,
+/// tokens made by hand from site B's rows; Host variants and HTTP/1.0 raw on the socket; <c>/functions/*</c> asked
+/// anonymously or with the wrong credential; poison finalize events, with the operator's token too; traversal;
+/// oversized headers and query strings; wrong methods. No answer may be a 5xx (or a dropped connection, but for
+/// Kestrel refusing an oversized request); none may carry an ID, name, time or byte of site B that the request did
+/// not carry (status line, headers, body, links, and the cursor inside every page token); each probe's own
+/// expectation holds (a forged token or refused Host is 400, a function without the operator's credential 401, a
+/// poison event 4xx, /storage sandboxed); no recording changed; and the host still serves site A afterwards.
 /// </summary>
 [Trait("Category", "Slow")]
-public sealed class ApiFuzzTests(ITestOutputHelper output)
+public sealed partial class ApiFuzzTests(ITestOutputHelper output)
 {
-    private const int Requests = 10_500;
+    private const int Requests = 10_400;
+    private const int Seed = 20260115;
+
+    /// <summary>What /storage may serve as itself; anything else must be an octet-stream attachment.</summary>
+    private static readonly string[] SafeMediaTypes =
+        ["video/mp4", "video/mp2t", "video/webm", "video/quicktime", "video/x-matroska", "audio/mp4", "audio/aac", "audio/mpeg",
+         "application/vnd.apple.mpegurl", "application/x-mpegurl", "audio/mpegurl", "image/jpeg", "image/png", "image/webp", "application/octet-stream"];
+
+    [GeneratedRegex("\"next_page_token\":\"([^\"]*)\"")]
+    private static partial Regex PageToken();
+
+    [GeneratedRegex(@"https?://([^/\s""'\\<>]+)/(?:storage|playback)/", RegexOptions.IgnoreCase)]
+    private static partial Regex Link();
 
     [Fact]
-    public async Task TenThousandHostileRequests_NoServerError_NothingOfTheOtherSite_AndTheHostStillServes()
+    public async Task TenThousandHostileRequestsAsSiteA_NoServerError_NothingOfSiteB_NoRecordingChanged_AndSiteAIsStillServed()
     {
-        await using LocalFunctionsHost host = await LocalFunctionsHost.StartAsync();
-        SqliteCatalog catalog = host.Backend.Catalog;
-        CancellationToken ct = CancellationToken.None;
-        await catalog.SetRecorderSiteAsync(new RecorderSite("r-hq", "hq"), ct);
-        await catalog.SetRecorderSiteAsync(new RecorderSite("r-depot", "depot"), ct);
-        await catalog.UpsertCameraAsync(new CameraInfo("hq-gate", "HQ gate", "r-hq"), ct);
-        await catalog.UpsertCameraAsync(new CameraInfo("depot-door", "Depot door", "r-depot"), ct);
-        DateTimeOffset start = host.Clock.GetUtcNow().AddMinutes(-30);
-        var own = new List<Recording>();
-        var theirs = new List<Recording>();
-        for (int i = 0; i < 5; i++)
-        {
-            own.Add(await ArchiveAsync(host.Backend, "r-hq", "hq-gate", i, start));
-            theirs.Add(await ArchiveAsync(host.Backend, "r-depot", "depot-door", i, start));
-        }
-        await catalog.RecordGapAsync(new RecordingGap("g-depot", "r-depot", "depot-door", start.AddSeconds(20), start.AddSeconds(60), "depot camera offline"), ct);
-        (string key, ApiKeyRecord record) = await ApiKeys.CreateAsync(catalog, "fuzzer", TimeProvider.System, ct);
-        await catalog.GrantAsync(AccessGrant.ToSite(record.Principal, "hq"), ct);
+        await using TwoSiteHost host = await TwoSiteHost.StartAsync();
+        Scene scene = await Scene.BuildAsync(host);
+        Uri server = host.Host.BaseUri;
 
-        // What must never appear in an answer to this caller.
-        string[] forbidden = [.. theirs.SelectMany(r => new[] { r.Id, r.ArchiveObject!, r.Announcement.StagingObject }), "depot", "r-depot", "Depot door"];
-
-        // A real playback link of the other site (minted with the host's key), to move onto other recordings.
-        string theirPlaylistLink = (await Cctv.Functions.Api.PlaybackLinks.FromCatalogAsync(catalog, ct)).For(theirs[0].Id, host.Clock.GetUtcNow().AddHours(1));
-
-        var random = new Random(20260115);
-        var generators = new Func<Random, Probe>[]
-        {
-            r => Get($"/api/recordings/{Id(r, own, theirs)}/{Pick(r, "", "get_url/", "download/", "stream/", "get_url", "x/")}"),
-            r => Get($"/api/recordings/get_urls/?{string.Join('&', Enumerable.Range(0, r.Next(0, 130)).Select(_ => "ids=" + Uri.EscapeDataString(Id(r, own, theirs))))}"),
-            r => Get($"/api/recordings/?{RangeQuery(r, start)}&camera_id={Camera(r)}&page_size={Pick(r, "1", "0", "-5", "501", "99999999999", "abc", "50")}&page_token={Pick(r, "", "bm90LWEtdG9rZW4", Garbage(r, 40), "%00", "MTIzOmFiYw")}"),
-            r => Get($"/api/cameras/{Camera(r)}/timeline/?{RangeQuery(r, start)}"),
-            r => Get($"/api/cameras/{Camera(r)}/playlist.m3u8?{RangeQuery(r, start)}"),
-            r => Get($"/api/cameras/{Camera(r)}/gaps/?{RangeQuery(r, start)}"),
-            r => Get(Pick(r, "/api/cameras/", "/api/status", "/api/", "/api/recordings", "/api/cameras", "/healthz")),
-            r => Get($"/playback/{Id(r, own, theirs)}.mp4?exp={Pick(r, "", "0", "99999999999", "-1", "1e9", Garbage(r, 12))}&sig={Pick(r, "", Garbage(r, 22), "AAAAAAAAAAAAAAAAAAAAAA", new string('A', 5000))}"),
-            r => Get(theirPlaylistLink.Replace(theirs[0].Id, r.Next(2) == 0 ? own[r.Next(own.Count)].Id : theirs[1 + r.Next(theirs.Count - 1)].Id, StringComparison.Ordinal),
-                bearer: null),
-            r => Get($"/storage/{Pick(r, LocalBackend.ArchiveBucket, LocalBackend.StagingBucket, "..", "%2e%2e", "cctv-archive%2f..")}/{Traversal(r, theirs)}?X-Cctv-Expires={Pick(r, "", "99999999999", "1")}&X-Cctv-Signature={Garbage(r, 43)}", bearer: null),
-            r => Raw($"GET {Pick(r, "/storage/cctv-archive/", "/api/recordings/", "/playback/", "/api/cameras/")}{Traversal(r, theirs)} HTTP/1.1"),
-            r => Get($"/api/recordings/{own[0].Id}/get_url/", bearer: Credential(r, key)),
-            r => Get($"/api/recordings/?q={new string('x', r.Next(1, 40_000))}"),
-            r => Get($"/api/recordings/{Id(r, own, theirs)}/", headers: [("X-Junk", new string('j', r.Next(1, 70_000)))]),
-            r => new Probe(new HttpMethod(Pick(r, "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE")), $"/api/recordings/{Id(r, own, theirs)}/get_url/", key, [], null),
-        };
-
-        var failures = new ConcurrentQueue<string>();
-        int unsendable = 0;
-        var statuses = new ConcurrentDictionary<int, int>();
-        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = host.BaseUri };
+        var random = new Random(Seed);
+        Func<Random, Probe>[] generators = Generators(scene, server);
         Probe[] probes = [.. Enumerable.Range(0, Requests).Select(_ => generators[random.Next(generators.Length)](random))];
-        await Parallel.ForEachAsync(probes, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (probe, token) =>
+
+        var failures = new ConcurrentQueue<string>(scene.Problems);
+        var statuses = new ConcurrentDictionary<int, int>();
+        var kinds = new ConcurrentDictionary<string, ConcurrentDictionary<int, int>>();
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = server, Timeout = TimeSpan.FromSeconds(60) };
+        DateTime began = DateTime.UtcNow;
+        await Parallel.ForEachAsync(probes, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (probe, ct) =>
         {
-            (int status, string answer) = await SendAsync(client, host.BaseUri, probe with { Bearer = probe.Bearer == "" ? key : probe.Bearer }, token);
-            statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
-            string asked = probe.Path + "\n" + Uri.UnescapeDataString(probe.Path);
-            if (status == -1)
+            Answer answer = await SendAsync(client, server, probe, ct);
+            statuses.AddOrUpdate(answer.Status, 1, (_, n) => n + 1);
+            kinds.GetOrAdd(probe.Kind, _ => new()).AddOrUpdate(answer.Status, 1, (_, n) => n + 1);
+            if (Judge(scene, probe, answer) is { } wrong)
             {
-                Interlocked.Increment(ref unsendable);
-            }
-            else if (status >= 500 || status == 0)
-            {
-                failures.Enqueue($"{status} for {probe.Method} {Shorten(probe.Path)}: {Shorten(answer)}");
-            }
-            else if (forbidden.FirstOrDefault(f => answer.Contains(f, StringComparison.OrdinalIgnoreCase) && !asked.Contains(f, StringComparison.OrdinalIgnoreCase)) is { } leaked)
-            {
-                failures.Enqueue($"{status} for {probe.Method} {Shorten(probe.Path)} carries '{leaked}': {Shorten(answer)}");
+                failures.Enqueue($"[{probe.Kind}] {probe.Method} {Shorten(probe.Target)} ({probe.Version}, {Shorten(probe.HostLines ?? "own host", 60).Trim()}, "
+                    + $"{Shorten(probe.Authorization ?? "anonymous", 40)}): {wrong}\n    {Shorten(answer.Text, 400)}");
             }
         });
 
-        output.WriteLine($"{Requests} requests ({unsendable} not sendable): " + string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}")));
-        Assert.True(failures.IsEmpty, $"{failures.Count} bad answers of {Requests}, e.g.:\n{string.Join('\n', failures.Take(10))}");
-        Assert.True(Requests - unsendable >= 10_000, $"only {Requests - unsendable} requests could be sent ({unsendable} were not valid HTTP on the client side)");
-        Assert.True(statuses.Keys.Count >= 6, "the fuzzer should reach many kinds of answer: " + string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}")));
+        foreach (string changed in await ChangesAsync(scene))
+        {
+            failures.Enqueue(changed);
+        }
+        output.WriteLine($"{probes.Length} requests in {(DateTime.UtcNow - began).TotalSeconds:F1} s (and {scene.SetupRequests} to set up), seed {Seed}: {Histogram(statuses)}");
+        foreach ((string kind, ConcurrentDictionary<int, int> counts) in kinds.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            output.WriteLine($"  {kind,-32} {counts.Values.Sum(),5}: {Histogram(counts)}");
+        }
+        if (!failures.IsEmpty)
+        {
+            output.WriteLine("Bad answers by kind: " + string.Join(", ", failures.GroupBy(f => f[1..f.IndexOf(']', StringComparison.Ordinal)]).OrderByDescending(g => g.Count())
+                .Select(g => $"{g.Key}×{g.Count()}")));
+        }
+        Assert.True(failures.IsEmpty, $"{failures.Count} bad answers of {probes.Length}, the first of each kind:\n"
+            + string.Join('\n', failures.GroupBy(f => f[..f.IndexOf(']', StringComparison.Ordinal)]).Select(g => g.First()).Take(20)));
+        int answered = statuses.Where(p => p.Key != Dropped).Sum(p => p.Value);
+        Assert.True(answered >= 10_000, $"only {answered} of {probes.Length} requests were answered: {Histogram(statuses)}");
+        Assert.True(statuses.Keys.Count >= 8, "the fuzzer should reach many kinds of answer: " + Histogram(statuses));
+        string[] expectedKinds = ["recording", "get_urls", "list", "token-own", "token-bitflip", "token-truncated", "token-other-query", "token-of-" + TwoSites.KeyB,
+            "token-handmade", "token-forged", "list-own", "camera", "camera-cam1", "status", "playback-own", "playback-forged", "storage-signed", "storage-tampered", "storage-forged",
+            "traversal", "host", "http10", "functions", "poison", "oversized-header", "oversized-query", "method", "player"];
+        Assert.All(expectedKinds, k => Assert.True(kinds.TryGetValue(k, out var c) && c.Values.Sum() >= 40, $"too few probes of kind {k}"));
 
-        // Still healthy: health, a legitimate request of this caller, and its bytes.
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
-        using var legit = new HttpRequestMessage(HttpMethod.Get, $"/api/recordings/{own[2].Id}/get_url/");
-        legit.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        using HttpResponseMessage ok = await client.SendAsync(legit);
-        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
-        using var json = System.Text.Json.JsonDocument.Parse(await ok.Content.ReadAsStringAsync());
-        Assert.Equal("r-hq/hq-gate/2: footage of hq only", await client.GetStringAsync(json.RootElement.GetProperty("url").GetString()));
+        await SiteAIsStillServedAsync(scene);
     }
 
-    private sealed record Probe(HttpMethod Method, string Path, string? Bearer, (string Name, string Value)[] Headers, string? RawRequestLine);
-
-    private static Probe Get(string path, string? bearer = "", (string, string)[]? headers = null) => new(HttpMethod.Get, path, bearer, headers ?? [], null);
-
-    private static Probe Raw(string requestLine) => new(HttpMethod.Get, requestLine, "", [], requestLine);
-
-    private static async Task<(int Status, string Answer)> SendAsync(HttpClient client, Uri baseUri, Probe probe, CancellationToken ct)
+    /// <summary>What is wrong with an answer, or null.</summary>
+    private static string? Judge(Scene s, Probe p, Answer a)
     {
-        if (probe.RawRequestLine is { } line)
+        if (a.Status == Dropped)
         {
-            return await SendRawAsync(baseUri, line, probe.Bearer, ct);
+            return p.MayBeDropped ? null : "the connection failed: " + a.Text;
         }
-        if (probe.Bearer is { } raw && !Ascii.IsValid(raw))
+        if (a.Status is < 100 or >= 500)
         {
-            // HttpClient will not send non-ASCII header bytes; the socket will (as UTF-8).
-            return await SendRawAsync(baseUri, $"{probe.Method} {probe.Path} HTTP/1.1", raw.StartsWith("Bearer ", StringComparison.Ordinal) ? raw[7..] : raw, ct);
+            return $"answered {a.Status}";
         }
-        HttpRequestMessage request;
-        try
+        string? unexpected = p.Expect switch
         {
-            request = new HttpRequestMessage(probe.Method, new Uri(probe.Path, UriKind.Relative));
-        }
-        catch (UriFormatException)
-        {
-            return (-1, "");
-        }
-        using HttpRequestMessage sent = request;
-        if (probe.Bearer is { } bearer)
-        {
-            request.Headers.TryAddWithoutValidation("Authorization", bearer.StartsWith("Basic ", StringComparison.Ordinal) || bearer.StartsWith("Bearer", StringComparison.Ordinal)
-                ? bearer : "Bearer " + bearer);
-        }
-        foreach ((string name, string value) in probe.Headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-        try
-        {
-            using HttpResponseMessage response = await client.SendAsync(request, ct);
-            string body = await response.Content.ReadAsStringAsync(ct);
-            return ((int)response.StatusCode, string.Join('\n', response.Headers.Select(h => $"{h.Key}: {string.Join(",", h.Value)}")) + "\n" + body);
-        }
-        catch (HttpRequestException e)
-        {
-            // Kestrel may close the connection on a request it will not read (an oversized header): a refusal, not a 5xx.
-            return (e.HttpRequestError is HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse ? 499 : 0, e.Message);
-        }
-    }
-
-    /// <summary>A request line sent as is (no client-side normalization of "..", "//" or encodings), with Connection: close.</summary>
-    private static async Task<(int Status, string Answer)> SendRawAsync(Uri baseUri, string requestLine, string? bearer, CancellationToken ct)
-    {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(baseUri.Host, baseUri.Port, ct);
-        NetworkStream stream = tcp.GetStream();
-        string request = $"{requestLine}\r\nHost: {baseUri.Authority}\r\n{(bearer is null ? "" : $"Authorization: Bearer {bearer}\r\n")}Connection: close\r\n\r\n";
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(request), ct);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        string answer = await reader.ReadToEndAsync(ct);
-        string[] status = answer.Split('\n', 2)[0].Split(' ');
-        return (status.Length > 1 && int.TryParse(status[1], out int code) ? code : 0, answer);
-    }
-
-    private static async Task<Recording> ArchiveAsync(LocalBackend backend, string recorder, string camera, int seq, DateTimeOffset start)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes($"{recorder}/{camera}/{seq}: footage of {(recorder == "r-hq" ? "hq" : "the other site")} only");
-        SegmentDigest digest = await SegmentHasher.HashAsync(new MemoryStream(bytes), CancellationToken.None);
-        string id = RecordingId.For(recorder, camera, 1, seq);
-        DateTimeOffset at = start.AddSeconds(seq * 4);
-        var a = new RecordingAnnouncement(id, recorder, camera, camera, 1, seq, at, at.AddSeconds(4), digest.Size, digest.Sha256, digest.Crc32CBase64, digest.Md5,
-            "video/mp4", ObjectNames.Staging(recorder, camera, id));
-        string archive = ObjectNames.Archive(camera, at, id);
-        StoredObject stored = await backend.Store.UploadAsync(new UploadRequest(LocalBackend.ArchiveBucket, archive, "video/mp4", digest.Crc32CBase64, digest.Md5, 0,
-            new Dictionary<string, string>()), new MemoryStream(bytes), CancellationToken.None);
-        await backend.Catalog.AnnounceAsync(a, CancellationToken.None);
-        await backend.Catalog.MarkStagedAsync(id, 1, CancellationToken.None);
-        await backend.Catalog.MarkArchivedAsync(id, archive, stored.Generation, CancellationToken.None);
-        return (await backend.Catalog.GetAsync(id, CancellationToken.None))!;
-    }
-
-    private static string Pick(Random r, params string[] choices) => choices[r.Next(choices.Length)];
-
-    private static string Garbage(Random r, int length)
-    {
-        const string alphabet = "abcdefABCDEF0123456789-_.~%/\\:;'\"<>{}[]|`^ \t+=?&#@!$*()é漢\u0001";
-        return new string([.. Enumerable.Range(0, r.Next(0, length + 1)).Select(_ => alphabet[r.Next(alphabet.Length)])]);
-    }
-
-    private static string Id(Random r, List<Recording> own, List<Recording> theirs) => r.Next(10) switch
-    {
-        0 or 1 or 2 => theirs[r.Next(theirs.Count)].Id,
-        3 => own[r.Next(own.Count)].Id,
-        4 => own[r.Next(own.Count)].Id.ToUpperInvariant(),
-        5 => Guid.NewGuid().ToString(),
-        6 => Pick(r, "..", "../..", "%2e%2e%2f%2e%2e", "..%2F..%2Fcloud%2Fcatalog.db", "%00", "%252e%252e", "con", "nul", "*", "'; DROP TABLE recordings; --"),
-        7 => new string('9', r.Next(37, 5000)),
-        8 => theirs[r.Next(theirs.Count)].Id + Pick(r, "%00", "/..", "%20", "x", "/../" + own[0].Id),
-        _ => Uri.EscapeDataString(Garbage(r, 60)),
-    };
-
-    private static string Camera(Random r) => Pick(r, "hq-gate", "depot-door", "DEPOT-DOOR", "depot-door%00", "..", "%2e%2e", "hq-gate%2F..%2Fdepot-door",
-        "a", new string('c', 64), new string('c', 300), "*", "%20", Uri.EscapeDataString("depot-door'--"));
-
-    private static string RangeQuery(Random r, DateTimeOffset start)
-    {
-        string Time() => r.Next(12) switch
-        {
-            0 => "",
-            1 => "yesterday",
-            2 => "2026-13-45T25:61:61Z",
-            3 => "0001-01-01T00:00:00Z",
-            4 => "9999-12-31T23:59:59Z",
-            5 => Uri.EscapeDataString(start.AddMinutes(r.Next(-60, 60)).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)),
-            6 => "1700000000",
-            7 => Uri.EscapeDataString(new string('2', r.Next(1, 5000))),
-            8 => Uri.EscapeDataString(start.AddDays(-r.Next(0, 4000)).ToString("o", System.Globalization.CultureInfo.InvariantCulture)),
-            _ => Uri.EscapeDataString(Cctv.Functions.Api.RecordingItem.Iso(start.AddMinutes(r.Next(-120, 120)))),
+            Expect.Success when a.Status is < 200 or >= 400 => "expected 2xx or 3xx",
+            Expect.BadRequest when a.Status != 400 => "expected 400",
+            Expect.Unauthorized when a.Status != 401 => "expected 401",
+            Expect.NotFound when a.Status != 404 => "expected 404",
+            Expect.ClientError when a.Status is < 400 or >= 500 => "expected a 4xx",
+            Expect.NotBadRequest when a.Status == 400 => "expected an answer (the Host is allowed), not 400",
+            _ => null,
         };
-        return r.Next(8) == 0 ? $"from={Time()}&from={Time()}&to={Time()}" : $"from={Time()}&to={Time()}";
+        if (unexpected is not null)
+        {
+            return $"{a.Status}, {unexpected}";
+        }
+        if (p.MustContain is { } must && !a.Body.Contains(must, StringComparison.Ordinal))
+        {
+            return $"the answer does not name {must}";
+        }
+        if (p.Lists is { } ids)
+        {
+            string[] listed;
+            try
+            {
+                listed = [.. JsonDocument.Parse(a.Body).RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()!)];
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                return "a list answer that is not a list: " + e.Message;
+            }
+            if (!listed.SequenceEqual(ids))
+            {
+                return $"listed {listed.Length} recordings ({listed.Count(s.OwnIds.Contains)} of site A), not the page of {ids.Length} of site A's expected";
+            }
+        }
+        var seen = new StringBuilder(a.Text);
+        foreach (Match m in PageToken().Matches(a.Body))
+        {
+            string token = m.Groups[1].Value;
+            if (Cursor(token) is not { } cursor)
+            {
+                return $"a next_page_token that is not a sealed cursor: {token}";
+            }
+            if (!p.AsOperator && !s.OwnIds.Contains(cursor.Id))
+            {
+                return $"a next_page_token whose cursor is not a row of site A: {cursor.Id}";
+            }
+            // The cursor's own bytes, as the leak check reads them: its ID, its start time in every format, its raw bytes.
+            seen.Append("\ncursor ").Append(cursor.Id).Append('\n').Append(Encoding.Latin1.GetString(Base64Url.DecodeFromChars(token)));
+            if (cursor.Ticks >= DateTimeOffset.MinValue.UtcTicks && cursor.Ticks <= DateTimeOffset.MaxValue.UtcTicks)
+            {
+                seen.Append('\n').AppendJoin('\n', Scene.TimeForms(new DateTimeOffset(cursor.Ticks, TimeSpan.Zero)));
+            }
+        }
+        string text = seen.ToString();
+        if (!p.AsOperator && s.Forbidden.FirstOrDefault(f => text.Contains(f, StringComparison.OrdinalIgnoreCase) && !p.Carried.Contains(f, StringComparison.OrdinalIgnoreCase)) is { } leaked)
+        {
+            return $"carries '{leaked}' of site B";
+        }
+        foreach (Match m in Link().Matches(text))
+        {
+            string authority = m.Groups[1].Value.ToLowerInvariant();
+            string hostName = authority.StartsWith('[') ? authority[..(authority.IndexOf(']') + 1)] : authority.Split(':')[0];
+            if (hostName is not ("127.0.0.1" or "localhost" or "[::1]") && !p.Carried.Contains(m.Value, StringComparison.OrdinalIgnoreCase))
+            {
+                return $"a link to another host: {m.Value}";
+            }
+        }
+        // A refused Host is answered before anything else runs; no browser sends one, so that answer is never rendered.
+        bool hostRefused = p.HostLines is not null && a.Status == 400;
+        return IsStorage(p.Target) && !hostRefused ? StorageRule(a) : null;
     }
 
-    private static string Traversal(Random r, List<Recording> theirs) => Pick(r,
-        "../../../../etc/passwd", "..%2f..%2f..%2fetc%2fpasswd", "%2e%2e/%2e%2e/cloud/catalog.db", "....//....//etc/passwd", "..\\..\\cloud\\catalog.db",
-        "recordings/../../cctv-staging/" + theirs[0].Announcement.StagingObject, theirs[r.Next(theirs.Count)].ArchiveObject!, "//" + theirs[0].ArchiveObject,
-        "%00", "a/%2e%2e/%2e%2e/%2e%2e/secrets/url-signing.key", "cloud/secrets/url-signing.key", new string('a', 3000), "%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd");
+    /// <summary>A target the host routes under /storage/ (no dot segments or encodings that could take it elsewhere).</summary>
+    private static bool IsStorage(string target)
+    {
+        string path = target.Split('?')[0];
+        return path.StartsWith("/storage/", StringComparison.OrdinalIgnoreCase) && !path.Contains("..", StringComparison.Ordinal) && !path.Contains('\\', StringComparison.Ordinal)
+            && !path.Contains("%2e", StringComparison.OrdinalIgnoreCase) && !path.Contains("%25", StringComparison.Ordinal) && !path.Contains("%c0", StringComparison.OrdinalIgnoreCase);
+    }
 
-    private static string Credential(Random r, string key) => Pick(r,
-        "",
-        "Bearer",
-        "Bearer ",
-        "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:admin")),
-        "Bearer " + key[..^3] + "xyz",
-        "Bearer cctv_000000000000_" + new string('A', 43),
-        "Bearer cctv_" + Garbage(r, 80),
-        "Bearer eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovL2FjY291bnRzLmdvb2dsZS5jb20iLCJlbWFpbCI6ImFAYi5jIn0.",
-        "Bearer eyJhbGciOiJSUzI1NiJ9." + Convert.ToBase64String(Encoding.UTF8.GetBytes("{\"iss\":\"https://accounts.google.com\"}")) + ".sig",
-        "Bearer " + new string('x', r.Next(1, 20_000)),
-        "Bearer " + Garbage(r, 200),
-        "bearer " + key);
+    /// <summary>Every answer under /storage/ is sandboxed and unsniffable; what it serves is a media type or an attachment.</summary>
+    private static string? StorageRule(Answer a)
+    {
+        bool kestrelRefusal = a.Status is 400 or 413 or 414 or 431 or 505 && a.Header("Content-Type") is null && a.Body.Length == 0;
+        if (kestrelRefusal)
+        {
+            return null; // refused before the application ran, with nothing to sniff
+        }
+        if (a.Header("X-Content-Type-Options") != "nosniff")
+        {
+            return "a /storage answer without X-Content-Type-Options: nosniff";
+        }
+        if (a.Header("Content-Security-Policy")?.Contains("sandbox", StringComparison.Ordinal) != true)
+        {
+            return "a /storage answer without Content-Security-Policy: sandbox";
+        }
+        if (a.Status is 200 or 206)
+        {
+            string type = (a.Header("Content-Type") ?? "").Split(';')[0].Trim().ToLowerInvariant();
+            if (!SafeMediaTypes.Contains(type))
+            {
+                return $"/storage served {type}, a type a browser may run";
+            }
+            if (type == "application/octet-stream" && a.Header("Content-Disposition")?.StartsWith("attachment", StringComparison.OrdinalIgnoreCase) != true)
+            {
+                return "/storage served application/octet-stream inline";
+            }
+        }
+        return null;
+    }
 
-    private static string Shorten(string s) => s.Length <= 300 ? s : s[..300] + "…";
+    /// <summary>What changed though no request may change anything (poison events, functions without the credential), and a poison not dead-lettered.</summary>
+    private static async Task<List<string>> ChangesAsync(Scene s)
+    {
+        var changes = new List<string>();
+        LocalBackend backend = s.Host.Host.Backend;
+        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
+        while (backend.Events.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50); // the dispatcher's own delivery of the poison object's event
+        }
+        foreach ((string id, RecordingState before) in s.Before)
+        {
+            Recording? now = await backend.Catalog.GetAsync(id, CancellationToken.None);
+            if (now is null || Scene.StateOf(now) != before)
+            {
+                changes.Add($"[state] recording {id} changed: {before} -> {(now is null ? "gone" : Scene.StateOf(now))}");
+            }
+        }
+        IReadOnlyDictionary<CloudState, long> counts = await backend.Catalog.CountByStateAsync(CancellationToken.None);
+        if (!s.CountsBefore.OrderBy(p => p.Key).SequenceEqual(counts.OrderBy(p => p.Key)))
+        {
+            changes.Add($"[state] recordings by state were {string.Join(", ", s.CountsBefore)}, are {string.Join(", ", counts)}");
+        }
+        if (!LocalDeadLetters.For(backend).List().Any(d => d.Reason.Contains(s.PoisonStagingName, StringComparison.Ordinal)))
+        {
+            changes.Add($"[state] the event of the poison object {s.PoisonStagingName} was not dead-lettered");
+        }
+        if (await backend.Store.GetAsync(LocalBackend.StagingBucket, s.PoisonStagingName, CancellationToken.None) is null)
+        {
+            changes.Add($"[state] the poison object {s.PoisonStagingName} was taken from staging");
+        }
+        return changes;
+    }
+
+    /// <summary>Afterwards the host still answers: health, site A's whole list, and an archived recording's bytes through its signed link.</summary>
+    private static async Task SiteAIsStillServedAsync(Scene s)
+    {
+        TwoSiteHost host = s.Host;
+        Assert.Equal(200, (await host.GetTextAsync("/healthz", TwoSites.KeyA)).Status);
+        JsonElement list = await host.GetJsonAsync($"/api/recordings/?{host.Range}&page_size=100", TwoSites.KeyA);
+        Assert.Equal(s.Own.Select(r => r.Id), list.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        Recording one = host.Sites.Recordings[TwoSites.ACam1][2];
+        JsonElement url = await host.GetJsonAsync($"/api/recordings/{one.Id}/get_url/", TwoSites.KeyA);
+        byte[] bytes = await host.Client.GetByteArrayAsync(new Uri(url.GetProperty("url").GetString()!).PathAndQuery);
+        Assert.Equal(TwoSites.BytesOf(TwoSites.ACam1, 2), bytes);
+        Assert.Equal(404, (await host.GetTextAsync($"/api/recordings/{s.Theirs[0].Id}/get_url/", TwoSites.KeyA)).Status);
+    }
+
+    private static string Histogram(IReadOnlyDictionary<int, int> counts) =>
+        string.Join(", ", counts.OrderBy(p => p.Key).Select(p => $"{(p.Key == Dropped ? "dropped" : p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture))}×{p.Value}"));
+
+    private static string Shorten(string s, int max = 300)
+    {
+        string flat = s.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+        return flat.Length <= max ? flat : flat[..max] + "…";
+    }
 }
