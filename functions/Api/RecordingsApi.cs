@@ -89,7 +89,11 @@ public static class RecordingsApi
         }
         if (asked.Length > 0 && cameras.Count == 0)
         {
-            return Results.Ok(new RecordingList([], null)); // none of the cameras asked for is one the caller may see
+            // None of the cameras asked for is one the caller may see: an empty list, which never issued a page token,
+            // so a token sent with it is not one of this query's (refused as any other foreign token is).
+            return q["page_token"].FirstOrDefault() is { Length: > 0 }
+                ? Results.BadRequest(new ApiError("page_token does not belong to this query; start again without it"))
+                : Results.Ok(new RecordingList([], null));
         }
         string binding = PageTokens.Binding(catalog.Caller.Principal, cameras, from, to, pageSize);
         PageTokens tokens = await tokenKeys.GetAsync(ct);

@@ -215,6 +215,11 @@ public static class FunctionsHost
     /// </summary>
     public static WebApplication MapFunctions(this WebApplication app, string? target)
     {
+        if (target is null or FunctionTargets.PlayerApi)
+        {
+            // First, so that every answer under /storage, the Host check's refusals too, carries the sandboxing headers.
+            app.UseLocalStorageHeaders();
+        }
         app.UseHostCheck();
         MapHealth(app, target);
         RequestDelegate finalize = OperatorGuard.RequireOperator(
@@ -224,7 +229,6 @@ public static class FunctionsHost
         switch (target)
         {
             case null:
-                app.UseLocalStorageHeaders();
                 app.UseApiAuthentication();
                 app.MapPost(FinalizePath, finalize);
                 app.MapPost(ReconcilePath, sweep);
@@ -243,7 +247,6 @@ public static class FunctionsHost
                 app.MapPost("/retention", retention);
                 break;
             case FunctionTargets.PlayerApi:
-                app.UseLocalStorageHeaders();
                 app.UseApiAuthentication();
                 app.MapRecordingsApi();
                 app.MapPlaybackApi();
