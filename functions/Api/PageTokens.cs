@@ -38,11 +38,8 @@ public sealed class PageTokens
     }
 
     /// <summary>The key the catalog holds (made by the first instance that asked).</summary>
-    public static async Task<PageTokens> FromCatalogAsync(ICatalog catalog, CancellationToken cancellationToken)
-    {
-        string stored = await catalog.GetOrCreateSecretAsync(SecretName, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), cancellationToken);
-        return new PageTokens(Convert.FromBase64String(stored));
-    }
+    public static async Task<PageTokens> FromCatalogAsync(ICatalog catalog, CancellationToken cancellationToken) =>
+        new(await CatalogKeys.ReadAsync(catalog, SecretName, cancellationToken));
 
     /// <summary>What a token is bound to: the caller and the query's cameras (any order), range and page size.</summary>
     public static string Binding(string principal, IEnumerable<CameraKey> cameras, DateTimeOffset? from, DateTimeOffset? to, int pageSize) =>
@@ -104,22 +101,5 @@ public sealed class PageTokens
         input[payload.Length] = 0;
         bound.CopyTo(input, payload.Length + 1);
         return HMACSHA256.HashData(_key, input)[..MacBytes];
-    }
-}
-
-/// <summary>The host's <see cref="PageTokens"/>, read from the catalog on first use (and again after a failed read: a failure is never kept).</summary>
-public sealed class PageTokenKeys(ICatalog catalog)
-{
-    private Task<PageTokens>? _tokens;
-
-    public Task<PageTokens> GetAsync(CancellationToken cancellationToken)
-    {
-        Task<PageTokens>? current = Volatile.Read(ref _tokens);
-        if (current is null || current.IsFaulted || current.IsCanceled)
-        {
-            Interlocked.CompareExchange(ref _tokens, PageTokens.FromCatalogAsync(catalog, CancellationToken.None), current);
-            current = Volatile.Read(ref _tokens)!;
-        }
-        return current.WaitAsync(cancellationToken);
     }
 }

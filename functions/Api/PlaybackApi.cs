@@ -84,7 +84,7 @@ public static partial class PlaybackApi
     }
 
     private static async Task<IResult> PlaylistAsync(string camera, HttpContext http, VisibleCatalog catalog, PlaybackOptions options, PlayerApiOptions player,
-        PlaybackLinkKeys keys, TimeProvider time, CancellationToken ct)
+        CatalogKey<PlaybackLinks> keys, TimeProvider time, CancellationToken ct)
     {
         http.Response.Headers.CacheControl = "no-store";
         DateTimeOffset now = time.GetUtcNow();
@@ -109,7 +109,7 @@ public static partial class PlaybackApi
 
     /// <summary>A playlist's segment link: checked (MAC, expiry), then redirected to a signed URL of the archived object.</summary>
     private static async Task<IResult> SegmentAsync(string id, HttpContext http, ICatalog catalog, IUrlSigner signer, PlayerApiOptions player,
-        PlaybackOptions options, PlaybackLinkKeys keys, TimeProvider time, CancellationToken ct)
+        PlaybackOptions options, CatalogKey<PlaybackLinks> keys, TimeProvider time, CancellationToken ct)
     {
         http.Response.Headers.CacheControl = "no-store";
         PlaybackLinks links = await keys.GetAsync(ct);

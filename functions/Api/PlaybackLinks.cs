@@ -41,11 +41,8 @@ public sealed class PlaybackLinks
     }
 
     /// <summary>The key the catalog holds (made by the first instance that asked).</summary>
-    public static async Task<PlaybackLinks> FromCatalogAsync(ICatalog catalog, CancellationToken cancellationToken)
-    {
-        string stored = await catalog.GetOrCreateSecretAsync(SecretName, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), cancellationToken);
-        return new PlaybackLinks(Convert.FromBase64String(stored));
-    }
+    public static async Task<PlaybackLinks> FromCatalogAsync(ICatalog catalog, CancellationToken cancellationToken) =>
+        new PlaybackLinks(await CatalogKeys.ReadAsync(catalog, SecretName, cancellationToken));
 
     /// <summary>The link (an absolute path with its query) to one recording until <paramref name="expires"/>.</summary>
     public string For(string recordingId, DateTimeOffset expires)
@@ -107,22 +104,5 @@ public sealed class PlaybackLinks
         public string For(string recordingId) => string.Concat(PathPrefix, recordingId, ".mp4", _query, Mac(hmac, recordingId, expires));
 
         public void Dispose() => hmac.Dispose();
-    }
-}
-
-/// <summary>The host's <see cref="PlaybackLinks"/>, read from the catalog on first use (and again after a failed read: a failure is never kept).</summary>
-public sealed class PlaybackLinkKeys(ICatalog catalog)
-{
-    private Task<PlaybackLinks>? _links;
-
-    public Task<PlaybackLinks> GetAsync(CancellationToken cancellationToken)
-    {
-        Task<PlaybackLinks>? current = Volatile.Read(ref _links);
-        if (current is null || current.IsFaulted || current.IsCanceled)
-        {
-            Interlocked.CompareExchange(ref _links, PlaybackLinks.FromCatalogAsync(catalog, CancellationToken.None), current);
-            current = Volatile.Read(ref _links)!;
-        }
-        return current.WaitAsync(cancellationToken);
     }
 }

@@ -51,7 +51,7 @@ public static class RecordingsApi
         return app;
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, VisibleCatalog catalog, PageTokenKeys tokenKeys, PlayerApiOptions options, CancellationToken ct)
+    private static async Task<IResult> ListAsync(HttpRequest request, VisibleCatalog catalog, CatalogKey<PageTokens> tokenKeys, PlayerApiOptions options, CancellationToken ct)
     {
         IQueryCollection q = request.Query;
         if (!TryTime(q["from"], "from", out DateTimeOffset? from, out IResult? error)

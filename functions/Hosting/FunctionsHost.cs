@@ -193,8 +193,8 @@ public static class FunctionsHost
     private static void AddPlayback(this IServiceCollection services, FunctionsHostSettings settings)
     {
         services.AddSingleton(settings.Playback ?? PlaybackOptions.Default);
-        services.AddSingleton(sp => new PlaybackLinkKeys(sp.GetRequiredService<ICatalog>()));
-        services.AddSingleton(sp => new PageTokenKeys(sp.GetRequiredService<ICatalog>()));
+        services.AddSingleton(sp => new CatalogKey<PlaybackLinks>(sp.GetRequiredService<ICatalog>(), PlaybackLinks.SecretName, key => new PlaybackLinks(key)));
+        services.AddSingleton(sp => new CatalogKey<PageTokens>(sp.GetRequiredService<ICatalog>(), PageTokens.SecretName, key => new PageTokens(key)));
     }
 
     private static void AddCommonFunctions(this IServiceCollection services, TimeProvider time, BucketNames buckets, SweepOptions sweep)
