@@ -16,7 +16,7 @@ public sealed record OutboxSegment(
     long Size,
     string Sha256,
     string Crc32C,
-    string Md5,
+    string? Md5,
     string ObjectName,
     EdgeState State,
     int Attempts,
@@ -54,7 +54,7 @@ public sealed class OutboxStore
             size INTEGER NOT NULL,
             sha256 TEXT NOT NULL,
             crc32c TEXT NOT NULL,
-            md5 TEXT NOT NULL,
+            md5 TEXT,
             object_name TEXT NOT NULL,
             state TEXT NOT NULL,
             attempts INTEGER NOT NULL DEFAULT 0,
@@ -109,6 +109,9 @@ public sealed class OutboxStore
         AddColumnIfMissing("segments", "loss_synced", "INTEGER NOT NULL DEFAULT 0");
         AddColumnIfMissing("segments", "retries", "INTEGER NOT NULL DEFAULT 0");
         AddColumnIfMissing("segments", "uploaded_ms", "INTEGER");
+        // Segments are hashed without MD5 now (see SegmentHasher); an older outbox's md5 column was NOT NULL.
+        using SqliteConnection c = _db.Open();
+        c.MakeColumnNullable("segments", "md5", "TEXT");
     }
 
     /// <summary>Outboxes written by an earlier version lack the newer columns; SQLite adds a column in place.</summary>
@@ -647,7 +650,7 @@ public sealed class OutboxStore
             long L(string col) => r.GetInt64(r.GetOrdinal(col));
             rows.Add(new OutboxSegment(S("id"), S("camera_id"), L("run"), L("seq"), S("path"),
                 DateTimeOffset.FromUnixTimeMilliseconds(L("start_ms")), DateTimeOffset.FromUnixTimeMilliseconds(L("end_ms")),
-                L("size"), S("sha256"), S("crc32c"), S("md5"), S("object_name"), StateNames.ParseEdge(S("state")), (int)L("attempts"),
+                L("size"), S("sha256"), S("crc32c"), r.GetNullableString("md5"), S("object_name"), StateNames.ParseEdge(S("state")), (int)L("attempts"),
                 r.GetNullableString("last_error"),
                 r.GetNullableInt64("next_attempt_ms") is { } n ? DateTimeOffset.FromUnixTimeMilliseconds(n) : null,
                 r.GetNullableInt64("generation"), L("announced") == 1, DateTimeOffset.FromUnixTimeMilliseconds(L("created_ms")),

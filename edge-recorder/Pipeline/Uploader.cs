@@ -11,8 +11,8 @@ namespace Cctv.EdgeRecorder.Pipeline;
 
 /// <summary>
 /// Drains the outbox into the staging bucket, oldest recording first. Each upload is create-only
-/// (<c>ifGenerationMatch=0</c>) and carries the CRC32C and MD5 computed at sealing, so the store refuses
-/// corrupt bytes and a retry can never overwrite; a "precondition failed" counts as success only when the
+/// (<c>ifGenerationMatch=0</c>) and carries the CRC32C computed at sealing (no MD5: Cloud Storage needs only the
+/// CRC32C, see <see cref="Shared.Hashing.SegmentHasher"/>), so the store refuses corrupt bytes and a retry can never overwrite; a "precondition failed" counts as success only when the
 /// stored object has our CRC32C. Per segment: the seed's retries (3 more attempts after 5 s, 10 s, 20 s),
 /// then the segment goes back to the outbox with a capped, jittered back-off and is tried again for as long
 /// as its file exists.
@@ -169,7 +169,7 @@ public sealed class Uploader
             {
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 attempt.CancelAfter(timeout);
-                var request = new UploadRequest(_context.StagingBucket, segment.ObjectName, "video/mp4", segment.Crc32C, segment.Md5, IfGenerationMatch: 0,
+                var request = new UploadRequest(_context.StagingBucket, segment.ObjectName, "video/mp4", segment.Crc32C, Md5: null, IfGenerationMatch: 0,
                     metadata, ResumeSession: session, SessionStarted: Started);
                 if (tries++ > 0)
                 {

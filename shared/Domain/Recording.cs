@@ -1,6 +1,8 @@
 namespace Cctv.Shared.Domain;
 
 /// <summary>What the edge tells the catalog about a sealed segment before it uploads it.</summary>
+/// <param name="Md5">Null since segments are hashed without MD5 (Cloud Storage verifies the CRC32C; see
+/// <see cref="Hashing.SegmentHasher"/>); recordings announced by older recorders keep theirs.</param>
 public sealed record RecordingAnnouncement(
     string Id,
     string RecorderId,
@@ -13,7 +15,7 @@ public sealed record RecordingAnnouncement(
     long FileSize,
     string Sha256,
     string Crc32C,
-    string Md5,
+    string? Md5,
     string ContentType,
     string StagingObject)
 {

@@ -63,7 +63,7 @@ public sealed class LocalObjectStore : IObjectStore
         string temp = TempPathIn(request.Bucket);
         try
         {
-            SegmentDigest digest = await CopyAndHashAsync(content, temp, cancellationToken);
+            SegmentDigest digest = await CopyAndHashAsync(content, temp, includeMd5: request.Md5 is not null, cancellationToken);
             if (!string.Equals(digest.Crc32CBase64, request.Crc32C, StringComparison.Ordinal))
             {
                 throw new ObjectStoreException(ObjectStoreError.ChecksumMismatch,
@@ -91,7 +91,7 @@ public sealed class LocalObjectStore : IObjectStore
         string temp = TempPathIn(destinationBucket);
         try
         {
-            SegmentDigest digest = await CopyAndHashAsync(input, temp, cancellationToken);
+            SegmentDigest digest = await CopyAndHashAsync(input, temp, includeMd5: source.Md5 is not null, cancellationToken);
             if (digest.Crc32CBase64 != source.Crc32C)
             {
                 throw new ObjectStoreException(ObjectStoreError.ChecksumMismatch,
@@ -222,9 +222,13 @@ public sealed class LocalObjectStore : IObjectStore
         return Path.Combine(dir, Guid.NewGuid().ToString("N"));
     }
 
-    private static async Task<SegmentDigest> CopyAndHashAsync(Stream content, string temp, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies the bytes to <paramref name="temp"/> and hashes them on the way. MD5 only when a client declared one to check
+    /// (or the copy's source has one, as Cloud Storage keeps it on a copy): nothing of ours needs it (see <see cref="SegmentHasher"/>).
+    /// </summary>
+    private static async Task<SegmentDigest> CopyAndHashAsync(Stream content, string temp, bool includeMd5, CancellationToken cancellationToken)
     {
-        using var hasher = new SegmentHasher();
+        using var hasher = new SegmentHasher(includeMd5);
         await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
         {
             byte[] buffer = new byte[SegmentHasher.BufferSize];

@@ -25,7 +25,7 @@ public sealed partial class SqliteCatalog : ICatalog
             file_size INTEGER NOT NULL,
             sha256 TEXT NOT NULL,
             crc32c TEXT NOT NULL,
-            md5 TEXT NOT NULL,
+            md5 TEXT,
             content_type TEXT NOT NULL,
             staging_object TEXT NOT NULL,
             state TEXT NOT NULL,
@@ -124,6 +124,9 @@ public sealed partial class SqliteCatalog : ICatalog
         _db = new SqliteDatabase(path, Schema);
         _time = time;
         Migrate();
+        // New recordings have no MD5 (see SegmentHasher); an older catalog's md5 column was NOT NULL. Old rows keep theirs.
+        using SqliteConnection c = _db.Open();
+        c.MakeColumnNullable("recordings", "md5", "TEXT");
     }
 
     private void Migrate()
@@ -524,7 +527,7 @@ public sealed partial class SqliteCatalog : ICatalog
         long L(string column) => r.GetInt64(r.GetOrdinal(column));
         var announcement = new RecordingAnnouncement(S("id"), S("recorder_id"), S("camera_id"), S("camera_name"), L("run"), L("seq"),
             SqliteExtensions.FromUnixMs(L("start_ms")), SqliteExtensions.FromUnixMs(L("end_ms")), L("file_size"), S("sha256"), S("crc32c"),
-            S("md5"), S("content_type"), S("staging_object"));
+            r.GetNullableString("md5"), S("content_type"), S("staging_object"));
         return new Recording(announcement, StateNames.ParseCloud(S("state")), r.GetNullableString("reason"),
             r.GetNullableInt64("staging_generation"), r.GetNullableString("archive_object"), r.GetNullableInt64("archive_generation"),
             SqliteExtensions.FromUnixMs(L("announced_ms")), Time("staged_ms"), Time("archived_ms"), SqliteExtensions.FromUnixMs(L("updated_ms")), L("version"),

@@ -114,6 +114,35 @@ public static class SqliteExtensions
         return reader.IsDBNull(i) ? null : reader.GetString(i);
     }
 
+    /// <summary>
+    /// Lets a column that an earlier version created <c>NOT NULL</c> hold null, keeping its values: SQLite cannot change a
+    /// column's constraint in place, so the values move to a new nullable column that takes the old one's name (one transaction).
+    /// A column that is already nullable (or absent) is left alone. The column must be in no index or constraint.
+    /// </summary>
+    public static void MakeColumnNullable(this SqliteConnection connection, string table, string column, string type)
+    {
+        using SqliteTransaction tx = connection.BeginTransaction();
+        using (SqliteCommand info = connection.Command($"SELECT \"notnull\" FROM pragma_table_info('{table}') WHERE name = $col", ("$col", column)))
+        {
+            info.Transaction = tx;
+            if (info.ExecuteScalar() is not long notNull || notNull == 0)
+            {
+                return;
+            }
+        }
+        using (SqliteCommand move = connection.Command($"""
+            ALTER TABLE {table} ADD COLUMN {column}_nullable {type};
+            UPDATE {table} SET {column}_nullable = {column};
+            ALTER TABLE {table} DROP COLUMN {column};
+            ALTER TABLE {table} RENAME COLUMN {column}_nullable TO {column};
+            """))
+        {
+            move.Transaction = tx;
+            move.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
     public static long ToUnixMs(this DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 
     public static DateTimeOffset FromUnixMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);

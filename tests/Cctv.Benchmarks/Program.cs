@@ -4,7 +4,7 @@ using Cctv.Benchmarks.Uploads;
 
 return args switch
 {
-    ["hashing", .. var rest] => HashingCommand.Run(rest),
+    ["hashing", .. var rest] => await HashingCommand.RunAsync(rest),
     ["uploads", .. var rest] => await UploadCommand.RunAsync(rest),
     ["signing", .. var rest] => PlaybackCommands.Signing(rest),
     ["playlist", .. var rest] => await PlaybackCommands.PlaylistAsync(rest),
@@ -15,7 +15,7 @@ return args switch
 static int Usage()
 {
     Console.Error.WriteLine("""
-        usage: dotnet run -c Release --project tests/Cctv.Benchmarks -- hashing [BenchmarkDotNet options, e.g. --filter *Crc32C*]
+        usage: dotnet run -c Release --project tests/Cctv.Benchmarks -- hashing [--interleaved-only | BenchmarkDotNet options, e.g. --filter *Crc32C*]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- uploads [--files 200] [--parallelism 4] [--fault-rate 0.10] [--rounds 3]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- signing | playlist [BenchmarkDotNet options]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- get-url [--duration 20] [--connections 16]   (needs wrk)

@@ -25,6 +25,17 @@ public abstract partial class CatalogContractTests
         T0.AddSeconds(seq * 4), T0.AddSeconds((seq + 1) * 4), 1000 + seq, sha, "AAAAAA==", "md5", "video/mp4", $"incoming/r1/{camera}/{seq}.mp4");
 
     [Fact]
+    public async Task Announce_WithoutMd5_AsRecordersNowAnnounce_ReadsBackWithoutOne()
+    {
+        RecordingAnnouncement a = Announcement("cam1", 0) with { Md5 = null };
+        await Catalog.AnnounceAsync(a, CancellationToken.None);
+        await Catalog.AnnounceAsync(a, CancellationToken.None);
+
+        Recording? r = await Catalog.GetAsync(a.Id, CancellationToken.None);
+        Assert.Equal(a, r!.Announcement);
+    }
+
+    [Fact]
     public async Task Announce_Twice_IsANoOp_ButADifferentAnnouncementForTheSameIdIsRefused()
     {
         RecordingAnnouncement a = Announcement("cam1", 0);

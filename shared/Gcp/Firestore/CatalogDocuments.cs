@@ -103,7 +103,7 @@ public static class CatalogDocuments
     {
         var announcement = new RecordingAnnouncement(d.Id, d.GetString(RecorderId), d.GetString(CameraId), d.GetString(CameraName),
             d.GetInt64(Run), d.GetInt64(Sequence), d.GetTimestamp(StartTime), d.GetTimestamp(EndTime), d.GetInt64(FileSize),
-            d.GetString(Sha256), d.GetString(Crc32C), d.GetString(Md5), d.GetString(ContentType), d.GetString(StagingObject));
+            d.GetString(Sha256), d.GetString(Crc32C), d.GetNullableString(Md5), d.GetString(ContentType), d.GetString(StagingObject));
         return new Recording(announcement, StateNames.ParseCloud(d.GetString(State)), d.GetNullableString(Reason),
             d.GetNullableInt64(StagingGeneration), d.GetNullableString(ArchiveObject), d.GetNullableInt64(ArchiveGeneration),
             d.GetTimestamp(AnnouncedAt), d.GetNullableTimestamp(StagedAt), d.GetNullableTimestamp(ArchivedAt),

@@ -104,7 +104,6 @@ internal static class Breakdown
                 ["name"] = name,
                 ["contentType"] = "video/mp4",
                 ["crc32c"] = file.Digest.Crc32CBase64,
-                ["md5Hash"] = file.Digest.Md5,
             }));
             metadata.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var initiate = new HttpRequestMessage(HttpMethod.Post,

@@ -2,6 +2,7 @@ using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Tests.Pipeline;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
+using Cctv.Shared.Sqlite;
 using Cctv.TestSupport;
 
 namespace Cctv.EdgeRecorder.Tests.Outbox;
@@ -60,5 +61,31 @@ public sealed class OutboxStoreTests : IDisposable
         Assert.Equal(EdgeState.Verified, rig.Outbox.Get(verifiedGone.Id)!.State);
         Assert.Equal(EdgeState.Expired, rig.Outbox.Get(expired.Id)!.State);
         Assert.Empty(rig.Outbox.ListByState(EdgeState.Lost, 10));
+    }
+    [Fact]
+    public void AnOutboxWhoseMd5WasRequired_IsMigratedInPlace_KeepsOldRowsMd5_AndTakesSegmentsWithout()
+    {
+        string path = _cloud.Combine("old-outbox.db");
+        _ = new SqliteDatabase(path, """
+            CREATE TABLE segments (
+                id TEXT PRIMARY KEY, camera_id TEXT NOT NULL, run INTEGER NOT NULL, seq INTEGER NOT NULL, path TEXT NOT NULL,
+                start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL, crc32c TEXT NOT NULL,
+                md5 TEXT NOT NULL, object_name TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+                next_attempt_ms INTEGER, session_uri TEXT, generation INTEGER, announced INTEGER NOT NULL DEFAULT 0,
+                created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, UNIQUE (camera_id, run, seq));
+            CREATE INDEX segments_by_state ON segments (state, start_ms);
+            INSERT INTO segments (id, camera_id, run, seq, path, start_ms, end_ms, size, sha256, crc32c, md5, object_name, state, created_ms, updated_ms)
+                VALUES ('old', 'cam1', 1, 0, '/x/0.mp4', 0, 2000, 10, 'aa', 'AAAAAA==', 'XUFAKrxLKna5cZ2REBfFkg==', 'incoming/old', 'sealed', 0, 0);
+            """);
+
+        var outbox = new OutboxStore(path, TimeProvider.System);
+        _ = new OutboxStore(path, TimeProvider.System); // opening it again changes nothing
+        var sealedNow = new OutboxSegment("new", "cam1", 1, 1, "/x/1.mp4", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(2), 10, "bb",
+            "AAAAAA==", null, "incoming/new", EdgeState.Sealed, 0, null, null, null, false, DateTimeOffset.UnixEpoch);
+
+        Assert.True(outbox.InsertSealed(sealedNow));
+        Assert.Equal("XUFAKrxLKna5cZ2REBfFkg==", outbox.Get("old")!.Md5);
+        Assert.Null(outbox.Get("new")!.Md5);
+        Assert.Equal(["new", "old"], outbox.ClaimDue(2, null).Select(s => s.Id).Order()); // both can be claimed for upload
     }
 }

@@ -43,7 +43,11 @@ public sealed class SqliteCatalogTests : CatalogContractTests, IDisposable
         _ = new SqliteCatalog(path, Clock); // opening it again changes nothing
 
         Recording r = (await migrated.GetAsync(a.Id, CancellationToken.None))!;
-        Assert.Equal((CloudState.Archived, false, 3L), (r.State, r.LegalHold, r.Version));
+        Assert.Equal((CloudState.Archived, false, 3L, "md5"), (r.State, r.LegalHold, r.Version, r.Announcement.Md5));
+        // Its md5 column was NOT NULL; recordings announced now have none (segments are hashed without MD5).
+        RecordingAnnouncement noMd5 = Announcement("cam1", 1) with { Md5 = null };
+        await migrated.AnnounceAsync(noMd5, CancellationToken.None);
+        Assert.Null((await migrated.GetAsync(noMd5.Id, CancellationToken.None))!.Announcement.Md5);
         Assert.Equal(TransitionOutcome.Applied, await migrated.SetLegalHoldAsync(a.Id, true, "case", CancellationToken.None));
         Assert.Equal(new DeliveryStats(1, 0), await migrated.GetDeliveryStatsAsync(DateTimeOffset.UnixEpoch, T0, CancellationToken.None));
     }

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using Crc = Cctv.Shared.Hashing.Crc32C;
 using Cctv.Testing.Gcs.Http;
@@ -13,7 +14,7 @@ internal readonly record struct Checksums(uint Crc32C, byte[] Md5)
     public string Md5Base64 => Convert.ToBase64String(Md5);
 
 #pragma warning disable CA5351 // MD5 is what the GCS protocol reports (md5Hash); it is a checksum here, not security.
-    public static Checksums Of(ReadOnlySpan<byte> data) => new(Crc.Compute(data), MD5.HashData(data));
+    public static Checksums Of(ReadOnlySpan<byte> data) => new(Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, data), MD5.HashData(data));
 #pragma warning restore CA5351
 
     /// <summary>Throws 400 when a declared checksum differs from the content's; null declarations are not checked.</summary>
