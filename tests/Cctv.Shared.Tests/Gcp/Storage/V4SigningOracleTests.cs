@@ -19,7 +19,7 @@ namespace Cctv.Shared.Tests.Gcp.Storage;
 public sealed class V4SigningOracleTests
 {
     private const int Seed = 20261201;
-    private const int CaseCount = 3000;
+    private const int CaseCount = 2000;
     private const string SignatureParameter = "&X-Goog-Signature=";
 
     private static readonly string KeyPath = Path.Combine(AppContext.BaseDirectory, "testdata", "gcs-conformance", "test_service_account.not-a-test.json");
