@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using Cctv.Testing.Gcs;
 
 namespace Cctv.Gcs.Tests.TestServer;
@@ -94,6 +95,53 @@ public sealed class SimpleUploadTests : ServerTests
         using HttpResponseMessage created = await gcs.Http.PostAsync("upload/storage/v1/b/newbucket/o?uploadType=media&name=x", new ByteArrayContent([1]));
         Assert.Equal(HttpStatusCode.OK, created.StatusCode);
         Assert.True(auto.BucketExists("newbucket"));
+    }
+
+    [Fact]
+    public async Task Multipart_GzipEncodedWithAQuotedBoundaryAndGoogleParameters_IsUnzippedAndStored()
+    {
+        byte[] data = GcsHttp.RandomBytes(30_000, seed: 4);
+        MultipartContent multipart = Multipart($$"""{"name":"site-a/cam1/z.mp4","crc32c":"{{GcsHttp.Crc32CBase64(data)}}"}""", data);
+        byte[] plain = await multipart.ReadAsByteArrayAsync();
+        var body = new ByteArrayContent(Gzip(plain));
+        body.Headers.ContentType = MediaTypeHeaderValue.Parse(multipart.Headers.ContentType!.ToString());
+        body.Headers.ContentEncoding.Add("gzip");
+        using var request = new HttpRequestMessage(HttpMethod.Post,
+            $"upload/storage/v1/b/{Bucket}/o?uploadType=multipart&ifGenerationMatch=0&fields=name%2Cgeneration&prettyPrint=false&alt=json&projection=full&userProject=billing-a")
+        {
+            Content = body,
+        };
+        request.Headers.Add("x-goog-api-client", "gl-dotnet/10.0.0 gccl/5.0.0");
+
+        using HttpResponseMessage response = await Gcs.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(data, Server.Find(Bucket, "site-a/cam1/z.mp4")!.Bytes.ToArray());
+    }
+
+    [Theory]
+    [InlineData("gzip", "not valid gzip")]
+    [InlineData("br", "Unsupported Content-Encoding 'br'")]
+    public async Task Metadata_WithAContentEncodingItCannotUndo_Is400ThatSaysSo_AndNothingIsStored(string coding, string message)
+    {
+        var body = new StringContent("""{"name":"site-b/cam1/bad.mp4"}""", Encoding.UTF8, "application/json");
+        body.Headers.ContentEncoding.Add(coding);
+
+        using HttpResponseMessage response = await Gcs.Http.PostAsync($"upload/storage/v1/b/{Bucket}/o?uploadType=resumable", body);
+
+        JsonElement error = await GcsHttp.AssertErrorAsync(response, 400, "invalid");
+        Assert.Contains(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, Server.ActiveSessions);
+    }
+
+    private static byte[] Gzip(byte[] plain)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(plain);
+        }
+        return compressed.ToArray();
     }
 
     private static MultipartContent Multipart(string metadataJson, byte[] media)

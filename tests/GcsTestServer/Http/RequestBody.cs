@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 
 namespace Cctv.Testing.Gcs.Http;
@@ -49,7 +50,46 @@ internal static class RequestBody
         }
 
         bool complete = declared is long length ? read == length : read < limit || stopAfter is null;
-        return new BodyRead(buffer.AsMemory(0, read), complete);
+        return complete
+            ? new BodyRead(Decode(request.Headers.ContentEncoding, buffer.AsMemory(0, read)), Complete: true)
+            : new BodyRead(buffer.AsMemory(0, read), Complete: false);
+    }
+
+    /// <summary>
+    /// Undoes <c>Content-Encoding: gzip</c>, which Google's .NET client puts on the JSON bodies it sends (object
+    /// metadata of uploads, copies, patches) and GCS accepts; any other coding is refused with a 400 naming it.
+    /// </summary>
+    private static ReadOnlyMemory<byte> Decode(string? contentEncoding, ReadOnlyMemory<byte> body)
+    {
+        if (string.IsNullOrWhiteSpace(contentEncoding))
+        {
+            return body;
+        }
+        ReadOnlyMemory<byte> decoded = body;
+        // Codings are listed in the order they were applied; undo them last first.
+        foreach (string coding in contentEncoding.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Reverse())
+        {
+            if (coding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            if (!coding.Equals("gzip", StringComparison.OrdinalIgnoreCase) && !coding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase))
+            {
+                throw GcsException.Invalid($"Unsupported Content-Encoding '{coding}': this server takes gzip or identity request bodies.");
+            }
+            try
+            {
+                using var gzip = new GZipStream(new MemoryStream(decoded.ToArray(), writable: false), CompressionMode.Decompress);
+                using var plain = new MemoryStream();
+                gzip.CopyTo(plain);
+                decoded = plain.GetBuffer().AsMemory(0, (int)plain.Length);
+            }
+            catch (InvalidDataException e)
+            {
+                throw GcsException.Invalid($"The request body says Content-Encoding: gzip but is not valid gzip: {e.Message}");
+            }
+        }
+        return decoded;
     }
 
     /// <summary>Reads and discards what is left of the body, so the client gets the answer instead of a reset.</summary>

@@ -217,13 +217,19 @@ internal sealed class ObjectEndpoints(GcsServerCore core)
         {
             response = new GcsResponse(200) { ContentType = obj.ContentType, Body = obj.Bytes };
         }
+        // The object's hashes go only with a body that is the whole object (a 200, or a range covering it all, as
+        // Google.Apis' downloader asks for): GCS leaves them off a true part, and Google's .NET client, which checks
+        // X-Goog-Hash against whatever body came, would refuse every ranged read if they were there.
+        if (response.Body.Length == size)
+        {
+            response.WithHeader("X-Goog-Hash", $"crc32c={obj.Crc32C},md5={obj.Md5}");
+        }
         return response
             .WithHeader("Accept-Ranges", "bytes")
             .WithHeader("ETag", $"\"{GcsJson.ETag(obj)}\"")
             .WithHeader("Last-Modified", obj.Updated.ToString("R", CultureInfo.InvariantCulture))
             .WithHeader("X-Goog-Generation", GcsJson.Int(obj.Generation))
             .WithHeader("X-Goog-Metageneration", GcsJson.Int(obj.Metageneration))
-            .WithHeader("X-Goog-Hash", $"crc32c={obj.Crc32C},md5={obj.Md5}")
             .WithHeader("X-Goog-Stored-Content-Length", GcsJson.Int(size))
             .WithHeader("X-Goog-Stored-Content-Encoding", "identity")
             .WithHeader("X-Goog-Storage-Class", "STANDARD");
