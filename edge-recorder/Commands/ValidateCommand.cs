@@ -117,6 +117,11 @@ public static class ValidateCommand
                     $"{v.Codec} {v.Width}x{v.Height} at {v.FrameRate:0.##} fps{(v.HasAudio ? ", with audio" : "")}"))
                 : new ValidationCheck(name, false, $"{shown} has no video stream.");
         }
+        catch (FfmpegNotFoundException e)
+        {
+            // A checklist line like the others (the ffprobe line above says the same), not the end of the checklist.
+            return new ValidationCheck(name, false, $"not probed: {e.Message}");
+        }
         catch (MediaProbeException e)
         {
             return new ValidationCheck(name, false, $"{shown} did not answer with a stream ({e.Message}). Check the address, the credentials in the URL and the network; for RTSP try RtspTransport 'tcp' or 'udp'.");

@@ -138,4 +138,19 @@ public sealed class ValidateCommandTests : IAsyncLifetime, IDisposable
         Assert.DoesNotContain("p%22a", camera.Detail, StringComparison.Ordinal);
         Assert.Equal($"admin:{Cameras.FfmpegProcessTests.HostilePassword}", fake.FirstCredentials(TimeSpan.FromSeconds(1)));
     }
+
+    [Fact]
+    public async Task AMissingFfprobe_FailsItsLineAndEachCamerasWithTheInstallCommand_AndTheChecklistGoesOn()
+    {
+        RecorderOptions o = Options();
+        o.Ffmpeg.ProbePath = _dir.Combine("no-bin", "ffprobe");
+
+        IReadOnlyList<ValidationCheck> checks = await RunAsync(o, cameras: true);
+
+        ValidationCheck camera = checks.Single(c => c.Name == "camera cam1");
+        Assert.False(camera.Passed);
+        Assert.Contains("apt-get install -y ffmpeg", camera.Detail, StringComparison.Ordinal);
+        Assert.False(checks.Single(c => c.Name == "ffprobe").Passed);
+        Assert.Contains(checks, c => c.Name == "upload" && c.Passed);
+    }
 }
