@@ -19,9 +19,9 @@ public static class FfmpegArguments
     public static IReadOnlyList<string> ForRecording(CameraOptions camera, int segmentSeconds, string runDirectory)
     {
         var args = new List<string> { "-hide_banner", "-nostats", "-loglevel", "warning" };
-        var url = new Uri(camera.Url);
         string timeoutMicros = ((long)SocketTimeout.TotalMicroseconds).ToString(CultureInfo.InvariantCulture);
-        switch (url.Scheme)
+        // The scheme as text: a password with a quote or a backslash is no valid System.Uri, and FFmpeg takes it as it is.
+        switch (RecorderConfiguration.SchemeOf(camera.Url))
         {
             case "rtsp" or "rtsps":
                 args.AddRange(["-rtsp_transport", camera.RtspTransport, "-timeout", timeoutMicros]);

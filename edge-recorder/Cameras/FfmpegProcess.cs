@@ -7,6 +7,11 @@ namespace Cctv.EdgeRecorder.Cameras;
 /// One running FFmpeg: started from an argument list, its stderr streamed to the log (the last lines kept
 /// to explain an exit), stopped in stages: 'q' on stdin so it closes the segment cleanly, a bounded wait,
 /// then a kill.
+/// Why not FFMpegCore (which probes for validate, migrate and the sealer, see <see cref="MediaProbe"/>): it hands
+/// FFmpeg one argument string, re-split by .NET's quoting rules, so a camera password with a quote or a backslash
+/// would change the command line; <see cref="ProcessStartInfo.ArgumentList"/> passes each argument as its own
+/// exec argument, untouched (FfmpegProcessTests proves the password's bytes reach the camera). It also has no
+/// staged stop ('q', a bounded wait, a kill) nor a stderr stream kept for the log.
 /// </summary>
 public sealed class FfmpegProcess : IAsyncDisposable
 {

@@ -156,7 +156,7 @@ public static class MigrateCommand
                     Durability.FsyncFile(target);
                     Durability.FsyncDirectory(runDir);
 
-                    double seconds = await FfprobeDuration.ReadAsync(context.Options.Ffmpeg.ProbePath, target, cancellationToken) ?? 0;
+                    double seconds = await MediaProbe.DurationAsync(context.Options.Ffmpeg.ProbePath, target, cancellationToken) ?? 0;
                     DateTimeOffset end = new(File.GetLastWriteTimeUtc(source));
                     DateTimeOffset start = end - TimeSpan.FromSeconds(seconds);
                     string id = RecordingId.For(context.Options.Id, settings.CameraId, run.Run, seq);

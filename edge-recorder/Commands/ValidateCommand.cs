@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Gcp.Storage;
@@ -102,23 +104,28 @@ public static class ValidateCommand
         }
     }
 
+    /// <summary>The camera's codec, resolution and frame rate, read by ffprobe through FFMpegCore; its password never printed.</summary>
     private static async Task<ValidationCheck> CameraAsync(RecorderOptions options, CameraOptions camera, CancellationToken cancellationToken)
     {
-        var args = new List<string> { "-v", "error" };
-        if (camera.Url.StartsWith("rtsp", StringComparison.OrdinalIgnoreCase))
-        {
-            args.AddRange(["-rtsp_transport", camera.RtspTransport]);
-        }
-        args.AddRange(["-show_entries", "stream=codec_type,codec_name,width,height", "-of", "csv=p=0", camera.Url]);
-        (int exit, string output) = await RunProcessAsync(options.Ffmpeg.ProbePath, args, TimeSpan.FromSeconds(15), cancellationToken);
         string name = $"camera {camera.Id}";
-        if (exit != 0 || string.IsNullOrWhiteSpace(output))
+        string shown = RecorderConfiguration.Redact(camera.Url);
+        try
         {
-            return new ValidationCheck(name, false, $"{camera.Url} did not answer with a stream ({output.Trim()}). Check the address, the credentials in the URL and the network; for RTSP try RtspTransport 'tcp' or 'udp'.");
+            CameraStream? video = await MediaProbe.CameraAsync(options.Ffmpeg.ProbePath, camera.Url, camera.RtspTransport, TimeSpan.FromSeconds(15), cancellationToken);
+            return video is { } v
+                ? new ValidationCheck(name, true, string.Create(CultureInfo.InvariantCulture,
+                    $"{v.Codec} {v.Width}x{v.Height} at {v.FrameRate:0.##} fps{(v.HasAudio ? ", with audio" : "")}"))
+                : new ValidationCheck(name, false, $"{shown} has no video stream.");
         }
-        string streams = string.Join("; ", output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        bool video = output.Contains("video", StringComparison.Ordinal);
-        return new ValidationCheck(name, video, video ? streams : $"{camera.Url} has no video stream ({streams}).");
+        catch (FfmpegNotFoundException e)
+        {
+            // A checklist line like the others (the ffprobe line above says the same), not the end of the checklist.
+            return new ValidationCheck(name, false, $"not probed: {e.Message}");
+        }
+        catch (MediaProbeException e)
+        {
+            return new ValidationCheck(name, false, $"{shown} did not answer with a stream ({e.Message}). Check the address, the credentials in the URL and the network; for RTSP try RtspTransport 'tcp' or 'udp'.");
+        }
     }
 
     private static async Task<IEnumerable<ValidationCheck>> CloudAsync(RecorderOptions options, CancellationToken cancellationToken)

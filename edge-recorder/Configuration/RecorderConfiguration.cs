@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Cctv.Shared.Domain;
 using Microsoft.Extensions.Configuration;
 
@@ -191,7 +192,7 @@ public static class RecorderConfiguration
             {
                 problems.Add($"{key}:Id '{c.Id}' is not valid: use {Identifiers.SlugRule}.");
             }
-            if (!Uri.TryCreate(c.Url, UriKind.Absolute, out Uri? url) || !Schemes.Contains(url.Scheme))
+            if (SchemeOf(c.Url) is not { } urlScheme || !Schemes.Contains(urlScheme))
             {
                 string scheme = c.Url.Contains("://", StringComparison.Ordinal) ? c.Url[..c.Url.IndexOf("://", StringComparison.Ordinal)] : "(none)";
                 problems.Add($"{key}:Url '{Redact(c.Url)}' has an unknown scheme '{scheme}': use one of {string.Join(", ", Schemes.Select(s => s + "://"))}.");
@@ -240,10 +241,20 @@ public static class RecorderConfiguration
     }
 
     /// <summary>Hides a password in a camera URL before it goes into a message or a log.</summary>
-    public static string Redact(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out Uri? u) && u.UserInfo.Contains(':', StringComparison.Ordinal)
-            ? url.Replace(u.UserInfo, u.UserInfo[..u.UserInfo.IndexOf(':', StringComparison.Ordinal)] + ":***", StringComparison.Ordinal)
-            : url;
+    /// <summary>
+    /// The text with the password of every scheme://user:password@ in it replaced by <c>***</c> (the user name stays: it
+    /// helps find the wrong one). Text, not <see cref="Uri"/>: a password with a quote or a backslash is no valid URI,
+    /// and FFmpeg's errors quote the URL inside a sentence.
+    /// </summary>
+    public static string Redact(string text) =>
+        Regex.Replace(text, @"(?<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?<user>[^:@/\s]*):(?<password>[^@]*)@",
+            m => $"{m.Groups["scheme"].Value}{m.Groups["user"].Value}:***@");
+
+    /// <summary>The scheme before "://", lower case, or null; read as text, so credentials that no <see cref="Uri"/> accepts do not hide it.</summary>
+    public static string? SchemeOf(string url) =>
+        url.IndexOf("://", StringComparison.Ordinal) is > 0 and int end && Regex.IsMatch(url[..end], "^[A-Za-z][A-Za-z0-9+.-]*$")
+            ? url[..end].ToLowerInvariant()
+            : null;
 
     private static string Seconds(string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double s)

@@ -123,7 +123,7 @@ public sealed class Sealer(EdgeContext context)
         else
         {
             start = listed.TryGetValue(seq - 1, out SegmentListEntry? previous) ? previous.End : 0;
-            double duration = await FfprobeDuration.ReadAsync(context.Options.Ffmpeg.ProbePath, path, cancellationToken) ?? 0;
+            double duration = await MediaProbe.DurationAsync(context.Options.Ffmpeg.ProbePath, path, cancellationToken) ?? 0;
             end = start + duration;
         }
         DateTimeOffset startTime = DateTimeOffset.FromUnixTimeMilliseconds(anchorMs + (long)Math.Round(start * 1000));

@@ -14,9 +14,9 @@ public static class Media
 
     public static string Sha256Of(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    /// <summary>The duration ffprobe reads, after decoding every packet (-count_packets would not catch a broken file).</summary>
+    /// <summary>The duration ffprobe reads (through FFMpegCore's FFProbe, as the recorder does).</summary>
     public static async Task<double> ProbeDurationAsync(string path) =>
-        await FfprobeDuration.ReadAsync("ffprobe", path, CancellationToken.None) ?? throw new InvalidDataException($"ffprobe cannot read {path}");
+        await MediaProbe.DurationAsync("ffprobe", path, CancellationToken.None) ?? throw new InvalidDataException($"ffprobe cannot read {path}");
 
     /// <summary>Decodes the whole file with FFmpeg; throws with FFmpeg's errors if it cannot.</summary>
     public static async Task DecodeAsync(string path)

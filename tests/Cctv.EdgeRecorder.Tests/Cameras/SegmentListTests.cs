@@ -36,10 +36,4 @@ public sealed class SegmentListTests
             Assert.Equal(seq, parsed);
         }
     }
-
-    [Theory]
-    [InlineData("4.000000\n", 4.0)]
-    [InlineData("N/A\n", null)]
-    [InlineData("", null)]
-    public void FfprobeDuration_ParsesRecordedOutput(string output, double? expected) => Assert.Equal(expected, FfprobeDuration.Parse(output));
 }

@@ -110,4 +110,47 @@ public sealed class ValidateCommandTests : IAsyncLifetime, IDisposable
         Assert.False(camera.Passed);
         Assert.Contains("did not answer", camera.Detail, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ACameraThatAnswers_IsReportedWithItsCodecResolutionAndFrameRate()
+    {
+        RequiredTool.Find("ffprobe", "ffmpeg");
+        string clip = Cameras.MediaProbeTests.MakeClip(_dir.Combine("gate.mp4"), 1, "320x240", 15);
+
+        ValidationCheck camera = (await RunAsync(Options(camera: clip), cameras: true)).Single(c => c.Name == "camera cam1");
+
+        Assert.True(camera.Passed, camera.Detail);
+        Assert.Equal("h264 320x240 at 15 fps", camera.Detail);
+    }
+
+    [Fact]
+    public async Task ACameraThatRefusesItsCredentials_FailsWithoutPrintingThePassword()
+    {
+        RequiredTool.Find("ffprobe", "ffmpeg");
+        await using var fake = new Cameras.AuthCapturingCamera();
+        string url = $"rtsp://admin:{Cameras.FfmpegProcessTests.HostilePassword}@127.0.0.1:{fake.Port}/stream";
+
+        ValidationCheck camera = (await RunAsync(Options(camera: url), cameras: true)).Single(c => c.Name == "camera cam1");
+
+        Assert.False(camera.Passed);
+        Assert.StartsWith($"rtsp://admin:***@127.0.0.1:{fake.Port}/stream did not answer", camera.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("p\"a", camera.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("p%22a", camera.Detail, StringComparison.Ordinal);
+        Assert.Equal($"admin:{Cameras.FfmpegProcessTests.HostilePassword}", fake.FirstCredentials(TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public async Task AMissingFfprobe_FailsItsLineAndEachCamerasWithTheInstallCommand_AndTheChecklistGoesOn()
+    {
+        RecorderOptions o = Options();
+        o.Ffmpeg.ProbePath = _dir.Combine("no-bin", "ffprobe");
+
+        IReadOnlyList<ValidationCheck> checks = await RunAsync(o, cameras: true);
+
+        ValidationCheck camera = checks.Single(c => c.Name == "camera cam1");
+        Assert.False(camera.Passed);
+        Assert.Contains("apt-get install -y ffmpeg", camera.Detail, StringComparison.Ordinal);
+        Assert.False(checks.Single(c => c.Name == "ffprobe").Passed);
+        Assert.Contains(checks, c => c.Name == "upload" && c.Passed);
+    }
 }

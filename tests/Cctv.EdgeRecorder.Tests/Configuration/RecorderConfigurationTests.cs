@@ -46,6 +46,17 @@ public sealed class RecorderConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void ACameraPasswordNoUriAccepts_Loads_AndAnUnknownSchemeWithOne_IsRefusedWithoutPrintingIt()
+    {
+        // JSON escapes for p"a s$\;x: a quote, a space, a dollar, a backslash and a semicolon.
+        RecorderOptions o = RecorderConfiguration.Load(Config(url: @"rtsp://admin:p\""a s$\\;x@127.0.0.1/cam1"), environment: new Dictionary<string, string?>());
+        string message = Refused(Config(url: @"rtp2://admin:p\""a s$\\;x@127.0.0.1/cam1")).Message;
+
+        Assert.Equal("rtsp://admin:p\"a s$\\;x@127.0.0.1/cam1", o.Cameras.Single().Url);
+        Assert.Contains("'rtp2://admin:***@127.0.0.1/cam1' has an unknown scheme 'rtp2'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnUnwritableDataDirectory_IsRefusedNamingTheKey()
     {
         // Under a regular file nothing can be created, whoever runs the test (root included).
