@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Cctv.Shared.Local;
 
 namespace Cctv.Functions.Finalize;
@@ -23,11 +23,12 @@ public sealed record DeadLetter(
     [property: JsonPropertyName("refused_at")] DateTimeOffset RefusedAt,
     [property: JsonPropertyName("data")] string Data)
 {
-    public static DeadLetter Of(CloudEvent cloudEvent, string reason, DateTimeOffset at)
+    /// <param name="data">The event's data as it arrived (the body of a binary-mode request), whatever it was decoded into.</param>
+    public static DeadLetter Of(CloudEvent cloudEvent, ReadOnlyMemory<byte> data, string reason, DateTimeOffset at)
     {
-        (string? bucket, string? name, string? generation) = ObjectOf(cloudEvent.Data.Span);
-        return new(cloudEvent.Id, cloudEvent.Source, cloudEvent.Type, cloudEvent.Subject, bucket, name, generation, reason, at,
-            Convert.ToBase64String(cloudEvent.Data.Span));
+        (string? bucket, string? name, string? generation) = ObjectOf(data.Span);
+        return new(cloudEvent.Id!, cloudEvent.Source!.OriginalString, cloudEvent.Type!, cloudEvent.Subject, bucket, name, generation, reason, at,
+            Convert.ToBase64String(data.Span));
     }
 
     /// <summary>The bucket, name and generation a storage event's data names; nulls where the data is not JSON or lacks them.</summary>

@@ -1,6 +1,7 @@
 using Cctv.Functions.Hosting;
 using Cctv.Functions.Retry;
 using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Cctv.Shared.Domain;
 using Microsoft.Extensions.Logging;
 

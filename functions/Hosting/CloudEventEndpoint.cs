@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Cctv.Functions.Finalize;
-using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -16,11 +17,18 @@ namespace Cctv.Functions.Hosting;
 public static class CloudEventEndpoint
 {
     private const int MaxBodyBytes = 1 << 20;
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public static RequestDelegate For<TFunction, TData>(params string[] acceptedTypes)
         where TFunction : ICloudEventFunction<TData>
-        where TData : class => async http =>
+        where TData : class
+    {
+        // The package's formatter binds the data to TData (the content type is not consulted, as Eventarc's is JSON).
+        var formatter = new JsonEventFormatter<TData>(new JsonSerializerOptions(JsonSerializerDefaults.Web), default);
+        return http => HandleAsync<TFunction, TData>(http, formatter, acceptedTypes);
+    }
+
+    private static async Task HandleAsync<TFunction, TData>(HttpContext http, JsonEventFormatter<TData> formatter, string[] acceptedTypes)
+        where TFunction : ICloudEventFunction<TData>
+        where TData : class
     {
         ILogger log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TFunction).Name);
         if (!HttpMethods.IsPost(http.Request.Method))
@@ -35,8 +43,8 @@ public static class CloudEventEndpoint
             await Problem(http, StatusCodes.Status413PayloadTooLarge, "event body too large");
             return;
         }
-        CloudEvent? cloudEvent = BinaryModeHttp.TryParse(name => http.Request.Headers[name].FirstOrDefault(), http.Request.ContentType,
-            buffer.ToArray(), out string? error);
+        byte[] body = buffer.ToArray();
+        CloudEvent? cloudEvent = HttpRequestCloudEvents.TryReadBinaryMode(http.Request, body, out string? error);
         if (cloudEvent is null)
         {
             log.LogWarning("Refused a malformed CloudEvent: {Error}", error);
@@ -46,23 +54,22 @@ public static class CloudEventEndpoint
         if (!acceptedTypes.Contains(cloudEvent.Type))
         {
             log.LogWarning("Refused CloudEvent {EventId}: type {Type} is not one this function handles ({Accepted})", cloudEvent.Id, cloudEvent.Type, string.Join(", ", acceptedTypes));
-            await RefuseForGoodAsync(http, cloudEvent, $"event type '{cloudEvent.Type}' is not handled here");
+            await RefuseForGoodAsync(http, cloudEvent, body, $"event type '{cloudEvent.Type}' is not handled here");
             return;
         }
-        TData? data;
         try
         {
-            data = JsonSerializer.Deserialize<TData>(cloudEvent.Data.Span, Json);
+            formatter.DecodeBinaryModeEventData(body, cloudEvent);
         }
         catch (JsonException e)
         {
             log.LogWarning("Refused CloudEvent {EventId}: its data is not valid JSON ({Error})", cloudEvent.Id, e.Message);
-            await RefuseForGoodAsync(http, cloudEvent, "event data is not valid JSON: " + e.Message);
+            await RefuseForGoodAsync(http, cloudEvent, body, "event data is not valid JSON: " + e.Message);
             return;
         }
-        if (data is null)
+        if (cloudEvent.Data is not TData data)
         {
-            await RefuseForGoodAsync(http, cloudEvent, "event has no data");
+            await RefuseForGoodAsync(http, cloudEvent, body, "event has no data");
             return;
         }
         try
@@ -73,14 +80,14 @@ public static class CloudEventEndpoint
         catch (BadEventException e)
         {
             log.LogWarning("Refused CloudEvent {EventId}: {Error}", cloudEvent.Id, e.Message);
-            await RefuseForGoodAsync(http, cloudEvent, e.Message);
+            await RefuseForGoodAsync(http, cloudEvent, body, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log.LogError(e, "CloudEvent {EventId} failed; it will be redelivered", cloudEvent.Id);
             await Problem(http, StatusCodes.Status503ServiceUnavailable, "temporarily unable to process the event; retry");
         }
-    };
+    }
 
     /// <summary>
     /// 400 with the reason, once the event is recorded as a dead letter; 503 when it could not be recorded.
@@ -94,7 +101,7 @@ public static class CloudEventEndpoint
     /// with nothing but a log line. A redelivery after a record that did succeed only records it again under the same
     /// event ID, which the record carries for deduplication.
     /// </remarks>
-    private static async Task RefuseForGoodAsync(HttpContext http, CloudEvent cloudEvent, string reason)
+    private static async Task RefuseForGoodAsync(HttpContext http, CloudEvent cloudEvent, byte[] body, string reason)
     {
         IDeadLetters deadLetters = http.RequestServices.GetRequiredService<IDeadLetters>();
         TimeProvider time = http.RequestServices.GetRequiredService<TimeProvider>();
@@ -102,7 +109,7 @@ public static class CloudEventEndpoint
         string where;
         try
         {
-            where = await deadLetters.RecordAsync(DeadLetter.Of(cloudEvent, reason, time.GetUtcNow()), http.RequestAborted);
+            where = await deadLetters.RecordAsync(DeadLetter.Of(cloudEvent, body, reason, time.GetUtcNow()), http.RequestAborted);
         }
         catch (Exception e) when (e is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
         {

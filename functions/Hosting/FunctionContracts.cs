@@ -1,4 +1,4 @@
-using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Microsoft.AspNetCore.Http;
 
 namespace Cctv.Functions.Hosting;

@@ -223,7 +223,7 @@ public static class FunctionsHost
         app.UseHostCheck();
         MapHealth(app, target);
         RequestDelegate finalize = OperatorGuard.RequireOperator(
-            CloudEventEndpoint.For<StagingObjectFinalizedFunction, StorageObjectData>(CloudEvent.StorageObjectFinalized));
+            CloudEventEndpoint.For<StagingObjectFinalizedFunction, StorageObjectData>(StorageEvents.ObjectFinalized));
         RequestDelegate sweep = OperatorGuard.RequireOperator(Sweep(null));
         RequestDelegate retention = OperatorGuard.RequireOperator(Sweep(ReconcileSweep.RetentionJob));
         switch (target)
@@ -274,7 +274,7 @@ public static class FunctionsHost
     {
         app.UseHostCheck();
         MapHealth(app, target);
-        RequestDelegate finalize = CloudEventEndpoint.For<StagingObjectFinalizedFunction, StorageObjectData>(CloudEvent.StorageObjectFinalized);
+        RequestDelegate finalize = CloudEventEndpoint.For<StagingObjectFinalizedFunction, StorageObjectData>(StorageEvents.ObjectFinalized);
         RequestDelegate retry = TokenGuard.RequireInvoker(http => http.RequestServices.GetRequiredService<RetryHandlerFunction>().HandleAsync(http));
         RequestDelegate sweep = TokenGuard.RequireInvoker(Sweep(null));
         RequestDelegate retention = TokenGuard.RequireInvoker(Sweep(ReconcileSweep.RetentionJob));

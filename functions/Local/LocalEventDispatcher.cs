@@ -63,7 +63,7 @@ public sealed class LocalEventDispatcher(LocalEventSpool spool, IServer server, 
             string? failure;
             try
             {
-                using HttpRequestMessage request = BinaryModeHttp.ToRequest(pending.Event, target);
+                using HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(pending.Event, target);
                 request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.Value);
                 using HttpResponseMessage response = await client.SendAsync(request, stoppingToken);
                 if (response.IsSuccessStatusCode)

@@ -1,6 +1,6 @@
 using Cctv.Functions.Finalize;
 using Cctv.Functions.Hosting;
-using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Cctv.Shared.Gcp;
 using Cctv.Shared.Ports;
 using Microsoft.AspNetCore.Http;
@@ -35,10 +35,10 @@ public sealed class RetryHandlerFunction(ArchiveService archive, ILogger<RetryHa
             await RefuseAsync(http, StatusCodes.Status413PayloadTooLarge, "the push body is larger than 1 MiB");
             return;
         }
-        ReadOnlyMemory<byte> body = buffer.ToArray();
+        byte[] body = buffer.ToArray();
         if (!string.IsNullOrEmpty(http.Request.Headers["ce-type"]))
         {
-            CloudEvent? cloudEvent = BinaryModeHttp.TryParse(name => http.Request.Headers[name].FirstOrDefault(), http.Request.ContentType, body, out string? ceError);
+            CloudEvent? cloudEvent = HttpRequestCloudEvents.TryReadBinaryMode(http.Request, body, out string? ceError);
             if (cloudEvent is null)
             {
                 await RefuseAsync(http, StatusCodes.Status400BadRequest, "malformed CloudEvent: " + ceError);
@@ -50,7 +50,7 @@ public sealed class RetryHandlerFunction(ArchiveService archive, ILogger<RetryHa
                     $"CloudEvent {cloudEvent.Id} has type '{cloudEvent.Type}'; this function handles {PushedMessage.MessagePublishedType}");
                 return;
             }
-            body = cloudEvent.Data;
+            // In binary mode the event's data is the body: the pushed message, read below.
         }
         PushedMessage? pushed = PushedMessage.TryParse(body, out string? error);
         if (pushed is null)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Cctv.Shared.CloudEvents;
 using Cctv.Shared.Ports;
+using CloudNative.CloudEvents;
 
 namespace Cctv.Shared.Local;
 
@@ -39,24 +40,29 @@ public sealed class LocalEventSpool
             TimeCreated = stored.Updated,
             Updated = stored.Updated,
         };
-        var cloudEvent = new CloudEvent(
-            Id: $"{stored.Bucket}/{stored.Name}/{stored.Generation}",
-            Source: CloudEvent.StorageSource(stored.Bucket),
-            Type: CloudEvent.StorageObjectFinalized,
-            Subject: $"objects/{stored.Name}",
-            Time: _time.GetUtcNow(),
-            DataContentType: "application/json",
-            Data: JsonSerializer.SerializeToUtf8Bytes(data, Json));
+        CloudEvent cloudEvent = StorageEvents.Create(
+            id: $"{stored.Bucket}/{stored.Name}/{stored.Generation}",
+            source: StorageEvents.Source(stored.Bucket),
+            type: StorageEvents.ObjectFinalized,
+            subject: $"objects/{stored.Name}",
+            time: _time.GetUtcNow(),
+            dataContentType: "application/json",
+            data: JsonSerializer.SerializeToUtf8Bytes(data, Json));
         await WriteAsync(cloudEvent, stored.Generation, cancellationToken);
     }
 
     /// <summary>Adds an event; files sort in the order they were written.</summary>
+    /// <remarks>
+    /// The file keeps the form earlier versions wrote (<see cref="EventFile"/>: the attributes by name, the data in
+    /// base64), so events spooled before the move to CloudNative.CloudEvents are still delivered after it.
+    /// </remarks>
     public async Task WriteAsync(CloudEvent cloudEvent, long order, CancellationToken cancellationToken)
     {
         string name = $"{order:D20}-{Guid.NewGuid():N}.json";
         string temp = Path.Combine(_dir, name + ".tmp");
-        var file = new EventFile(cloudEvent.Id, cloudEvent.Source, cloudEvent.Type, cloudEvent.Subject, cloudEvent.Time,
-            cloudEvent.DataContentType, Convert.ToBase64String(cloudEvent.Data.Span));
+        cloudEvent.Validate();
+        var file = new EventFile(cloudEvent.Id!, cloudEvent.Source!.OriginalString, cloudEvent.Type!, cloudEvent.Subject, cloudEvent.Time,
+            cloudEvent.DataContentType, Convert.ToBase64String(StorageEvents.DataBytes(cloudEvent).Span));
         await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
         {
             await JsonSerializer.SerializeAsync(stream, file, Json, cancellationToken);
@@ -80,15 +86,15 @@ public sealed class LocalEventSpool
                 EventFile? file = JsonSerializer.Deserialize<EventFile>(File.ReadAllBytes(path), Json);
                 if (file is not null)
                 {
-                    result.Add(new PendingEvent(path, new CloudEvent(file.Id, file.Source, file.Type, file.Subject, file.Time,
-                        file.DataContentType, Convert.FromBase64String(file.Data))));
+                    result.Add(new PendingEvent(path, StorageEvents.Create(file.Id, new Uri(file.Source, UriKind.RelativeOrAbsolute), file.Type,
+                        file.Subject, file.Time, file.DataContentType, Convert.FromBase64String(file.Data)).Validate()));
                 }
             }
             catch (FileNotFoundException)
             {
                 // Delivered by another dispatcher in the meantime.
             }
-            catch (Exception e) when (e is JsonException or FormatException)
+            catch (Exception e) when (e is JsonException or FormatException or ArgumentException or InvalidOperationException)
             {
                 File.Move(path, path + ".corrupt", overwrite: true);
             }

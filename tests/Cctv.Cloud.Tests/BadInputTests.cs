@@ -3,6 +3,7 @@ using System.Text;
 using Cctv.Functions.Hosting;
 using Cctv.Functions.Retry;
 using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Cctv.Shared.Gcp;
 using Cctv.Shared.Gcp.PubSub;
 using Cctv.Testing.Gcs;
@@ -32,14 +33,14 @@ public sealed class BadInputTests(EmulatorsFixture emulators)
         HttpRequestMessage Without(string header)
         {
             HttpRequestMessage request = stack.Eventarc.RequestFor(good);
-            request.Headers.Remove(header);
+            request.Content!.Headers.Remove(header); // the package's ToHttpContent puts the ce-* headers on the content
             return request;
         }
         HttpRequestMessage With(string header, string value)
         {
             HttpRequestMessage request = stack.Eventarc.RequestFor(good);
-            request.Headers.Remove(header);
-            request.Headers.Add(header, value);
+            request.Content!.Headers.Remove(header);
+            request.Content.Headers.TryAddWithoutValidation(header, value);
             return request;
         }
         (HttpRequestMessage Request, string Reason, string Logged)[] cases =
@@ -49,13 +50,13 @@ public sealed class BadInputTests(EmulatorsFixture emulators)
             (Without("ce-source"), "missing CloudEvent header 'ce-source'", "Refused a malformed CloudEvent"),
             (With("ce-specversion", "0.3"), "unsupported CloudEvents specversion '0.3'", "Refused a malformed CloudEvent"),
             (With("ce-time", "yesterday"), "ce-time 'yesterday'", "Refused a malformed CloudEvent"),
-            (stack.Eventarc.RequestFor(good with { Type = "google.cloud.storage.object.v1.deleted" }), "is not handled here",
+            (stack.Eventarc.RequestFor(FakeEventarc.EventOf(staged, e => e.Type = "google.cloud.storage.object.v1.deleted")), "is not handled here",
                 "type google.cloud.storage.object.v1.deleted is not one this function handles"),
-            (stack.Eventarc.RequestFor(good with { Type = "google.cloud.pubsub.topic.v1.messagePublished" }), "is not handled here",
+            (stack.Eventarc.RequestFor(FakeEventarc.EventOf(staged, e => e.Type = "google.cloud.pubsub.topic.v1.messagePublished")), "is not handled here",
                 "type google.cloud.pubsub.topic.v1.messagePublished is not one this function handles"),
             (stack.Eventarc.RequestFor(FakeEventarc.EventOf(archived)), "bucket 'cctv-archive' is not the staging bucket", "bucket 'cctv-archive' is not the staging bucket"),
-            (stack.Eventarc.RequestFor(good with { Data = "{\"bucket\":"u8.ToArray() }), "event data is not valid JSON", "its data is not valid JSON"),
-            (stack.Eventarc.RequestFor(good with { Data = "{}"u8.ToArray() }), "no bucket or object name", "no bucket or object name"),
+            (stack.Eventarc.RequestFor(FakeEventarc.EventOf(staged, e => e.Data = "{\"bucket\":"u8.ToArray())), "event data is not valid JSON", "its data is not valid JSON"),
+            (stack.Eventarc.RequestFor(FakeEventarc.EventOf(staged, e => e.Data = "{}"u8.ToArray())), "no bucket or object name", "no bucket or object name"),
         ];
 
         foreach ((HttpRequestMessage request, string reason, string logged) in cases)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
 using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Cctv.Testing.Gcs;
 
 namespace Cctv.Cloud.Tests;
@@ -58,8 +59,16 @@ public sealed class FakeEventarc : IAsyncDisposable
 
     public ConcurrentQueue<CloudEvent> Dropped { get; } = new();
 
-    public static CloudEvent EventOf(TestObject o) => new(
-        $"{o.Bucket}/{o.Name}/{o.Generation}", CloudEvent.StorageSource(o.Bucket), CloudEvent.StorageObjectFinalized, $"objects/{o.Name}", o.Created,
+    /// <summary>The event Cloud Storage sends for the object, changed by <paramref name="change"/> (for malformed ones).</summary>
+    public static CloudEvent EventOf(TestObject o, Action<CloudEvent>? change = null)
+    {
+        CloudEvent e = Finalized(o);
+        change?.Invoke(e);
+        return e;
+    }
+
+    private static CloudEvent Finalized(TestObject o) => StorageEvents.Create(
+        $"{o.Bucket}/{o.Name}/{o.Generation}", StorageEvents.Source(o.Bucket), StorageEvents.ObjectFinalized, $"objects/{o.Name}", o.Created,
         "application/json", JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
         {
             ["kind"] = "storage#object",
@@ -102,7 +111,7 @@ public sealed class FakeEventarc : IAsyncDisposable
 
     public HttpRequestMessage RequestFor(CloudEvent e)
     {
-        HttpRequestMessage request = BinaryModeHttp.ToRequest(e, _target);
+        HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(e, _target);
         Authorize(request);
         return request;
     }

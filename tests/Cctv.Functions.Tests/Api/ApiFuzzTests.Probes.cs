@@ -6,6 +6,7 @@ using System.Text.Json;
 using Cctv.Functions.Api;
 using Cctv.Functions.Hosting;
 using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
 using Cctv.TestSupport.Sites;
@@ -328,9 +329,9 @@ public sealed partial class ApiFuzzTests
         var headers = new List<(string, string)>
         {
             ("ce-id", $"fuzz-poison-{r.Next(40)}"),
-            ("ce-source", CloudEvent.StorageSource(LocalBackend.StagingBucket)),
-            ("ce-type", r.Next(15) == 0 ? "google.cloud.storage.object.v1.deleted" : CloudEvent.StorageObjectFinalized),
-            ("ce-specversion", r.Next(15) == 0 ? "0.3" : CloudEvent.SpecVersion),
+            ("ce-source", StorageEvents.Source(LocalBackend.StagingBucket).OriginalString),
+            ("ce-type", r.Next(15) == 0 ? "google.cloud.storage.object.v1.deleted" : StorageEvents.ObjectFinalized),
+            ("ce-specversion", r.Next(15) == 0 ? "0.3" : CloudEventsSpecVersion.V1_0.VersionId),
         };
         if (headerSafe && r.Next(2) == 0)
         {

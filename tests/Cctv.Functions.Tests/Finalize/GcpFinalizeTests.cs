@@ -5,6 +5,7 @@ using Cctv.Functions.Hosting;
 using Cctv.Functions.Retry;
 using Cctv.Functions.Tests.Gcp;
 using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Cctv.Shared.Domain;
 using Microsoft.Extensions.Logging;
 
@@ -13,13 +14,13 @@ namespace Cctv.Functions.Tests.Finalize;
 /// <summary>The finalize function as the gcp backend wires it: failures go to the retry topic; bad events are refused with 400 and a log line.</summary>
 public sealed class GcpFinalizeTests
 {
-    private static CloudEvent Finalized(string bucket, string name, long generation = 1, string type = CloudEvent.StorageObjectFinalized) => new(
-        $"{bucket}/{name}/{generation}", CloudEvent.StorageSource(bucket), type, $"objects/{name}", DateTimeOffset.UtcNow, "application/json",
+    private static CloudEvent Finalized(string bucket, string name, long generation = 1, string type = StorageEvents.ObjectFinalized) => StorageEvents.Create(
+        $"{bucket}/{name}/{generation}", StorageEvents.Source(bucket), type, $"objects/{name}", DateTimeOffset.UtcNow, "application/json",
         JsonSerializer.SerializeToUtf8Bytes(new StorageObjectData { Bucket = bucket, Name = name, Generation = generation.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
 
     private static async Task<(HttpStatusCode Status, string Body)> PostAsync(GcpShapedHost host, CloudEvent e)
     {
-        using HttpRequestMessage request = BinaryModeHttp.ToRequest(e, new Uri(host.BaseUri, FunctionsHost.FinalizePath));
+        using HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(e, new Uri(host.BaseUri, FunctionsHost.FinalizePath));
         GcpShapedHost.Authorize(request, host.TokenFor(GcpShapedHost.EventarcAccount));
         using HttpResponseMessage response = await host.Client.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
@@ -94,9 +95,9 @@ public sealed class GcpFinalizeTests
         GcpShapedHost.Authorize(noHeaders, host.TokenFor(GcpShapedHost.EventarcAccount));
         using HttpResponseMessage missing = await host.Client.SendAsync(noHeaders);
         CloudEvent badTime = Finalized(GcpShapedHost.Staging, "x.mp4");
-        using HttpRequestMessage badTimeRequest = BinaryModeHttp.ToRequest(badTime, new Uri(host.BaseUri, FunctionsHost.FinalizePath));
-        badTimeRequest.Headers.Remove("ce-time");
-        badTimeRequest.Headers.Add("ce-time", "yesterday");
+        using HttpRequestMessage badTimeRequest = CloudEventHttp.ToBinaryModeRequest(badTime, new Uri(host.BaseUri, FunctionsHost.FinalizePath));
+        badTimeRequest.Content!.Headers.Remove("ce-time"); // the package's ToHttpContent puts the ce-* headers on the content
+        badTimeRequest.Content.Headers.TryAddWithoutValidation("ce-time", "yesterday");
         GcpShapedHost.Authorize(badTimeRequest, host.TokenFor(GcpShapedHost.EventarcAccount));
         using HttpResponseMessage badTimeResponse = await host.Client.SendAsync(badTimeRequest);
 
@@ -109,7 +110,9 @@ public sealed class GcpFinalizeTests
         (HttpStatusCode otherBucket, string otherBucketBody) = await PostAsync(host, Finalized("someone-elses-bucket", "x.mp4"));
         Assert.Equal(HttpStatusCode.BadRequest, otherBucket);
         Assert.Contains("not the staging bucket", otherBucketBody);
-        (HttpStatusCode notJson, _) = await PostAsync(host, Finalized(GcpShapedHost.Staging, "x.mp4") with { Data = "{not json"u8.ToArray() });
+        CloudEvent notJsonEvent = Finalized(GcpShapedHost.Staging, "x.mp4");
+        notJsonEvent.Data = "{not json"u8.ToArray();
+        (HttpStatusCode notJson, _) = await PostAsync(host, notJsonEvent);
         Assert.Equal(HttpStatusCode.BadRequest, notJson);
 
         await host.Logs.WaitForAsync(LogLevel.Warning, "Refused a malformed CloudEvent", "ce-id");

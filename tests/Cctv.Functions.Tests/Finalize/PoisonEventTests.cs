@@ -6,6 +6,7 @@ using Cctv.Functions.Finalize;
 using Cctv.Functions.Hosting;
 using Cctv.Functions.Local;
 using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Hashing;
 using Cctv.Shared.Local;
@@ -22,14 +23,14 @@ namespace Cctv.Functions.Tests.Finalize;
 /// </summary>
 public sealed class PoisonEventTests
 {
-    private static CloudEvent Finalized(string name, long generation = 1) => new(
-        $"{LocalBackend.StagingBucket}/{name}/{generation}", CloudEvent.StorageSource(LocalBackend.StagingBucket), CloudEvent.StorageObjectFinalized,
+    private static CloudEvent Finalized(string name, long generation = 1) => StorageEvents.Create(
+        $"{LocalBackend.StagingBucket}/{name}/{generation}", StorageEvents.Source(LocalBackend.StagingBucket), StorageEvents.ObjectFinalized,
         $"objects/{name}", DateTimeOffset.UtcNow, "application/json",
         JsonSerializer.SerializeToUtf8Bytes(new StorageObjectData { Bucket = LocalBackend.StagingBucket, Name = name, Generation = generation.ToString(CultureInfo.InvariantCulture) }));
 
     private static async Task<(HttpStatusCode Status, string Body)> PostAsync(LocalFunctionsHost host, CloudEvent e)
     {
-        using HttpRequestMessage request = BinaryModeHttp.ToRequest(e, new Uri(host.BaseUri, FunctionsHost.FinalizePath));
+        using HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(e, new Uri(host.BaseUri, FunctionsHost.FinalizePath));
         using HttpResponseMessage response = await host.Client.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }

@@ -6,6 +6,7 @@ using Cctv.Functions.Gcp;
 using Cctv.Functions.Hosting;
 using Cctv.Functions.Tests.Gcp;
 using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Gcp.PubSub;
 using Cctv.TestSupport.Gcp;
@@ -23,8 +24,8 @@ public sealed class PubSubDeadLetterTests(PubSubEmulatorFixture emulator) : ICla
 {
     private static readonly string PoisonName = $"../{RecordingId.For("r1", "cam1", 1, 0)}.mp4";
 
-    private static CloudEvent Finalized(string name, long generation = 7) => new(
-        $"{GcpShapedHost.Staging}/{name}/{generation}", CloudEvent.StorageSource(GcpShapedHost.Staging), CloudEvent.StorageObjectFinalized,
+    private static CloudEvent Finalized(string name, long generation = 7) => StorageEvents.Create(
+        $"{GcpShapedHost.Staging}/{name}/{generation}", StorageEvents.Source(GcpShapedHost.Staging), StorageEvents.ObjectFinalized,
         $"objects/{name}", DateTimeOffset.UtcNow, "application/json",
         JsonSerializer.SerializeToUtf8Bytes(new StorageObjectData { Bucket = GcpShapedHost.Staging, Name = name, Generation = generation.ToString(CultureInfo.InvariantCulture) }));
 
@@ -53,7 +54,7 @@ public sealed class PubSubDeadLetterTests(PubSubEmulatorFixture emulator) : ICla
     private static async Task<(HttpStatusCode Status, string Body)> PostAsync(GcpShapedHost host, CloudEvent e)
     {
         // The finalize service (FUNCTION_TARGET=StagingObjectFinalized) serves "/"; Cloud Run's invoker check is in front of it.
-        using HttpRequestMessage request = BinaryModeHttp.ToRequest(e, new Uri(host.BaseUri, "/"));
+        using HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(e, new Uri(host.BaseUri, "/"));
         using HttpResponseMessage response = await host.Client.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
@@ -94,16 +95,16 @@ public sealed class PubSubDeadLetterTests(PubSubEmulatorFixture emulator) : ICla
         PubSubReceivedMessage message = Assert.Single(await PullAsync(subscription, 1));
         Assert.Equal(PubSubDeadLetters.Kind, message.Attributes[PubSubDeadLetters.KindAttribute]);
         Assert.Equal(poison.Id, message.Attributes[PubSubDeadLetters.EventIdAttribute]);
-        Assert.Equal(CloudEvent.StorageObjectFinalized, message.Attributes[PubSubDeadLetters.EventTypeAttribute]);
+        Assert.Equal(StorageEvents.ObjectFinalized, message.Attributes[PubSubDeadLetters.EventTypeAttribute]);
         Assert.Equal($"gs://{GcpShapedHost.Staging}/{PoisonName}", message.Attributes[PubSubDeadLetters.ObjectAttribute]);
         Assert.Equal("1712", message.Attributes[PubSubDeadLetters.GenerationAttribute]);
         DeadLetter letter = JsonSerializer.Deserialize<DeadLetter>(message.Data)!;
-        Assert.Equal((poison.Id, poison.Type, poison.Source, poison.Subject), (letter.EventId, letter.Type, letter.Source, letter.Subject));
+        Assert.Equal((poison.Id, poison.Type, poison.Source!.OriginalString, poison.Subject), (letter.EventId, letter.Type, letter.Source, letter.Subject));
         Assert.Equal((GcpShapedHost.Staging, PoisonName, "1712"), (letter.Bucket, letter.Name, letter.Generation));
         Assert.Contains("is not a staging object name", letter.Reason);
         Assert.Equal(host.Clock.GetUtcNow(), letter.RefusedAt);
-        Assert.Equal(poison.Data.ToArray(), Convert.FromBase64String(letter.Data));
-        await host.Logs.WaitForAsync(LogLevel.Warning, "Dead letter", poison.Id, $"message {message.MessageId} on");
+        Assert.Equal((byte[])poison.Data!, Convert.FromBase64String(letter.Data));
+        await host.Logs.WaitForAsync(LogLevel.Warning, "Dead letter", poison.Id!, $"message {message.MessageId} on");
         Assert.Empty(host.Logs.Find(LogLevel.Error));
     }
 
@@ -124,7 +125,7 @@ public sealed class PubSubDeadLetterTests(PubSubEmulatorFixture emulator) : ICla
         Assert.Equal(3, messages.Count);
         Assert.Equal(3, messages.Select(m => m.MessageId).Distinct().Count());
         var byEvent = messages.GroupBy(m => m.Attributes[PubSubDeadLetters.EventIdAttribute]).ToDictionary(g => g.Key, g => g.Count());
-        Assert.Equal(new Dictionary<string, int> { [poison.Id] = 2, [other.Id] = 1 }, byEvent);
+        Assert.Equal(new Dictionary<string, int> { [poison.Id!] = 2, [other.Id!] = 1 }, byEvent);
     }
 
     [Fact]
@@ -144,7 +145,7 @@ public sealed class PubSubDeadLetterTests(PubSubEmulatorFixture emulator) : ICla
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Contains("could not be recorded; retry", body);
-        await host.Logs.WaitForAsync(LogLevel.Error, poison.Id, "could not be recorded as a dead letter; it will be redelivered");
-        Assert.Empty(host.Logs.Find(LogLevel.Warning, "Dead letter: CloudEvent", poison.Id));
+        await host.Logs.WaitForAsync(LogLevel.Error, poison.Id!, "could not be recorded as a dead letter; it will be redelivered");
+        Assert.Empty(host.Logs.Find(LogLevel.Warning, "Dead letter: CloudEvent", poison.Id!));
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Cctv.Functions.Local;
 using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
@@ -11,13 +12,13 @@ namespace Cctv.Functions.Tests.Finalize;
 
 public sealed class StagingObjectFinalizedTests
 {
-    private static CloudEvent Finalized(string bucket, string name, long generation, string type = CloudEvent.StorageObjectFinalized) => new(
-        $"{bucket}/{name}/{generation}", CloudEvent.StorageSource(bucket), type, $"objects/{name}", DateTimeOffset.UtcNow, "application/json",
+    private static CloudEvent Finalized(string bucket, string name, long generation, string type = StorageEvents.ObjectFinalized) => StorageEvents.Create(
+        $"{bucket}/{name}/{generation}", StorageEvents.Source(bucket), type, $"objects/{name}", DateTimeOffset.UtcNow, "application/json",
         JsonSerializer.SerializeToUtf8Bytes(new StorageObjectData { Bucket = bucket, Name = name, Generation = generation.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
 
     private static async Task<HttpStatusCode> PostAsync(LocalFunctionsHost host, CloudEvent e)
     {
-        using HttpRequestMessage request = BinaryModeHttp.ToRequest(e, new Uri(host.BaseUri, LocalEventDispatcher.FinalizePath));
+        using HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(e, new Uri(host.BaseUri, LocalEventDispatcher.FinalizePath));
         using HttpResponseMessage response = await host.Client.SendAsync(request);
         return response.StatusCode;
     }
@@ -91,7 +92,8 @@ public sealed class StagingObjectFinalizedTests
         Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(host, Finalized(LocalBackend.StagingBucket, "x", 1, type: "google.cloud.storage.object.v1.deleted")));
         Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(host, Finalized("someone-elses-bucket", "x", 1)));
 
-        var notJson = Finalized(LocalBackend.StagingBucket, "x", 1) with { Data = Encoding.UTF8.GetBytes("{not json") };
+        CloudEvent notJson = Finalized(LocalBackend.StagingBucket, "x", 1);
+        notJson.Data = Encoding.UTF8.GetBytes("{not json");
         Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(host, notJson));
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Cctv.Functions.Hosting;
 using Cctv.Functions.Tests.Gcp;
 using Cctv.Shared.CloudEvents;
+using CloudNative.CloudEvents;
 using Cctv.Shared.Domain;
 
 namespace Cctv.Functions.Tests.Hosting;
@@ -107,12 +108,12 @@ public sealed class FunctionAuthenticationTests
     {
         await using GcpShapedHost host = await GcpShapedHost.StartAsync();
         RecordingAnnouncement a = await host.RecordAsync("cam1", 0, "segment"u8.ToArray());
-        CloudEvent finalized = new($"{GcpShapedHost.Staging}/{a.StagingObject}/1", CloudEvent.StorageSource(GcpShapedHost.Staging), CloudEvent.StorageObjectFinalized,
+        CloudEvent finalized = StorageEvents.Create($"{GcpShapedHost.Staging}/{a.StagingObject}/1", StorageEvents.Source(GcpShapedHost.Staging), StorageEvents.ObjectFinalized,
             $"objects/{a.StagingObject}", DateTimeOffset.UtcNow, "application/json",
             JsonSerializer.SerializeToUtf8Bytes(new StorageObjectData { Bucket = GcpShapedHost.Staging, Name = a.StagingObject, Generation = "1" }));
         async Task<HttpStatusCode> SendAsync(string? token)
         {
-            using HttpRequestMessage request = BinaryModeHttp.ToRequest(finalized, new Uri(host.BaseUri, FunctionsHost.FinalizePath));
+            using HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(finalized, new Uri(host.BaseUri, FunctionsHost.FinalizePath));
             GcpShapedHost.Authorize(request, token);
             using HttpResponseMessage response = await host.Client.SendAsync(request);
             return response.StatusCode;
