@@ -2,7 +2,7 @@ namespace Cctv.TestSupport;
 
 /// <summary>
 /// A test that needs a real program fails with the install command when it is missing: it never passes
-/// quietly without it. (.ci/run installs all of them.)
+/// quietly without it. (tests/run.sh, README's test command, installs all of them.)
 /// </summary>
 public static class RequiredTool
 {
