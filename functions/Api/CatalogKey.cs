@@ -29,6 +29,10 @@ public sealed class CatalogKey<T>(ICatalog catalog, string name, Func<byte[], T>
 
 public static class CatalogKeys
 {
+    /// <summary>The key itself, when it is long enough for an HMAC-SHA256 key (32 bytes); else an error naming its use.</summary>
+    public static byte[] Checked(byte[] key, string use) =>
+        key.Length >= 32 ? key : throw new ArgumentException($"The {use} key must be at least 32 bytes.", nameof(key));
+
     /// <summary>The stored key bytes of <paramref name="name"/>, made now if there were none.</summary>
     public static async Task<byte[]> ReadAsync(ICatalog catalog, string name, CancellationToken cancellationToken) =>
         Convert.FromBase64String(await catalog.GetOrCreateSecretAsync(name, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), cancellationToken));

@@ -28,14 +28,7 @@ public sealed class PageTokens
 
     private readonly byte[] _key;
 
-    public PageTokens(byte[] key)
-    {
-        if (key.Length < 32)
-        {
-            throw new ArgumentException("The page token key must be at least 32 bytes.", nameof(key));
-        }
-        _key = key;
-    }
+    public PageTokens(byte[] key) => _key = CatalogKeys.Checked(key, "page token");
 
     /// <summary>The key the catalog holds (made by the first instance that asked).</summary>
     public static async Task<PageTokens> FromCatalogAsync(ICatalog catalog, CancellationToken cancellationToken) =>

@@ -31,14 +31,7 @@ public sealed class PlaybackLinks
 
     private readonly byte[] _key;
 
-    public PlaybackLinks(byte[] key)
-    {
-        if (key.Length < 32)
-        {
-            throw new ArgumentException("The playback link key must be at least 32 bytes.", nameof(key));
-        }
-        _key = key;
-    }
+    public PlaybackLinks(byte[] key) => _key = CatalogKeys.Checked(key, "playback link");
 
     /// <summary>The key the catalog holds (made by the first instance that asked).</summary>
     public static async Task<PlaybackLinks> FromCatalogAsync(ICatalog catalog, CancellationToken cancellationToken) =>
