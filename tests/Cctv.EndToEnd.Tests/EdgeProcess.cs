@@ -60,10 +60,27 @@ internal sealed class EdgeProcess : IDisposable
     }
 
     /// <summary>
-    /// Waits for the process itself (not WaitForExitAsync, which also waits for the end of the output that an orphaned
-    /// child could hold open). False when it is still running after <paramref name="timeout"/>.
+    /// Waits for the process itself; false when it is still running after <paramref name="timeout"/>. Once it has
+    /// ended, its last lines may still be in the pipe (Process.WaitForExit with a timeout does not wait for them), so the
+    /// output is drained too, for at most 10 s: an orphaned child holding the pipe open must not hang the test.
     /// </summary>
-    public bool WaitForExit(TimeSpan timeout) => Process.WaitForExit(timeout);
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!Process.WaitForExit(timeout))
+        {
+            return false;
+        }
+        using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            Process.WaitForExitAsync(drained.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            // A child still holds the output open; the tests' own checks for leftover processes say so.
+        }
+        return true;
+    }
 
     /// <summary>The command lines of the processes (other than this test's) that contain <paramref name="marker"/>.</summary>
     public static IReadOnlyList<string> ProcessesMentioning(string marker)
