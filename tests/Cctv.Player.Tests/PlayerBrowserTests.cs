@@ -135,18 +135,20 @@ public sealed class PlayerBrowserTests(ITestOutputHelper output)
             await ShotAsync(page, "05-desktop-across-the-gap");
             Log($"jumped across the gap ({a.Gap.StartTime:HH:mm:ss.fff}–{a.Gap.EndTime:HH:mm:ss.fff}); playing on at {acrossGap:HH:mm:ss.fff}");
 
-            string id = (await page.GetAttributeAsync("#download", "data-recording-id"))!;
-            Assert.Contains(id, a.Recordings.Select(r => r.Id));
+            // Playback goes on while the download runs, so the recording on screen may change between reading the
+            // button and clicking it: the status names the recording that was actually saved.
             IDownload download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download"));
             string saved = Path.Combine(Screenshots, "downloaded-" + download.SuggestedFilename);
             await download.SaveAsAsync(saved);
+            await Expect(page.Locator("#download-status")).ToContainTextAsync("its SHA-256 matches the catalog's");
+            string id = (await page.GetAttributeAsync("#download-status", "data-recording-id"))!;
+            Assert.Contains(id, a.Recordings.Select(r => r.Id));
             Recording recording = (await rig.Backend.Catalog.GetAsync(id, CancellationToken.None))!;
             await using (FileStream file = File.OpenRead(saved))
             {
                 Assert.Equal(recording.Announcement.Sha256, Convert.ToHexStringLower(await SHA256.HashDataAsync(file)));
             }
             Assert.Equal(recording.Announcement.FileSize, new FileInfo(saved).Length);
-            await Expect(page.Locator("#download-status")).ToContainTextAsync("its SHA-256 matches the catalog's");
             File.Delete(saved);
             await ShotAsync(page, "06-desktop-downloaded");
             Log($"downloaded {download.SuggestedFilename} ({recording.Announcement.FileSize} bytes) of {a.RecorderId}: its SHA-256 is the catalog's");

@@ -515,6 +515,7 @@ async function downloadCurrent() {
   status.className = 'muted';
   status.textContent = `Downloading recording ${segment.id}…`;
   delete status.dataset.sha256;
+  delete status.dataset.recordingId;
   try {
     const [response, item] = await Promise.all([state.api.download(segment.id), state.api.recording(segment.id)]);
     const blob = await response.blob();
