@@ -30,8 +30,10 @@ public sealed partial class GcsObjectStore
         Uri? session = request.ResumeSession;
         void Started(Uri uri)
         {
-            session = uri;
+            // The caller stores the session first; only a stored session is resumed by a quick retry. If storing it
+            // failed, the retry starts another one rather than sending bytes into a session nobody knows of.
             request.SessionStarted?.Invoke(uri);
+            session = uri;
         }
         bool single = session is null && content.Length <= _settings.SingleRequestMaxBytes;
         return await _quickRetries.ExecuteAsync(async ct =>

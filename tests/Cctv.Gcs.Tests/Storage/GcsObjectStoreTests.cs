@@ -9,7 +9,7 @@ using Cctv.TestSupport;
 namespace Cctv.Gcs.Tests.Storage;
 
 /// <summary>The Cloud Storage adapter against the test GCS server, over real HTTP on loopback.</summary>
-public sealed class GcsObjectStoreTests : IAsyncLifetime, IDisposable
+public sealed partial class GcsObjectStoreTests : IAsyncLifetime, IDisposable
 {
     private const string Bucket = "staging";
     private const int Chunk = 256 * 1024;
