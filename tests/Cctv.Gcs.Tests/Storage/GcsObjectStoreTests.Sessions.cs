@@ -47,6 +47,20 @@ public sealed partial class GcsObjectStoreTests
     }
 
     [Fact]
+    public async Task Upload_ASessionStartThatFailsBriefly_IsRetriedAtOnce_AndOnlyTheStartedSessionIsHandedOver()
+    {
+        var sessions = new List<Uri>();
+        var (path, bytes, request) = Segment("incoming/site-b/cam1/r.mp4", 2 * Chunk, sessions.Add);
+        _server.InjectFault(GcsFaultKind.Http503, GcsRequestKinds.ResumableInitiation, times: 2);
+
+        await UploadAsync(_store, path, request);
+
+        Assert.Equal(bytes, _server.Find(Bucket, request.Name)!.Bytes.ToArray());
+        Assert.Single(sessions);
+        Assert.Equal(0, _server.PendingInjectedFaults);
+    }
+
+    [Fact]
     public async Task Upload_ResumedByANewProcess_SendsOnlyFromTheOffsetTheServerReports()
     {
         Uri? session = null;
