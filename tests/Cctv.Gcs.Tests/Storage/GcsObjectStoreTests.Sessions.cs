@@ -68,14 +68,14 @@ public sealed partial class GcsObjectStoreTests
         using (GcsObjectStore first = await StoreAsync())
         using (var death = new CancellationTokenSource())
         {
-            await using var file = new DiesAfter(File.OpenRead(path), 3L * Chunk + 1, death);
+            await using var file = new WatchedFile(File.OpenRead(path), 3L * Chunk + 1, death);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.UploadAsync(request, file, death.Token));
         }
         long persisted = await PersistedAsync(session!, bytes.Length);
         Assert.InRange(persisted, Chunk, bytes.Length - 1);
 
         using GcsObjectStore second = await StoreAsync();
-        await using var reads = new ReadsFrom(File.OpenRead(path));
+        await using var reads = new WatchedFile(File.OpenRead(path));
         StoredObject stored = await second.UploadAsync(request with { ResumeSession = session, SessionStarted = _ => Assert.Fail("a new session was started") }, reads, CancellationToken.None);
 
         Assert.Equal(persisted, reads.Lowest);
@@ -146,41 +146,5 @@ public sealed partial class GcsObjectStoreTests
         using HttpResponseMessage response = await http.SendAsync(query);
         Assert.Equal((HttpStatusCode)308, response.StatusCode);
         return response.Headers.TryGetValues("Range", out var range) ? long.Parse(range.Single().Split('-')[1], System.Globalization.CultureInfo.InvariantCulture) + 1 : 0;
-    }
-
-    /// <summary>A file stream that records the lowest offset anything was read from.</summary>
-    private sealed class ReadsFrom(FileStream inner) : Stream
-    {
-        public long Lowest { get; private set; } = long.MaxValue;
-        public override bool CanRead => true;
-        public override bool CanSeek => true;
-        public override bool CanWrite => false;
-        public override long Length => inner.Length;
-        public override long Position { get => inner.Position; set => inner.Position = value; }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override int Read(Span<byte> buffer)
-        {
-            Lowest = Math.Min(Lowest, inner.Position);
-            return inner.Read(buffer);
-        }
-        public override Task<int> ReadAsync(byte[] buffer, int start, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(start, count), cancellationToken).AsTask();
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            Lowest = Math.Min(Lowest, inner.Position);
-            return inner.ReadAsync(buffer, cancellationToken);
-        }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-            base.Dispose(disposing);
-        }
     }
 }
