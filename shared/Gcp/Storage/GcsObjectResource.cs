@@ -5,7 +5,7 @@ using Cctv.Shared.Ports;
 
 namespace Cctv.Shared.Gcp.Storage;
 
-/// <summary>The fields of the JSON API's object resource that we read and write.</summary>
+/// <summary>The fields of the JSON API's object resource that a single-request upload reads back.</summary>
 internal sealed class GcsObjectResource
 {
     [JsonPropertyName("name")] public string? Name { get; set; }
@@ -32,20 +32,7 @@ internal sealed class GcsObjectResource
     private static JsonException Malformed(string field) => new($"the object resource has no '{field}'");
 }
 
-internal sealed class GcsObjectList
-{
-    [JsonPropertyName("items")] public List<GcsObjectResource>? Items { get; set; }
-    [JsonPropertyName("nextPageToken")] public string? NextPageToken { get; set; }
-}
-
-internal sealed class GcsRewriteResponse
-{
-    [JsonPropertyName("done")] public bool Done { get; set; }
-    [JsonPropertyName("rewriteToken")] public string? RewriteToken { get; set; }
-    [JsonPropertyName("resource")] public GcsObjectResource? Resource { get; set; }
-}
-
-/// <summary>The body that starts a resumable upload: the object's name, type, checksums and metadata.</summary>
+/// <summary>The metadata part of a single-request (multipart) upload: the object's name, type, checksums and metadata.</summary>
 internal sealed class GcsUploadMetadata
 {
     [JsonPropertyName("name")] public required string Name { get; init; }

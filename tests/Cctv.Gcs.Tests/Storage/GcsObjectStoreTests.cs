@@ -9,7 +9,7 @@ using Cctv.TestSupport;
 namespace Cctv.Gcs.Tests.Storage;
 
 /// <summary>The Cloud Storage adapter against the test GCS server, over real HTTP on loopback.</summary>
-public sealed class GcsObjectStoreTests : IAsyncLifetime, IDisposable
+public sealed partial class GcsObjectStoreTests : IAsyncLifetime, IDisposable
 {
     private const string Bucket = "staging";
     private const int Chunk = 256 * 1024;
@@ -145,7 +145,7 @@ public sealed class GcsObjectStoreTests : IAsyncLifetime, IDisposable
         using (GcsObjectStore first = await StoreAsync())
         using (var death = new CancellationTokenSource())
         {
-            await using var file = new DiesAfter(File.OpenRead(path), 2L * Chunk + 1, death);
+            await using var file = new WatchedFile(File.OpenRead(path), 2L * Chunk + 1, death);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.UploadAsync(request, file, death.Token));
         }
         Assert.NotNull(session);
@@ -349,20 +349,26 @@ public sealed class GcsObjectStoreTests : IAsyncLifetime, IDisposable
         return response.Headers.Location!;
     }
 
-    /// <summary>A file stream that cancels the upload reading it once the upload has read past a given offset.</summary>
-    private sealed class DiesAfter(FileStream inner, long offset, CancellationTokenSource death) : Stream
+    /// <summary>
+    /// A file stream that records the lowest offset anything was read from and, when given a death, cancels the upload
+    /// reading it once the upload has read past a given offset.
+    /// </summary>
+    private sealed class WatchedFile(FileStream inner, long dieAfter = long.MaxValue, CancellationTokenSource? death = null) : Stream
     {
+        public long Lowest { get; private set; } = long.MaxValue;
         public override bool CanRead => true;
         public override bool CanSeek => true;
         public override bool CanWrite => false;
         public override long Length => inner.Length;
         public override long Position { get => inner.Position; set => inner.Position = value; }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(byte[] buffer, int offset, int count) =>
+            ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
         public override Task<int> ReadAsync(byte[] buffer, int start, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(start, count), cancellationToken).AsTask();
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            if (inner.Position >= offset)
+            Lowest = Math.Min(Lowest, inner.Position);
+            if (death is not null && inner.Position >= dieAfter)
             {
                 await death.CancelAsync();
             }

@@ -144,7 +144,8 @@ internal sealed class FaultInjector
         }
         if (options.Weights is null)
         {
-            return 1;
+            // A lying server is asked for by name, never drawn by chance: no client could tell it from corruption.
+            return kind == GcsFaultKind.WrongCrc32CReported ? 0 : 1;
         }
         return options.Weights.TryGetValue(kind, out double weight) ? weight : 0;
     }

@@ -31,4 +31,10 @@ public enum GcsFaultKind
 
     /// <summary>Processes the request completely (an upload is committed), then aborts the connection instead of answering.</summary>
     DropResponse,
+
+    /// <summary>
+    /// Processes the request completely (an upload is committed with the right bytes), but the object resource in the
+    /// answer reports another CRC32C: a server whose word must not be taken. Only drawn when queued or weighted.
+    /// </summary>
+    WrongCrc32CReported,
 }

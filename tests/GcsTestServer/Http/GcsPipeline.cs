@@ -41,6 +41,7 @@ internal sealed class GcsPipeline(GcsServerCore core, ILogger logger, Cancellati
                 GcsFaultKind.Stall => await StallAsync(aborted),
                 GcsFaultKind.ResetMidChunk when (kind & (GcsRequestKinds.ResumableChunk | GcsRequestKinds.SimpleUpload | GcsRequestKinds.Download)) == 0
                     => GcsResponse.Abort,
+                GcsFaultKind.WrongCrc32CReported => WithWrongCrc32C(await DispatchAsync(ctx, route, fault)),
                 _ => await DispatchAsync(ctx, route, fault),
             };
         }
@@ -109,6 +110,21 @@ internal sealed class GcsPipeline(GcsServerCore core, ILogger logger, Cancellati
         RouteKind.Object when req.Query["alt"] == "media" && (HttpMethods.IsGet(req.Method) || HttpMethods.IsHead(req.Method)) => GcsRequestKinds.Download,
         _ => GcsRequestKinds.Metadata,
     };
+
+    /// <summary>The same answer with another CRC32C in its object resource (the stored object keeps the right one).</summary>
+    private static GcsResponse WithWrongCrc32C(GcsResponse response)
+    {
+        if (response.Status != 200 || response.ContentType != GcsResponse.JsonContentType
+            || System.Text.Json.Nodes.JsonNode.Parse(response.Body.Span) is not System.Text.Json.Nodes.JsonObject resource
+            || resource["crc32c"] is null)
+        {
+            return response;
+        }
+        resource["crc32c"] = "AAAAAA==";
+        var lying = GcsResponse.Json(200, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(resource));
+        lying.Headers.AddRange(response.Headers);
+        return lying;
+    }
 
     private static bool IsStatusQuery(HttpRequest req)
     {

@@ -29,6 +29,11 @@ internal sealed record Route(
     {
         string[] raw = rawPath.Trim('/').Split('/');
         string[] s = Array.ConvertAll(raw, Uri.UnescapeDataString);
+        if (s[0] == "b")
+        {
+            // What Google's clients send to an emulator named by STORAGE_EMULATOR_HOST: the JSON API at the root.
+            s = ["storage", "v1", .. s];
+        }
         int n = s.Length;
 
         if (n == 6 && s[0] == "upload" && s[1] == "storage" && s[2] == "v1" && s[3] == "b" && s[5] == "o")
