@@ -1,0 +1,311 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Cctv.Functions.Api;
+using Cctv.Functions.Hosting;
+using Cctv.Shared.CloudEvents;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Hashing;
+using Cctv.Shared.Local;
+using Cctv.Shared.Ports;
+using CloudNative.CloudEvents;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Cctv.Benchmarks.Loadgen;
+
+/// <summary>What the load generator runs.</summary>
+/// <param name="Recorders">Virtual recorders; they alternate between two sites, and every one has cameras cam1..camM.</param>
+/// <param name="Cameras">Cameras per recorder.</param>
+/// <param name="Seconds">How long finalize events are delivered.</param>
+/// <param name="Rate">Finalize events per second over all cameras; null: one per camera per second.</param>
+/// <param name="DuplicateShare">The share of events delivered twice, as Eventarc may (at-least-once).</param>
+/// <param name="Concurrency">Events in flight at most (Cloud Run's concurrency of the finalize service, say).</param>
+/// <param name="SegmentBytes">Size of each tiny segment.</param>
+public sealed record LoadOptions(int Recorders, int Cameras, double Seconds, double? Rate = null, double DuplicateShare = 0.05, int Concurrency = 20,
+    int SegmentBytes = 2048)
+{
+    public double EventsPerSecond => Rate ?? Recorders * Cameras;
+
+    public int Segments => Math.Max(1, (int)Math.Round(EventsPerSecond * Seconds));
+
+    /// <summary>Throws, naming the option, when a value cannot run.</summary>
+    public void Validate()
+    {
+        if (Recorders < 1) throw new ArgumentException("--recorders must be at least 1.");
+        if (Cameras < 1) throw new ArgumentException("--cameras must be at least 1.");
+        if (Seconds <= 0) throw new ArgumentException("--seconds must be more than 0.");
+        if (Rate is <= 0) throw new ArgumentException("--rate must be more than 0.");
+        if (DuplicateShare is < 0 or > 1) throw new ArgumentException("--duplicates must be between 0 and 1.");
+        if (Concurrency < 1) throw new ArgumentException("--concurrency must be at least 1.");
+        if (SegmentBytes < 1) throw new ArgumentException("--segment-bytes must be at least 1.");
+    }
+}
+
+/// <summary>What a run measured, and what it found wrong (empty: every segment archived exactly once).</summary>
+public sealed record LoadResult(
+    int Segments,
+    int Deliveries,
+    TimeSpan DeliveryWall,
+    TimeSpan DeliveryCpu,
+    long AnnounceReads,
+    long AnnounceWrites,
+    long FinalizeReads,
+    long FinalizeWrites,
+    IReadOnlyList<TimeSpan> Latencies,
+    IReadOnlyList<string> Problems)
+{
+    public double EventsPerSecond => Deliveries / DeliveryWall.TotalSeconds;
+
+    public double CpuMsPerSegment => DeliveryCpu.TotalMilliseconds / Segments;
+
+    public TimeSpan Percentile(double p)
+    {
+        if (Latencies.Count == 0)
+        {
+            return TimeSpan.Zero;
+        }
+        var sorted = Latencies.Order().ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+
+    public string Report(LoadOptions o) => string.Join(Environment.NewLine,
+        $"loadgen (embedded backend): {o.Recorders} recorders x {o.Cameras} cameras (two sites, every recorder has cam1..cam{o.Cameras}), {Segments} segments of {o.SegmentBytes} B, "
+            + $"{Deliveries} finalize events ({Deliveries - Segments} duplicates) at {o.EventsPerSecond:0.#}/s asked, concurrency {o.Concurrency}",
+        $"  events/s delivered          {EventsPerSecond,10:0.0}",
+        $"  CPU ms per finalized segment{CpuMsPerSegment,10:0.00}   (process CPU while delivering: the host and the event client, {Environment.ProcessorCount} cores)",
+        $"  catalog per segment, edge   {(double)AnnounceReads / Segments,6:0.00} reads {(double)AnnounceWrites / Segments,6:0.00} writes (announce)",
+        $"  catalog per segment, cloud  {(double)FinalizeReads / Segments,6:0.00} reads {(double)FinalizeWrites / Segments,6:0.00} writes (finalize, duplicates included)",
+        $"  finalize latency p50 / p99  {Percentile(0.50).TotalMilliseconds,8:0.0} / {Percentile(0.99).TotalMilliseconds:0.0} ms (from the event's scheduled time to the 2xx)",
+        Problems.Count == 0
+            ? $"  exactly once: every one of the {Segments} segments archived once, one archive object each, staging empty"
+            : $"  NOT exactly once ({Problems.Count} problems): {string.Join("; ", Problems.Take(10))}");
+}
+
+/// <summary>
+/// N virtual recorders with M cameras each against the functions host on the embedded backend, over real HTTP on
+/// loopback: first every segment is announced in the catalog and its tiny object uploaded to staging (as the edge
+/// does), then finalize events are delivered to the host's finalize function at the chosen rate (open loop: an
+/// event's latency runs from when it was due), a share of them twice. The host's catalog is wrapped in a
+/// <see cref="CountingCatalog"/>. At the end every segment must be archived exactly once: one applied change to
+/// archived per recording, one archive object per recording, and nothing left in staging.
+/// </summary>
+public sealed class LoadGenerator
+{
+    private const string Token = "loadgen-token-0123456789";
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    public static async Task<LoadResult> RunAsync(LoadOptions options, string dataDir, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        TimeProvider time = TimeProvider.System;
+        var settings = new FunctionsHostSettings(dataDir, Token, Target: FunctionTargets.StagingObjectFinalized, Urls: ["http://127.0.0.1:0"],
+            MinimumLogLevel: LogLevel.Warning);
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls([.. settings.Urls!]);
+        builder.Services.AddSingleton(new PublicOrigin(null, ["127.0.0.1"], anyHost: false));
+        builder.Services.AddLocalFunctions(settings);
+        // The host's own catalog, counted: every function resolves ICatalog, so they all get the counting one.
+        ServiceDescriptor registered = builder.Services.Last(d => d.ServiceType == typeof(ICatalog));
+        var catalog = new CountingCatalog((ICatalog)registered.ImplementationInstance!);
+        builder.Services.Replace(ServiceDescriptor.Singleton<ICatalog>(catalog));
+        await using WebApplication app = builder.Build();
+        app.MapFunctions(settings.Target);
+        await app.StartAsync(cancellationToken);
+        try
+        {
+            var target = new Uri(new Uri(app.Urls.First()), FunctionsHost.FinalizeRoute(settings.Target));
+            // The edge's side: its own store over the same buckets, raising no events (the load generator delivers them).
+            var edgeStore = new LocalObjectStore(Path.Combine(Path.GetFullPath(dataDir), "cloud", "buckets"), time);
+            await RegisterCamerasAsync(options, catalog, cancellationToken);
+            long setupReads = catalog.Reads, setupWrites = catalog.Writes;
+            List<Segment> segments = await PrepareAsync(options, catalog, edgeStore, time, cancellationToken);
+            long announceReads = catalog.Reads - setupReads, announceWrites = catalog.Writes - setupWrites;
+
+            (TimeSpan wall, TimeSpan cpu, List<TimeSpan> latencies, List<string> problems, int deliveries) =
+                await DeliverAsync(options, segments, target, cancellationToken);
+            long finalizeReads = catalog.Reads - announceReads - setupReads, finalizeWrites = catalog.Writes - announceWrites - setupWrites;
+
+            problems.AddRange(await CheckExactlyOnceAsync(segments, catalog, edgeStore, cancellationToken));
+            return new LoadResult(segments.Count, deliveries, wall, cpu, announceReads, announceWrites, finalizeReads, finalizeWrites, latencies, problems);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private sealed record Segment(RecordingAnnouncement Announcement, StoredObject Staged);
+
+    /// <summary>Recorder names: two sites, each with recorders of its own, every one with cameras cam1..camM.</summary>
+    public static string RecorderId(int index) => $"{(index % 2 == 0 ? "site-a" : "site-b")}-rec{index / 2 + 1}";
+
+    /// <summary>Each recorder's site and cameras, as the edge registers them on start.</summary>
+    private static async Task RegisterCamerasAsync(LoadOptions o, CountingCatalog catalog, CancellationToken ct)
+    {
+        for (int r = 0; r < o.Recorders; r++)
+        {
+            string recorder = RecorderId(r);
+            await catalog.SetRecorderSiteAsync(new RecorderSite(recorder, r % 2 == 0 ? "site-a" : "site-b"), ct);
+            for (int c = 1; c <= o.Cameras; c++)
+            {
+                await catalog.UpsertCameraAsync(new CameraInfo($"cam{c}", $"Camera {c}", recorder), ct);
+            }
+        }
+    }
+
+    /// <summary>Every segment announced in the catalog and its bytes uploaded to staging, as the edge does.</summary>
+    private static async Task<List<Segment>> PrepareAsync(LoadOptions o, CountingCatalog catalog, LocalObjectStore store, TimeProvider time, CancellationToken ct)
+    {
+        DateTimeOffset start = time.GetUtcNow().AddMinutes(-10);
+        int cameras = o.Recorders * o.Cameras;
+        var segments = new List<Segment>(o.Segments);
+        var random = new Random(14);
+        for (int i = 0; i < o.Segments; i++)
+        {
+            int camera = i % cameras;
+            string recorder = RecorderId(camera / o.Cameras);
+            string cameraId = $"cam{camera % o.Cameras + 1}";
+            int seq = i / cameras;
+            byte[] bytes = new byte[o.SegmentBytes];
+            random.NextBytes(bytes);
+            SegmentDigest digest = await SegmentHasher.HashAsync(new MemoryStream(bytes), ct);
+            string id = Cctv.Shared.Domain.RecordingId.For(recorder, cameraId, 1, seq);
+            DateTimeOffset from = start.AddSeconds(seq);
+            var announcement = new RecordingAnnouncement(id, recorder, cameraId, $"Camera {cameraId}", 1, seq, from, from.AddSeconds(1), digest.Size,
+                digest.Sha256, digest.Crc32CBase64, digest.Md5, "video/mp4", ObjectNames.Staging(recorder, cameraId, id));
+            await catalog.AnnounceAsync(announcement, ct);
+            StoredObject staged = await store.UploadAsync(new UploadRequest(LocalBackend.StagingBucket, announcement.StagingObject, "video/mp4",
+                digest.Crc32CBase64, digest.Md5, 0, new Dictionary<string, string> { ["sha256"] = digest.Sha256 }), new MemoryStream(bytes), ct);
+            segments.Add(new Segment(announcement, staged));
+        }
+        return segments;
+    }
+
+    private static async Task<(TimeSpan Wall, TimeSpan Cpu, List<TimeSpan> Latencies, List<string> Problems, int Deliveries)> DeliverAsync(
+        LoadOptions o, List<Segment> segments, Uri target, CancellationToken ct)
+    {
+        // Each segment's event, and a share of them again a moment later (Eventarc delivers at least once).
+        var random = new Random(41);
+        var events = segments.Select((s, i) => (Segment: s, Due: TimeSpan.FromSeconds(i / o.EventsPerSecond))).ToList();
+        events.AddRange(events.Where(_ => random.NextDouble() < o.DuplicateShare).Select(e => (e.Segment, e.Due + TimeSpan.FromMilliseconds(50))).ToList());
+        events.Sort((a, b) => a.Due.CompareTo(b.Due));
+
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = o.Concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+        using var gate = new SemaphoreSlim(o.Concurrency);
+        var latencies = new List<TimeSpan>(events.Count);
+        var problems = new List<string>();
+        var tasks = new List<Task>(events.Count);
+        using Process self = Process.GetCurrentProcess();
+        TimeSpan cpuBefore = self.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        foreach ((Segment segment, TimeSpan due) in events)
+        {
+            TimeSpan wait = due - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, ct);
+            }
+            await gate.WaitAsync(ct);
+            tasks.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    string? failure = await PostAsync(client, target, segment, ct);
+                    TimeSpan latency = clock.Elapsed - due;
+                    lock (latencies)
+                    {
+                        latencies.Add(latency);
+                        if (failure is not null)
+                        {
+                            problems.Add(failure);
+                        }
+                    }
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }, ct));
+        }
+        await Task.WhenAll(tasks);
+        TimeSpan wall = clock.Elapsed;
+        self.Refresh();
+        return (wall, self.TotalProcessorTime - cpuBefore, latencies, problems, events.Count);
+    }
+
+    /// <summary>One finalize event, as Eventarc sends it for the staged object; null when the function answered 2xx.</summary>
+    private static async Task<string?> PostAsync(HttpClient client, Uri target, Segment segment, CancellationToken ct)
+    {
+        StoredObject s = segment.Staged;
+        var data = new StorageObjectData
+        {
+            Bucket = s.Bucket,
+            Name = s.Name,
+            Generation = s.Generation.ToString(CultureInfo.InvariantCulture),
+            Size = s.Size.ToString(CultureInfo.InvariantCulture),
+            Crc32C = s.Crc32C,
+            Md5Hash = s.Md5,
+            ContentType = s.ContentType,
+            Metadata = s.Metadata,
+            TimeCreated = s.Updated,
+            Updated = s.Updated,
+        };
+        CloudEvent cloudEvent = StorageEvents.Create($"{s.Bucket}/{s.Name}/{s.Generation}", StorageEvents.Source(s.Bucket), StorageEvents.ObjectFinalized,
+            $"objects/{s.Name}", DateTimeOffset.UtcNow, "application/json", JsonSerializer.SerializeToUtf8Bytes(data, Web));
+        using HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(cloudEvent, target);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using HttpResponseMessage response = await client.SendAsync(request, ct);
+        return response.IsSuccessStatusCode
+            ? null
+            : $"{segment.Announcement.Id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
+    }
+
+    private static async Task<List<string>> CheckExactlyOnceAsync(List<Segment> segments, CountingCatalog catalog, LocalObjectStore store, CancellationToken ct)
+    {
+        var problems = new List<string>();
+        var archiveObjects = new Dictionary<string, int>(StringComparer.Ordinal);
+        await foreach (StoredObject o in store.ListAsync(LocalBackend.ArchiveBucket, "", ct))
+        {
+            string? id = ObjectNames.RecordingIdOf(o.Name);
+            if (id is null)
+            {
+                problems.Add($"archive object {o.Name} names no recording");
+                continue;
+            }
+            archiveObjects[id] = archiveObjects.GetValueOrDefault(id) + 1;
+        }
+        foreach (Segment segment in segments)
+        {
+            string id = segment.Announcement.Id;
+            Recording? r = await catalog.GetAsync(id, ct);
+            if (r?.State != CloudState.Archived)
+            {
+                problems.Add($"{id} is {r?.State.ToString() ?? "missing"}, not archived");
+            }
+            if (catalog.ArchivedApplied.GetValueOrDefault(id) != 1)
+            {
+                problems.Add($"{id} was archived {catalog.ArchivedApplied.GetValueOrDefault(id)} times");
+            }
+            if (archiveObjects.GetValueOrDefault(id) != 1)
+            {
+                problems.Add($"{id} has {archiveObjects.GetValueOrDefault(id)} archive objects");
+            }
+        }
+        if (archiveObjects.Keys.Except(segments.Select(s => s.Announcement.Id), StringComparer.Ordinal).FirstOrDefault() is { } stray)
+        {
+            problems.Add($"archive object of {stray}, which no virtual camera recorded");
+        }
+        await foreach (StoredObject o in store.ListAsync(LocalBackend.StagingBucket, "", ct))
+        {
+            problems.Add($"staging still holds {o.Name}");
+        }
+        return problems;
+    }
+}
