@@ -50,6 +50,7 @@ public sealed record LoadOptions(int Recorders, int Cameras, double Seconds, dou
 public sealed record LoadResult(
     int Segments,
     int Deliveries,
+    int Redeliveries,
     TimeSpan DeliveryWall,
     TimeSpan DeliveryCpu,
     long AnnounceReads,
@@ -75,7 +76,8 @@ public sealed record LoadResult(
 
     public string Report(LoadOptions o) => string.Join(Environment.NewLine,
         $"loadgen (embedded backend): {o.Recorders} recorders x {o.Cameras} cameras (two sites, every recorder has cam1..cam{o.Cameras}), {Segments} segments of {o.SegmentBytes} B, "
-            + $"{Deliveries} finalize events ({Deliveries - Segments} duplicates) at {o.EventsPerSecond:0.#}/s asked, concurrency {o.Concurrency}",
+            + $"{Deliveries} finalize events ({Deliveries - Segments} duplicates) at {o.EventsPerSecond:0.#}/s asked, concurrency {o.Concurrency}; "
+            + $"{Redeliveries} redeliveries after a 5xx (a duplicate racing its twin: the loser answers 503 and Eventarc delivers it again)",
         $"  events/s delivered          {EventsPerSecond,10:0.0}",
         $"  CPU ms per finalized segment{CpuMsPerSegment,10:0.00}   (process CPU while delivering: the host and the event client, {Environment.ProcessorCount} cores)",
         $"  catalog per segment, edge   {(double)AnnounceReads / Segments,6:0.00} reads {(double)AnnounceWrites / Segments,6:0.00} writes (announce)",
@@ -90,13 +92,14 @@ public sealed record LoadResult(
 /// N virtual recorders with M cameras each against the functions host on the embedded backend, over real HTTP on
 /// loopback: first every segment is announced in the catalog and its tiny object uploaded to staging (as the edge
 /// does), then finalize events are delivered to the host's finalize function at the chosen rate (open loop: an
-/// event's latency runs from when it was due), a share of them twice. The host's catalog is wrapped in a
+/// event's latency runs from when it was due, through any redelivery after a 5xx), a share of them twice. The host's catalog is wrapped in a
 /// <see cref="CountingCatalog"/>. At the end every segment must be archived exactly once: one applied change to
 /// archived per recording, one archive object per recording, and nothing left in staging.
 /// </summary>
 public sealed class LoadGenerator
 {
     private const string Token = "loadgen-token-0123456789";
+    private const int MaxDeliveries = 6;
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     public static async Task<LoadResult> RunAsync(LoadOptions options, string dataDir, CancellationToken cancellationToken)
@@ -106,7 +109,7 @@ public sealed class LoadGenerator
         var settings = new FunctionsHostSettings(dataDir, Token, Target: FunctionTargets.StagingObjectFinalized, Urls: ["http://127.0.0.1:0"],
             MinimumLogLevel: LogLevel.Warning);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(LogLevel.Critical); // a failed delivery shows in the result (redeliveries, problems), not as a log line per event
         builder.WebHost.UseUrls([.. settings.Urls!]);
         builder.Services.AddSingleton(new PublicOrigin(null, ["127.0.0.1"], anyHost: false));
         builder.Services.AddLocalFunctions(settings);
@@ -127,12 +130,12 @@ public sealed class LoadGenerator
             List<Segment> segments = await PrepareAsync(options, catalog, edgeStore, time, cancellationToken);
             long announceReads = catalog.Reads - setupReads, announceWrites = catalog.Writes - setupWrites;
 
-            (TimeSpan wall, TimeSpan cpu, List<TimeSpan> latencies, List<string> problems, int deliveries) =
+            (TimeSpan wall, TimeSpan cpu, List<TimeSpan> latencies, List<string> problems, int deliveries, int redeliveries) =
                 await DeliverAsync(options, segments, target, cancellationToken);
             long finalizeReads = catalog.Reads - announceReads - setupReads, finalizeWrites = catalog.Writes - announceWrites - setupWrites;
 
             problems.AddRange(await CheckExactlyOnceAsync(segments, catalog, edgeStore, cancellationToken));
-            return new LoadResult(segments.Count, deliveries, wall, cpu, announceReads, announceWrites, finalizeReads, finalizeWrites, latencies, problems);
+            return new LoadResult(segments.Count, deliveries, redeliveries, wall, cpu, announceReads, announceWrites, finalizeReads, finalizeWrites, latencies, problems);
         }
         finally
         {
@@ -187,7 +190,7 @@ public sealed class LoadGenerator
         return segments;
     }
 
-    private static async Task<(TimeSpan Wall, TimeSpan Cpu, List<TimeSpan> Latencies, List<string> Problems, int Deliveries)> DeliverAsync(
+    private static async Task<(TimeSpan Wall, TimeSpan Cpu, List<TimeSpan> Latencies, List<string> Problems, int Deliveries, int Redeliveries)> DeliverAsync(
         LoadOptions o, List<Segment> segments, Uri target, CancellationToken ct)
     {
         // Each segment's event, and a share of them again a moment later (Eventarc delivers at least once).
@@ -202,6 +205,7 @@ public sealed class LoadGenerator
         var latencies = new List<TimeSpan>(events.Count);
         var problems = new List<string>();
         var tasks = new List<Task>(events.Count);
+        int redeliveries = 0;
         using Process self = Process.GetCurrentProcess();
         TimeSpan cpuBefore = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -217,7 +221,7 @@ public sealed class LoadGenerator
             {
                 try
                 {
-                    string? failure = await PostAsync(client, target, segment, ct);
+                    string? failure = await PostAsync(client, target, segment, () => Interlocked.Increment(ref redeliveries), ct);
                     TimeSpan latency = clock.Elapsed - due;
                     lock (latencies)
                     {
@@ -237,11 +241,15 @@ public sealed class LoadGenerator
         await Task.WhenAll(tasks);
         TimeSpan wall = clock.Elapsed;
         self.Refresh();
-        return (wall, self.TotalProcessorTime - cpuBefore, latencies, problems, events.Count);
+        return (wall, self.TotalProcessorTime - cpuBefore, latencies, problems, events.Count, redeliveries);
     }
 
-    /// <summary>One finalize event, as Eventarc sends it for the staged object; null when the function answered 2xx.</summary>
-    private static async Task<string?> PostAsync(HttpClient client, Uri target, Segment segment, CancellationToken ct)
+    /// <summary>
+    /// One finalize event, as Eventarc sends it for the staged object, redelivered after a 5xx, 408 or 429 as Eventarc
+    /// does (here after 100 ms, doubling, at most <see cref="MaxDeliveries"/> times): null when the function answered
+    /// 2xx, else why not. <paramref name="redeliveries"/> counts the repeats.
+    /// </summary>
+    private static async Task<string?> PostAsync(HttpClient client, Uri target, Segment segment, Action redelivered, CancellationToken ct)
     {
         StoredObject s = segment.Staged;
         var data = new StorageObjectData
@@ -259,12 +267,26 @@ public sealed class LoadGenerator
         };
         CloudEvent cloudEvent = StorageEvents.Create($"{s.Bucket}/{s.Name}/{s.Generation}", StorageEvents.Source(s.Bucket), StorageEvents.ObjectFinalized,
             $"objects/{s.Name}", DateTimeOffset.UtcNow, "application/json", JsonSerializer.SerializeToUtf8Bytes(data, Web));
-        using HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(cloudEvent, target);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        using HttpResponseMessage response = await client.SendAsync(request, ct);
-        return response.IsSuccessStatusCode
-            ? null
-            : $"{segment.Announcement.Id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
+        TimeSpan backoff = TimeSpan.FromMilliseconds(100);
+        for (int attempt = 1; ; attempt++)
+        {
+            using HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(cloudEvent, target);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+            using HttpResponseMessage response = await client.SendAsync(request, ct);
+            if (response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+            int status = (int)response.StatusCode;
+            string answer = $"{segment.Announcement.Id}: {status} {await response.Content.ReadAsStringAsync(ct)}";
+            if (status is not (>= 500 or 408 or 429) || attempt == MaxDeliveries)
+            {
+                return attempt == MaxDeliveries ? $"{answer} (after {attempt} deliveries)" : answer;
+            }
+            redelivered();
+            await Task.Delay(backoff, ct);
+            backoff *= 2;
+        }
     }
 
     private static async Task<List<string>> CheckExactlyOnceAsync(List<Segment> segments, CountingCatalog catalog, LocalObjectStore store, CancellationToken ct)
