@@ -150,4 +150,26 @@ public sealed class FirestoreCatalogTests : CatalogContractTests, IAsyncLifetime
         Assert.Equal((CloudState.Announced, 1L), (r.State, r.Version));
         Assert.Equal(1, (await Catalog.CountByStateAsync(CancellationToken.None))[CloudState.Announced]);
     }
+
+    [Fact]
+    public async Task BackfillShards_GivesARecordingWrittenBeforeShardsItsShard_SoTheSweepSeesItAgain()
+    {
+        // A recording as the catalog wrote it before shards: the same document without the shard field.
+        RecordingAnnouncement legacy = Announcement("cam1", 0);
+        var fields = CatalogDocuments.NewRecording(legacy, T0);
+        fields.Remove(CatalogDocuments.Shard);
+        await _client.CommitAsync([FirestoreWrite.Create(_client.DocumentName(CatalogDocuments.Recordings, legacy.Id), fields)], CancellationToken.None);
+        RecordingAnnouncement current = Announcement("cam2", 1);
+        await Catalog.AnnounceAsync(current, CancellationToken.None);
+        IReadOnlyList<Recording> before = await Catalog.ListByStateAsync(CloudState.Announced, 10, CancellationToken.None);
+
+        (long read, long changed) = await _catalog.BackfillShardsAsync(1, CancellationToken.None);
+        (long _, long again) = await _catalog.BackfillShardsAsync(500, CancellationToken.None);
+
+        Assert.Equal([current.Id], before.Select(r => r.Id));
+        Assert.Equal((2, 1, 0), (read, changed, again));
+        Assert.Equal([legacy.Id, current.Id], (await Catalog.ListByStateAsync(CloudState.Announced, 10, CancellationToken.None)).Select(r => r.Id));
+        FirestoreDocument stored = (await _client.GetAsync(_client.DocumentName(CatalogDocuments.Recordings, legacy.Id), CancellationToken.None))!;
+        Assert.Equal(CatalogDocuments.ShardOf("r1", "cam1"), stored[CatalogDocuments.Shard]);
+    }
 }
