@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Cctv.Functions.Api;
+using Cctv.Functions.Finalize;
 using Cctv.Functions.Hosting;
 using Cctv.Shared.CloudEvents;
 using Cctv.Shared.Domain;
@@ -75,11 +76,11 @@ public sealed record LoadResult(
     }
 
     public string Report(LoadOptions o) => string.Join(Environment.NewLine,
-        $"loadgen (embedded backend): {o.Recorders} recorders x {o.Cameras} cameras (two sites, every recorder has cam1..cam{o.Cameras}), {Segments} segments of {o.SegmentBytes} B, "
+        $"loadgen: {o.Recorders} recorders x {o.Cameras} cameras (two sites, every recorder has cam1..cam{o.Cameras}), {Segments} segments of {o.SegmentBytes} B, "
             + $"{Deliveries} finalize events ({Deliveries - Segments} duplicates) at {o.EventsPerSecond:0.#}/s asked, concurrency {o.Concurrency}; "
             + $"{Redeliveries} redeliveries after a 5xx (a duplicate racing its twin: the loser answers 503 and Eventarc delivers it again)",
         $"  events/s delivered          {EventsPerSecond,10:0.0}",
-        $"  CPU ms per finalized segment{CpuMsPerSegment,10:0.00}   (process CPU while delivering: the host and the event client, {Environment.ProcessorCount} cores)",
+        $"  CPU ms per finalized segment{CpuMsPerSegment,10:0.00}   (this process while delivering: the host, the event client, on gcp the test GCS server too, not the emulators; {Environment.ProcessorCount} cores)",
         $"  catalog per segment, edge   {(double)AnnounceReads / Segments,6:0.00} reads {(double)AnnounceWrites / Segments,6:0.00} writes (announce)",
         $"  catalog per segment, cloud  {(double)FinalizeReads / Segments,6:0.00} reads {(double)FinalizeWrites / Segments,6:0.00} writes (finalize, duplicates included)",
         $"  finalize latency p50 / p99  {Percentile(0.50).TotalMilliseconds,8:0.0} / {Percentile(0.99).TotalMilliseconds:0.0} ms (from the event's scheduled time to the 2xx)",
@@ -98,49 +99,33 @@ public sealed record LoadResult(
 /// </summary>
 public sealed class LoadGenerator
 {
-    private const string Token = "loadgen-token-0123456789";
     private const int MaxDeliveries = 6;
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
+    /// <summary>A run on the embedded backend in <paramref name="dataDir"/>.</summary>
     public static async Task<LoadResult> RunAsync(LoadOptions options, string dataDir, CancellationToken cancellationToken)
     {
         options.Validate();
-        TimeProvider time = TimeProvider.System;
-        var settings = new FunctionsHostSettings(dataDir, Token, Target: FunctionTargets.StagingObjectFinalized, Urls: ["http://127.0.0.1:0"],
-            MinimumLogLevel: LogLevel.Warning);
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.SetMinimumLevel(LogLevel.Critical); // a failed delivery shows in the result (redeliveries, problems), not as a log line per event
-        builder.WebHost.UseUrls([.. settings.Urls!]);
-        builder.Services.AddSingleton(new PublicOrigin(null, ["127.0.0.1"], anyHost: false));
-        builder.Services.AddLocalFunctions(settings);
-        // The host's own catalog, counted: every function resolves ICatalog, so they all get the counting one.
-        ServiceDescriptor registered = builder.Services.Last(d => d.ServiceType == typeof(ICatalog));
-        var catalog = new CountingCatalog((ICatalog)registered.ImplementationInstance!);
-        builder.Services.Replace(ServiceDescriptor.Singleton<ICatalog>(catalog));
-        await using WebApplication app = builder.Build();
-        app.MapFunctions(settings.Target);
-        await app.StartAsync(cancellationToken);
-        try
-        {
-            var target = new Uri(new Uri(app.Urls.First()), FunctionsHost.FinalizeRoute(settings.Target));
-            // The edge's side: its own store over the same buckets, raising no events (the load generator delivers them).
-            var edgeStore = new LocalObjectStore(Path.Combine(Path.GetFullPath(dataDir), "cloud", "buckets"), time);
-            await RegisterCamerasAsync(options, catalog, cancellationToken);
-            long setupReads = catalog.Reads, setupWrites = catalog.Writes;
-            List<Segment> segments = await PrepareAsync(options, catalog, edgeStore, time, cancellationToken);
-            long announceReads = catalog.Reads - setupReads, announceWrites = catalog.Writes - setupWrites;
+        await using ILoadBackend backend = await EmbeddedLoadBackend.StartAsync(dataDir, cancellationToken);
+        return await RunAsync(options, backend, cancellationToken);
+    }
 
-            (TimeSpan wall, TimeSpan cpu, List<TimeSpan> latencies, List<string> problems, int deliveries, int redeliveries) =
-                await DeliverAsync(options, segments, target, cancellationToken);
-            long finalizeReads = catalog.Reads - announceReads - setupReads, finalizeWrites = catalog.Writes - announceWrites - setupWrites;
+    /// <summary>A run against a started backend (the host's catalog counted, an edge-side store, the finalize URL).</summary>
+    public static async Task<LoadResult> RunAsync(LoadOptions options, ILoadBackend backend, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        CountingCatalog catalog = backend.Catalog;
+        await RegisterCamerasAsync(options, catalog, cancellationToken);
+        long setupReads = catalog.Reads, setupWrites = catalog.Writes;
+        List<Segment> segments = await PrepareAsync(options, catalog, backend.EdgeStore, backend.Buckets.Staging, TimeProvider.System, cancellationToken);
+        long announceReads = catalog.Reads - setupReads, announceWrites = catalog.Writes - setupWrites;
 
-            problems.AddRange(await CheckExactlyOnceAsync(segments, catalog, edgeStore, cancellationToken));
-            return new LoadResult(segments.Count, deliveries, redeliveries, wall, cpu, announceReads, announceWrites, finalizeReads, finalizeWrites, latencies, problems);
-        }
-        finally
-        {
-            await app.StopAsync(CancellationToken.None);
-        }
+        (TimeSpan wall, TimeSpan cpu, List<TimeSpan> latencies, List<string> problems, int deliveries, int redeliveries) =
+            await DeliverAsync(options, segments, backend, cancellationToken);
+        long finalizeReads = catalog.Reads - announceReads - setupReads, finalizeWrites = catalog.Writes - announceWrites - setupWrites;
+
+        problems.AddRange(await CheckExactlyOnceAsync(segments, catalog, backend.EdgeStore, backend.Buckets, cancellationToken));
+        return new LoadResult(segments.Count, deliveries, redeliveries, wall, cpu, announceReads, announceWrites, finalizeReads, finalizeWrites, latencies, problems);
     }
 
     private sealed record Segment(RecordingAnnouncement Announcement, StoredObject Staged);
@@ -163,7 +148,8 @@ public sealed class LoadGenerator
     }
 
     /// <summary>Every segment announced in the catalog and its bytes uploaded to staging, as the edge does.</summary>
-    private static async Task<List<Segment>> PrepareAsync(LoadOptions o, CountingCatalog catalog, LocalObjectStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<List<Segment>> PrepareAsync(LoadOptions o, CountingCatalog catalog, IObjectStore store, string stagingBucket, TimeProvider time,
+        CancellationToken ct)
     {
         DateTimeOffset start = time.GetUtcNow().AddMinutes(-10);
         int cameras = o.Recorders * o.Cameras;
@@ -183,7 +169,7 @@ public sealed class LoadGenerator
             var announcement = new RecordingAnnouncement(id, recorder, cameraId, $"Camera {cameraId}", 1, seq, from, from.AddSeconds(1), digest.Size,
                 digest.Sha256, digest.Crc32CBase64, digest.Md5, "video/mp4", ObjectNames.Staging(recorder, cameraId, id));
             await catalog.AnnounceAsync(announcement, ct);
-            StoredObject staged = await store.UploadAsync(new UploadRequest(LocalBackend.StagingBucket, announcement.StagingObject, "video/mp4",
+            StoredObject staged = await store.UploadAsync(new UploadRequest(stagingBucket, announcement.StagingObject, "video/mp4",
                 digest.Crc32CBase64, digest.Md5, 0, new Dictionary<string, string> { ["sha256"] = digest.Sha256 }), new MemoryStream(bytes), ct);
             segments.Add(new Segment(announcement, staged));
         }
@@ -191,7 +177,7 @@ public sealed class LoadGenerator
     }
 
     private static async Task<(TimeSpan Wall, TimeSpan Cpu, List<TimeSpan> Latencies, List<string> Problems, int Deliveries, int Redeliveries)> DeliverAsync(
-        LoadOptions o, List<Segment> segments, Uri target, CancellationToken ct)
+        LoadOptions o, List<Segment> segments, ILoadBackend backend, CancellationToken ct)
     {
         // Each segment's event, and a share of them again a moment later (Eventarc delivers at least once).
         var random = new Random(41);
@@ -221,7 +207,7 @@ public sealed class LoadGenerator
             {
                 try
                 {
-                    string? failure = await PostAsync(client, target, segment, () => Interlocked.Increment(ref redeliveries), ct);
+                    string? failure = await PostAsync(client, backend, segment, () => Interlocked.Increment(ref redeliveries), ct);
                     TimeSpan latency = clock.Elapsed - due;
                     lock (latencies)
                     {
@@ -249,7 +235,7 @@ public sealed class LoadGenerator
     /// does (here after 100 ms, doubling, at most <see cref="MaxDeliveries"/> times): null when the function answered
     /// 2xx, else why not. <paramref name="redeliveries"/> counts the repeats.
     /// </summary>
-    private static async Task<string?> PostAsync(HttpClient client, Uri target, Segment segment, Action redelivered, CancellationToken ct)
+    private static async Task<string?> PostAsync(HttpClient client, ILoadBackend backend, Segment segment, Action redelivered, CancellationToken ct)
     {
         StoredObject s = segment.Staged;
         var data = new StorageObjectData
@@ -270,8 +256,11 @@ public sealed class LoadGenerator
         TimeSpan backoff = TimeSpan.FromMilliseconds(100);
         for (int attempt = 1; ; attempt++)
         {
-            using HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(cloudEvent, target);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+            using HttpRequestMessage request = CloudEventHttp.ToBinaryModeRequest(cloudEvent, backend.FinalizeTarget);
+            if (backend.BearerToken is { } token)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
             using HttpResponseMessage response = await client.SendAsync(request, ct);
             if (response.IsSuccessStatusCode)
             {
@@ -289,11 +278,12 @@ public sealed class LoadGenerator
         }
     }
 
-    private static async Task<List<string>> CheckExactlyOnceAsync(List<Segment> segments, CountingCatalog catalog, LocalObjectStore store, CancellationToken ct)
+    private static async Task<List<string>> CheckExactlyOnceAsync(List<Segment> segments, CountingCatalog catalog, IObjectStore store, BucketNames buckets,
+        CancellationToken ct)
     {
         var problems = new List<string>();
         var archiveObjects = new Dictionary<string, int>(StringComparer.Ordinal);
-        await foreach (StoredObject o in store.ListAsync(LocalBackend.ArchiveBucket, "", ct))
+        await foreach (StoredObject o in store.ListAsync(buckets.Archive, "", ct))
         {
             string? id = ObjectNames.RecordingIdOf(o.Name);
             if (id is null)
@@ -324,10 +314,87 @@ public sealed class LoadGenerator
         {
             problems.Add($"archive object of {stray}, which no virtual camera recorded");
         }
-        await foreach (StoredObject o in store.ListAsync(LocalBackend.StagingBucket, "", ct))
+        await foreach (StoredObject o in store.ListAsync(buckets.Staging, "", ct))
         {
             problems.Add($"staging still holds {o.Name}");
         }
         return problems;
+    }
+}
+
+/// <summary>
+/// What the load generator runs against: the functions host (its finalize function at <see cref="FinalizeTarget"/>)
+/// with its catalog counted, and the edge's side of the same buckets and catalog.
+/// </summary>
+public interface ILoadBackend : IAsyncDisposable
+{
+    string Name { get; }
+
+    /// <summary>The host's catalog, counted; the edge announces through it too.</summary>
+    CountingCatalog Catalog { get; }
+
+    /// <summary>Where the edge uploads (raising no finalize events of its own: the load generator delivers them).</summary>
+    IObjectStore EdgeStore { get; }
+
+    BucketNames Buckets { get; }
+
+    Uri FinalizeTarget { get; }
+
+    /// <summary>The credential the finalize endpoint asks for, or null when it asks none.</summary>
+    string? BearerToken { get; }
+}
+
+/// <summary>The functions host on the embedded backend (FUNCTION_TARGET=StagingObjectFinalized) over a data directory.</summary>
+public sealed class EmbeddedLoadBackend : ILoadBackend
+{
+    private const string Token = "loadgen-token-0123456789";
+    private readonly WebApplication _app;
+
+    private EmbeddedLoadBackend(WebApplication app, CountingCatalog catalog, IObjectStore edgeStore, Uri target)
+    {
+        _app = app;
+        Catalog = catalog;
+        EdgeStore = edgeStore;
+        FinalizeTarget = target;
+    }
+
+    public string Name => "embedded backend";
+
+    public CountingCatalog Catalog { get; }
+
+    public IObjectStore EdgeStore { get; }
+
+    public BucketNames Buckets { get; } = new(LocalBackend.StagingBucket, LocalBackend.ArchiveBucket);
+
+    public Uri FinalizeTarget { get; }
+
+    public string? BearerToken => Token;
+
+    public static async Task<EmbeddedLoadBackend> StartAsync(string dataDir, CancellationToken cancellationToken)
+    {
+        var settings = new FunctionsHostSettings(dataDir, Token, Target: FunctionTargets.StagingObjectFinalized, Urls: ["http://127.0.0.1:0"],
+            MinimumLogLevel: LogLevel.Critical);
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.SetMinimumLevel(LogLevel.Critical); // a failed delivery shows in the result (redeliveries, problems), not as a log line per event
+        builder.WebHost.UseUrls([.. settings.Urls!]);
+        builder.Services.AddSingleton(new PublicOrigin(null, ["127.0.0.1"], anyHost: false));
+        builder.Services.AddLocalFunctions(settings);
+        // The host's own catalog, counted: every function resolves ICatalog, so they all get the counting one.
+        ServiceDescriptor registered = builder.Services.Last(d => d.ServiceType == typeof(ICatalog));
+        var catalog = new CountingCatalog((ICatalog)registered.ImplementationInstance!);
+        builder.Services.Replace(ServiceDescriptor.Singleton<ICatalog>(catalog));
+        WebApplication app = builder.Build();
+        app.MapFunctions(settings.Target);
+        await app.StartAsync(cancellationToken);
+        var target = new Uri(new Uri(app.Urls.First()), FunctionsHost.FinalizeRoute(settings.Target));
+        // The edge's side: its own store over the same buckets, raising no events.
+        var edgeStore = new LocalObjectStore(Path.Combine(Path.GetFullPath(dataDir), "cloud", "buckets"), TimeProvider.System);
+        return new EmbeddedLoadBackend(app, catalog, edgeStore, target);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
     }
 }

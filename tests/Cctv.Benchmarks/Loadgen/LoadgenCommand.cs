@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Cctv.Benchmarks.Loadgen;
 
-/// <summary><c>loadgen --recorders N --cameras M --seconds S [--rate R] [--duplicates 0.05] [--concurrency 20] [--backend embedded]</c>.</summary>
+/// <summary><c>loadgen --recorders N --cameras M --seconds S [--rate R] [--duplicates 0.05] [--concurrency 20] [--backend embedded|gcp]</c>.</summary>
 public static class LoadgenCommand
 {
     public static async Task<int> RunAsync(string[] args)
@@ -21,15 +21,25 @@ public static class LoadgenCommand
         string dir = Path.Combine(Path.GetTempPath(), "cctv-loadgen-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
-            LoadResult result = await LoadGenerator.RunAsync(options, dir, CancellationToken.None);
+            await using ILoadBackend backend = Backend(args) == "gcp"
+                ? await GcpLoadBackend.StartAsync(CancellationToken.None)
+                : await EmbeddedLoadBackend.StartAsync(dir, CancellationToken.None);
+            Console.WriteLine($"backend: {backend.Name}");
+            LoadResult result = await LoadGenerator.RunAsync(options, backend, CancellationToken.None);
             Console.WriteLine(result.Report(options));
             return result.Problems.Count == 0 ? 0 : 1;
         }
         finally
         {
-            Directory.Delete(dir, recursive: true);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
     }
+
+    private static string Backend(string[] args) =>
+        args.Zip(args.Skip(1)).LastOrDefault(p => p.First == "--backend").Second ?? "embedded";
 
     private static LoadOptions Parse(string[] args)
     {
@@ -43,9 +53,9 @@ public static class LoadgenCommand
             values[args[i]] = args[++i];
         }
         string backend = values.GetValueOrDefault("--backend", "embedded");
-        if (backend != "embedded")
+        if (backend is not ("embedded" or "gcp"))
         {
-            throw new ArgumentException($"--backend {backend} is not built yet: only the embedded backend runs (the gcp one against the emulators is issue 14's next step).");
+            throw new ArgumentException($"--backend is embedded or gcp, not {backend}.");
         }
         int Int(string name, int fallback) => values.TryGetValue(name, out string? v)
             ? int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : throw new ArgumentException($"{name} '{v}' is not a whole number.")
