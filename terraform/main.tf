@@ -34,11 +34,13 @@ locals {
   #   catch_up_factor: the edge drains a backlog (after an uplink outage) at up to this many
   #              times the steady event rate
   #   finalize_cpu_ms_per_event: CPU per finalize event. Measured 6.7-9.2 ms on the embedded
-  #              backend (`dotnet run -c Release --project tests/Cctv.Benchmarks -- loadgen`,
-  #              README "Load"); the gcp path adds TLS and JSON to five API calls, so x2-3
-  #              is assumed until the gcp load generator measures it
+  #              backend and 11.8 ms on the gcp backend against the emulators (plain HTTP, the
+  #              test GCS server in the same process): `dotnet run -c Release --project
+  #              tests/Cctv.Benchmarks -- loadgen [--backend gcp]` (README "Load on the cloud
+  #              side"); TLS to the real services is assumed to bring it to 20 ms
   #   finalize_wall_ms_per_event: time an event holds a request slot, mostly waiting on Cloud
-  #              Storage and Firestore (an assumption of the same kind)
+  #              Storage and Firestore (an assumption: the emulators answer faster than the
+  #              services)
   #   target_cpu_utilization: Cloud Run scales out at about 60% CPU
   capacity = {
     cameras                    = 100000
