@@ -2,92 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Cctv.Functions.Api;
 using Cctv.Functions.Finalize;
-using Cctv.Functions.Hosting;
 using Cctv.Shared.CloudEvents;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Hashing;
-using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
 using CloudNative.CloudEvents;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace Cctv.Benchmarks.Loadgen;
-
-/// <summary>What the load generator runs.</summary>
-/// <param name="Recorders">Virtual recorders; they alternate between two sites, and every one has cameras cam1..camM.</param>
-/// <param name="Cameras">Cameras per recorder.</param>
-/// <param name="Seconds">How long finalize events are delivered.</param>
-/// <param name="Rate">Finalize events per second over all cameras; null: one per camera per second.</param>
-/// <param name="DuplicateShare">The share of events delivered twice, as Eventarc may (at-least-once).</param>
-/// <param name="Concurrency">Events in flight at most (Cloud Run's concurrency of the finalize service, say).</param>
-/// <param name="SegmentBytes">Size of each tiny segment.</param>
-public sealed record LoadOptions(int Recorders, int Cameras, double Seconds, double? Rate = null, double DuplicateShare = 0.05, int Concurrency = 20,
-    int SegmentBytes = 2048)
-{
-    public double EventsPerSecond => Rate ?? Recorders * Cameras;
-
-    public int Segments => Math.Max(1, (int)Math.Round(EventsPerSecond * Seconds));
-
-    /// <summary>Throws, naming the option, when a value cannot run.</summary>
-    public void Validate()
-    {
-        if (Recorders < 1) throw new ArgumentException("--recorders must be at least 1.");
-        if (Cameras < 1) throw new ArgumentException("--cameras must be at least 1.");
-        if (Seconds <= 0) throw new ArgumentException("--seconds must be more than 0.");
-        if (Rate is <= 0) throw new ArgumentException("--rate must be more than 0.");
-        if (DuplicateShare is < 0 or > 1) throw new ArgumentException("--duplicates must be between 0 and 1.");
-        if (Concurrency < 1) throw new ArgumentException("--concurrency must be at least 1.");
-        if (SegmentBytes < 1) throw new ArgumentException("--segment-bytes must be at least 1.");
-    }
-}
-
-/// <summary>What a run measured, and what it found wrong (empty: every segment archived exactly once).</summary>
-public sealed record LoadResult(
-    int Segments,
-    int Deliveries,
-    int Redeliveries,
-    TimeSpan DeliveryWall,
-    TimeSpan DeliveryCpu,
-    long AnnounceReads,
-    long AnnounceWrites,
-    long FinalizeReads,
-    long FinalizeWrites,
-    IReadOnlyList<TimeSpan> Latencies,
-    IReadOnlyList<string> Problems)
-{
-    public double EventsPerSecond => Deliveries / DeliveryWall.TotalSeconds;
-
-    public double CpuMsPerSegment => DeliveryCpu.TotalMilliseconds / Segments;
-
-    public TimeSpan Percentile(double p)
-    {
-        if (Latencies.Count == 0)
-        {
-            return TimeSpan.Zero;
-        }
-        var sorted = Latencies.Order().ToList();
-        return sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
-
-    public string Report(LoadOptions o) => string.Join(Environment.NewLine,
-        $"loadgen: {o.Recorders} recorders x {o.Cameras} cameras (two sites, every recorder has cam1..cam{o.Cameras}), {Segments} segments of {o.SegmentBytes} B, "
-            + $"{Deliveries} finalize events ({Deliveries - Segments} duplicates) at {o.EventsPerSecond:0.#}/s asked, concurrency {o.Concurrency}; "
-            + $"{Redeliveries} redeliveries after a 5xx (a duplicate racing its twin: the loser answers 503 and Eventarc delivers it again)",
-        $"  events/s delivered          {EventsPerSecond,10:0.0}",
-        $"  CPU ms per finalized segment{CpuMsPerSegment,10:0.00}   (this process while delivering: the host, the event client, on gcp the test GCS server too, not the emulators; {Environment.ProcessorCount} cores)",
-        $"  catalog per segment, edge   {(double)AnnounceReads / Segments,6:0.00} reads {(double)AnnounceWrites / Segments,6:0.00} writes (announce)",
-        $"  catalog per segment, cloud  {(double)FinalizeReads / Segments,6:0.00} reads {(double)FinalizeWrites / Segments,6:0.00} writes (finalize, duplicates included)",
-        $"  finalize latency p50 / p99  {Percentile(0.50).TotalMilliseconds,8:0.0} / {Percentile(0.99).TotalMilliseconds:0.0} ms (from the event's scheduled time to the 2xx)",
-        Problems.Count == 0
-            ? $"  exactly once: every one of the {Segments} segments archived once, one archive object each, staging empty"
-            : $"  NOT exactly once ({Problems.Count} problems): {string.Join("; ", Problems.Take(10))}");
-}
 
 /// <summary>
 /// N virtual recorders with M cameras each against the functions host on the embedded backend, over real HTTP on
@@ -319,82 +241,5 @@ public sealed class LoadGenerator
             problems.Add($"staging still holds {o.Name}");
         }
         return problems;
-    }
-}
-
-/// <summary>
-/// What the load generator runs against: the functions host (its finalize function at <see cref="FinalizeTarget"/>)
-/// with its catalog counted, and the edge's side of the same buckets and catalog.
-/// </summary>
-public interface ILoadBackend : IAsyncDisposable
-{
-    string Name { get; }
-
-    /// <summary>The host's catalog, counted; the edge announces through it too.</summary>
-    CountingCatalog Catalog { get; }
-
-    /// <summary>Where the edge uploads (raising no finalize events of its own: the load generator delivers them).</summary>
-    IObjectStore EdgeStore { get; }
-
-    BucketNames Buckets { get; }
-
-    Uri FinalizeTarget { get; }
-
-    /// <summary>The credential the finalize endpoint asks for, or null when it asks none.</summary>
-    string? BearerToken { get; }
-}
-
-/// <summary>The functions host on the embedded backend (FUNCTION_TARGET=StagingObjectFinalized) over a data directory.</summary>
-public sealed class EmbeddedLoadBackend : ILoadBackend
-{
-    private const string Token = "loadgen-token-0123456789";
-    private readonly WebApplication _app;
-
-    private EmbeddedLoadBackend(WebApplication app, CountingCatalog catalog, IObjectStore edgeStore, Uri target)
-    {
-        _app = app;
-        Catalog = catalog;
-        EdgeStore = edgeStore;
-        FinalizeTarget = target;
-    }
-
-    public string Name => "embedded backend";
-
-    public CountingCatalog Catalog { get; }
-
-    public IObjectStore EdgeStore { get; }
-
-    public BucketNames Buckets { get; } = new(LocalBackend.StagingBucket, LocalBackend.ArchiveBucket);
-
-    public Uri FinalizeTarget { get; }
-
-    public string? BearerToken => Token;
-
-    public static async Task<EmbeddedLoadBackend> StartAsync(string dataDir, CancellationToken cancellationToken)
-    {
-        var settings = new FunctionsHostSettings(dataDir, Token, Target: FunctionTargets.StagingObjectFinalized, Urls: ["http://127.0.0.1:0"],
-            MinimumLogLevel: LogLevel.Critical);
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.SetMinimumLevel(LogLevel.Critical); // a failed delivery shows in the result (redeliveries, problems), not as a log line per event
-        builder.WebHost.UseUrls([.. settings.Urls!]);
-        builder.Services.AddSingleton(new PublicOrigin(null, ["127.0.0.1"], anyHost: false));
-        builder.Services.AddLocalFunctions(settings);
-        // The host's own catalog, counted: every function resolves ICatalog, so they all get the counting one.
-        ServiceDescriptor registered = builder.Services.Last(d => d.ServiceType == typeof(ICatalog));
-        var catalog = new CountingCatalog((ICatalog)registered.ImplementationInstance!);
-        builder.Services.Replace(ServiceDescriptor.Singleton<ICatalog>(catalog));
-        WebApplication app = builder.Build();
-        app.MapFunctions(settings.Target);
-        await app.StartAsync(cancellationToken);
-        var target = new Uri(new Uri(app.Urls.First()), FunctionsHost.FinalizeRoute(settings.Target));
-        // The edge's side: its own store over the same buckets, raising no events.
-        var edgeStore = new LocalObjectStore(Path.Combine(Path.GetFullPath(dataDir), "cloud", "buckets"), TimeProvider.System);
-        return new EmbeddedLoadBackend(app, catalog, edgeStore, target);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
     }
 }
