@@ -1,6 +1,7 @@
 # The catalog: one document per recording (collection `recordings`), per camera (`cameras`), per
 # gap in a camera's footage (`gaps`), per edge recorder with its last heartbeat (`recorders`), and
-# the sweep's checkpoints (`checkpoints`); see shared/Gcp/Firestore/CatalogDocuments.cs. A project whose `(default)` database already exists must import it
+# the sweep's checkpoints (`checkpoints`); see shared/Gcp/Firestore/CatalogDocuments.cs and the
+# query shapes in shared/Gcp/Firestore/catalog-queries.json. A project whose `(default)` database already exists must import it
 # first: terraform import google_firestore_database.catalog "projects/PROJECT/databases/(default)".
 resource "google_firestore_database" "catalog" {
   project     = var.project_id
@@ -17,9 +18,31 @@ resource "google_firestore_database" "catalog" {
 }
 
 locals {
+  # No index of a growing collection is ordered by a field that grows with time and nothing before
+  # it: Firestore holds a collection to about 500 writes per second while an indexed field grows
+  # monotonically ("sequential indexed fields"), as every write lands at the end of one index range.
+  # So every such field below is exempt from Firestore's automatic single-field indexes
+  # (google_firestore_field.exempt), and every composite index starts with the recorder or the
+  # recording's shard (0-15, from its camera key: CatalogDocuments.ShardOf) before its time field,
+  # so index writes spread over the recorders or 16 ranges. The fields are those of
+  # shared/Gcp/Firestore/catalog-queries.json (growing_fields); tests in tests/Cctv.Deploy.Tests
+  # check both lists agree and that every query shape listed there has its index here.
+  firestore_growing_fields = {
+    recordings  = ["start_time", "end_time", "announced_at", "staged_at", "archived_at", "updated_at", "staging_generation", "archive_generation"]
+    gaps        = ["start_time", "end_time"]
+    recorders   = ["sent_at", "received_at", "oldest_backlog_sealed_at"]
+    checkpoints = ["updated_at"]
+  }
+
+  firestore_exemptions = merge([
+    for collection, fields in local.firestore_growing_fields : {
+      for field in fields : "${collection}.${field}" => { collection = collection, field = field }
+    }
+  ]...)
+
   # Composite indexes of the catalog's queries (FirestoreCatalog; its field names are in
-  # CatalogDocuments.cs). Single-field indexes (recordings by start_time or end_time, counts by
-  # state, the camera and recorder lists) are automatic in Firestore and are not declared here.
+  # CatalogDocuments.cs). Each starts with recorder_id or shard. Single-field indexes of fields that
+  # do not grow (state for the counts per state, principal for grants) stay automatic.
   firestore_indexes = {
     # The player API: a camera's recordings (by recorder and camera) over a time range, newest first.
     recordings-by-recorder-camera = {
@@ -38,10 +61,20 @@ locals {
         { path = "start_time", order = "DESCENDING" },
       ]
     }
-    # The sweep and status: recordings in a state, oldest announcement first.
-    recordings-by-state = {
+    # The player API: every recording (an operator's view) over a time range, newest first; the
+    # query names every shard (shard IN [0..15]) and Firestore merges the ranges.
+    recordings-by-shard = {
       collection = "recordings"
       fields = [
+        { path = "shard", order = "ASCENDING" },
+        { path = "start_time", order = "DESCENDING" },
+      ]
+    }
+    # The sweep and status: recordings in a state, oldest announcement first, over every shard.
+    recordings-by-shard-state = {
+      collection = "recordings"
+      fields = [
+        { path = "shard", order = "ASCENDING" },
         { path = "state", order = "ASCENDING" },
         { path = "announced_at", order = "ASCENDING" },
       ]
@@ -57,10 +90,19 @@ locals {
         { path = "start_time", order = "ASCENDING" },
       ]
     }
-    # GET /api/status: recordings of the last 24 hours archived within 5 minutes of their end.
-    recordings-on-time = {
+    # GET /api/status: recordings of the last 24 hours that ended (one count per shard) ...
+    recordings-ended-by-shard = {
       collection = "recordings"
       fields = [
+        { path = "shard", order = "ASCENDING" },
+        { path = "end_time", order = "ASCENDING" },
+      ]
+    }
+    # ... and those of them archived within 5 minutes of their end.
+    recordings-on-time-by-shard = {
+      collection = "recordings"
+      fields = [
+        { path = "shard", order = "ASCENDING" },
         { path = "archived_on_time", order = "ASCENDING" },
         { path = "end_time", order = "ASCENDING" },
       ]
@@ -75,6 +117,22 @@ locals {
       ]
     }
   }
+}
+
+# Single-field index exemptions: an empty index_config turns off the automatic ascending,
+# descending and array indexes of the field (composite indexes that name it are unaffected).
+# Firestore may answer 409 "underlying data changed" to exemptions of one collection created at
+# once; the provider retries that since GoogleCloudPlatform/magic-modules#9329 (versions.tf asks
+# for 6.8 or later).
+resource "google_firestore_field" "exempt" {
+  for_each = local.firestore_exemptions
+
+  project    = var.project_id
+  database   = google_firestore_database.catalog.name
+  collection = each.value.collection
+  field      = each.value.field
+
+  index_config {}
 }
 
 resource "google_firestore_index" "catalog" {

@@ -28,6 +28,29 @@ locals {
   # accepts it as a custom audience, and the functions check it (CCTV_OIDC_AUDIENCE).
   oidc_audience = "${var.name_prefix}-functions.${var.project_id}"
 
+  # The capacity model (docs/capacity.md) the services below are sized from; a test in
+  # tests/Cctv.Deploy.Tests checks max_instances and concurrency against it.
+  #   cameras, segment_seconds: the largest deployment sized for, and its segment length
+  #   catch_up_factor: the edge drains a backlog (after an uplink outage) at up to this many
+  #              times the steady event rate
+  #   finalize_cpu_ms_per_event: CPU per finalize event. Measured 6.7-9.2 ms on the embedded
+  #              backend and 11.8 ms on the gcp backend against the emulators (plain HTTP, the
+  #              test GCS server in the same process): `dotnet run -c Release --project
+  #              tests/Cctv.Benchmarks -- loadgen [--backend gcp]` (README "Load on the cloud
+  #              side"); TLS to the real services is assumed to bring it to 20 ms
+  #   finalize_wall_ms_per_event: time an event holds a request slot, mostly waiting on Cloud
+  #              Storage and Firestore (an assumption: the emulators answer faster than the
+  #              services)
+  #   target_cpu_utilization: Cloud Run scales out at about 60% CPU
+  capacity = {
+    cameras                    = 100000
+    segment_seconds            = 300
+    catch_up_factor            = 3
+    finalize_cpu_ms_per_event  = 20
+    finalize_wall_ms_per_event = 250
+    target_cpu_utilization     = 0.6
+  }
+
   # One Cloud Run service per FUNCTION_TARGET (functions/Hosting/FunctionTargets.cs); a test in
   # tests/Cctv.Deploy.Tests fails when a target is missing here.
   #   slug:      service name suffix and service account suffix
@@ -40,23 +63,29 @@ locals {
   #              so Cloud Run's invoker IAM check is off for it: that check would consume the
   #              token and hand the container one whose signature is removed
   functions = {
+    # 100,000 cameras / 300 s = 333 events/s, 1,000/s while backlogs drain; at 20 ms CPU each
+    # that is 20 vCPU, 34 at 60%: 40 instances of 1 vCPU. One instance at 60% CPU finishes
+    # 0.6 / 0.020 = 30 events/s, each holding a slot 250 ms: 7.5 in flight, so concurrency 8
+    # (more would queue requests on a busy CPU instead of scaling out).
     StagingObjectFinalized = {
       slug            = "finalize"
       pipeline        = true
       public          = false
       verifies_tokens = false
-      max_instances   = 20
-      concurrency     = 20
+      max_instances   = 40
+      concurrency     = 8
       timeout         = "600s"
       memory          = "512Mi"
     }
+    # Only failed events come here (the finalize function hands them over): a quarter of the
+    # finalize service's size covers a quarter of all events failing at once.
     RetryHandler = {
       slug            = "retry"
       pipeline        = true
       public          = false
       verifies_tokens = true
       max_instances   = 10
-      concurrency     = 20
+      concurrency     = 8
       timeout         = "600s"
       memory          = "512Mi"
     }

@@ -73,3 +73,8 @@ output "cloudbuild_submit_command" {
     ".",
   ])
 }
+
+output "eventarc_subscription" {
+  description = "The Pub/Sub subscription Eventarc created for the finalize trigger (its retry policy is Eventarc's: 10-600 s back-off, 24 h retention). To add a dead-letter policy: gcloud pubsub subscriptions update SUBSCRIPTION --dead-letter-topic=DEAD_LETTER_TOPIC --max-delivery-attempts=10 (and grant the Pub/Sub service agent subscriber on it)."
+  value       = google_eventarc_trigger.staging_finalized.transport[0].pubsub[0].subscription
+}

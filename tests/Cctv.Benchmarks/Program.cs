@@ -1,4 +1,5 @@
 using Cctv.Benchmarks.Hashing;
+using Cctv.Benchmarks.Loadgen;
 using Cctv.Benchmarks.Playback;
 using Cctv.Benchmarks.Uploads;
 
@@ -9,6 +10,7 @@ return args switch
     ["signing", .. var rest] => PlaybackCommands.Signing(rest),
     ["playlist", .. var rest] => await PlaybackCommands.PlaylistAsync(rest),
     ["get-url", .. var rest] => await PlaybackCommands.GetUrlAsync(rest),
+    ["loadgen", .. var rest] => await LoadgenCommand.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -19,6 +21,7 @@ static int Usage()
                dotnet run -c Release --project tests/Cctv.Benchmarks -- uploads [--files 200] [--parallelism 4] [--fault-rate 0.10] [--rounds 3]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- signing | playlist [BenchmarkDotNet options]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- get-url [--duration 20] [--connections 16]   (needs wrk)
+               dotnet run -c Release --project tests/Cctv.Benchmarks -- loadgen --recorders N --cameras M --seconds S [--rate R] [--duplicates 0.05] [--concurrency 20] [--backend embedded|gcp]
         """);
     return 2;
 }

@@ -7,19 +7,30 @@ namespace Cctv.Shared.Gcp.Firestore;
 /// the composite indexes over them, so a rename here is a rename there.
 /// </summary>
 /// <remarks>
+/// No index of a growing collection is ordered by time alone: Firestore holds a collection to about 500 writes a
+/// second while an indexed field grows monotonically (a hot spot at the end of the index). Every time field and GCS
+/// generation of <c>recordings</c>, <c>gaps</c>, <c>recorders</c> and <c>checkpoints</c> is exempt from single-field
+/// indexing (terraform/firestore.tf), and every composite index starts with the recorder or a <see cref="Shard"/>
+/// before its time field, so index writes spread over recorders or <see cref="ShardCount"/> ranges.
+/// Queries that need a time order across cameras (everything the player may see, the sweep's oldest
+/// announcement first, the delivery counts of status) name every shard (<c>shard IN [0..15]</c>), and Firestore merges
+/// the shards' ranges. catalog-queries.json (next to this file) lists each query shape and the index that serves it;
+/// a test on the emulator checks the catalog issues no other, and a terraform test checks each is declared.
 /// Composite indexes the catalog's queries need (collection scope):
 /// recordings (recorder_id ASC, camera_id ASC, start_time DESC) for the query by camera and time (<c>recorder_id</c>
 /// EQUAL, <c>camera_id</c> EQUAL or IN, <c>start_time</c> range, ordered by start_time then __name__ descending);
 /// recordings (recorder_id ASC, start_time DESC) for the same query over a caller's sites (<c>recorder_id</c> EQUAL or IN);
-/// recordings (state ASC, announced_at ASC) for <c>ListByStateAsync</c> (state EQUAL, oldest announcement first);
+/// recordings (shard ASC, start_time DESC) for the same query over everything;
+/// recordings (shard ASC, state ASC, announced_at ASC) for <c>ListByStateAsync</c> (every shard, state EQUAL, oldest announcement first);
 /// recordings (recorder_id ASC, camera_id ASC, legal_hold ASC, state ASC, start_time ASC) for <c>ListArchivedBeforeAsync</c> (retention);
-/// recordings (archived_on_time ASC, end_time ASC) for the on-time count of <c>GetDeliveryStatsAsync</c>;
+/// recordings (shard ASC, end_time ASC) and (shard ASC, archived_on_time ASC, end_time ASC) for the counts of
+/// <c>GetDeliveryStatsAsync</c> (one count per shard);
 /// gaps (recorder_id ASC, camera_id ASC, start_time ASC) for <c>ListGapsAsync</c>.
 /// A camera is <c>cameras/{recorder}~{camera}</c> (<see cref="CameraKey"/>) with its name, recorder and camera ID; a
 /// document of the layout before (<c>cameras/{camera}</c>, no <c>camera_id</c> field) is read as the camera of the
 /// recorder it names until that recorder writes its own.
-/// The query without cameras, the counts per state and by end time, and the camera and recorder lists use
-/// Firestore's automatic single-field indexes.
+/// The counts per state, the camera and recorder lists and the grants use Firestore's automatic single-field indexes
+/// (of fields that do not grow: state, principal).
 /// </remarks>
 public static class CatalogDocuments
 {
@@ -57,6 +68,25 @@ public static class CatalogDocuments
     public const string LegalHoldReason = "legal_hold_reason";
     public const string ArchiveDelayMs = "archive_delay_ms";
     public const string ArchivedOnTime = "archived_on_time";
+
+    /// <summary>
+    /// A recording's shard, 0 to <see cref="ShardCount"/> - 1, from its camera key: the leading field of the indexes
+    /// that order recordings of every camera by time.
+    /// </summary>
+    public const string Shard = "shard";
+
+    /// <summary>How many shards; at most 30 (Firestore's limit on the values of one IN filter).</summary>
+    public const int ShardCount = 16;
+
+    /// <summary>Every shard, for an IN filter over all of them.</summary>
+    public static IReadOnlyList<long> AllShards { get; } = [.. Enumerable.Range(0, ShardCount).Select(i => (long)i)];
+
+    /// <summary>The shard of a camera's recordings: stable (the first bytes of the SHA-256 of its key), spread evenly.</summary>
+    public static long ShardOf(string recorderId, string cameraId)
+    {
+        byte[] hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(new CameraKey(recorderId, cameraId).ToString()));
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(hash) % ShardCount;
+    }
 
     public const string SentAt = "sent_at";
     public const string ReceivedAt = "received_at";
@@ -97,6 +127,7 @@ public static class CatalogDocuments
         [LegalHoldReason] = null,
         [ArchiveDelayMs] = null,
         [ArchivedOnTime] = false,
+        [Shard] = ShardOf(a.RecorderId, a.CameraId),
     };
 
     public static Recording ToRecording(FirestoreDocument d)

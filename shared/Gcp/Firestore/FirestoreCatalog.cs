@@ -198,7 +198,7 @@ public sealed partial class FirestoreCatalog : ICatalog
     {
         if (scope.All)
         {
-            yield return q => q;
+            yield return q => q.Where(Shard, FirestoreOperator.In, AllShards);
             yield break;
         }
         foreach (string[] recorders in scope.Recorders.Chunk(MaxInValues))
@@ -226,7 +226,9 @@ public sealed partial class FirestoreCatalog : ICatalog
         {
             return [];
         }
+        // Every shard: Firestore merges their ranges of the (shard, state, announced_at) index in announcement order.
         FirestoreQuery q = new FirestoreQuery(Recordings)
+            .Where(Shard, FirestoreOperator.In, AllShards)
             .Where(State, FirestoreOperator.Equal, state.ToWire())
             .OrderBy(AnnouncedAt)
             .OrderBy(FirestoreQuery.DocumentNameField)
@@ -259,13 +261,19 @@ public sealed partial class FirestoreCatalog : ICatalog
 
     public async Task<DeliveryStats> GetDeliveryStatsAsync(DateTimeOffset endedFrom, DateTimeOffset endedBefore, CancellationToken cancellationToken)
     {
-        FirestoreQuery ended = new FirestoreQuery(Recordings)
-            .Where(EndTime, FirestoreOperator.GreaterThanOrEqual, endedFrom)
-            .Where(EndTime, FirestoreOperator.LessThan, endedBefore);
-        long[] counts = await Task.WhenAll(
-            _client.CountAsync(ended, cancellationToken),
-            _client.CountAsync(ended.Where(ArchivedOnTime, FirestoreOperator.Equal, true), cancellationToken));
-        return new DeliveryStats(counts[0], counts[1]);
+        // One count per shard (an aggregation reads index entries, not documents), so no index is ordered by end time alone.
+        IEnumerable<Task<(long Ended, long OnTime)>> perShard = AllShards.Select(async shard =>
+        {
+            FirestoreQuery ended = new FirestoreQuery(Recordings)
+                .Where(Shard, FirestoreOperator.Equal, shard)
+                .Where(EndTime, FirestoreOperator.GreaterThanOrEqual, endedFrom)
+                .Where(EndTime, FirestoreOperator.LessThan, endedBefore);
+            Task<long> all = _client.CountAsync(ended, cancellationToken);
+            Task<long> onTime = _client.CountAsync(ended.Where(ArchivedOnTime, FirestoreOperator.Equal, true), cancellationToken);
+            return (await all, await onTime);
+        });
+        (long Ended, long OnTime)[] counts = await Task.WhenAll(perShard);
+        return new DeliveryStats(counts.Sum(c => c.Ended), counts.Sum(c => c.OnTime));
     }
 
     public async Task<IReadOnlyDictionary<CloudState, long>> CountByStateAsync(CancellationToken cancellationToken)
@@ -395,6 +403,8 @@ public sealed partial class FirestoreCatalog : ICatalog
             Dictionary<string, object?> fields = changes(now, doc);
             fields[State] = target.ToWire();
             fields[UpdatedAt] = now;
+            // A recording written before shards gets its shard on its next change.
+            fields[Shard] = ShardOf(doc.GetString(RecorderId), doc.GetString(CameraId));
             fields[CatalogDocuments.Version] = doc.GetInt64(CatalogDocuments.Version) + 1;
             await _client.CommitAsync([FirestoreWrite.UpdateIfUnchanged(name, fields, doc.UpdateTime)], ct);
             return TransitionOutcome.Applied;

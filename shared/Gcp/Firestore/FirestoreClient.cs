@@ -43,6 +43,12 @@ public sealed partial class FirestoreClient
 
     public GcpEndpoint Endpoint => _endpoint;
 
+    /// <summary>
+    /// Told every query before it is sent (runQuery and count): how the catalog's tests check that each query it issues
+    /// is one a declared index serves (shared/Gcp/Firestore/catalog-queries.json). Null: nobody is told.
+    /// </summary>
+    public Action<FirestoreQuery>? QueryObserver { get; init; }
+
     /// <summary><c>projects/{p}/databases/{d}/documents</c>: the parent of every top-level collection.</summary>
     public string DocumentsPath { get; }
 
@@ -112,6 +118,7 @@ public sealed partial class FirestoreClient
     /// <summary>Every document the query selects, in its order.</summary>
     public async Task<IReadOnlyList<FirestoreDocument>> RunQueryAsync(FirestoreQuery query, CancellationToken cancellationToken)
     {
+        QueryObserver?.Invoke(query);
         var body = new JsonObject { ["structuredQuery"] = query.ToJson() };
         using JsonDocument? answer = await _endpoint.SendAsync(HttpMethod.Post, $"v1/{DocumentsPath}:runQuery", body, cancellationToken);
         var documents = new List<FirestoreDocument>();
@@ -129,6 +136,7 @@ public sealed partial class FirestoreClient
     public async Task<long> CountAsync(FirestoreQuery query, CancellationToken cancellationToken)
     {
         const string Alias = "n";
+        QueryObserver?.Invoke(query);
         var body = new JsonObject
         {
             ["structuredAggregationQuery"] = new JsonObject
