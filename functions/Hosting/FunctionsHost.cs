@@ -8,6 +8,7 @@ using Cctv.Functions.Reconcile;
 using Cctv.Functions.Retry;
 using Cctv.Shared.CloudEvents;
 using Cctv.Shared.Local;
+using Cctv.Shared.Logging;
 using Cctv.Shared.Ports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Cctv.Demo;
 using Cctv.EdgeRecorder.Cameras;
-using Cctv.EdgeRecorder.Demo;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
@@ -124,7 +124,7 @@ public sealed class StopSignalTests
         var paths = new EdgePaths(dir.Path);
         string cameraPids = Path.Combine(dir.Path, "demo", "pids");
 
-        using EdgeProcess demo = EdgeProcess.Start("demo", "--cameras", "2", "--segment-seconds", SegmentSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        using EdgeProcess demo = EdgeProcess.StartDemo("--cameras", "2", "--segment-seconds", SegmentSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--duration", "10m", "--data-dir", dir.Path);
         await WaitUntilMidSegmentAsync(paths, demo);
         // The synthetic cameras (an RTSP server and a publisher per camera) are the demo's children too.
