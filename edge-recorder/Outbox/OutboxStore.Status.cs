@@ -75,15 +75,8 @@ public sealed partial class OutboxStore
 
     public IReadOnlyDictionary<EdgeState, long> CountByState()
     {
-        var counts = Enum.GetValues<EdgeState>().ToDictionary(s => s, _ => 0L);
         using SqliteConnection c = _db.Open();
-        using SqliteCommand q = c.Command("SELECT state, COUNT(*) FROM segments GROUP BY state");
-        using SqliteDataReader r = q.ExecuteReader();
-        while (r.Read())
-        {
-            counts[StateNames.ParseEdge(r.GetString(0))] = r.GetInt64(1);
-        }
-        return counts;
+        return c.CountByState("segments", StateNames.ParseEdge);
     }
 
     /// <summary>When the oldest segment that is not verified, evicted, lost or expired was sealed; null when there is none.</summary>

@@ -370,15 +370,8 @@ public sealed partial class SqliteCatalog : ICatalog
 
     public Task<IReadOnlyDictionary<CloudState, long>> CountByStateAsync(CancellationToken cancellationToken)
     {
-        var counts = Enum.GetValues<CloudState>().ToDictionary(s => s, _ => 0L);
         using SqliteConnection c = _db.Open();
-        using SqliteCommand q = c.Command("SELECT state, COUNT(*) FROM recordings GROUP BY state");
-        using SqliteDataReader r = q.ExecuteReader();
-        while (r.Read())
-        {
-            counts[StateNames.ParseCloud(r.GetString(0))] = r.GetInt64(1);
-        }
-        return Task.FromResult<IReadOnlyDictionary<CloudState, long>>(counts);
+        return Task.FromResult<IReadOnlyDictionary<CloudState, long>>(c.CountByState("recordings", StateNames.ParseCloud));
     }
 
     public Task RecordGapAsync(RecordingGap gap, CancellationToken cancellationToken)
