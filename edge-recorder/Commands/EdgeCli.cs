@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
-using Cctv.EdgeRecorder.Demo;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -22,7 +21,6 @@ public static class EdgeCli
         var root = new RootCommand("CctvServerless edge recorder: records cameras with FFmpeg and guarantees every segment reaches the cloud, verified.")
         {
             RunCommand(),
-            DemoCommandLine(),
             StatusCommand.Create(),
             SyncCommand.Create(),
             ValidateCommand.Create(),
@@ -52,56 +50,6 @@ public static class EdgeCli
         return command;
     }
 
-    private static Command DemoCommandLine()
-    {
-        var cameras = new Option<int>("--cameras", () => 2, "How many synthetic cameras (1-16).");
-        var segment = new Option<int>("--segment-seconds", () => 4, "Segment length in seconds.");
-        var duration = new Option<string>("--duration", () => "30s", "How long to record: 30s, 5m, 1h.");
-        var dataDir = new Option<string>("--data-dir", () => Path.Combine(Environment.CurrentDirectory, ".demo"), "Where the demo keeps everything.");
-        var serve = new Option<bool>("--serve", "Keep serving the API and the recordings after the summary, until Ctrl+C.");
-        var port = new Option<int>("--port", () => 0, "The functions host's port on 127.0.0.1 (0: any free port).");
-        var drain = new Option<string>("--drain-timeout", () => "120s", "How long to wait for uploads and verification after recording stops.");
-        var command = new Command("demo", "Record synthetic RTSP cameras end to end on the embedded backend, then show the result.")
-        {
-            cameras, segment, duration, dataDir, serve, port, drain,
-        };
-        command.SetHandler(async context =>
-        {
-            context.ExitCode = await GuardedWithSignals(async (logs, signals) =>
-            {
-                ParseResultView r = new(context);
-                int count = r.Get(cameras);
-                var problems = new List<string>();
-                if (count is < 1 or > 16)
-                {
-                    problems.Add($"--cameras is {count}: use 1 to 16.");
-                }
-                if (!DurationText.TryParse(r.Get(duration), out TimeSpan length))
-                {
-                    problems.Add($"--duration '{r.Get(duration)}' is not a duration: use e.g. 30s, 5m or 1h.");
-                }
-                if (!DurationText.TryParse(r.Get(drain), out TimeSpan drainTimeout))
-                {
-                    problems.Add($"--drain-timeout '{r.Get(drain)}' is not a duration: use e.g. 120s.");
-                }
-                if (r.Get(segment) is < 1 or > 3600)
-                {
-                    problems.Add($"--segment-seconds (Recorder:SegmentSeconds) is {r.Get(segment)}: a segment lasts from 1 to 3600 seconds.");
-                }
-                if (r.Get(port) is < 0 or > 65535)
-                {
-                    problems.Add($"--port is {r.Get(port)}: use 0 (any free port) to 65535.");
-                }
-                if (problems.Count > 0)
-                {
-                    throw new ConfigurationException(problems);
-                }
-                return await DemoCommand.RunAsync(new DemoSettings(count, r.Get(segment), length, Path.GetFullPath(r.Get(dataDir)), r.Get(serve), r.Get(port), drainTimeout), logs, signals);
-            }, context);
-        });
-        return command;
-    }
-
     /// <summary>Runs a command body with logging, a stop signal as cancellation, and errors turned into exit codes and clear messages.</summary>
     internal static Task<int> Guarded(Func<ILoggerFactory, CancellationToken, Task<int>> body, InvocationContext context) =>
         GuardedWithSignals((logs, signals) => body(logs, signals.Stopping), context);
@@ -111,7 +59,7 @@ public static class EdgeCli
     /// errors turned into exit codes and clear messages. System.CommandLine's own Ctrl+C handling is not used: it
     /// leaves SIGTERM to the runtime, which ends the process at once.
     /// </summary>
-    internal static async Task<int> GuardedWithSignals(Func<ILoggerFactory, StopSignals, Task<int>> body, InvocationContext context)
+    public static async Task<int> GuardedWithSignals(Func<ILoggerFactory, StopSignals, Task<int>> body, InvocationContext context)
     {
         bool json = string.Equals(Environment.GetEnvironmentVariable(LogFormatVariable), "json", StringComparison.OrdinalIgnoreCase);
         using ILoggerFactory logs = LoggerFactory.Create(b =>
@@ -120,8 +68,8 @@ public static class EdgeCli
             {
                 // One JSON object per line with severity, as Cloud Logging and journald-to-collector pipelines read them.
                 b.Services.AddSingleton(TimeProvider.System);
-                b.AddConsole(o => { o.FormatterName = Cctv.Functions.Hosting.GcpJsonConsoleFormatter.FormatterName; o.LogToStandardErrorThreshold = LogLevel.Trace; })
-                    .AddConsoleFormatter<Cctv.Functions.Hosting.GcpJsonConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+                b.AddConsole(o => { o.FormatterName = Cctv.Shared.Logging.GcpJsonConsoleFormatter.FormatterName; o.LogToStandardErrorThreshold = LogLevel.Trace; })
+                    .AddConsoleFormatter<Cctv.Shared.Logging.GcpJsonConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
             }
             else
             {
@@ -167,11 +115,5 @@ public static class EdgeCli
             await Console.Error.WriteLineAsync($"stopped by {signals.Received} before the work was done");
             return 130;
         }
-    }
-
-    /// <summary>Shorter option reads.</summary>
-    private readonly struct ParseResultView(InvocationContext context)
-    {
-        public T Get<T>(Option<T> option) => context.ParseResult.GetValueForOption(option)!;
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
-using Cctv.EdgeRecorder.Demo;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;

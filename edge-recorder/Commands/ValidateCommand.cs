@@ -6,6 +6,7 @@ using System.Text;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Pipeline;
+using Cctv.Shared.Domain;
 using Cctv.Shared.Gcp.Storage;
 using Cctv.Shared.Hashing;
 using Cctv.Shared.Ports;
@@ -193,7 +194,7 @@ public static class ValidateCommand
         byte[] bytes = Encoding.UTF8.GetBytes($"validate {options.Id} {DateTimeOffset.UtcNow:O}\n");
         string name = $"_validate/{options.Id}/{DateTimeOffset.UtcNow:yyyyMMddTHHmmssfff}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}.txt";
         var request = new UploadRequest(options.Gcp.StagingBucket, name, "text/plain", Crc32C.ToBase64(Crc32C.Compute(bytes)), null, IfGenerationMatch: 0,
-            new Dictionary<string, string> { ["recorder-id"] = options.Id });
+            new Dictionary<string, string> { [ObjectMetadata.RecorderId] = options.Id });
         try
         {
             StoredObject stored = await store.UploadAsync(request, new MemoryStream(bytes), cancellationToken);

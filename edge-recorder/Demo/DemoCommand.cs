@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
-namespace Cctv.EdgeRecorder.Demo;
+namespace Cctv.Demo;
 
 /// <summary>The demo's settings, from its command line.</summary>
 public sealed record DemoSettings(int Cameras, int SegmentSeconds, TimeSpan Duration, string DataDir, bool Serve, int Port, TimeSpan DrainTimeout);

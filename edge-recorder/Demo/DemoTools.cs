@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Cctv.EdgeRecorder.Commands;
 
-namespace Cctv.EdgeRecorder.Demo;
-
-/// <summary>A program a command needs is not installed; the message is one line that says what to run.</summary>
-public sealed class MissingToolException(string message) : Exception(message);
+namespace Cctv.Demo;
 
 /// <summary>
 /// The programs the demo runs (FFmpeg for the cameras and the recorder, rtsp-server-perl for the cameras' server) and how

@@ -3,9 +3,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Cctv.EdgeRecorder.Cameras;
+using Cctv.EdgeRecorder.Commands;
 using Microsoft.Extensions.Logging;
 
-namespace Cctv.EdgeRecorder.Demo;
+namespace Cctv.Demo;
 
 /// <summary>
 /// Cameras for the demo and the tests, served the way real ones are: a real RTSP server process (Debian's

@@ -84,7 +84,7 @@ public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketN
         string? mismatch =
             staged.Size != a.FileSize ? $"size {staged.Size} != announced {a.FileSize}"
             : staged.Crc32C != a.Crc32C ? $"CRC32C {staged.Crc32C} != announced {a.Crc32C}"
-            : staged.Metadata.TryGetValue("sha256", out string? sha) && sha != a.Sha256 ? $"SHA-256 {sha} != announced {a.Sha256}"
+            : staged.Metadata.TryGetValue(ObjectMetadata.Sha256, out string? sha) && sha != a.Sha256 ? $"SHA-256 {sha} != announced {a.Sha256}"
             : null;
         if (mismatch is not null)
         {

@@ -16,7 +16,6 @@ namespace Cctv.Functions.Hosting;
 /// </summary>
 public static class CloudEventEndpoint
 {
-    private const int MaxBodyBytes = 1 << 20;
     public static RequestDelegate For<TFunction, TData>(params string[] acceptedTypes)
         where TFunction : ICloudEventFunction<TData>
         where TData : class
@@ -36,14 +35,11 @@ public static class CloudEventEndpoint
             await Problem(http, StatusCodes.Status405MethodNotAllowed, "CloudEvents are delivered with POST");
             return;
         }
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        if (buffer.Length > MaxBodyBytes)
+        if (await RequestBody.ReadAtMostAsync(http.Request, http.RequestAborted) is not { } body)
         {
             await Problem(http, StatusCodes.Status413PayloadTooLarge, "event body too large");
             return;
         }
-        byte[] body = buffer.ToArray();
         CloudEvent? cloudEvent = HttpRequestCloudEvents.TryReadBinaryMode(http.Request, body, out string? error);
         if (cloudEvent is null)
         {

@@ -1,14 +1,9 @@
 using Cctv.Functions.Api;
-using Cctv.Functions.Auth;
 using Cctv.Functions.Finalize;
 using Cctv.Functions.Gcp;
 using Cctv.Functions.Local;
-using Cctv.Functions.Player;
 using Cctv.Functions.Reconcile;
-using Cctv.Functions.Retry;
-using Cctv.Shared.CloudEvents;
-using Cctv.Shared.Local;
-using Cctv.Shared.Ports;
+using Cctv.Shared.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -102,102 +97,31 @@ public static class FunctionsHost
             builder.WebHost.UseUrls([.. urls]);
         }
         builder.Services.AddSingleton(origin);
-        if (settings.Gcp is { } gcp)
+        TimeProvider time = settings.Time ?? TimeProvider.System;
+        IFunctionsBackend backend = settings.Gcp is { } gcp ? new GcpFunctionsBackend(gcp, settings, time) : new LocalFunctionsBackend(settings, time);
+        var hosting = new FunctionHosting(backend, settings);
+        IReadOnlyList<IHostedFunction> functions = HostedFunctions.For(settings.Target);
+        backend.AddServices(builder.Services);
+        foreach (IHostedFunction function in functions)
         {
-            builder.Services.AddGcpFunctions(gcp, settings);
-        }
-        else
-        {
-            builder.Services.AddLocalFunctions(settings);
+            function.AddServices(builder.Services, hosting);
         }
         WebApplication app = builder.Build();
-        if (settings.Gcp is not null)
+        foreach (IHostedFunction function in functions)
         {
-            app.MapGcpFunctions(settings.Target);
+            function.UseFirst(app, hosting);
         }
-        else
+        app.UseHostCheck();
+        MapHealth(app, settings.Target);
+        foreach (IHostedFunction function in functions)
         {
-            app.MapFunctions(settings.Target);
+            function.Map(app, hosting);
         }
         return app;
     }
 
-    public static IServiceCollection AddLocalFunctions(this IServiceCollection services, FunctionsHostSettings settings)
-    {
-        TimeProvider time = settings.Time ?? TimeProvider.System;
-        var backend = new LocalBackend(settings.DataDir, time);
-        services.AddCommonFunctions(time, new BucketNames(LocalBackend.StagingBucket, LocalBackend.ArchiveBucket), new SweepOptions());
-        services.AddSingleton(backend);
-        services.AddSingleton(backend.Events);
-        services.AddSingleton<IObjectStore>(backend.Store);
-        services.AddSingleton<ICatalog>(backend.Catalog);
-        services.AddSingleton<IUrlSigner>(backend.Signer);
-        services.AddSingleton(new PlayerApiOptions("local", settings.UrlLifetime ?? TimeSpan.FromMinutes(120), LocalBackend.ArchiveBucket));
-        services.AddSingleton(new ApiToken(settings.ApiToken));
-        services.AddApiAuthentication(new ApiAccessOptions(settings.ApiToken, null, settings.CorsOrigins ?? []));
-        services.AddPlayback(settings);
-        services.AddSingleton<StagingObjectFinalizedFunction>();
-        services.AddSingleton<IDeadLetters>(LocalDeadLetters.For(backend));
-        services.AddSingleton<LocalReconciler>();
-        services.AddHttpClient(nameof(LocalEventDispatcher));
-        if (settings.Target is null or FunctionTargets.StagingObjectFinalized)
-        {
-            // It posts where this host serves the function (/ under the finalize target), not where the all-in-one host does.
-            services.AddHostedService(sp => ActivatorUtilities.CreateInstance<LocalEventDispatcher>(sp, FinalizeRoute(settings.Target)));
-        }
-        if (settings.Target is null)
-        {
-            services.AddHostedService(sp => sp.GetRequiredService<LocalReconciler>());
-        }
-        return services;
-    }
-
-    public static IServiceCollection AddGcpFunctions(this IServiceCollection services, GcpBackend gcp, FunctionsHostSettings settings)
-    {
-        TimeProvider time = settings.Time ?? TimeProvider.System;
-        GcpFunctionsSettings s = gcp.Settings;
-        services.AddCommonFunctions(time, gcp.Buckets, s.Sweep);
-        services.AddSingleton(gcp);
-        services.AddSingleton(gcp.Store);
-        services.AddSingleton(gcp.Catalog);
-        services.AddSingleton(gcp.Signer);
-        if (gcp.Retry is { } retry)
-        {
-            services.AddSingleton(retry);
-        }
-        services.AddSingleton(sp => new StagingObjectFinalizedFunction(sp.GetRequiredService<ArchiveService>(),
-            sp.GetRequiredService<ILogger<StagingObjectFinalizedFunction>>(), time, sp.GetService<IRetryQueue>()));
-        services.AddSingleton<RetryHandlerFunction>();
-        if (gcp.DeadLetters is { } deadLetters)
-        {
-            services.AddSingleton(deadLetters);
-        }
-        else if (settings.Target is null or FunctionTargets.StagingObjectFinalized)
-        {
-            // A 400 lets Eventarc drop the event: without a durable record it would be gone with nothing but a log line.
-            throw new ArgumentException($"The finalize function on the gcp backend needs a dead-letter topic ({FunctionEnvironment.DeadLetterTopic}) to record the events it refuses for good.");
-        }
-        services.AddSingleton(new PlayerApiOptions("gcp", settings.UrlLifetime ?? s.SignedUrlLifetime, s.ArchiveBucket));
-        services.AddSingleton(new InvokerTokens(new GoogleTokenVerifier(
-            new TokenPolicy(s.OidcAudience is { } audience ? [audience] : [], s.InvokerServiceAccounts, s.TokenCertificatesUrl))));
-        services.AddApiAuthentication(new ApiAccessOptions(null, new UserTokenOptions(s.UserTokenAudiences)
-        {
-            GoogleCertificatesUrl = s.TokenCertificatesUrl ?? new Uri(UserTokenOptions.GoogleCertificates),
-            FirebaseCertificatesUrl = s.TokenCertificatesUrl ?? new Uri(UserTokenOptions.FirebaseCertificates),
-        }, settings.CorsOrigins ?? []));
-        services.AddPlayback(settings);
-        return services;
-    }
-
-    /// <summary>The time-range API's limits and the key of its playback links (read from the catalog on first use).</summary>
-    private static void AddPlayback(this IServiceCollection services, FunctionsHostSettings settings)
-    {
-        services.AddSingleton(settings.Playback ?? PlaybackOptions.Default);
-        services.AddSingleton(sp => new CatalogKey<PlaybackLinks>(sp.GetRequiredService<ICatalog>(), PlaybackLinks.SecretName, key => new PlaybackLinks(key)));
-        services.AddSingleton(sp => new CatalogKey<PageTokens>(sp.GetRequiredService<ICatalog>(), PageTokens.SecretName, key => new PageTokens(key)));
-    }
-
-    private static void AddCommonFunctions(this IServiceCollection services, TimeProvider time, BucketNames buckets, SweepOptions sweep)
+    /// <summary>What every function target needs, on either backend.</summary>
+    internal static void AddCommonServices(IServiceCollection services, TimeProvider time, BucketNames buckets, SweepOptions sweep)
     {
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         services.AddSingleton(time);
@@ -205,115 +129,8 @@ public static class FunctionsHost
         services.AddSingleton(sweep);
         services.AddSingleton(new StatusOptions(sweep.RecorderOfflineAfter));
         services.AddSingleton<ArchiveService>();
-        services.AddSingleton<ReconcileSweep>();
-        services.AddSingleton<ReconcileSweepFunction>();
-    }
-
-    /// <summary>
-    /// The embedded backend's routes. Every function (<c>/functions/*</c>, or <c>/</c> under a FUNCTION_TARGET) requires
-    /// the operator credential (<see cref="OperatorGuard"/>); the host's own event dispatcher sends it.
-    /// </summary>
-    public static WebApplication MapFunctions(this WebApplication app, string? target)
-    {
-        if (target is null or FunctionTargets.PlayerApi)
-        {
-            // First, so that every answer under /storage, the Host check's refusals too, carries the sandboxing headers.
-            app.UseLocalStorageHeaders();
-        }
-        app.UseHostCheck();
-        MapHealth(app, target);
-        RequestDelegate finalize = OperatorGuard.RequireOperator(
-            CloudEventEndpoint.For<StagingObjectFinalizedFunction, StorageObjectData>(StorageEvents.ObjectFinalized));
-        RequestDelegate sweep = OperatorGuard.RequireOperator(Sweep(null));
-        RequestDelegate retention = OperatorGuard.RequireOperator(Sweep(ReconcileSweep.RetentionJob));
-        switch (target)
-        {
-            case null:
-                app.UseApiAuthentication();
-                app.MapPost(FinalizePath, finalize);
-                app.MapPost(ReconcilePath, sweep);
-                app.MapPost(RetentionPath, retention);
-                app.MapRecordingsApi();
-                app.MapPlaybackApi();
-                app.MapStatusApi();
-                app.MapLocalStorage();
-                app.MapPlayerPage();
-                break;
-            case FunctionTargets.StagingObjectFinalized:
-                app.MapPost(FinalizeRoute(target), finalize);
-                break;
-            case FunctionTargets.ReconcileSweep:
-                app.MapPost("/", sweep);
-                app.MapPost("/retention", retention);
-                break;
-            case FunctionTargets.PlayerApi:
-                app.UseApiAuthentication();
-                app.MapRecordingsApi();
-                app.MapPlaybackApi();
-                app.MapStatusApi();
-                app.MapLocalStorage();
-                app.MapPlayerPage();
-                break;
-            case FunctionTargets.RetryHandler:
-                app.MapPost("/", OperatorGuard.RequireOperator(http => Results.Json(
-                    new { error = "the Pub/Sub retry path runs on the gcp backend (CCTV_BACKEND=gcp); the embedded backend retries events itself" },
-                    statusCode: StatusCodes.Status501NotImplemented).ExecuteAsync(http)));
-                break;
-        }
-        return app;
-    }
-
-    /// <summary>
-    /// The gcp backend's routes. The retry and sweep functions verify the OIDC token of their caller (Pub/Sub, Cloud
-    /// Scheduler); the player API verifies users' ID tokens. The finalize service (FUNCTION_TARGET=StagingObjectFinalized)
-    /// is reached only through Eventarc, whose token Cloud Run's IAM check verifies (terraform keeps that check on and
-    /// the service internal, and a test in tests/Cctv.Deploy.Tests checks it); in one process serving every function
-    /// there is no such per-service check, so there the finalize function verifies its caller's OIDC token itself.
-    /// </summary>
-    public static WebApplication MapGcpFunctions(this WebApplication app, string? target)
-    {
-        app.UseHostCheck();
-        MapHealth(app, target);
-        RequestDelegate finalize = CloudEventEndpoint.For<StagingObjectFinalizedFunction, StorageObjectData>(StorageEvents.ObjectFinalized);
-        RequestDelegate retry = TokenGuard.RequireInvoker(http => http.RequestServices.GetRequiredService<RetryHandlerFunction>().HandleAsync(http));
-        RequestDelegate sweep = TokenGuard.RequireInvoker(Sweep(null));
-        RequestDelegate retention = TokenGuard.RequireInvoker(Sweep(ReconcileSweep.RetentionJob));
-        switch (target)
-        {
-            case null:
-                app.UseApiAuthentication();
-                app.MapPost(FinalizePath, TokenGuard.RequireInvoker(finalize));
-                app.MapPost(RetryPath, retry);
-                app.MapPost(ReconcilePath, sweep);
-                app.MapPost(RetentionPath, retention);
-                app.MapRecordingsApi();
-                app.MapPlaybackApi();
-                app.MapStatusApi();
-                app.MapPlayerPage();
-                break;
-            case FunctionTargets.StagingObjectFinalized:
-                app.MapPost("/", finalize);
-                break;
-            case FunctionTargets.RetryHandler:
-                app.MapPost("/", retry);
-                break;
-            case FunctionTargets.ReconcileSweep:
-                app.MapPost("/", sweep);
-                app.MapPost("/retention", retention);
-                break;
-            case FunctionTargets.PlayerApi:
-                app.UseApiAuthentication();
-                app.MapRecordingsApi();
-                app.MapPlaybackApi();
-                app.MapStatusApi();
-                app.MapPlayerPage();
-                break;
-        }
-        return app;
     }
 
     private static void MapHealth(WebApplication app, string? target) =>
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok", target = target ?? "all" }));
-
-    private static RequestDelegate Sweep(string? job) => http => http.RequestServices.GetRequiredService<ReconcileSweepFunction>().HandleAsync(http, job);
 }

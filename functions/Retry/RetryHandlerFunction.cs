@@ -18,8 +18,6 @@ namespace Cctv.Functions.Retry;
 /// </summary>
 public sealed class RetryHandlerFunction(ArchiveService archive, ILogger<RetryHandlerFunction> log) : IHttpFunction
 {
-    private const int MaxBodyBytes = 1 << 20;
-
     public async Task HandleAsync(HttpContext context)
     {
         HttpContext http = context;
@@ -28,14 +26,11 @@ public sealed class RetryHandlerFunction(ArchiveService archive, ILogger<RetryHa
             await AnswerAsync(http, StatusCodes.Status405MethodNotAllowed, "Pub/Sub pushes with POST");
             return;
         }
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        if (buffer.Length > MaxBodyBytes)
+        if (await RequestBody.ReadAtMostAsync(http.Request, http.RequestAborted) is not { } body)
         {
             await RefuseAsync(http, StatusCodes.Status413PayloadTooLarge, "the push body is larger than 1 MiB");
             return;
         }
-        byte[] body = buffer.ToArray();
         if (!string.IsNullOrEmpty(http.Request.Headers["ce-type"]))
         {
             CloudEvent? cloudEvent = HttpRequestCloudEvents.TryReadBinaryMode(http.Request, body, out string? ceError);

@@ -219,22 +219,22 @@ public sealed partial class SqliteCatalog : ICatalog
     }
 
     public Task<TransitionOutcome> MarkStagedAsync(string id, long stagingGeneration, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Staged, CloudTransitions.ToStaged,
+        Transition(id, CloudState.Staged,
             "staging_generation = $gen, staged_ms = $now, reason = NULL", ("$gen", stagingGeneration));
 
     public Task<TransitionOutcome> MarkArchivedAsync(string id, string archiveObject, long archiveGeneration, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Archived, CloudTransitions.ToArchived,
+        Transition(id, CloudState.Archived,
             "archive_object = $obj, archive_generation = $gen, archived_ms = $now, archive_delay_ms = $now - end_ms, on_time = ($now - end_ms <= $onTimeMs)",
             ("$obj", archiveObject), ("$gen", archiveGeneration), ("$onTimeMs", (long)DeliveryTarget.ArchiveWithin.TotalMilliseconds));
 
     public Task<TransitionOutcome> MarkQuarantinedAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Quarantined, CloudTransitions.ToQuarantined, "reason = $reason", ("$reason", reason));
+        Transition(id, CloudState.Quarantined, "reason = $reason", ("$reason", reason));
 
     public Task<TransitionOutcome> MarkLostAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Lost, CloudTransitions.ToLost, "reason = $reason", ("$reason", reason));
+        Transition(id, CloudState.Lost, "reason = $reason", ("$reason", reason));
 
     public Task<TransitionOutcome> MarkExpiredAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Expired, CloudTransitions.ToExpired, "reason = $reason", "legal_hold = 0", ("$reason", reason));
+        Transition(id, CloudState.Expired, "reason = $reason", "legal_hold = 0", ("$reason", reason));
 
     public Task<TransitionOutcome> SetLegalHoldAsync(string id, bool hold, string? reason, CancellationToken cancellationToken)
     {
@@ -370,15 +370,8 @@ public sealed partial class SqliteCatalog : ICatalog
 
     public Task<IReadOnlyDictionary<CloudState, long>> CountByStateAsync(CancellationToken cancellationToken)
     {
-        var counts = Enum.GetValues<CloudState>().ToDictionary(s => s, _ => 0L);
         using SqliteConnection c = _db.Open();
-        using SqliteCommand q = c.Command("SELECT state, COUNT(*) FROM recordings GROUP BY state");
-        using SqliteDataReader r = q.ExecuteReader();
-        while (r.Read())
-        {
-            counts[StateNames.ParseCloud(r.GetString(0))] = r.GetInt64(1);
-        }
-        return Task.FromResult<IReadOnlyDictionary<CloudState, long>>(counts);
+        return Task.FromResult<IReadOnlyDictionary<CloudState, long>>(c.CountByState("recordings", StateNames.ParseCloud));
     }
 
     public Task RecordGapAsync(RecordingGap gap, CancellationToken cancellationToken)
@@ -496,14 +489,15 @@ public sealed partial class SqliteCatalog : ICatalog
         return Task.CompletedTask;
     }
 
-    private Task<TransitionOutcome> Transition(string id, CloudState target, IReadOnlyList<CloudState> from, string set, params (string, object?)[] extra) =>
-        Transition(id, target, from, set, null, extra);
+    /// <summary>A compare-and-set move to <paramref name="target"/>, only from a state <see cref="CloudTransitions"/> allows.</summary>
+    private Task<TransitionOutcome> Transition(string id, CloudState target, string set, params (string, object?)[] extra) =>
+        Transition(id, target, set, null, extra);
 
     /// <param name="guard">A condition on the row the change needs besides its state (SQL); when it does not hold, the outcome is Refused.</param>
-    private Task<TransitionOutcome> Transition(string id, CloudState target, IReadOnlyList<CloudState> from, string set, string? guard, params (string, object?)[] extra)
+    private Task<TransitionOutcome> Transition(string id, CloudState target, string set, string? guard, params (string, object?)[] extra)
     {
         using SqliteConnection c = _db.Open();
-        string allowed = string.Join(", ", from.Select(s => $"'{s.ToWire()}'"));
+        string allowed = string.Join(", ", CloudTransitions.From(target).Select(s => $"'{s.ToWire()}'"));
         using SqliteCommand update = c.Command(
             $"UPDATE recordings SET state = $target, {set}, updated_ms = $now, version = version + 1 WHERE id = $id AND state IN ({allowed})"
                 + (guard is null ? "" : $" AND {guard}"),

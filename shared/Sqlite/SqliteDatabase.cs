@@ -143,6 +143,20 @@ public static class SqliteExtensions
         tx.Commit();
     }
 
+    /// <summary>How many rows of <paramref name="table"/> are in each state (its <c>state</c> column, read by <paramref name="parse"/>); 0 for a state no row is in.</summary>
+    public static Dictionary<TState, long> CountByState<TState>(this SqliteConnection connection, string table, Func<string, TState> parse)
+        where TState : struct, Enum
+    {
+        var counts = Enum.GetValues<TState>().ToDictionary(s => s, _ => 0L);
+        using SqliteCommand q = connection.Command($"SELECT state, COUNT(*) FROM {table} GROUP BY state");
+        using SqliteDataReader r = q.ExecuteReader();
+        while (r.Read())
+        {
+            counts[parse(r.GetString(0))] = r.GetInt64(1);
+        }
+        return counts;
+    }
+
     public static long ToUnixMs(this DateTimeOffset t) => t.ToUnixTimeMilliseconds();
 
     public static DateTimeOffset FromUnixMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);

@@ -5,8 +5,8 @@ using System.Text;
 namespace Cctv.EndToEnd.Tests;
 
 /// <summary>
-/// The agent's command line run as its own process, exactly as a user or systemd runs it; its output is collected as it
-/// comes (all of it shows only when a test fails).
+/// The agent's command line (or the demo's) run as its own process, exactly as a user or systemd runs it; its output is
+/// collected as it comes (all of it shows only when a test fails).
 /// </summary>
 internal sealed class EdgeProcess : IDisposable
 {
@@ -29,7 +29,13 @@ internal sealed class EdgeProcess : IDisposable
         }
     }
 
-    public static EdgeProcess Start(params string[] arguments)
+    /// <summary>The agent: <c>Cctv.EdgeRecorder COMMAND …</c>.</summary>
+    public static EdgeProcess Start(params string[] arguments) => StartProgram("Cctv.EdgeRecorder.dll", arguments);
+
+    /// <summary>The demo (its own program, which composes the agent and the functions host): <c>Cctv.Demo --cameras …</c>.</summary>
+    public static EdgeProcess StartDemo(params string[] arguments) => StartProgram("Cctv.Demo.dll", arguments);
+
+    private static EdgeProcess StartProgram(string assembly, string[] arguments)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -37,7 +43,7 @@ internal sealed class EdgeProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Cctv.EdgeRecorder.dll"));
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
         foreach (string a in arguments)
         {
             psi.ArgumentList.Add(a);

@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Cctv.Demo;
 using Cctv.EdgeRecorder.Cameras;
-using Cctv.EdgeRecorder.Demo;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
-using Cctv.Testing.Gcs;
 using Cctv.TestSupport;
+using Cctv.Testing.Gcs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 

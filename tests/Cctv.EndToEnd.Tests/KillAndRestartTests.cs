@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Cctv.EdgeRecorder.Demo;
+using Cctv.Demo;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
@@ -20,24 +20,20 @@ public sealed class KillAndRestartTests
         string outbox = new EdgePaths(dir.Path).Outbox;
 
         // First run: killed with SIGKILL (no chance to stop FFmpeg or finish anything) while it records and uploads.
-        (Process first, System.Text.StringBuilder firstOutput) = DemoProcess.Start(dir.Path, "120s");
-        using (first)
-        {
-            await CameraDropTests.WaitUntilAsync(() => File.Exists(outbox) && new OutboxStore(outbox, TimeProvider.System).All().Count >= 6,
-                TimeSpan.FromSeconds(60), "the first run to seal 6 segments");
-            await Task.Delay(TimeSpan.FromSeconds(Random.Shared.Next(1, 4)));
-            first.Kill(entireProcessTree: false);
-            // Not WaitForExitAsync: it also waits for the end of the output, which orphaned children of the killed run could hold.
-            Assert.True(first.WaitForExit(TimeSpan.FromSeconds(10)), "the killed run did not exit");
-        }
+        using EdgeProcess first = StartDemo(dir.Path, "120s");
+        await CameraDropTests.WaitUntilAsync(() => File.Exists(outbox) && new OutboxStore(outbox, TimeProvider.System).All().Count >= 6,
+            TimeSpan.FromSeconds(60), "the first run to seal 6 segments");
+        await Task.Delay(TimeSpan.FromSeconds(Random.Shared.Next(1, 4)));
+        first.Process.Kill(entireProcessTree: false);
+        // Not WaitForExitAsync: it also waits for the end of the output, which orphaned children of the killed run could hold.
+        Assert.True(first.Process.WaitForExit(TimeSpan.FromSeconds(10)), "the killed run did not exit");
         int sealedBeforeKill = new OutboxStore(outbox, TimeProvider.System).All().Count;
 
         // Second run on the same directory: picks up where the first was, records a little more, drains.
-        (Process second, System.Text.StringBuilder output) = DemoProcess.Start(dir.Path, "6s");
-        using (second)
+        using (EdgeProcess second = StartDemo(dir.Path, "6s"))
         {
-            await second.WaitForExitAsync();
-            Assert.True(second.ExitCode == 0, $"the second run exited {second.ExitCode}:\n{output}\n\nThe killed first run printed:\n{firstOutput}");
+            await second.Process.WaitForExitAsync();
+            Assert.True(second.Process.ExitCode == 0, $"the second run exited {second.Process.ExitCode}:\n{second.Output}\n\nThe killed first run printed:\n{first.Output}");
         }
 
         var store = new OutboxStore(outbox, TimeProvider.System);
@@ -90,30 +86,7 @@ public sealed class KillAndRestartTests
         }
     }
 
-    /// <summary>The demo command, run as its own process exactly as a user runs it; its output is collected as it comes.</summary>
-    private static class DemoProcess
-    {
-        public static (Process Process, System.Text.StringBuilder Output) Start(string dataDir, string duration)
-        {
-            var psi = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (string a in (string[])[Path.Combine(AppContext.BaseDirectory, "Cctv.EdgeRecorder.dll"), "demo", "--cameras", "2",
-                         "--segment-seconds", "2", "--duration", duration, "--data-dir", dataDir, "--drain-timeout", "90s"])
-            {
-                psi.ArgumentList.Add(a);
-            }
-            psi.Environment["CCTV_LOG_LEVEL"] = "Information"; // all of it shows only when the test fails
-            var process = Process.Start(psi)!;
-            var output = new System.Text.StringBuilder();
-            process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-            process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return (process, output);
-        }
-    }
+    /// <summary>The demo as a user runs it, on <paramref name="dataDir"/>.</summary>
+    private static EdgeProcess StartDemo(string dataDir, string duration) =>
+        EdgeProcess.StartDemo("--cameras", "2", "--segment-seconds", "2", "--duration", duration, "--data-dir", dataDir, "--drain-timeout", "90s");
 }

@@ -1,6 +1,6 @@
+using Cctv.Demo;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
-using Cctv.EdgeRecorder.Demo;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Functions.Hosting;
 using Cctv.Shared.Local;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Cctv.Demo;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
-using Cctv.EdgeRecorder.Demo;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Local;

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Cctv.Demo;
 using Cctv.EdgeRecorder.Cameras;
-using Cctv.EdgeRecorder.Demo;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
@@ -22,16 +22,8 @@ public sealed class StopSignalTests
     [Fact]
     public async Task Run_SigtermMidSegment_StopsFfmpegSealsEveryFileAndTheNextStartHasNothingToRecover()
     {
-        RequiredTool.Find("ffmpeg", "ffmpeg");
-        RequiredTool.Find(SyntheticCameras.RtspServerExecutable, "rtsp-server-perl");
-        using var dir = new TempDir("sigterm");
-        string data = dir.Combine("data");
-        var paths = new EdgePaths(data);
-        var log = NullLogger.Instance;
-        await using var cameras = new SyntheticCameras(new ProcessRegistry(dir.Combine("camera-pids"), log), log);
-        await cameras.StartAsync("cam1", CancellationToken.None);
-        await cameras.StartAsync("cam2", CancellationToken.None);
-        string config = WriteConfig(dir, data, cameras);
+        await using CameraSite site = await CameraSite.StartAsync("sigterm");
+        (EdgePaths paths, string config) = (site.Paths, site.Config);
 
         using (EdgeProcess first = EdgeProcess.Start("run", "--config", config))
         {
@@ -57,11 +49,7 @@ public sealed class StopSignalTests
         Assert.Empty(FilesWithoutRow(paths));
         Assert.Equal(SpoolFiles(paths), rows.Select(r => r.Path).Order().ToList());
         // Each run ended because the agent stopped it (not a lost stream), and was sealed to its end.
-        Assert.All(outbox.AllRuns(), run =>
-        {
-            Assert.Equal("recorder stopped", run.EndReason);
-            Assert.True(run.Sealed, $"{run.CameraId} run {run.Run} is not sealed");
-        });
+        AssertEveryRunStoppedAndSealed(outbox);
         // The grace let the uploads under way finish: nothing is left claimed or waiting.
         Assert.All(rows, r => Assert.True(r.State is EdgeState.Uploaded or EdgeState.Verified, $"{r.Id} is {r.State}"));
 
@@ -86,16 +74,8 @@ public sealed class StopSignalTests
     [Fact]
     public async Task Record_SigtermWhileItRecordsAlone_StopsFfmpegSealsEveryFileAndExits130()
     {
-        RequiredTool.Find("ffmpeg", "ffmpeg");
-        RequiredTool.Find(SyntheticCameras.RtspServerExecutable, "rtsp-server-perl");
-        using var dir = new TempDir("sigterm-record");
-        string data = dir.Combine("data");
-        var paths = new EdgePaths(data);
-        var log = NullLogger.Instance;
-        await using var cameras = new SyntheticCameras(new ProcessRegistry(dir.Combine("camera-pids"), log), log);
-        await cameras.StartAsync("cam1", CancellationToken.None);
-        await cameras.StartAsync("cam2", CancellationToken.None);
-        string config = WriteConfig(dir, data, cameras);
+        await using CameraSite site = await CameraSite.StartAsync("sigterm-record");
+        (EdgePaths paths, string config) = (site.Paths, site.Config);
 
         // No agent runs: record starts its own for cam1 alone.
         using EdgeProcess record = EdgeProcess.Start("record", "--config", config, "--camera", "cam1", "--duration", "5m");
@@ -111,20 +91,19 @@ public sealed class StopSignalTests
         Assert.Empty(EdgeProcess.ProcessesMentioning(paths.Spool));
         Assert.Empty(FilesWithoutRow(paths));
         var outbox = new OutboxStore(paths.Outbox, TimeProvider.System);
-        Assert.All(outbox.AllRuns(), run => Assert.True(run.Sealed && run.EndReason == "recorder stopped", $"{run.CameraId} run {run.Run}: {run.EndReason}, sealed {run.Sealed}"));
+        AssertEveryRunStoppedAndSealed(outbox);
         Assert.All(outbox.All(), r => Assert.True(r.State is EdgeState.Uploaded or EdgeState.Verified, $"{r.Id} is {r.State}"));
     }
 
     [Fact]
     public async Task Demo_SigtermWhileRecording_StopsCamerasAndFfmpegSealsEveryFileAndShowsTheSummary()
     {
-        RequiredTool.Find("ffmpeg", "ffmpeg");
-        RequiredTool.Find(SyntheticCameras.RtspServerExecutable, "rtsp-server-perl");
+        RequireTools();
         using var dir = new TempDir("sigterm-demo");
         var paths = new EdgePaths(dir.Path);
         string cameraPids = Path.Combine(dir.Path, "demo", "pids");
 
-        using EdgeProcess demo = EdgeProcess.Start("demo", "--cameras", "2", "--segment-seconds", SegmentSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        using EdgeProcess demo = EdgeProcess.StartDemo("--cameras", "2", "--segment-seconds", SegmentSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--duration", "10m", "--data-dir", dir.Path);
         await WaitUntilMidSegmentAsync(paths, demo);
         // The synthetic cameras (an RTSP server and a publisher per camera) are the demo's children too.
@@ -142,7 +121,7 @@ public sealed class StopSignalTests
         Assert.All(cameraProcesses, pid => Assert.False(EdgeProcess.IsAlive(pid), $"camera process {pid} outlived the demo"));
         Assert.Empty(FilesWithoutRow(paths));
         var outbox = new OutboxStore(paths.Outbox, TimeProvider.System);
-        Assert.All(outbox.AllRuns(), run => Assert.True(run.Sealed && run.EndReason == "recorder stopped", $"{run.CameraId} run {run.Run}: {run.EndReason}, sealed {run.Sealed}"));
+        AssertEveryRunStoppedAndSealed(outbox);
         Assert.DoesNotContain(outbox.All(), r => r.State is EdgeState.Sealed or EdgeState.Uploading or EdgeState.Lost);
     }
 
@@ -166,19 +145,75 @@ public sealed class StopSignalTests
         return SpoolFiles(paths).Where(f => !known.Contains(f)).ToList();
     }
 
-    private static string WriteConfig(TempDir dir, string data, SyntheticCameras cameras)
+    private static void RequireTools()
     {
-        string file = dir.Combine("agent.json");
-        var recorder = new
+        RequiredTool.Find("ffmpeg", "ffmpeg");
+        RequiredTool.Find(SyntheticCameras.RtspServerExecutable, "rtsp-server-perl");
+    }
+
+    /// <summary>Each run ended because the agent stopped it (not a lost stream), and was sealed to its end.</summary>
+    private static void AssertEveryRunStoppedAndSealed(OutboxStore outbox) =>
+        Assert.All(outbox.AllRuns(), run => Assert.True(run.Sealed && run.EndReason == "recorder stopped", $"{run.CameraId} run {run.Run}: {run.EndReason}, sealed {run.Sealed}"));
+
+    /// <summary>Two synthetic cameras (cam1, cam2) and an agent configuration over them, in a directory of the test's own.</summary>
+    private sealed class CameraSite : IAsyncDisposable
+    {
+        private readonly TempDir _dir;
+        private readonly SyntheticCameras _cameras;
+
+        private CameraSite(TempDir dir, SyntheticCameras cameras)
         {
-            Id = "sigterm",
-            DataDir = data,
-            SegmentSeconds,
-            StallTimeout = "00:00:08",
-            StopGrace = StopGrace.ToString("c"),
-            Cameras = new[] { "cam1", "cam2" }.Select(id => new { Id = id, Name = id, Url = cameras.UrlOf(id).ToString(), RtspTransport = "udp" }).ToArray(),
-        };
-        File.WriteAllText(file, JsonSerializer.Serialize(new { Recorder = recorder }));
-        return file;
+            _dir = dir;
+            _cameras = cameras;
+            string data = dir.Combine("data");
+            Paths = new EdgePaths(data);
+            Config = WriteConfig(dir, data, cameras);
+        }
+
+        public EdgePaths Paths { get; }
+
+        /// <summary>The agent's configuration file.</summary>
+        public string Config { get; }
+
+        public static async Task<CameraSite> StartAsync(string name)
+        {
+            RequireTools();
+            var dir = new TempDir(name);
+            var log = NullLogger.Instance;
+            var site = new CameraSite(dir, new SyntheticCameras(new ProcessRegistry(dir.Combine("camera-pids"), log), log));
+            try
+            {
+                await site._cameras.StartAsync("cam1", CancellationToken.None);
+                await site._cameras.StartAsync("cam2", CancellationToken.None);
+                return site;
+            }
+            catch
+            {
+                await site.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _cameras.DisposeAsync();
+            _dir.Dispose();
+        }
+
+        private static string WriteConfig(TempDir dir, string data, SyntheticCameras cameras)
+        {
+            string file = dir.Combine("agent.json");
+            var recorder = new
+            {
+                Id = "sigterm",
+                DataDir = data,
+                SegmentSeconds,
+                StallTimeout = "00:00:08",
+                StopGrace = StopGrace.ToString("c"),
+                Cameras = new[] { "cam1", "cam2" }.Select(id => new { Id = id, Name = id, Url = cameras.UrlOf(id).ToString(), RtspTransport = "udp" }).ToArray(),
+            };
+            File.WriteAllText(file, JsonSerializer.Serialize(new { Recorder = recorder }));
+            return file;
+        }
     }
 }

@@ -52,7 +52,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         await Backend.Catalog.UpsertCameraAsync(new CameraInfo(camera, "Camera " + camera, "r1"), CancellationToken.None); // as the edge does on start
         await Backend.Catalog.AnnounceAsync(announcement, CancellationToken.None);
         await Backend.Store.UploadAsync(new UploadRequest(LocalBackend.StagingBucket, announcement.StagingObject, "video/mp4", digest.Crc32CBase64, digest.Md5, 0,
-            new Dictionary<string, string> { ["sha256"] = digest.Sha256 }), new MemoryStream(bytes), CancellationToken.None);
+            new Dictionary<string, string> { [ObjectMetadata.Sha256] = digest.Sha256 }), new MemoryStream(bytes), CancellationToken.None);
         return announcement;
     }
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
+using Cctv.Demo;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
-using Cctv.EdgeRecorder.Demo;
-using Cctv.Functions.Auth;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
+using Cctv.Functions.Auth;
 using Cctv.Functions.Hosting;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Local;

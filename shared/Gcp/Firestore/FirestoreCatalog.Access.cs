@@ -60,19 +60,8 @@ public sealed partial class FirestoreCatalog
         }, cancellationToken);
     }
 
-    public async Task<bool> RevokeAsync(AccessGrant grant, CancellationToken cancellationToken)
-    {
-        string name = _client.DocumentName(GrantsCollection, grant.Key);
-        return await Guarded(name, async ct =>
-        {
-            if (await _client.GetAsync(name, ct) is not { } doc || doc[RevokedAtField] is not null)
-            {
-                return false;
-            }
-            await _client.CommitAsync([FirestoreWrite.UpdateIfUnchanged(name, new Dictionary<string, object?> { [RevokedAtField] = _time.GetUtcNow() }, doc.UpdateTime)], ct);
-            return true;
-        }, cancellationToken);
-    }
+    public async Task<bool> RevokeAsync(AccessGrant grant, CancellationToken cancellationToken) =>
+        await RevokeDocumentAsync(_client.DocumentName(GrantsCollection, grant.Key), cancellationToken);
 
     public async Task<IReadOnlyList<AccessGrant>> ListGrantsAsync(string principal, CancellationToken cancellationToken)
     {
@@ -119,9 +108,12 @@ public sealed partial class FirestoreCatalog
             : null;
     }
 
-    public async Task<bool> RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken)
+    public async Task<bool> RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken) =>
+        await RevokeDocumentAsync(_client.DocumentName(ApiKeysCollection, keyId), cancellationToken);
+
+    /// <summary>Marks a grant or an API key revoked, once: false when it does not exist or was revoked already.</summary>
+    private async Task<bool> RevokeDocumentAsync(string name, CancellationToken cancellationToken)
     {
-        string name = _client.DocumentName(ApiKeysCollection, keyId);
         return await Guarded(name, async ct =>
         {
             if (await _client.GetAsync(name, ct) is not { } doc || doc[RevokedAtField] is not null)

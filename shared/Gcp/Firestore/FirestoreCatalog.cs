@@ -100,7 +100,7 @@ public sealed partial class FirestoreCatalog : ICatalog
     }
 
     public Task<TransitionOutcome> MarkStagedAsync(string id, long stagingGeneration, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Staged, CloudTransitions.ToStaged, (now, _) => new()
+        Transition(id, CloudState.Staged, (now, _) => new()
         {
             [StagingGeneration] = stagingGeneration,
             [StagedAt] = now,
@@ -108,7 +108,7 @@ public sealed partial class FirestoreCatalog : ICatalog
         }, cancellationToken);
 
     public Task<TransitionOutcome> MarkArchivedAsync(string id, string archiveObject, long archiveGeneration, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Archived, CloudTransitions.ToArchived, (now, doc) =>
+        Transition(id, CloudState.Archived, (now, doc) =>
         {
             TimeSpan delay = now - doc.GetTimestamp(EndTime);
             return new()
@@ -122,13 +122,13 @@ public sealed partial class FirestoreCatalog : ICatalog
         }, cancellationToken);
 
     public Task<TransitionOutcome> MarkQuarantinedAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Quarantined, CloudTransitions.ToQuarantined, (_, _) => new() { [Reason] = reason }, cancellationToken);
+        Transition(id, CloudState.Quarantined, (_, _) => new() { [Reason] = reason }, cancellationToken);
 
     public Task<TransitionOutcome> MarkLostAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Lost, CloudTransitions.ToLost, (_, _) => new() { [Reason] = reason }, cancellationToken);
+        Transition(id, CloudState.Lost, (_, _) => new() { [Reason] = reason }, cancellationToken);
 
     public Task<TransitionOutcome> MarkExpiredAsync(string id, string reason, CancellationToken cancellationToken) =>
-        Transition(id, CloudState.Expired, CloudTransitions.ToExpired, (_, _) => new() { [Reason] = reason }, cancellationToken,
+        Transition(id, CloudState.Expired, (_, _) => new() { [Reason] = reason }, cancellationToken,
             refuse: doc => doc[LegalHold] is true);
 
     public async Task<TransitionOutcome> SetLegalHoldAsync(string id, bool hold, string? reason, CancellationToken cancellationToken)
@@ -375,9 +375,10 @@ public sealed partial class FirestoreCatalog : ICatalog
         await _client.CommitAsync([FirestoreWrite.Set(_client.DocumentName(Checkpoints, name),
             new Dictionary<string, object?> { [Value] = value, [UpdatedAt] = _time.GetUtcNow() })], cancellationToken);
 
+    /// <summary>A compare-and-set move to <paramref name="target"/>, only from a state <see cref="CloudTransitions"/> allows.</summary>
     /// <param name="refuse">A condition on the document, besides its state, under which the change is Refused (a legal hold).</param>
     private async Task<TransitionOutcome> Transition(
-        string id, CloudState target, IReadOnlyList<CloudState> from, Func<DateTimeOffset, FirestoreDocument, Dictionary<string, object?>> changes,
+        string id, CloudState target, Func<DateTimeOffset, FirestoreDocument, Dictionary<string, object?>> changes,
         CancellationToken cancellationToken, Func<FirestoreDocument, bool>? refuse = null)
     {
         if (NameOf(id) is not { } name)
@@ -395,7 +396,7 @@ public sealed partial class FirestoreCatalog : ICatalog
             {
                 return TransitionOutcome.AlreadyDone;
             }
-            if (!from.Contains(state) || refuse?.Invoke(doc) == true)
+            if (!CloudTransitions.From(target).Contains(state) || refuse?.Invoke(doc) == true)
             {
                 return TransitionOutcome.Refused;
             }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Cctv.EdgeRecorder.Configuration;
+using Cctv.Shared.Domain;
 using Cctv.Shared.Gcp.Storage;
 using Cctv.Shared.Ports;
 using Microsoft.Data.Sqlite;
@@ -122,7 +123,7 @@ internal static class Breakdown
 
     private static UploadRequest Request(string bucket, string prefix, SegmentFile file) => new(
         bucket, $"{prefix}/{file.Name}", "video/mp4", file.Digest.Crc32CBase64, file.Digest.Md5, IfGenerationMatch: 0,
-        new Dictionary<string, string> { ["sha256"] = file.Digest.Sha256 });
+        new Dictionary<string, string> { [ObjectMetadata.Sha256] = file.Digest.Sha256 });
 
     /// <summary>
     /// Accepts every upload at once without reading it; starts a "session" first, as the real adapter does, and times

@@ -2,13 +2,13 @@ namespace Cctv.Deploy.Tests.Terraform;
 
 /// <summary>
 /// Every function that moves recordings is authenticated on gcp, by one of two checks and never by neither: the
-/// function verifies its caller's OIDC token itself (the retry and sweep functions: TokenGuard in
-/// functions/Hosting/FunctionsHost.cs), or Cloud Run's invoker IAM check does (the finalize function, which Eventarc
+/// function verifies its caller's OIDC token itself (the retry and sweep functions: TokenGuard through
+/// GcpFunctionsBackend.RequireCaller in functions/Hosting/FunctionsBackend.cs), or Cloud Run's invoker IAM check does (the finalize function, which Eventarc
 /// calls), in which case terraform must keep that check on, keep the service internal and grant no public invoker.
 /// </summary>
 public sealed class FunctionInvokerTests
 {
-    /// <summary>The targets whose code verifies the caller's OIDC token (MapGcpFunctions wraps them in TokenGuard.RequireInvoker).</summary>
+    /// <summary>The targets whose code verifies the caller's OIDC token (GcpFunctionsBackend.RequireCaller wraps them in TokenGuard.RequireInvoker).</summary>
     private static readonly string[] VerifiedByTheFunction = ["RetryHandler", "ReconcileSweep"];
 
     private static readonly string[] Public = ["allUsers", "allAuthenticatedUsers"];

@@ -161,7 +161,7 @@ public sealed partial class ApiFuzzTests
             CountsBefore = await backend.Catalog.CountByStateAsync(ct);
             // Only now the poison object: the host's own dispatcher is told of it at once (and must refuse it).
             await backend.Store.UploadAsync(new UploadRequest(LocalBackend.StagingBucket, PoisonStagingName, "video/mp4", digest.Crc32CBase64, digest.Md5, 0,
-                new Dictionary<string, string> { ["sha256"] = digest.Sha256 }), new MemoryStream(bytes), ct);
+                new Dictionary<string, string> { [ObjectMetadata.Sha256] = digest.Sha256 }), new MemoryStream(bytes), ct);
         }
 
         public static RecordingState StateOf(Recording r) => new(r.State, r.Version, r.Reason, r.StagingGeneration, r.ArchiveObject, r.ArchiveGeneration);

@@ -99,7 +99,7 @@ public sealed class ArchiveServiceTests : IDisposable
         byte[] bytes = Encoding.UTF8.GetBytes(text);
         SegmentDigest d = await SegmentHasher.HashAsync(new MemoryStream(bytes), CancellationToken.None);
         return await _rig.Store.UploadAsync(new UploadRequest(bucket, name, "video/mp4", d.Crc32CBase64, d.Md5, ifGenerationMatch,
-            new Dictionary<string, string> { ["sha256"] = d.Sha256 }), new MemoryStream(bytes), CancellationToken.None);
+            new Dictionary<string, string> { [ObjectMetadata.Sha256] = d.Sha256 }), new MemoryStream(bytes), CancellationToken.None);
     }
 
     /// <summary>A real store that runs a test's step right after a read or a copy.</summary>

@@ -117,7 +117,7 @@ public sealed class GcpShapedHost : IAsyncDisposable
         if (upload)
         {
             await Local.Store.UploadAsync(new UploadRequest(Staging, announcement.StagingObject, "video/mp4", digest.Crc32CBase64, digest.Md5, 0,
-                new Dictionary<string, string> { ["sha256"] = digest.Sha256 }), new MemoryStream(bytes), CancellationToken.None);
+                new Dictionary<string, string> { [ObjectMetadata.Sha256] = digest.Sha256 }), new MemoryStream(bytes), CancellationToken.None);
         }
         return announcement;
     }

@@ -51,7 +51,7 @@ internal sealed class SweepRig : IDisposable
         if (upload)
         {
             await Store.UploadAsync(new UploadRequest(LocalBackend.StagingBucket, a.StagingObject, "video/mp4", d.Crc32CBase64, d.Md5, 0,
-                new Dictionary<string, string> { ["sha256"] = d.Sha256 }), new MemoryStream(bytes), CancellationToken.None);
+                new Dictionary<string, string> { [ObjectMetadata.Sha256] = d.Sha256 }), new MemoryStream(bytes), CancellationToken.None);
         }
         return a;
     }

@@ -42,32 +42,7 @@ public sealed class FirestoreEmulatorCollection : ICollectionFixture<FirestoreEm
     public const string Name = "Firestore emulator";
 }
 
-/// <summary>One Pub/Sub emulator for every test of the collection; each test uses its own topic and subscription names.</summary>
-public sealed class PubSubEmulatorFixture : IAsyncLifetime
-{
-    public const string ProjectId = "cctv-pubsub-test";
-
-    private GcloudEmulator? _emulator;
-    private GcpEndpoint? _endpoint;
-
-    public GcpEndpoint Endpoint => _endpoint ?? throw new InvalidOperationException("The Pub/Sub emulator did not start.");
-
-    public async Task InitializeAsync()
-    {
-        _emulator = await GcloudEmulator.StartPubSubAsync(ProjectId);
-        _endpoint = GcloudEmulator.Endpoint(GcpService.PubSub, _emulator.HostPort);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _endpoint?.Dispose();
-        if (_emulator is not null)
-        {
-            await _emulator.DisposeAsync();
-        }
-    }
-}
-
+/// <summary>One Pub/Sub emulator (<see cref="PubSubEmulatorFixture"/>) for every test of the collection; each test uses its own topic and subscription names.</summary>
 [CollectionDefinition(Name)]
 public sealed class PubSubEmulatorCollection : ICollectionFixture<PubSubEmulatorFixture>
 {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Cctv.Shared.CloudEvents;
+using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
 using Cctv.TestSupport;
@@ -34,7 +35,7 @@ public sealed class LocalEventSpoolTests : IDisposable
         var spool = new LocalEventSpool(_dir.Combine("events"), new ManualClock(Now));
         // Two sites' recorders both call a camera cam1; a space, a percent sign and a non-ASCII letter must survive the ce-subject header.
         var stored = new StoredObject("cctv-staging", "incoming/site-b/cam1/100% é.mp4", 1712, 42, "AAAAAA==", null, "video/mp4",
-            new Dictionary<string, string> { ["sha256"] = "abc" }, Now.AddSeconds(-1));
+            new Dictionary<string, string> { [ObjectMetadata.Sha256] = "abc" }, Now.AddSeconds(-1));
 
         await spool.EnqueueFinalizedAsync(stored, CancellationToken.None);
         CloudEvent decoded = await DecodedByThePackageAsync(Assert.Single(spool.Pending(10)));
@@ -48,7 +49,7 @@ public sealed class LocalEventSpoolTests : IDisposable
         Assert.Equal("application/json", decoded.DataContentType);
         StorageObjectData data = Assert.IsType<StorageObjectData>(decoded.Data);
         Assert.Equal(("cctv-staging", "incoming/site-b/cam1/100% é.mp4", "1712", "42", "AAAAAA=="), (data.Bucket, data.Name, data.Generation, data.Size, data.Crc32C));
-        Assert.Equal("abc", data.Metadata!["sha256"]);
+        Assert.Equal("abc", data.Metadata![ObjectMetadata.Sha256]);
     }
 
     [Fact]

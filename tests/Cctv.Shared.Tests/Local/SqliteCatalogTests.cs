@@ -17,17 +17,21 @@ public sealed class SqliteCatalogTests : CatalogContractTests, IDisposable
 
     protected override ICatalog Catalog => _catalog;
 
+    /// <summary>The recordings table's columns in the first catalogs (before legal holds and delivery times).</summary>
+    private const string FirstRecordingsColumns = """
+        id TEXT PRIMARY KEY, recorder_id TEXT NOT NULL, camera_id TEXT NOT NULL, camera_name TEXT NOT NULL, run INTEGER NOT NULL,
+        seq INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, file_size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+        crc32c TEXT NOT NULL, md5 TEXT NOT NULL, content_type TEXT NOT NULL, staging_object TEXT NOT NULL, state TEXT NOT NULL,
+        reason TEXT, staging_generation INTEGER, archive_object TEXT, archive_generation INTEGER, announced_ms INTEGER NOT NULL,
+        staged_ms INTEGER, archived_ms INTEGER, updated_ms INTEGER NOT NULL, version INTEGER NOT NULL
+        """;
+
     [Fact]
     public async Task ACatalogCreatedBeforeLegalHoldsAndDeliveryTimes_IsMigratedInPlace_AndKeepsItsRecordings()
     {
         string path = _dir.Combine("old.db");
-        var old = new SqliteDatabase(path, """
-            CREATE TABLE recordings (
-                id TEXT PRIMARY KEY, recorder_id TEXT NOT NULL, camera_id TEXT NOT NULL, camera_name TEXT NOT NULL, run INTEGER NOT NULL,
-                seq INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, file_size INTEGER NOT NULL, sha256 TEXT NOT NULL,
-                crc32c TEXT NOT NULL, md5 TEXT NOT NULL, content_type TEXT NOT NULL, staging_object TEXT NOT NULL, state TEXT NOT NULL,
-                reason TEXT, staging_generation INTEGER, archive_object TEXT, archive_generation INTEGER, announced_ms INTEGER NOT NULL,
-                staged_ms INTEGER, archived_ms INTEGER, updated_ms INTEGER NOT NULL, version INTEGER NOT NULL);
+        var old = new SqliteDatabase(path, $"""
+            CREATE TABLE recordings ({FirstRecordingsColumns});
             """);
         RecordingAnnouncement a = Announcement("cam1", 0);
         using (SqliteConnection c = old.Open())
@@ -56,13 +60,8 @@ public sealed class SqliteCatalogTests : CatalogContractTests, IDisposable
     public async Task ACatalogWhoseCamerasWereTheirBareIds_IsMigratedInPlace_AndTheCameraAnotherSiteTookOverComesBack()
     {
         string path = _dir.Combine("cameras-by-id.db");
-        var old = new SqliteDatabase(path, """
-            CREATE TABLE recordings (
-                id TEXT PRIMARY KEY, recorder_id TEXT NOT NULL, camera_id TEXT NOT NULL, camera_name TEXT NOT NULL, run INTEGER NOT NULL,
-                seq INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, file_size INTEGER NOT NULL, sha256 TEXT NOT NULL,
-                crc32c TEXT NOT NULL, md5 TEXT NOT NULL, content_type TEXT NOT NULL, staging_object TEXT NOT NULL, state TEXT NOT NULL,
-                reason TEXT, staging_generation INTEGER, archive_object TEXT, archive_generation INTEGER, announced_ms INTEGER NOT NULL,
-                staged_ms INTEGER, archived_ms INTEGER, updated_ms INTEGER NOT NULL, version INTEGER NOT NULL,
+        var old = new SqliteDatabase(path, $"""
+            CREATE TABLE recordings ({FirstRecordingsColumns},
                 legal_hold INTEGER NOT NULL DEFAULT 0, legal_hold_reason TEXT, archive_delay_ms INTEGER, on_time INTEGER NOT NULL DEFAULT 0);
             CREATE INDEX recordings_by_camera_time ON recordings (camera_id, start_ms DESC, id DESC);
             CREATE TABLE gaps (id TEXT PRIMARY KEY, recorder_id TEXT NOT NULL, camera_id TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER, reason TEXT NOT NULL);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Cctv.Shared.Gcp;
 using Cctv.Shared.Gcp.PubSub;
+using Cctv.TestSupport.Gcp;
 
 namespace Cctv.Shared.Tests.Gcp.PubSub;
 

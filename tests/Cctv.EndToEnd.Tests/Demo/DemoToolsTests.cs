@@ -1,8 +1,9 @@
 using System.Diagnostics;
-using Cctv.EdgeRecorder.Demo;
+using Cctv.Demo;
+using Cctv.EdgeRecorder.Commands;
 using Cctv.TestSupport;
 
-namespace Cctv.EdgeRecorder.Tests.Demo;
+namespace Cctv.EndToEnd.Tests.Demo;
 
 /// <summary>
 /// The demo on a machine without FFmpeg or rtsp-server-perl: a PATH made for each test decides what is installed (nothing
@@ -108,7 +109,7 @@ public sealed class DemoToolsTests : IDisposable
     {
         string dotnet = RequiredTool.Find("dotnet", "dotnet-sdk-10.0");
         var psi = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in (string[])[Path.Combine(AppContext.BaseDirectory, "Cctv.EdgeRecorder.dll"), "demo", "--duration", "5s", "--data-dir", _dir.Combine("demo")])
+        foreach (string a in (string[])[Path.Combine(AppContext.BaseDirectory, "Cctv.Demo.dll"), "--duration", "5s", "--data-dir", _dir.Combine("demo")])
         {
             psi.ArgumentList.Add(a);
         }

@@ -1,12 +1,14 @@
 using Cctv.Shared.Gcp;
-using Cctv.TestSupport.Gcp;
 
-namespace Cctv.Functions.Tests.Gcp;
+namespace Cctv.TestSupport.Gcp;
 
-/// <summary>The Pub/Sub emulator, started for real for a test class (each test uses topics of its own) and stopped after it.</summary>
+/// <summary>
+/// The Pub/Sub emulator, started for real for a test class (IClassFixture) or a collection of them, and stopped after it;
+/// each test uses topics and subscriptions of its own.
+/// </summary>
 public sealed class PubSubEmulatorFixture : IAsyncLifetime
 {
-    public const string ProjectId = "cctv-functions-test";
+    public const string ProjectId = "cctv-pubsub-test";
 
     private GcloudEmulator? _emulator;
     private GcpEndpoint? _endpoint;

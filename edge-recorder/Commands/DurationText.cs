@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Cctv.EdgeRecorder.Demo;
+namespace Cctv.EdgeRecorder.Commands;
 
 /// <summary>Parses durations people type: 30s, 5m, 2h, 1d, or a TimeSpan such as 00:05:00.</summary>
 public static class DurationText

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Cctv.Functions.Hosting;
+using Cctv.Shared.Logging;
 using Microsoft.Extensions.Logging;
 
-namespace Cctv.Functions.Tests.Hosting;
+namespace Cctv.Shared.Tests.Logging;
 
 /// <summary>The log lines Cloud Logging reads on GCP: one JSON object per line with severity, message, time and the template's values.</summary>
 public sealed class GcpJsonConsoleFormatterTests

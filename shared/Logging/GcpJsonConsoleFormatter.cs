@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
 
-namespace Cctv.Functions.Hosting;
+namespace Cctv.Shared.Logging;
 
 /// <summary>
 /// One JSON object per line, in the shape Cloud Logging reads from a container's stdout: <c>severity</c> (DEBUG, INFO,

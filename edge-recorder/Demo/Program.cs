@@ -1,0 +1,3 @@
+using Cctv.Demo;
+
+return await DemoCli.RunAsync(args);

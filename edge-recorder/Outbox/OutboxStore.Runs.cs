@@ -1,0 +1,119 @@
+using Cctv.Shared.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Cctv.EdgeRecorder.Outbox;
+
+public sealed partial class OutboxStore
+{
+    public CameraRun StartRun(string cameraId)
+    {
+        long now = Now;
+        long run = InsertNextRun(cameraId, "($cam, $run, $now, NULL, NULL, 0)", ("$now", now));
+        return new CameraRun(cameraId, run, DateTimeOffset.FromUnixTimeMilliseconds(now), null, null, null, false);
+    }
+
+    /// <summary>Inserts the camera's next run (one more than its last) in one transaction; <paramref name="values"/> uses $cam and $run.</summary>
+    private long InsertNextRun(string cameraId, string values, params (string, object?)[] parameters)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteTransaction tx = c.BeginTransaction();
+        using SqliteCommand next = c.Command("SELECT COALESCE(MAX(run), 0) + 1 FROM runs WHERE camera_id = $cam", ("$cam", cameraId));
+        next.Transaction = tx;
+        long run = (long)next.ExecuteScalar()!;
+        using SqliteCommand insert = c.Command($"INSERT INTO runs (camera_id, run, started_ms, ended_ms, end_reason, sealed) VALUES {values}",
+            [("$cam", cameraId), ("$run", run), .. parameters]);
+        insert.Transaction = tx;
+        insert.ExecuteNonQuery();
+        tx.Commit();
+        return run;
+    }
+
+    public void EndRun(string cameraId, long run, string reason)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE runs SET ended_ms = $now, end_reason = $reason WHERE camera_id = $cam AND run = $run AND ended_ms IS NULL",
+            ("$now", Now), ("$reason", reason), ("$cam", cameraId), ("$run", run));
+        q.ExecuteNonQuery();
+    }
+
+    /// <summary>At start: runs a previous instance never ended (it was killed or lost power) are ended now.</summary>
+    public int EndOpenRuns(string reason)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE runs SET ended_ms = $now, end_reason = $reason WHERE ended_ms IS NULL", ("$now", Now), ("$reason", reason));
+        return q.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<CameraRun> UnsealedRuns()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM runs WHERE sealed = 0 ORDER BY camera_id, run");
+        return ReadRuns(q);
+    }
+
+    public CameraRun? GetRun(string cameraId, long run)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM runs WHERE camera_id = $cam AND run = $run", ("$cam", cameraId), ("$run", run));
+        return ReadRuns(q).FirstOrDefault();
+    }
+
+    public void SetAnchor(string cameraId, long run, long anchorMs)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE runs SET anchor_ms = $a WHERE camera_id = $cam AND run = $run AND anchor_ms IS NULL",
+            ("$a", anchorMs), ("$cam", cameraId), ("$run", run));
+        q.ExecuteNonQuery();
+    }
+
+    public void MarkRunSealed(string cameraId, long run)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE runs SET sealed = 1 WHERE camera_id = $cam AND run = $run", ("$cam", cameraId), ("$run", run));
+        q.ExecuteNonQuery();
+    }
+
+    /// <summary>The latest run before <paramref name="run"/> that produced footage, with the end of its last segment.</summary>
+    public (CameraRun Run, DateTimeOffset LastEnd)? LastFootageBefore(string cameraId, long run)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            SELECT s.run, MAX(s.end_ms) FROM segments s WHERE s.camera_id = $cam AND s.run < $run
+            GROUP BY s.run ORDER BY s.run DESC LIMIT 1
+            """, ("$cam", cameraId), ("$run", run));
+        using SqliteDataReader r = q.ExecuteReader();
+        if (!r.Read())
+        {
+            return null;
+        }
+        long previous = r.GetInt64(0);
+        long end = r.GetInt64(1);
+        return GetRun(cameraId, previous) is { } prevRun ? (prevRun, DateTimeOffset.FromUnixTimeMilliseconds(end)) : null;
+    }
+
+    /// <summary>A spool directory the runs table does not know (an outbox restored from backup, files copied in): recorded as an ended run so its files are adopted and its number never reused.</summary>
+    public bool AdoptRun(string cameraId, long run, DateTimeOffset startedAt, string reason)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            INSERT INTO runs (camera_id, run, started_ms, ended_ms, end_reason) VALUES ($cam, $run, $start, $now, $reason)
+            ON CONFLICT DO NOTHING
+            """, ("$cam", cameraId), ("$run", run), ("$start", startedAt.ToUnixTimeMilliseconds()), ("$now", Now), ("$reason", reason));
+        return q.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>A sealed run holds a file with no row: the sealer looks at the run again.</summary>
+    public void ReopenRun(string cameraId, long run)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE runs SET sealed = 0 WHERE camera_id = $cam AND run = $run AND ended_ms IS NOT NULL", ("$cam", cameraId), ("$run", run));
+        q.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<CameraRun> AllRuns()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM runs ORDER BY camera_id, run");
+        return ReadRuns(q);
+    }
+}

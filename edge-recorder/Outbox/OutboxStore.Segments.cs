@@ -1,0 +1,84 @@
+using Cctv.Shared.Domain;
+using Cctv.Shared.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Cctv.EdgeRecorder.Outbox;
+
+public sealed partial class OutboxStore
+{
+    /// <summary>Inserts a sealed segment; false when a row with its ID already exists (a repeated seal).</summary>
+    public bool InsertSealed(OutboxSegment s)
+    {
+        using SqliteConnection c = _db.Open();
+        long now = Now;
+        using SqliteCommand q = c.Command("""
+            INSERT INTO segments (id, camera_id, run, seq, path, start_ms, end_ms, size, sha256, crc32c, md5, object_name, state, created_ms, updated_ms)
+            VALUES ($id, $cam, $run, $seq, $path, $start, $end, $size, $sha, $crc, $md5, $obj, 'sealed', $now, $now)
+            ON CONFLICT DO NOTHING
+            """,
+            ("$id", s.Id), ("$cam", s.CameraId), ("$run", s.Run), ("$seq", s.Sequence), ("$path", s.Path),
+            ("$start", s.StartTime.ToUnixTimeMilliseconds()), ("$end", s.EndTime.ToUnixTimeMilliseconds()), ("$size", s.Size),
+            ("$sha", s.Sha256), ("$crc", s.Crc32C), ("$md5", s.Md5), ("$obj", s.ObjectName), ("$now", now));
+        return q.ExecuteNonQuery() == 1;
+    }
+
+    public HashSet<long> SealedSequences(string cameraId, long run)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT seq FROM segments WHERE camera_id = $cam AND run = $run", ("$cam", cameraId), ("$run", run));
+        using SqliteDataReader r = q.ExecuteReader();
+        var set = new HashSet<long>();
+        while (r.Read())
+        {
+            set.Add(r.GetInt64(0));
+        }
+        return set;
+    }
+
+    public OutboxSegment? Get(string id)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments WHERE id = $id", ("$id", id));
+        return ReadSegments(q).FirstOrDefault();
+    }
+
+    public IReadOnlyList<OutboxSegment> ListByState(EdgeState state, int limit)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments WHERE state = $state ORDER BY start_ms, id LIMIT $limit",
+            ("$state", state.ToWire()), ("$limit", limit));
+        return ReadSegments(q);
+    }
+
+    public IReadOnlyList<OutboxSegment> Unannounced(int limit)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments WHERE announced = 0 AND state <> 'lost' ORDER BY start_ms LIMIT $limit", ("$limit", limit));
+        return ReadSegments(q);
+    }
+
+    public IReadOnlyList<OutboxSegment> All()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments ORDER BY camera_id, run, seq");
+        return ReadSegments(q);
+    }
+
+    /// <summary>Rows whose bytes are only on this disk (not yet in the bucket), oldest recording first.</summary>
+    public IReadOnlyList<OutboxSegment> NotYetUploaded(int limit)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments WHERE state IN ('sealed', 'failed', 'uploading') ORDER BY start_ms, id LIMIT $limit", ("$limit", limit));
+        return ReadSegments(q);
+    }
+
+    /// <summary>Lost segments whose loss the catalog has not been told of yet.</summary>
+    public IReadOnlyList<OutboxSegment> UnsyncedLosses(int limit)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM segments WHERE state = 'lost' AND loss_synced = 0 ORDER BY start_ms LIMIT $limit", ("$limit", limit));
+        return ReadSegments(q);
+    }
+
+    public void MarkLossSynced(string id) => Update(id, "loss_synced = 1");
+}
