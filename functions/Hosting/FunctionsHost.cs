@@ -22,6 +22,7 @@ namespace Cctv.Functions.Hosting;
 /// <param name="Playback">Limits of the time-range API (timeline, playlists); <see cref="PlaybackOptions.Default"/> when null.</param>
 /// <param name="PublicBaseUrl">The origin links name (CCTV_PUBLIC_BASE_URL); null: the request's Host, where it is allowed (<see cref="PublicOrigin"/>).</param>
 /// <param name="AllowedHosts">More hosts (host or host:port) the host answers to (CCTV_ALLOWED_HOSTS), besides loopback, the base URL's and the listen URLs'.</param>
+/// <param name="Services">Runs after every function's services are added (the load generator wraps the catalog to count its calls).</param>
 public sealed record FunctionsHostSettings(
     string DataDir,
     string ApiToken,
@@ -35,7 +36,8 @@ public sealed record FunctionsHostSettings(
     IReadOnlyList<string>? CorsOrigins = null,
     PlaybackOptions? Playback = null,
     Uri? PublicBaseUrl = null,
-    IReadOnlyList<string>? AllowedHosts = null)
+    IReadOnlyList<string>? AllowedHosts = null,
+    Action<IServiceCollection>? Services = null)
 {
     /// <summary>Settings for the gcp backend.</summary>
     public static FunctionsHostSettings ForGcp(GcpBackend gcp, string? target, IReadOnlyList<string>? urls = null, TimeProvider? time = null,
@@ -106,6 +108,7 @@ public static class FunctionsHost
         {
             function.AddServices(builder.Services, hosting);
         }
+        settings.Services?.Invoke(builder.Services);
         WebApplication app = builder.Build();
         foreach (IHostedFunction function in functions)
         {

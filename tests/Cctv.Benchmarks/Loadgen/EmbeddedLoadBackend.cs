@@ -60,24 +60,23 @@ public sealed class EmbeddedLoadBackend : ILoadBackend
 
     public static async Task<EmbeddedLoadBackend> StartAsync(string dataDir, CancellationToken cancellationToken)
     {
+        CountingCatalog? catalog = null;
         var settings = new FunctionsHostSettings(dataDir, Token, Target: FunctionTargets.StagingObjectFinalized, Urls: ["http://127.0.0.1:0"],
-            MinimumLogLevel: LogLevel.Critical);
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.SetMinimumLevel(LogLevel.Critical); // a failed delivery shows in the result (redeliveries, problems), not as a log line per event
-        builder.WebHost.UseUrls([.. settings.Urls!]);
-        builder.Services.AddSingleton(new PublicOrigin(null, ["127.0.0.1"], anyHost: false));
-        builder.Services.AddLocalFunctions(settings);
-        // The host's own catalog, counted: every function resolves ICatalog, so they all get the counting one.
-        ServiceDescriptor registered = builder.Services.Last(d => d.ServiceType == typeof(ICatalog));
-        var catalog = new CountingCatalog((ICatalog)registered.ImplementationInstance!);
-        builder.Services.Replace(ServiceDescriptor.Singleton<ICatalog>(catalog));
-        WebApplication app = builder.Build();
-        app.MapFunctions(settings.Target);
+            // A failed delivery shows in the result (redeliveries, problems), not as a log line per event.
+            MinimumLogLevel: LogLevel.Critical,
+            Services: services =>
+            {
+                // The host's own catalog, counted: every function resolves ICatalog, so they all get the counting one.
+                ServiceDescriptor registered = services.Last(d => d.ServiceType == typeof(ICatalog));
+                catalog = new CountingCatalog((ICatalog)registered.ImplementationInstance!);
+                services.Replace(ServiceDescriptor.Singleton<ICatalog>(catalog));
+            });
+        WebApplication app = FunctionsHost.Build(settings);
         await app.StartAsync(cancellationToken);
         var target = new Uri(new Uri(app.Urls.First()), FunctionsHost.FinalizeRoute(settings.Target));
         // The edge's side: its own store over the same buckets, raising no events.
         var edgeStore = new LocalObjectStore(Path.Combine(Path.GetFullPath(dataDir), "cloud", "buckets"), TimeProvider.System);
-        return new EmbeddedLoadBackend(app, catalog, edgeStore, target);
+        return new EmbeddedLoadBackend(app, catalog!, edgeStore, target);
     }
 
     public async ValueTask DisposeAsync()
