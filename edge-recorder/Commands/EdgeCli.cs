@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
+using Cctv.Shared.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -28,7 +29,7 @@ public static class EdgeCli
             MigrateCommand.Create(),
             RecordCommand.Create(),
         };
-        return await root.InvokeAsync(args);
+        return await CommandLines.InvokeAsync(root, args);
     }
 
     private static Command RunCommand()

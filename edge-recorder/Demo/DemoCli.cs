@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using Cctv.EdgeRecorder.Commands;
 using Cctv.EdgeRecorder.Configuration;
+using Cctv.Shared.CommandLine;
 
 namespace Cctv.Demo;
 
@@ -59,7 +60,7 @@ public static class DemoCli
                 return await DemoCommand.RunAsync(new DemoSettings(count, r.Get(segment), length, Path.GetFullPath(r.Get(dataDir)), r.Get(serve), r.Get(port), drainTimeout), logs, signals);
             }, context);
         });
-        return await root.InvokeAsync(args);
+        return await CommandLines.InvokeAsync(root, args);
     }
 
     /// <summary>Shorter option reads.</summary>

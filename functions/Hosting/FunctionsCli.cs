@@ -2,6 +2,7 @@ using System.CommandLine;
 using Cctv.Functions.Api;
 using Cctv.Functions.Auth;
 using Cctv.Functions.Gcp;
+using Cctv.Shared.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
@@ -30,7 +31,7 @@ public static class FunctionsCli
             context.ExitCode = await ServeAsync(context.ParseResult.GetValueForOption(dataDir)!, context.ParseResult.GetValueForOption(urls),
                 context.GetCancellationToken());
         });
-        return await root.InvokeAsync(args);
+        return await CommandLines.InvokeAsync(root, args);
     }
 
     private static async Task<int> ServeAsync(string dataDir, string[]? urls, CancellationToken cancellationToken)
