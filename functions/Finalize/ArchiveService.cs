@@ -101,7 +101,7 @@ public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketN
             log.LogWarning("The catalog refused to mark recording {RecordingId} staged ({Outcome}); finalize stops", id, stagedOutcome);
             return ArchiveOutcome.Ignored;
         }
-        string archiveName = ObjectNames.Archive(a.CameraId, a.StartTime, id);
+        string archiveName = ObjectNames.Archive(a.Camera, a.StartTime, id);
         StoredObject archived;
         try
         {
@@ -147,10 +147,14 @@ public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketN
     private async Task<ArchiveOutcome> RecoverStagedWithoutObjectAsync(Recording recording, CancellationToken cancellationToken)
     {
         RecordingAnnouncement a = recording.Announcement;
-        string archiveName = ObjectNames.Archive(a.CameraId, a.StartTime, a.Id);
-        StoredObject? archived = await store.GetAsync(buckets.Archive, archiveName, cancellationToken);
-        if (archived is not null && archived.Crc32C == a.Crc32C && archived.Size == a.FileSize)
+        // An attempt before an upgrade may have copied it under the archive's earlier layout.
+        foreach (string archiveName in ObjectNames.ArchiveNamesOf(a.Camera, a.StartTime, a.Id))
         {
+            StoredObject? archived = await store.GetAsync(buckets.Archive, archiveName, cancellationToken);
+            if (archived is null || archived.Crc32C != a.Crc32C || archived.Size != a.FileSize)
+            {
+                continue;
+            }
             TransitionOutcome marked = await catalog.MarkArchivedAsync(a.Id, archiveName, archived.Generation, cancellationToken);
             if (marked == TransitionOutcome.Applied)
             {

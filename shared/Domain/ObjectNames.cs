@@ -9,12 +9,29 @@ public static class ObjectNames
     public static string Staging(string recorderId, string cameraId, string recordingId, string extension = ".mp4") =>
         $"incoming/{recorderId}/{cameraId}/{recordingId}{extension}";
 
-    /// <summary>The archive name, the seed documents' <c>recordings/{camera}/...</c> layout, by UTC day.</summary>
-    public static string Archive(string cameraId, DateTimeOffset startTime, string recordingId, string extension = ".mp4")
+    /// <summary>
+    /// The archive name: the seed documents' <c>recordings/{camera}/...</c> layout by UTC day, where the camera is its
+    /// key <c>RECORDER~CAMERA</c>. Sites reuse camera names (every site has a <c>cam1</c>), so a prefix per camera name
+    /// would mix sites in one folder and pile every site's writes onto a few prefixes; per camera key, each camera's
+    /// footage lists alone and writes spread with the number of cameras.
+    /// </summary>
+    public static string Archive(CameraKey camera, DateTimeOffset startTime, string recordingId, string extension = ".mp4")
     {
         DateTimeOffset t = startTime.ToUniversalTime();
         return string.Create(CultureInfo.InvariantCulture,
-            $"recordings/{cameraId}/{t:yyyy}/{t:MM}/{t:dd}/{t:HHmmss}_{recordingId}{extension}");
+            $"recordings/{camera}/{t:yyyy}/{t:MM}/{t:dd}/{t:HHmmss}_{recordingId}{extension}");
+    }
+
+    /// <summary>
+    /// Every name a recording may have in the archive: today's, then the layout before the camera key
+    /// (<c>recordings/{camera ID}/...</c>), which recordings archived before the upgrade keep (the catalog stores each
+    /// recording's name, so reads never guess; only recovering a copy whose marking was interrupted looks for it).
+    /// </summary>
+    public static IReadOnlyList<string> ArchiveNamesOf(CameraKey camera, DateTimeOffset startTime, string recordingId, string extension = ".mp4")
+    {
+        DateTimeOffset t = startTime.ToUniversalTime();
+        return [Archive(camera, startTime, recordingId, extension),
+            string.Create(CultureInfo.InvariantCulture, $"recordings/{camera.CameraId}/{t:yyyy}/{t:MM}/{t:dd}/{t:HHmmss}_{recordingId}{extension}")];
     }
 
     /// <summary>The recording ID at the end of a staging or archive name, or null if the name is not ours.</summary>

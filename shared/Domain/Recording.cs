@@ -20,6 +20,9 @@ public sealed record RecordingAnnouncement(
     string StagingObject)
 {
     public double DurationSeconds => (EndTime - StartTime).TotalSeconds;
+
+    /// <summary>The camera by its identity: recorder and camera.</summary>
+    public CameraKey Camera => new(RecorderId, CameraId);
 }
 
 /// <summary>A recording as the cloud catalog holds it.</summary>

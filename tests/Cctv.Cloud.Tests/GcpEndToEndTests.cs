@@ -38,7 +38,7 @@ public sealed class GcpEndToEndTests(EmulatorsFixture emulators)
         };
         stack.Eventarc.Plan = o => plans.GetValueOrDefault(o.Name, EventPlan.Deliver);
         // Other bytes already sit at the poisoned recording's archive name: archiving it fails on every attempt.
-        string poisonedArchive = ObjectNames.Archive(EdgeSite.Camera, poisoned.StartTime, poisoned.Id);
+        string poisonedArchive = ObjectNames.Archive(new CameraKey(EdgeSite.RecorderId, EdgeSite.Camera), poisoned.StartTime, poisoned.Id);
         stack.Gcs.PutObject(GcpStack.ArchiveBucket, poisonedArchive, "someone else's bytes"u8.ToArray(), "video/mp4");
 
         // 1. The recorder announces and uploads every segment; the events that are delivered archive theirs, duplicates included.
@@ -118,7 +118,7 @@ public sealed class GcpEndToEndTests(EmulatorsFixture emulators)
             TestObject archived = stack.Gcs.Find(GcpStack.ArchiveBucket, r.ArchiveObject!)!;
             Assert.Equal((segment.Crc32C, segment.Size), (archived.Crc32C, archived.Size));
             Assert.Equal(r.ArchiveGeneration, archived.Generation);
-            Assert.StartsWith($"recordings/{EdgeSite.Camera}/", r.ArchiveObject);
+            Assert.StartsWith($"recordings/{EdgeSite.RecorderId}~{EdgeSite.Camera}/", r.ArchiveObject);
             // The poisoned name was written once by the impostor, then once by the archive step.
             Assert.Equal(segment == poisoned ? 2 : 1, stack.Gcs.CommitCount(GcpStack.ArchiveBucket, r.ArchiveObject!));
         }

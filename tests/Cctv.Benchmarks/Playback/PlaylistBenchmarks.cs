@@ -36,7 +36,7 @@ public class PlaylistBenchmarks
             string id = RecordingId.For("r1", "gate", 1, i);
             var a = new RecordingAnnouncement(id, "r1", "gate", "Gate", 1, i, start, start.AddSeconds(10), 2_000_000, "sha", "crc", "md5", "video/mp4",
                 ObjectNames.Staging("r1", "gate", id));
-            recordings.Add(new Recording(a, CloudState.Archived, null, 1, ObjectNames.Archive("gate", start, id), 2, start, start, start, start, 3));
+            recordings.Add(new Recording(a, CloudState.Archived, null, 1, ObjectNames.Archive(a.Camera, start, id), 2, start, start, start, start, 3));
         }
         return (recordings, []);
     }

@@ -178,7 +178,7 @@ public sealed partial class ApiFuzzTests
             SegmentDigest digest = await SegmentHasher.HashAsync(new MemoryStream(bytes), ct);
             RecordingAnnouncement a = TwoSites.Announcement(camera, seq, at, digest.Size, digest.Sha256)
                 with { Crc32C = digest.Crc32CBase64, Md5 = digest.Md5, ContentType = contentType };
-            string archive = ObjectNames.Archive(camera.CameraId, at, a.Id);
+            string archive = ObjectNames.Archive(a.Camera, at, a.Id);
             StoredObject stored = await backend.Store.UploadAsync(new UploadRequest(LocalBackend.ArchiveBucket, archive, contentType, digest.Crc32CBase64, digest.Md5, 0,
                 new Dictionary<string, string>()), new MemoryStream(bytes), ct);
             await backend.Catalog.AnnounceAsync(a, ct);

@@ -71,7 +71,8 @@ public sealed class RecordingsApiTests
         string url = json.RootElement.GetProperty("url").GetString()!;
         using var anonymous = new HttpClient();
 
-        string otherObject = url.Replace("/recordings/cam1/", "/recordings/cam2/", StringComparison.Ordinal);
+        string otherObject = url.Replace($"/recordings/{a.RecorderId}~cam1/", $"/recordings/{a.RecorderId}~cam2/", StringComparison.Ordinal);
+        Assert.NotEqual(url, otherObject);
         Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.GetAsync(otherObject)).StatusCode);
         string flipped = url[..^1] + (url[^1] == 'A' ? 'B' : 'A');
         Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.GetAsync(flipped)).StatusCode);

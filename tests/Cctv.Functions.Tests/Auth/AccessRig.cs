@@ -68,7 +68,7 @@ public sealed class AccessRig : IAsyncDisposable
         DateTimeOffset start = Start.AddSeconds(seq * 4);
         var a = new RecordingAnnouncement(id, recorder, camera, camera, 1, seq, start, start.AddSeconds(4), digest.Size, digest.Sha256,
             digest.Crc32CBase64, digest.Md5, "video/mp4", ObjectNames.Staging(recorder, camera, id));
-        string archiveName = ObjectNames.Archive(camera, start, id);
+        string archiveName = ObjectNames.Archive(a.Camera, start, id);
         StoredObject stored = await Host.Local.Store.UploadAsync(new UploadRequest(LocalBackend.ArchiveBucket, archiveName, "video/mp4", digest.Crc32CBase64, digest.Md5, 0,
             new Dictionary<string, string>()), new MemoryStream(bytes), CancellationToken.None);
         await Catalog.AnnounceAsync(a, CancellationToken.None);

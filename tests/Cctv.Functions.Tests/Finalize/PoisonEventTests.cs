@@ -114,7 +114,7 @@ public sealed class PoisonEventTests
         string blockedId = RecordingId.For("r1", "cam1", 1, 0);
         DateTimeOffset start = host.Clock.GetUtcNow().AddMinutes(-10);
         byte[] other = "other bytes entirely"u8.ToArray();
-        await host.Backend.Store.UploadAsync(new UploadRequest(LocalBackend.ArchiveBucket, ObjectNames.Archive("cam1", start, blockedId), "video/mp4",
+        await host.Backend.Store.UploadAsync(new UploadRequest(LocalBackend.ArchiveBucket, ObjectNames.Archive(new CameraKey("r1", "cam1"), start, blockedId), "video/mp4",
             Crc32C.ToBase64(Crc32C.Compute(other)), null, 0, new Dictionary<string, string>()), new MemoryStream(other), CancellationToken.None);
         RecordingAnnouncement blocked = await host.RecordAsync("cam1", 0, bytes);
 

@@ -32,7 +32,7 @@ public sealed class StagingObjectFinalizedTests
 
         Recording r = await host.WaitForStateAsync(a.Id, CloudState.Archived);
 
-        Assert.StartsWith("recordings/cam1/", r.ArchiveObject);
+        Assert.StartsWith($"recordings/{a.RecorderId}~cam1/", r.ArchiveObject); // the camera key: every site has a cam1
         StoredObject? archived = await host.Backend.Store.GetAsync(LocalBackend.ArchiveBucket, r.ArchiveObject!, CancellationToken.None);
         Assert.Equal(a.Crc32C, archived!.Crc32C);
         await host.WaitForRemovalAsync(LocalBackend.StagingBucket, a.StagingObject);

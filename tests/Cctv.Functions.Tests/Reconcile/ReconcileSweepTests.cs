@@ -82,8 +82,10 @@ public sealed class ReconcileSweepTests
         Assert.Equal(CloudState.Announced, await rig.StateAsync(old)); // the edge still has it: reported, not declared lost
     }
 
-    [Fact]
-    public async Task AStagedRecordingWhoseStagingCopyIsGone_IsMarkedArchivedWhenTheArchiveHasIt_ElseQuarantinedForAReupload()
+    [Theory]
+    [InlineData(0)] // the archive's layout by camera key
+    [InlineData(1)] // the layout by camera ID before it, copied by an attempt that ran before the upgrade
+    public async Task AStagedRecordingWhoseStagingCopyIsGone_IsMarkedArchivedWhenTheArchiveHasIt_ElseQuarantinedForAReupload(int layout)
     {
         using var rig = new SweepRig();
         RecordingAnnouncement copied = await rig.RecordAsync("cam1", 0);
@@ -94,8 +96,8 @@ public sealed class ReconcileSweepTests
             await rig.Catalog.MarkStagedAsync(a.Id, staged.Generation, CancellationToken.None);
         }
         // An attempt copied the first to the archive and stopped; the second's staging copy was removed by hand.
-        await rig.Store.CopyAsync(LocalBackend.StagingBucket, copied.StagingObject, null, LocalBackend.ArchiveBucket,
-            ObjectNames.Archive(copied.CameraId, copied.StartTime, copied.Id), 0, CancellationToken.None);
+        string copiedAs = ObjectNames.ArchiveNamesOf(copied.Camera, copied.StartTime, copied.Id)[layout];
+        await rig.Store.CopyAsync(LocalBackend.StagingBucket, copied.StagingObject, null, LocalBackend.ArchiveBucket, copiedAs, 0, CancellationToken.None);
         await rig.Store.DeleteAsync(LocalBackend.StagingBucket, copied.StagingObject, null, CancellationToken.None);
         await rig.Store.DeleteAsync(LocalBackend.StagingBucket, vanished.StagingObject, null, CancellationToken.None);
         rig.Clock.Advance(PastRedrive);
@@ -103,6 +105,7 @@ public sealed class ReconcileSweepTests
         SweepReport report = await rig.RunAsync();
 
         Assert.Equal(CloudState.Archived, await rig.StateAsync(copied));
+        Assert.Equal(copiedAs, (await rig.Catalog.GetAsync(copied.Id, CancellationToken.None))!.ArchiveObject);
         Recording quarantined = (await rig.Catalog.GetAsync(vanished.Id, CancellationToken.None))!;
         Assert.Equal(CloudState.Quarantined, quarantined.State);
         Assert.Contains("upload it again", quarantined.Reason);

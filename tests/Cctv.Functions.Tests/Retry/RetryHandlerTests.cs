@@ -120,7 +120,7 @@ public sealed class RetryHandlerTests
         RecordingAnnouncement a = await host.RecordAsync("cam1", 0, Encoding.UTF8.GetBytes("segment bytes"));
         RecordingAnnouncement b = await host.RecordAsync("cam1", 1, Encoding.UTF8.GetBytes("other bytes"));
         // Someone else's bytes already sit at b's archive name: archiving over them is refused every time.
-        await host.Local.Store.UploadAsync(new UploadRequest(GcpShapedHost.Archive, ObjectNames.Archive(b.CameraId, b.StartTime, b.Id), "video/mp4",
+        await host.Local.Store.UploadAsync(new UploadRequest(GcpShapedHost.Archive, ObjectNames.Archive(b.Camera, b.StartTime, b.Id), "video/mp4",
             Shared.Hashing.Crc32C.ToBase64(Shared.Hashing.Crc32C.Compute("impostor"u8)), null, 0, new Dictionary<string, string>()),
             new MemoryStream("impostor"u8.ToArray()), CancellationToken.None);
         host.Store.TransientCopyFailures = 1;

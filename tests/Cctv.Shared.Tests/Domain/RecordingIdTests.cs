@@ -39,8 +39,8 @@ public sealed class RecordingIdTests
     {
         string id = RecordingId.For("r", "cam1", 1, 1);
         Assert.Equal(id, ObjectNames.RecordingIdOf(ObjectNames.Staging("r", "cam1", id)));
-        string archive = ObjectNames.Archive("cam1", new DateTimeOffset(2026, 1, 15, 3, 10, 5, TimeSpan.Zero), id);
-        Assert.Equal($"recordings/cam1/2026/01/15/031005_{id}.mp4", archive);
+        string archive = ObjectNames.Archive(new CameraKey("r", "cam1"), new DateTimeOffset(2026, 1, 15, 3, 10, 5, TimeSpan.Zero), id);
+        Assert.Equal($"recordings/r~cam1/2026/01/15/031005_{id}.mp4", archive);
         Assert.Equal(id, ObjectNames.RecordingIdOf(archive));
         Assert.Null(ObjectNames.RecordingIdOf("incoming/r/cam1/not-an-id.mp4"));
     }

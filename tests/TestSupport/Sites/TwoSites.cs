@@ -165,7 +165,7 @@ public sealed class TwoSites
         byte[] bytes = BytesOf(camera, seq);
         SegmentDigest digest = await SegmentHasher.HashAsync(new MemoryStream(bytes), ct);
         RecordingAnnouncement a = Announcement(camera, seq, at, digest.Size, digest.Sha256) with { Crc32C = digest.Crc32CBase64, Md5 = digest.Md5 };
-        string archive = ObjectNames.Archive(camera.CameraId, at, a.Id);
+        string archive = ObjectNames.Archive(a.Camera, at, a.Id);
         long generation = 1;
         if (store is not null)
         {
