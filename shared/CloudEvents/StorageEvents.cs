@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.Json;
+using Cctv.Shared.Ports;
 using CloudNative.CloudEvents;
 
 namespace Cctv.Shared.CloudEvents;
@@ -8,6 +11,8 @@ namespace Cctv.Shared.CloudEvents;
 /// </summary>
 public static class StorageEvents
 {
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     /// <summary>The event type Cloud Storage sends when an object is created or overwritten.</summary>
     public const string ObjectFinalized = "google.cloud.storage.object.v1.finalized";
 
@@ -29,6 +34,29 @@ public static class StorageEvents
             DataContentType = dataContentType,
             Data = data,
         };
+
+    /// <summary>
+    /// The event Cloud Storage sends when <paramref name="stored"/> is finalized: its ID names the bucket, object and
+    /// generation (so a redelivery carries the same ID), its data the object's resource in JSON.
+    /// </summary>
+    public static CloudEvent Finalized(StoredObject stored, DateTimeOffset time)
+    {
+        var data = new StorageObjectData
+        {
+            Bucket = stored.Bucket,
+            Name = stored.Name,
+            Generation = stored.Generation.ToString(CultureInfo.InvariantCulture),
+            Size = stored.Size.ToString(CultureInfo.InvariantCulture),
+            Crc32C = stored.Crc32C,
+            Md5Hash = stored.Md5,
+            ContentType = stored.ContentType,
+            Metadata = stored.Metadata,
+            TimeCreated = stored.Updated,
+            Updated = stored.Updated,
+        };
+        return Create($"{stored.Bucket}/{stored.Name}/{stored.Generation}", Source(stored.Bucket), ObjectFinalized, $"objects/{stored.Name}", time,
+            "application/json", JsonSerializer.SerializeToUtf8Bytes(data, Json));
+    }
 
     /// <summary>The event's data as bytes: events read from a request or the spool hold it that way.</summary>
     public static ReadOnlyMemory<byte> DataBytes(CloudEvent cloudEvent) => cloudEvent.Data switch

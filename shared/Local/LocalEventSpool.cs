@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Cctv.Shared.CloudEvents;
 using Cctv.Shared.Ports;
@@ -25,31 +24,8 @@ public sealed class LocalEventSpool
         Directory.CreateDirectory(_dir);
     }
 
-    public async Task EnqueueFinalizedAsync(StoredObject stored, CancellationToken cancellationToken)
-    {
-        var data = new StorageObjectData
-        {
-            Bucket = stored.Bucket,
-            Name = stored.Name,
-            Generation = stored.Generation.ToString(CultureInfo.InvariantCulture),
-            Size = stored.Size.ToString(CultureInfo.InvariantCulture),
-            Crc32C = stored.Crc32C,
-            Md5Hash = stored.Md5,
-            ContentType = stored.ContentType,
-            Metadata = stored.Metadata,
-            TimeCreated = stored.Updated,
-            Updated = stored.Updated,
-        };
-        CloudEvent cloudEvent = StorageEvents.Create(
-            id: $"{stored.Bucket}/{stored.Name}/{stored.Generation}",
-            source: StorageEvents.Source(stored.Bucket),
-            type: StorageEvents.ObjectFinalized,
-            subject: $"objects/{stored.Name}",
-            time: _time.GetUtcNow(),
-            dataContentType: "application/json",
-            data: JsonSerializer.SerializeToUtf8Bytes(data, Json));
-        await WriteAsync(cloudEvent, stored.Generation, cancellationToken);
-    }
+    public Task EnqueueFinalizedAsync(StoredObject stored, CancellationToken cancellationToken) =>
+        WriteAsync(StorageEvents.Finalized(stored, _time.GetUtcNow()), stored.Generation, cancellationToken);
 
     /// <summary>Adds an event; files sort in the order they were written.</summary>
     /// <remarks>

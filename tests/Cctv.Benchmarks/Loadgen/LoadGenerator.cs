@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Cctv.Functions.Finalize;
@@ -22,7 +21,6 @@ namespace Cctv.Benchmarks.Loadgen;
 public sealed class LoadGenerator
 {
     private const int MaxDeliveries = 6;
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     /// <summary>A run on the embedded backend in <paramref name="dataDir"/>.</summary>
     public static async Task<LoadResult> RunAsync(LoadOptions options, string dataDir, CancellationToken cancellationToken)
@@ -159,22 +157,7 @@ public sealed class LoadGenerator
     /// </summary>
     private static async Task<string?> PostAsync(HttpClient client, ILoadBackend backend, Segment segment, Action redelivered, CancellationToken ct)
     {
-        StoredObject s = segment.Staged;
-        var data = new StorageObjectData
-        {
-            Bucket = s.Bucket,
-            Name = s.Name,
-            Generation = s.Generation.ToString(CultureInfo.InvariantCulture),
-            Size = s.Size.ToString(CultureInfo.InvariantCulture),
-            Crc32C = s.Crc32C,
-            Md5Hash = s.Md5,
-            ContentType = s.ContentType,
-            Metadata = s.Metadata,
-            TimeCreated = s.Updated,
-            Updated = s.Updated,
-        };
-        CloudEvent cloudEvent = StorageEvents.Create($"{s.Bucket}/{s.Name}/{s.Generation}", StorageEvents.Source(s.Bucket), StorageEvents.ObjectFinalized,
-            $"objects/{s.Name}", DateTimeOffset.UtcNow, "application/json", JsonSerializer.SerializeToUtf8Bytes(data, Web));
+        CloudEvent cloudEvent = StorageEvents.Finalized(segment.Staged, DateTimeOffset.UtcNow);
         TimeSpan backoff = TimeSpan.FromMilliseconds(100);
         for (int attempt = 1; ; attempt++)
         {
