@@ -40,7 +40,7 @@ public sealed record CameraRun(string CameraId, long Run, DateTimeOffset Started
 /// The durable outbox of the edge (SQLite, WAL, synchronous=FULL): every sealed segment has a row before
 /// anything else happens to it, and each step of its life is a committed state change.
 /// </summary>
-public sealed class OutboxStore
+public sealed partial class OutboxStore
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS segments (
