@@ -1,3 +1,4 @@
+using Cctv.Benchmarks.EdgeCpu;
 using Cctv.Benchmarks.Hashing;
 using Cctv.Benchmarks.Playback;
 using Cctv.Benchmarks.Uploads;
@@ -9,6 +10,7 @@ return args switch
     ["signing", .. var rest] => PlaybackCommands.Signing(rest),
     ["playlist", .. var rest] => await PlaybackCommands.PlaylistAsync(rest),
     ["get-url", .. var rest] => await PlaybackCommands.GetUrlAsync(rest),
+    ["edge-cpu", .. var rest] => await EdgeCpuCommand.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -19,6 +21,7 @@ static int Usage()
                dotnet run -c Release --project tests/Cctv.Benchmarks -- uploads [--files 200] [--parallelism 4] [--fault-rate 0.10] [--rounds 3]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- signing | playlist [BenchmarkDotNet options]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- get-url [--duration 20] [--connections 16]   (needs wrk)
+               dotnet run -c Release --project tests/Cctv.Benchmarks -- edge-cpu [--cameras 16] [--seconds 90] [--rounds 2] [--lagging-verification] [--minutes 10] [--no-uploads]   (needs ffmpeg, rtsp-server-perl)
         """);
     return 2;
 }
