@@ -21,7 +21,7 @@ static int Usage()
                dotnet run -c Release --project tests/Cctv.Benchmarks -- uploads [--files 200] [--parallelism 4] [--fault-rate 0.10] [--rounds 3]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- signing | playlist [BenchmarkDotNet options]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- get-url [--duration 20] [--connections 16]   (needs wrk)
-               dotnet run -c Release --project tests/Cctv.Benchmarks -- edge-cpu [--cameras 16] [--seconds 90] [--rounds 2] [--lagging-verification] [--minutes 10] [--no-uploads]   (needs ffmpeg, rtsp-server-perl)
+               dotnet run -c Release --project tests/Cctv.Benchmarks -- edge-cpu [--cameras 16] [--seconds 90] [--rounds 2] [--lagging-verification] [--minutes 10] [--no-uploads] [--warm-up 60]   (needs ffmpeg, rtsp-server-perl)
         """);
     return 2;
 }
