@@ -94,7 +94,7 @@ public sealed partial class FfmpegWarningSummary(string cameraId, TimeProvider t
     /// <summary>A warning's kind: the line with its numbers and hexadecimal addresses replaced by # (names such as h264 are kept).</summary>
     public static string KindOf(string line) => Numbers().Replace(line.Trim(), "#");
 
-    [GeneratedRegex(@"0x[0-9a-fA-F]+|(?<![A-Za-z_])-?\d+(\.\d+)?")]
+    [GeneratedRegex(@"0x[0-9a-fA-F]+|(?<!\w)-?\d+(\.\d+)?")]
     private static partial Regex Numbers();
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
