@@ -10,16 +10,24 @@ namespace Cctv.EdgeRecorder.Cameras;
 /// FFmpeg stalls (its output stops growing), stopped in stages when the agent stops. Each run is
 /// recorded in the outbox before FFmpeg starts and ended with the reason when it exits.
 /// </summary>
-public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, ProcessRegistry registry)
+/// <param name="runEnded">Called after a run has ended in the outbox, so the sealer looks at it at once.</param>
+public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, ProcessRegistry registry, Action? runEnded = null)
 {
     private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
     /// <summary>How long FFmpeg has to close its segment after 'q' before it is killed.</summary>
     public static readonly TimeSpan FfmpegStopWait = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan ScheduleCheck = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often a camera outside its schedule looks whether its window has begun.</summary>
+    private static readonly TimeSpan ScheduleCheck = TimeSpan.FromSeconds(1);
+    /// <summary>How often a recording run checks its schedule, FFmpeg's progress (stall) and its warnings summary.</summary>
+    private static readonly TimeSpan RunCheck = TimeSpan.FromSeconds(1);
 
     /// <summary>The end reason of a run stopped by the schedule (a gap with this reason is planned, not a fault).</summary>
     public const string OutsideSchedule = "outside the recording schedule";
     private readonly ILogger _log = context.Logs.CreateLogger<CameraSupervisor>();
+    private readonly FfmpegWarningSummary _warnings = new(camera.Id, context.Time);
+
+    /// <summary>The last minute's summary of FFmpeg's warnings (also kept on disk for <c>status</c>).</summary>
+    public WarningSummary? LastWarnings { get; private set; }
 
     /// <summary>Why the last run ended, for status.</summary>
     public string? LastError { get; private set; }
@@ -53,6 +61,7 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
             CameraRun run = context.Outbox.StartRun(camera.Id);
             (string reason, bool producedFootage) = await RecordOneRunAsync(run, stopping);
             context.Outbox.EndRun(camera.Id, run.Run, reason);
+            runEnded?.Invoke();
             if (stopping.IsCancellationRequested)
             {
                 break;
@@ -83,10 +92,10 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
         IReadOnlyList<string> args = FfmpegArguments.ForRecording(camera, context.Options.SegmentSeconds, dir);
         _log.LogInformation("Camera {CameraId}: starting run {Run} from {Url}", camera.Id, run.Run, RecorderConfiguration.Redact(camera.Url));
 
-        await using FfmpegProcess ffmpeg = FfmpegProcess.Start(context.Options.Ffmpeg.Path, args, _log, camera.Id);
-        registry.Register(camera.Id, ffmpeg.Id, dir);
+        FfmpegProcess ffmpeg = FfmpegProcess.Start(context.Options.Ffmpeg.Path, args, _log, camera.Id, _warnings);
         try
         {
+            registry.Register(camera.Id, ffmpeg.Id, dir);
             var progress = new OutputProgress(dir, context.Time);
             while (!ffmpeg.HasExited)
             {
@@ -108,9 +117,10 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
                     return ($"camera stream stalled: no data for {context.Options.StallTimeout.TotalSeconds:F0} s", progress.Any);
                 }
                 IsRecording = progress.Any;
+                ReportWarnings(_warnings.TakeIfDue());
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(250), context.Time, stopping);
+                    await Task.Delay(RunCheck, context.Time, stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -130,12 +140,38 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
         {
             IsRecording = false;
             registry.Unregister(camera.Id);
+            await ffmpeg.DisposeAsync(); // its stderr is read to the end, so the summary holds its last lines
+            ReportWarnings(_warnings.Take());
         }
     }
 
-    /// <summary>Watches a run directory grow; reports how long it has not.</summary>
+    /// <summary>One log line for a window of FFmpeg's warnings, and the summary kept for <c>status</c>.</summary>
+    private void ReportWarnings(WarningSummary? summary)
+    {
+        if (summary is null)
+        {
+            return;
+        }
+        LastWarnings = summary;
+        _log.LogWarning("Camera {CameraId}: FFmpeg warned {Count} times in {Seconds:F0} s: {Summary}",
+            camera.Id, summary.Total, (summary.To - summary.From).TotalSeconds, summary.Describe());
+        try
+        {
+            FfmpegWarningSummary.Save(context.Paths.DataDir, summary);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("Camera {CameraId}: could not keep the FFmpeg warnings summary for status ({Error})", camera.Id, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Watches a run's output grow; reports how long it has not. Only the newest segment is looked at (FFmpeg writes
+    /// nothing else): a check costs a stat or two, however many segments the run has made.
+    /// </summary>
     private sealed class OutputProgress(string directory, TimeProvider time)
     {
+        private long _segment;
         private long _lastSize = -1;
         private DateTimeOffset _lastChange = time.GetUtcNow();
 
@@ -143,18 +179,23 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
 
         public TimeSpan Check()
         {
-            long size = 0;
-            foreach (string f in Directory.EnumerateFiles(directory, "seg_*.mp4"))
+            while (File.Exists(SegmentPath(_segment + 1)))
             {
-                size += new FileInfo(f).Length;
+                _segment++; // a new segment: the run went on
+                _lastSize = -1;
             }
+            var current = new FileInfo(SegmentPath(_segment));
+            long size = current.Exists ? current.Length : 0;
             if (size != _lastSize)
             {
                 _lastSize = size;
                 _lastChange = time.GetUtcNow();
             }
-            Any |= size > 0;
+            Any |= size > 0 || _segment > 0;
             return time.GetUtcNow() - _lastChange;
         }
+
+        private string SegmentPath(long sequence) =>
+            Path.Combine(directory, FfmpegArguments.SegmentPattern.Replace("%06d", sequence.ToString("D6", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
     }
 }

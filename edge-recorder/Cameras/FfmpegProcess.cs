@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace Cctv.EdgeRecorder.Cameras;
 
 /// <summary>
-/// One running FFmpeg: started from an argument list, its stderr streamed to the log (the last lines kept
-/// to explain an exit), stopped in stages: 'q' on stdin so it closes the segment cleanly, a bounded wait,
+/// One running FFmpeg: started from an argument list, its stderr streamed to the log or counted in a summary (the
+/// last lines kept to explain an exit), stopped in stages: 'q' on stdin so it closes the segment cleanly, a bounded wait,
 /// then a kill.
 /// Why not FFMpegCore (which probes for validate, migrate and the sealer, see <see cref="MediaProbe"/>): it hands
 /// FFmpeg one argument string, re-split by .NET's quoting rules, so a camera password with a quote or a backslash
@@ -21,12 +21,14 @@ public sealed class FfmpegProcess : IAsyncDisposable
     private readonly Queue<string> _lastLines = new();
     private readonly ILogger _log;
     private readonly string _cameraId;
+    private readonly FfmpegWarningSummary? _warnings;
 
-    private FfmpegProcess(Process process, ILogger log, string cameraId)
+    private FfmpegProcess(Process process, ILogger log, string cameraId, FfmpegWarningSummary? warnings)
     {
         _process = process;
         _log = log;
         _cameraId = cameraId;
+        _warnings = warnings;
         _stderrPump = Task.WhenAll(PumpStderrAsync(), process.StandardOutput.BaseStream.CopyToAsync(Stream.Null));
     }
 
@@ -34,7 +36,8 @@ public sealed class FfmpegProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static FfmpegProcess Start(string executable, IReadOnlyList<string> arguments, ILogger log, string cameraId)
+    /// <param name="warnings">When given, FFmpeg's stderr lines are counted there (and summarised by its owner) instead of logged one by one.</param>
+    public static FfmpegProcess Start(string executable, IReadOnlyList<string> arguments, ILogger log, string cameraId, FfmpegWarningSummary? warnings = null)
     {
         var psi = new ProcessStartInfo(executable)
         {
@@ -51,7 +54,7 @@ public sealed class FfmpegProcess : IAsyncDisposable
         try
         {
             Process process = Process.Start(psi) ?? throw new InvalidOperationException($"{executable} did not start");
-            return new FfmpegProcess(process, log, cameraId);
+            return new FfmpegProcess(process, log, cameraId, warnings);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -135,7 +138,14 @@ public sealed class FfmpegProcess : IAsyncDisposable
                         _lastLines.Dequeue();
                     }
                 }
-                _log.LogWarning("Camera {CameraId}: ffmpeg: {Line}", _cameraId, line);
+                if (_warnings is null)
+                {
+                    _log.LogWarning("Camera {CameraId}: ffmpeg: {Line}", _cameraId, line);
+                }
+                else
+                {
+                    _warnings.Add(line);
+                }
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)

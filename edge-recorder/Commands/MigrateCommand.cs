@@ -159,9 +159,7 @@ public static class MigrateCommand
                     double seconds = await MediaProbe.DurationAsync(context.Options.Ffmpeg.ProbePath, target, cancellationToken) ?? 0;
                     DateTimeOffset end = new(File.GetLastWriteTimeUtc(source));
                     DateTimeOffset start = end - TimeSpan.FromSeconds(seconds);
-                    string id = RecordingId.For(context.Options.Id, settings.CameraId, run.Run, seq);
-                    var row = new OutboxSegment(id, settings.CameraId, run.Run, seq, target, start, end, digest.Size, digest.Sha256, digest.Crc32CBase64, digest.Md5,
-                        ObjectNames.Staging(context.Options.Id, settings.CameraId, id), EdgeState.Sealed, 0, null, null, null, false, context.Time.GetUtcNow());
+                    OutboxSegment row = OutboxRows.Sealed(context.Options.Id, settings.CameraId, run.Run, seq, target, start, end, digest, context.Time.GetUtcNow());
                     if (context.Outbox.InsertImported(row, source))
                     {
                         imported++;

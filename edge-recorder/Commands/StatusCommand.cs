@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
@@ -47,7 +48,10 @@ public static class StatusCommand
     }
 
     public sealed record CameraStatus(string Id, bool Recording, DateTimeOffset LastSegmentEnd, long Segments, long Backlog, double BacklogMb,
-        double? OldestPendingAgeSeconds, long Lost, string? LastError);
+        double? OldestPendingAgeSeconds, long Lost, string? LastError, FfmpegWarningsStatus? FfmpegWarnings = null);
+
+    /// <summary>A camera's latest minute of FFmpeg warnings (counted by the agent, see <see cref="FfmpegWarningSummary"/>).</summary>
+    public sealed record FfmpegWarningsStatus(DateTimeOffset From, DateTimeOffset To, long Count, string? MostFrequent, string? FirstExample);
 
     public sealed record ErrorLine(DateTimeOffset At, string State, string Error, long Segments);
 
@@ -81,7 +85,8 @@ public static class StatusCommand
         }
 
         List<CameraStatus> cameras = outbox.CameraSummaries().Select(c => new CameraStatus(c.CameraId, c.Recording, c.LastSegmentEnd, c.Segments, c.Backlog,
-            Math.Round(c.BacklogBytes / 1048576.0, 1), c.OldestPendingSealedAt is { } t ? Math.Round((now - t).TotalSeconds, 1) : null, c.Lost, c.LastError)).ToList();
+            Math.Round(c.BacklogBytes / 1048576.0, 1), c.OldestPendingSealedAt is { } t ? Math.Round((now - t).TotalSeconds, 1) : null, c.Lost, c.LastError,
+            WarningsOf(dataDir, c.CameraId))).ToList();
         (long uploaded, long bytes) = outbox.UploadedSince(now - RateWindow);
         List<ErrorLine> errors = outbox.RecentErrors(5).Select(e => new ErrorLine(e.At, e.State, e.Error, e.Count)).ToList();
         DateTimeOffset? oldest = outbox.OldestPendingSealedAt();
@@ -112,14 +117,24 @@ public static class StatusCommand
             Math.Round(spool / 1048576.0, 1), Math.Round(free / 1048576.0, 1), alerts);
     }
 
+    /// <summary>"57 in 60 s to 18:03:10, most: 'RTP: missed # packets'", or "-".</summary>
+    private static string WarningsText(FfmpegWarningsStatus? w) => w is null
+        ? "-"
+        : $"{w.Count} in {(w.To - w.From).TotalSeconds:F0} s to {w.To.ToLocalTime():HH:mm:ss}, most: '{w.MostFrequent}'";
+
+    private static FfmpegWarningsStatus? WarningsOf(string dataDir, string cameraId) =>
+        FfmpegWarningSummary.Load(dataDir, cameraId) is { } w
+            ? new FfmpegWarningsStatus(w.From, w.To, w.Total, w.Kinds.Count > 0 ? w.Kinds[0].Pattern : null, w.Kinds.Count > 0 ? w.Kinds[0].FirstExample : null)
+            : null;
+
     private static void Print(StatusReport r)
     {
-        var cameras = new Table().AddColumns("camera", "recording", "last segment", "segments", "backlog", "oldest pending", "lost", "last error");
+        var cameras = new Table().AddColumns("camera", "recording", "last segment", "segments", "backlog", "oldest pending", "lost", "ffmpeg warnings", "last error");
         foreach (CameraStatus c in r.Cameras)
         {
             cameras.AddRow(Markup.Escape(c.Id), c.Recording ? "[green]yes[/]" : "[yellow]no[/]", c.LastSegmentEnd.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
                 c.Segments.ToString(), $"{c.Backlog} ({c.BacklogMb} MB)", c.OldestPendingAgeSeconds is { } a ? $"{a:F0} s" : "-",
-                c.Lost > 0 ? $"[red]{c.Lost}[/]" : "0", Markup.Escape(c.LastError ?? ""));
+                c.Lost > 0 ? $"[red]{c.Lost}[/]" : "0", Markup.Escape(WarningsText(c.FfmpegWarnings)), Markup.Escape(c.LastError ?? ""));
         }
         AnsiConsole.Write(cameras);
 

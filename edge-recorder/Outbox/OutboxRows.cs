@@ -1,35 +1,21 @@
 using Cctv.Shared.Domain;
+using Cctv.Shared.Hashing;
 
 namespace Cctv.EdgeRecorder.Outbox;
 
-/// <summary>A segment's row in the outbox: its identity, digests, state and upload bookkeeping.</summary>
-public sealed record OutboxSegment(
-    string Id,
-    string CameraId,
-    long Run,
-    long Sequence,
-    string Path,
-    DateTimeOffset StartTime,
-    DateTimeOffset EndTime,
-    long Size,
-    string Sha256,
-    string Crc32C,
-    string? Md5,
-    string ObjectName,
-    EdgeState State,
-    int Attempts,
-    string? LastError,
-    DateTimeOffset? NextAttemptAt,
-    long? Generation,
-    bool Announced,
-    DateTimeOffset CreatedAt,
-    Uri? SessionUri = null,
-    int Resumes = 0,
-    int Retries = 0);
-
-/// <summary>What the outbox says about one camera.</summary>
-public sealed record CameraSummary(string CameraId, long Segments, DateTimeOffset LastSegmentEnd, long Backlog, long BacklogBytes,
-    DateTimeOffset? OldestPendingSealedAt, long Lost, string? LastError, bool Recording);
-
-/// <summary>One FFmpeg run of one camera: when it started and ended, why, and the wall-clock anchor of its timestamps.</summary>
-public sealed record CameraRun(string CameraId, long Run, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string? EndReason, long? AnchorMs, bool Sealed);
+/// <summary>
+/// Builds a new outbox row from a sealed file's digest: its recording ID and staging object name follow from the
+/// recorder, camera, run and sequence, its state is sealed and nothing has been tried yet. The one place that spells out
+/// an <see cref="OutboxSegment"/> field by field for a new segment (the sealer, migrate, the benchmarks and test rigs use it).
+/// </summary>
+public static class OutboxRows
+{
+    public static OutboxSegment Sealed(string recorderId, string cameraId, long run, long sequence, string path,
+        DateTimeOffset start, DateTimeOffset end, SegmentDigest digest, DateTimeOffset sealedAt)
+    {
+        string id = RecordingId.For(recorderId, cameraId, run, sequence);
+        return new OutboxSegment(id, cameraId, run, sequence, path, start, end, digest.Size, digest.Sha256, digest.Crc32CBase64, digest.Md5,
+            ObjectNames.Staging(recorderId, cameraId, id), EdgeState.Sealed, Attempts: 0, LastError: null, NextAttemptAt: null,
+            Generation: null, Announced: false, CreatedAt: sealedAt);
+    }
+}

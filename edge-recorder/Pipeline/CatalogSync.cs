@@ -5,6 +5,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Cctv.EdgeRecorder.Pipeline;
 
+/// <summary>What one paced verification did: how many uploaded segments it asked about, verified, and sent to be uploaded again.</summary>
+public sealed record VerifyPass(int Asked, int Verified, int Requeued);
+
 /// <summary>
 /// Keeps the catalog in step with the outbox: announces sealed segments and gaps (later, if the catalog
 /// was unreachable: recording and uploading never wait for it), reads back the cloud state of uploaded
@@ -75,10 +78,52 @@ public sealed class CatalogSync(EdgeContext context)
     private static readonly string AgentVersion =
         typeof(CatalogSync).Assembly.GetName().Version?.ToString() ?? "unknown";
 
-    /// <summary>Returns how many segments became verified.</summary>
+    /// <summary>Asks the catalog about the oldest uploaded segments (up to 500) at once. Returns how many became verified.</summary>
     public async Task<int> VerifyAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<OutboxSegment> uploaded = context.Outbox.ListByState(EdgeState.Uploaded, 500);
+        if (context.Catalog is null)
+        {
+            return 0;
+        }
+        return await ApplyCloudStateAsync(context.Outbox.ListByState(EdgeState.Uploaded, 500), cancellationToken);
+    }
+
+    /// <summary>How many uploaded segments one paced verification asks the catalog about.</summary>
+    public const int VerifyPageSize = 100;
+
+    private UploadedCursor? _verifyFrom;
+
+    /// <summary>
+    /// One catalog query for one page of what waits for verification: the oldest uploaded segments while the cloud makes
+    /// progress on them; when a page made none (the cloud is slow on those), the next call asks about the page after it,
+    /// going round, so stuck segments never hide the ones behind them. Returns what it asked and how many became verified.
+    /// </summary>
+    public async Task<VerifyPass> VerifyNextPageAsync(CancellationToken cancellationToken)
+    {
+        if (context.Catalog is null)
+        {
+            return new VerifyPass(0, 0, 0);
+        }
+        (IReadOnlyList<OutboxSegment> page, UploadedCursor? next) = context.Outbox.UploadedPage(_verifyFrom, VerifyPageSize);
+        if (page.Count == 0 && _verifyFrom is not null)
+        {
+            _verifyFrom = null;
+            (page, next) = context.Outbox.UploadedPage(null, VerifyPageSize);
+        }
+        if (page.Count == 0)
+        {
+            return new VerifyPass(0, 0, 0);
+        }
+        int requeuedBefore = _requeued;
+        int verified = await ApplyCloudStateAsync(page, cancellationToken);
+        _verifyFrom = verified > 0 ? null : next;
+        return new VerifyPass(page.Count, verified, _requeued - requeuedBefore);
+    }
+
+    private int _requeued;
+
+    private async Task<int> ApplyCloudStateAsync(IReadOnlyList<OutboxSegment> uploaded, CancellationToken cancellationToken)
+    {
         if (uploaded.Count == 0 || context.Catalog is null)
         {
             return 0;
@@ -100,6 +145,7 @@ public sealed class CatalogSync(EdgeContext context)
                 case CloudState.Quarantined:
                     _log.LogWarning("The cloud quarantined {RecordingId} ({Reason}); uploading it again", segment.Id, recording.Reason);
                     context.Outbox.RequeueForUpload(segment.Id, EdgeState.Uploaded, $"quarantined by the cloud: {recording.Reason}");
+                    _requeued++;
                     break;
                 case CloudState.Expired:
                     // Retention deleted it from the archive: final here too, never uploaded again.

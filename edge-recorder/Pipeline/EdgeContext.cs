@@ -58,5 +58,5 @@ public sealed class EdgeContext
         s.StartTime, s.EndTime, s.Size, s.Sha256, s.Crc32C, s.Md5, "video/mp4", s.ObjectName);
 
     /// <summary>The ID of the gap that follows the footage of a run.</summary>
-    public string GapIdAfter(string cameraId, long run) => RecordingId.For(Options.Id, cameraId, run, -1);
+    public string GapIdAfter(string cameraId, long run) => Sealer.GapIdAfter(Options.Id, cameraId, run);
 }

@@ -15,12 +15,16 @@ public static class Losses
     /// False when another writer changed it meanwhile (an upload claimed it, or it reached the bucket): the race is
     /// reported and the row is left as the winner made it.
     /// </summary>
-    public static bool Record(EdgeContext context, OutboxSegment segment, string reason, ILogger log, params EdgeState[] expected)
+    public static bool Record(EdgeContext context, OutboxSegment segment, string reason, ILogger log, params EdgeState[] expected) =>
+        Record(context.Outbox, segment, reason, log, expected);
+
+    /// <inheritdoc cref="Record(EdgeContext, OutboxSegment, string, ILogger, EdgeState[])"/>
+    public static bool Record(OutboxStore outbox, OutboxSegment segment, string reason, ILogger log, params EdgeState[] expected)
     {
-        if (!context.Outbox.MarkLost(segment.Id, reason, expected))
+        if (!outbox.MarkLost(segment.Id, reason, expected))
         {
             log.LogWarning("Recording {RecordingId} was not recorded lost ({Reason}): it is no longer {Expected} but {State}",
-                segment.Id, reason, string.Join("/", expected.Select(s => s.ToWire())), context.Outbox.Get(segment.Id)?.State.ToWire() ?? "gone");
+                segment.Id, reason, string.Join("/", expected.Select(s => s.ToWire())), outbox.Get(segment.Id)?.State.ToWire() ?? "gone");
             return false;
         }
         log.LogError("Recording {RecordingId} ({CameraId}, {Start:O}) is lost: {Reason}", segment.Id, segment.CameraId, segment.StartTime, reason);

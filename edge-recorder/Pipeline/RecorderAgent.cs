@@ -8,13 +8,25 @@ namespace Cctv.EdgeRecorder.Pipeline;
 
 /// <summary>
 /// The on-site agent: a supervisor per camera, and one pipeline loop that seals, announces, uploads,
-/// verifies and cleans up. On start it makes the disk and the outbox agree again after whatever happened
+/// verifies and cleans up. The loop sleeps until something happens: FFmpeg opens a new segment file (the spool is
+/// watched), a run ends, an upload finishes; timers remain only where time is the point (the verification back-off, the
+/// heartbeat, the disk budget, the on-demand schedules, a slow safety pass). On start it makes the disk and the outbox agree again after whatever happened
 /// to the previous instance (children left running are stopped, runs it never ended are ended and their
 /// files adopted, uploads it had under way are due again).
 /// </summary>
 public sealed class RecorderAgent
 {
     private static readonly TimeSpan PipelineInterval = TimeSpan.FromMilliseconds(500);
+    /// <summary>How often the loop seals, announces and looks around even without an event (a missed notification, a catalog outage).</summary>
+    public static readonly TimeSpan SafetyPass = TimeSpan.FromSeconds(5);
+    /// <summary>How often the on-demand recordings are read into the schedule book.</summary>
+    private static readonly TimeSpan ScheduleRefresh = TimeSpan.FromSeconds(1);
+    /// <summary>After a segment closes, how long the sealer waits for the other cameras' segments that close at about the same time.</summary>
+    private static readonly TimeSpan SealCoalesce = TimeSpan.FromMilliseconds(200);
+    private readonly PipelineSignal _segmentsClosed = new();
+    private readonly PipelineSignal _due = new();
+    private readonly PipelineSignal _uploaded = new();
+    private readonly VerifyPacing _verifyPacing = new();
     private readonly EdgeContext _context;
     private readonly ILogger _log;
     private readonly Sealer _sealer;
@@ -36,7 +48,8 @@ public sealed class RecorderAgent
         _context = context;
         _log = context.Logs.CreateLogger<RecorderAgent>();
         _sealer = new Sealer(context);
-        _uploader = new Uploader(context);
+        _uploader = new Uploader(context.Outbox, context.Store, context.StagingBucket, context.Options.Id, context.Options.Upload, context.Claims,
+            context.Time, context.Logs, due: _due, uploaded: _uploaded);
         _sync = new CatalogSync(context);
         _scanner = new SpoolScanner(context);
         _budget = new DiskBudget(context);
@@ -103,6 +116,7 @@ public sealed class RecorderAgent
         using CancellationTokenRegistration onStop = stopRecording.UnsafeRegister(_ => pipelineStop.CancelAfter(_context.Options.StopGrace), null);
         // Uploads stream on their own (a slot frees, the next segment goes); the rest of the pipeline runs beside them.
         _continuousUploads = _context.Options.AutoUpload;
+        using var segments = new SegmentWatcher(_context.Paths.Spool, _segmentsClosed);
         Task uploads = _continuousUploads ? UploadLoopAsync(pipelineStop.Token) : Task.CompletedTask;
         Task pipeline = PipelineLoopAsync(pipelineStop.Token);
         _stopRecording = stopRecording;
@@ -244,7 +258,7 @@ public sealed class RecorderAgent
     private void Start(CameraOptions camera)
     {
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopRecording);
-        var supervisor = new CameraSupervisor(_context, camera, _registry);
+        var supervisor = new CameraSupervisor(_context, camera, _registry, runEnded: _segmentsClosed.Set);
         lock (_runningLock)
         {
             _running[camera.Id] = new Running(camera, supervisor, stop, supervisor.RunAsync(stop.Token));
@@ -370,14 +384,84 @@ public sealed class RecorderAgent
         }
     }
 
+    /// <summary>
+    /// The running pipeline: sleeps until a segment closes, an upload finishes, or the next thing whose time has come
+    /// (verification, heartbeat, schedules, the safety pass), then does only what that calls for. All stages but the
+    /// uploads run here, one after the other, as in <see cref="PipelineOnceAsync"/>.
+    /// </summary>
     private async Task PipelineLoopAsync(CancellationToken stopping)
     {
+        DateTimeOffset nextSafety = _context.Time.GetUtcNow() + SafetyPass;
+        DateTimeOffset nextSchedules = _context.Time.GetUtcNow();
+        _verifyPacing.Uploaded(_context.Time.GetUtcNow()); // what a previous instance uploaded is asked about soon after start
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await PipelineOnceAsync(stopping);
-                await Task.Delay(PipelineInterval, _context.Time, stopping);
+                DateTimeOffset now = _context.Time.GetUtcNow();
+                bool safety = now >= nextSafety;
+                if (_segmentsClosed.Consume() || safety)
+                {
+                    int sealedNow = 0;
+                    await Stage("seal", async () => sealedNow = await _sealer.SealAsync(stopping));
+                    if (sealedNow > 0)
+                    {
+                        _due.Set();
+                    }
+                    if (sealedNow > 0 || safety)
+                    {
+                        await Stage("announce", () => _sync.AnnounceAsync(stopping));
+                    }
+                }
+                if (_uploaded.Consume())
+                {
+                    _verifyPacing.Uploaded(now);
+                }
+                if (_verifyPacing.IsDue(now))
+                {
+                    VerifyPass pass = new(0, 0, 0);
+                    await Stage("verify", async () => pass = await _sync.VerifyNextPageAsync(stopping));
+                    _verifyPacing.Passed(_context.Time.GetUtcNow(), pass.Asked, pass.Verified);
+                    if (pass.Requeued > 0)
+                    {
+                        _due.Set();
+                    }
+                    if (pass.Verified > 0)
+                    {
+                        await Stage("evict", () => Task.FromResult(_sync.Evict()));
+                    }
+                }
+                await Stage("heartbeat", () => _sync.HeartbeatIfDueAsync(stopping));
+                if (now >= nextSchedules)
+                {
+                    nextSchedules = now + ScheduleRefresh;
+                    await Stage("schedules", () => Task.FromResult(RefreshSchedules()));
+                }
+                if (safety)
+                {
+                    nextSafety = now + SafetyPass;
+                    if (_context.Options.AutoUpload && !_continuousUploads)
+                    {
+                        await Stage("upload", () => _uploader.UploadDueAsync(stopping));
+                    }
+                    await Stage("disk budget", () => Task.FromResult(_budget.EnforceIfDue()));
+                    if (_context.Time.GetUtcNow() >= _nextFullScan)
+                    {
+                        _nextFullScan = _context.Time.GetUtcNow() + _context.Options.Upload.FullScanInterval;
+                        await Stage("full scan", () => Task.FromResult(_scanner.Scan(atStart: false)));
+                    }
+                }
+                DateTimeOffset wake = Min(nextSafety, nextSchedules);
+                if (_verifyPacing.Next is { } verifyAt)
+                {
+                    wake = Min(wake, verifyAt);
+                }
+                if (await PipelineSignal.WaitAnyAsync(wake - _context.Time.GetUtcNow(), _context.Time, stopping, _segmentsClosed, _uploaded)
+                    && _segmentsClosed.Fired.IsCompleted)
+                {
+                    // Cameras close their segments at about the same time: one pass seals them all.
+                    await Task.Delay(SealCoalesce, _context.Time, stopping);
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -385,6 +469,8 @@ public sealed class RecorderAgent
             }
         }
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     /// <summary>One pass of every stage; a failing stage is logged and does not stop the others.</summary>
     public async Task PipelineOnceAsync(CancellationToken cancellationToken)

@@ -14,15 +14,21 @@ namespace Cctv.EdgeRecorder.Pipeline;
 /// adopts the files of a run whose agent was killed. Wall-clock times come from the run's anchor (derived
 /// from when FFmpeg closed a segment) plus FFmpeg's own segment times, so segments of a run are contiguous.
 /// </summary>
-public sealed class Sealer(EdgeContext context)
+public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderId, string probePath, TimeProvider time, ILoggerFactory logs)
 {
-    private readonly ILogger _log = context.Logs.CreateLogger<Sealer>();
+    private readonly ILogger _log = logs.CreateLogger<Sealer>();
+
+    /// <summary>The sealer of the agent's context.</summary>
+    public Sealer(EdgeContext context)
+        : this(context.Outbox, context.Paths, context.Options.Id, context.Options.Ffmpeg.ProbePath, context.Time, context.Logs)
+    {
+    }
 
     /// <summary>Seals what is closed in every run not yet fully sealed. Returns how many segments it sealed.</summary>
     public async Task<int> SealAsync(CancellationToken cancellationToken)
     {
         int sealedCount = 0;
-        foreach (CameraRun run in context.Outbox.UnsealedRuns())
+        foreach (CameraRun run in outbox.UnsealedRuns())
         {
             sealedCount += await SealRunAsync(run, cancellationToken);
         }
@@ -31,7 +37,7 @@ public sealed class Sealer(EdgeContext context)
 
     private async Task<int> SealRunAsync(CameraRun run, CancellationToken cancellationToken)
     {
-        string dir = context.Paths.RunDirectory(run.CameraId, run.Run);
+        string dir = paths.RunDirectory(run.CameraId, run.Run);
         bool ended = run.EndedAt is not null;
         var files = Directory.Exists(dir)
             ? Directory.EnumerateFiles(dir, "seg_*.mp4")
@@ -39,7 +45,7 @@ public sealed class Sealer(EdgeContext context)
                 .Where(f => f.Seq >= 0).ToDictionary(f => f.Seq, f => f.Path)
             : [];
         var listed = SegmentList.Read(dir).ToDictionary(e => e.Sequence);
-        HashSet<long> done = context.Outbox.SealedSequences(run.CameraId, run.Run);
+        HashSet<long> done = outbox.SealedSequences(run.CameraId, run.Run);
 
         long? anchor = run.AnchorMs ?? DeriveAnchor(run, files, listed, ended);
         int count = 0;
@@ -64,7 +70,7 @@ public sealed class Sealer(EdgeContext context)
         if (ended && files.Keys.All(seq => done.Contains(seq) || !File.Exists(files[seq])))
         {
             OpenGapAfter(run);
-            context.Outbox.MarkRunSealed(run.CameraId, run.Run);
+            outbox.MarkRunSealed(run.CameraId, run.Run);
         }
         return count;
     }
@@ -78,7 +84,7 @@ public sealed class Sealer(EdgeContext context)
             if (files.TryGetValue(entry.Sequence, out string? path) && files.ContainsKey(entry.Sequence + 1) && File.Exists(path))
             {
                 long anchor = new DateTimeOffset(File.GetLastWriteTimeUtc(path)).ToUnixTimeMilliseconds() - (long)Math.Round(entry.End * 1000);
-                context.Outbox.SetAnchor(run.CameraId, run.Run, anchor);
+                outbox.SetAnchor(run.CameraId, run.Run, anchor);
                 return anchor;
             }
         }
@@ -90,7 +96,7 @@ public sealed class Sealer(EdgeContext context)
             long anchor = File.Exists(only)
                 ? Math.Max(run.StartedAt.ToUnixTimeMilliseconds(), new DateTimeOffset(File.GetLastWriteTimeUtc(only)).ToUnixTimeMilliseconds() - (long)Math.Round(length * 1000))
                 : run.StartedAt.ToUnixTimeMilliseconds();
-            context.Outbox.SetAnchor(run.CameraId, run.Run, anchor);
+            outbox.SetAnchor(run.CameraId, run.Run, anchor);
             return anchor;
         }
         return null;
@@ -123,17 +129,15 @@ public sealed class Sealer(EdgeContext context)
         else
         {
             start = listed.TryGetValue(seq - 1, out SegmentListEntry? previous) ? previous.End : 0;
-            double duration = await MediaProbe.DurationAsync(context.Options.Ffmpeg.ProbePath, path, cancellationToken) ?? 0;
+            double duration = await MediaProbe.DurationAsync(probePath, path, cancellationToken) ?? 0;
             end = start + duration;
         }
         DateTimeOffset startTime = DateTimeOffset.FromUnixTimeMilliseconds(anchorMs + (long)Math.Round(start * 1000));
         DateTimeOffset endTime = DateTimeOffset.FromUnixTimeMilliseconds(anchorMs + (long)Math.Round(end * 1000));
 
-        string id = RecordingId.For(context.Options.Id, run.CameraId, run.Run, seq);
-        var segment = new OutboxSegment(id, run.CameraId, run.Run, seq, path, startTime, endTime, digest.Size, digest.Sha256,
-            digest.Crc32CBase64, digest.Md5, ObjectNames.Staging(context.Options.Id, run.CameraId, id), EdgeState.Sealed, 0, null, null, null,
-            false, context.Time.GetUtcNow());
-        if (!context.Outbox.InsertSealed(segment))
+        OutboxSegment segment = OutboxRows.Sealed(recorderId, run.CameraId, run.Run, seq, path, startTime, endTime, digest, time.GetUtcNow());
+        string id = segment.Id;
+        if (!outbox.InsertSealed(segment))
         {
             return false;
         }
@@ -147,26 +151,29 @@ public sealed class Sealer(EdgeContext context)
         return true;
     }
 
+    /// <summary>The ID of the gap that follows the footage of a run.</summary>
+    public static string GapIdAfter(string recorderId, string cameraId, long run) => RecordingId.For(recorderId, cameraId, run, -1);
+
     /// <summary>A run with footage ended: until the next footage, the camera has a gap, with the run's end reason.</summary>
     private void OpenGapAfter(CameraRun run)
     {
-        if (context.Outbox.LastFootageBefore(run.CameraId, run.Run + 1) is not { } last || last.Run.Run != run.Run)
+        if (outbox.LastFootageBefore(run.CameraId, run.Run + 1) is not { } last || last.Run.Run != run.Run)
         {
             return;
         }
-        context.Outbox.UpsertGap(new RecordingGap(context.GapIdAfter(run.CameraId, run.Run), context.Options.Id, run.CameraId,
+        outbox.UpsertGap(new RecordingGap(GapIdAfter(recorderId, run.CameraId, run.Run), recorderId, run.CameraId,
             last.LastEnd, null, run.EndReason ?? "recording stopped"));
     }
 
     /// <summary>The first footage of a run closes the gap that the previous footage run left open.</summary>
     private void CloseGapBefore(CameraRun run, DateTimeOffset firstStart)
     {
-        if (context.Outbox.LastFootageBefore(run.CameraId, run.Run) is not { } previous)
+        if (outbox.LastFootageBefore(run.CameraId, run.Run) is not { } previous)
         {
             return;
         }
-        string id = context.GapIdAfter(run.CameraId, previous.Run.Run);
-        context.Outbox.UpsertGap(new RecordingGap(id, context.Options.Id, run.CameraId, previous.LastEnd, firstStart,
+        string id = GapIdAfter(recorderId, run.CameraId, previous.Run.Run);
+        outbox.UpsertGap(new RecordingGap(id, recorderId, run.CameraId, previous.LastEnd, firstStart,
             previous.Run.EndReason ?? "recording stopped"));
     }
 }

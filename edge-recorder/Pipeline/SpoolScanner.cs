@@ -14,17 +14,21 @@ public sealed record SpoolScanReport(int RunsAdopted, int RunsReopened, int Rows
 /// the sealer, or recorded if the outbox never knew it), rows whose file vanished before upload are recorded as lost
 /// with the reason, and temporary files left by a crash are removed. Runs at start and every full-scan interval.
 /// </summary>
-public sealed class SpoolScanner(EdgeContext context)
+public sealed class SpoolScanner(OutboxStore outbox, string spool, TimeProvider time, ILoggerFactory logs)
 {
     private static readonly TimeSpan TempFileAge = TimeSpan.FromMinutes(1);
-    private readonly ILogger _log = context.Logs.CreateLogger<SpoolScanner>();
+    private readonly ILogger _log = logs.CreateLogger<SpoolScanner>();
+
+    /// <summary>The scanner of the agent's context.</summary>
+    public SpoolScanner(EdgeContext context) : this(context.Outbox, context.Paths.Spool, context.Time, context.Logs)
+    {
+    }
 
     /// <param name="atStart">True before anything runs: then rows still marked uploading have no upload in flight either.</param>
     public SpoolScanReport Scan(bool atStart)
     {
         int adopted = 0, reopened = 0, missing = 0, temps = 0;
-        string spool = context.Paths.Spool;
-        var runs = context.Outbox.AllRuns().ToDictionary(r => (r.CameraId, r.Run));
+        var runs = outbox.AllRuns().ToDictionary(r => (r.CameraId, r.Run));
         if (Directory.Exists(spool))
         {
             foreach (string cameraDir in Directory.EnumerateDirectories(spool))
@@ -50,7 +54,7 @@ public sealed class SpoolScanner(EdgeContext context)
                             continue;
                         }
                         DateTimeOffset started = segmentFiles.Select(f => new DateTimeOffset(File.GetLastWriteTimeUtc(f))).Min();
-                        if (context.Outbox.AdoptRun(cameraId, run, started, "found on disk without a run record"))
+                        if (outbox.AdoptRun(cameraId, run, started, "found on disk without a run record"))
                         {
                             _log.LogWarning("Camera {CameraId}: run {Run} was on disk but not in the outbox; its {Count} files are adopted", cameraId, run, segmentFiles.Count);
                             adopted++;
@@ -59,12 +63,12 @@ public sealed class SpoolScanner(EdgeContext context)
                     }
                     if (known.Sealed)
                     {
-                        HashSet<long> rows = context.Outbox.SealedSequences(cameraId, run);
+                        HashSet<long> rows = outbox.SealedSequences(cameraId, run);
                         bool stray = segmentFiles.Any(f => SegmentList.TryParseSequence(Path.GetFileName(f), out long seq) && !rows.Contains(seq) && new FileInfo(f).Length > 0);
                         if (stray)
                         {
                             _log.LogWarning("Camera {CameraId}: run {Run} holds files with no outbox row; they are adopted", cameraId, run);
-                            context.Outbox.ReopenRun(cameraId, run);
+                            outbox.ReopenRun(cameraId, run);
                             reopened++;
                         }
                     }
@@ -72,12 +76,12 @@ public sealed class SpoolScanner(EdgeContext context)
             }
         }
 
-        foreach (OutboxSegment row in context.Outbox.NotYetUploaded(int.MaxValue))
+        foreach (OutboxSegment row in outbox.NotYetUploaded(int.MaxValue))
         {
             if ((atStart || row.State != EdgeState.Uploading) && !File.Exists(row.Path))
             {
                 // A row the bucket confirmed before (sent again by a forced sync) is not lost because its local copy went.
-                if (!context.Outbox.RestoreUploaded(row.Id, row.State) && Losses.Record(context, row, $"the local file {row.Path} disappeared before it was uploaded", _log, row.State))
+                if (!outbox.RestoreUploaded(row.Id, row.State) && Losses.Record(outbox, row, $"the local file {row.Path} disappeared before it was uploaded", _log, row.State))
                 {
                     missing++;
                 }
@@ -95,7 +99,7 @@ public sealed class SpoolScanner(EdgeContext context)
     private int RemoveTempFiles(string dir)
     {
         int removed = 0;
-        DateTime cutoff = context.Time.GetUtcNow().UtcDateTime - TempFileAge;
+        DateTime cutoff = time.GetUtcNow().UtcDateTime - TempFileAge;
         foreach (string temp in Directory.EnumerateFiles(dir, "*.tmp"))
         {
             if (File.GetLastWriteTimeUtc(temp) < cutoff)

@@ -1,3 +1,5 @@
+using Cctv.EdgeRecorder.Configuration;
+using Cctv.EdgeRecorder.Identity;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Hashing;
@@ -20,19 +22,49 @@ namespace Cctv.EdgeRecorder.Pipeline;
 public sealed class Uploader
 {
     private const long LargeFile = 100L * 1024 * 1024;
-    private readonly EdgeContext _context;
+    /// <summary>With nothing due and no signal, how long the upload loop sleeps before it looks again anyway (a safety net, not the trigger).</summary>
+    public static readonly TimeSpan IdleSafetyPoll = TimeSpan.FromSeconds(30);
+    private readonly OutboxStore _outbox;
+    private readonly IObjectStore _store;
+    private readonly string _bucket;
+    private readonly string _recorderId;
+    private readonly UploadOptions _options;
+    private readonly RecorderClaimGuard _claims;
+    private readonly TimeProvider _time;
+    private readonly Func<double> _jitter;
+    private readonly PipelineSignal _due;
+    private readonly PipelineSignal _uploaded;
     private readonly ILogger _log;
     private readonly ResiliencePipeline _retry;
 
+    /// <summary>The uploader of the agent's context, woken by nothing but its own safety poll (commands, tests).</summary>
     public Uploader(EdgeContext context)
+        : this(context.Outbox, context.Store, context.StagingBucket, context.Options.Id, context.Options.Upload, context.Claims, context.Time, context.Logs)
     {
-        _context = context;
-        _log = context.Logs.CreateLogger<Uploader>();
-        _retry = new ResiliencePipelineBuilder { TimeProvider = context.Time }
+    }
+
+    /// <param name="jitter">A number in [0, 1) per back-off; <see cref="Random.Shared"/> unless a test pins it.</param>
+    /// <param name="due">Set when segments become due (sealed, requeued): the running loop wakes on it instead of polling.</param>
+    /// <param name="uploaded">Set after each segment reaches the bucket, for whoever waits on the cloud's word.</param>
+    public Uploader(OutboxStore outbox, IObjectStore store, string stagingBucket, string recorderId, UploadOptions options, RecorderClaimGuard claims,
+        TimeProvider time, ILoggerFactory logs, Func<double>? jitter = null, PipelineSignal? due = null, PipelineSignal? uploaded = null)
+    {
+        _outbox = outbox;
+        _store = store;
+        _bucket = stagingBucket;
+        _recorderId = recorderId;
+        _options = options;
+        _claims = claims;
+        _time = time;
+        _jitter = jitter ?? Random.Shared.NextDouble;
+        _due = due ?? new PipelineSignal();
+        _uploaded = uploaded ?? new PipelineSignal();
+        _log = logs.CreateLogger<Uploader>();
+        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = context.Options.Upload.RetryAttempts,
-                Delay = context.Options.Upload.RetryDelay,
+                MaxRetryAttempts = options.RetryAttempts,
+                Delay = options.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = false,
                 ShouldHandle = new PredicateBuilder()
@@ -55,21 +87,22 @@ public sealed class Uploader
     public async Task<int> UploadDueAsync(CancellationToken cancellationToken, int? batchSize = null, string? onlyId = null)
     {
         int uploaded = 0;
-        await PumpAsync(batchSize ?? _context.Options.Upload.Parallelism * 4, onlyId, () => Interlocked.Increment(ref uploaded), waitWhenIdle: false, cancellationToken);
+        await PumpAsync(batchSize ?? _options.Parallelism * 4, onlyId, () => Interlocked.Increment(ref uploaded), waitWhenIdle: false, cancellationToken);
         return uploaded;
     }
 
     /// <summary>
     /// Uploads for as long as <paramref name="stopping"/> allows: a segment is claimed the moment an upload slot frees
-    /// (so one slow or retrying segment never holds the others back), and when nothing is due it looks again shortly.
+    /// (so one slow or retrying segment never holds the others back). When nothing is due it sleeps until a segment
+    /// is sealed (the due signal), the earliest failed segment's back-off ends, or the idle safety poll passes.
     /// In-flight uploads are requeued with their sessions when it stops.
     /// </summary>
     public Task RunAsync(CancellationToken stopping) => PumpAsync(int.MaxValue, null, () => { }, waitWhenIdle: true, stopping);
 
     private async Task PumpAsync(int limit, string? onlyId, Action onUploaded, bool waitWhenIdle, CancellationToken cancellationToken)
     {
-        await _context.Claims.EnsureMayUploadAsync(cancellationToken); // nothing goes to the bucket under a recorder ID another installation holds
-        using var slots = new SemaphoreSlim(_context.Options.Upload.Parallelism);
+        await _claims.EnsureMayUploadAsync(cancellationToken); // nothing goes to the bucket under a recorder ID another installation holds
+        using var slots = new SemaphoreSlim(_options.Parallelism);
         var inFlight = new List<Task>();
         int claimed = 0;
         try
@@ -77,7 +110,8 @@ public sealed class Uploader
             while (claimed < limit && !cancellationToken.IsCancellationRequested)
             {
                 await slots.WaitAsync(cancellationToken);
-                IReadOnlyList<OutboxSegment> due = _context.Outbox.ClaimDue(1, onlyId);
+                _due.Consume(); // what was signalled before this claim is seen by it
+                IReadOnlyList<OutboxSegment> due = _outbox.ClaimDue(1, onlyId);
                 if (due.Count == 0)
                 {
                     slots.Release();
@@ -86,7 +120,7 @@ public sealed class Uploader
                         break;
                     }
                     inFlight.RemoveAll(t => t.IsCompleted);
-                    await Task.Delay(IdlePoll, _context.Time, cancellationToken);
+                    await PipelineSignal.WaitAnyAsync(IdleWait(), _time, cancellationToken, _due);
                     continue;
                 }
                 claimed++;
@@ -102,6 +136,7 @@ public sealed class Uploader
                         if (await UploadOneAsync(segment, cancellationToken))
                         {
                             onUploaded();
+                            _uploaded.Set();
                         }
                     }
                     finally
@@ -128,7 +163,17 @@ public sealed class Uploader
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
+    /// <summary>Until the earliest failed segment is due again, at most the safety poll.</summary>
+    private TimeSpan IdleWait()
+    {
+        TimeSpan wait = IdleSafetyPoll;
+        if (_outbox.NextRetryAt() is { } next)
+        {
+            TimeSpan untilNext = next - _time.GetUtcNow();
+            wait = untilNext < wait ? untilNext : wait;
+        }
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+    }
 
     private async Task<bool> UploadOneAsync(OutboxSegment segment, CancellationToken cancellationToken)
     {
@@ -138,20 +183,20 @@ public sealed class Uploader
             // so it is not lost; it stays uploaded and the catalog's word decides the rest.
             _log.LogWarning("The local file of {RecordingId} is gone, but the bucket confirmed it before (generation {Generation}); it stays uploaded",
                 segment.Id, confirmed);
-            _context.Outbox.RestoreUploaded(segment.Id, EdgeState.Uploading);
+            _outbox.RestoreUploaded(segment.Id, EdgeState.Uploading);
             return false;
         }
         if (!File.Exists(segment.Path))
         {
-            Losses.Record(_context, segment, $"the local file {segment.Path} disappeared before it was uploaded", _log, EdgeState.Uploading);
+            Losses.Record(_outbox, segment, $"the local file {segment.Path} disappeared before it was uploaded", _log, EdgeState.Uploading);
             return false;
         }
-        TimeSpan timeout = _context.Options.Upload.Timeout
+        TimeSpan timeout = _options.Timeout
             ?? (segment.Size > LargeFile ? TimeSpan.FromMinutes(10) : TimeSpan.FromMinutes(5));
         var metadata = new Dictionary<string, string>
         {
             ["recording-id"] = segment.Id,
-            ["recorder-id"] = _context.Options.Id,
+            ["recorder-id"] = _recorderId,
             ["camera-id"] = segment.CameraId,
             ["sha256"] = segment.Sha256,
         };
@@ -160,7 +205,7 @@ public sealed class Uploader
         int tries = 0;
         void Started(Uri uri)
         {
-            _context.Outbox.SetSession(segment.Id, uri);
+            _outbox.SetSession(segment.Id, uri);
             session = uri;
         }
         try
@@ -169,21 +214,21 @@ public sealed class Uploader
             {
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 attempt.CancelAfter(timeout);
-                var request = new UploadRequest(_context.StagingBucket, segment.ObjectName, "video/mp4", segment.Crc32C, Md5: null, IfGenerationMatch: 0,
+                var request = new UploadRequest(_bucket, segment.ObjectName, "video/mp4", segment.Crc32C, Md5: null, IfGenerationMatch: 0,
                     metadata, ResumeSession: session, SessionStarted: Started);
                 if (tries++ > 0)
                 {
-                    _context.Outbox.AddRetry(segment.Id);
+                    _outbox.AddRetry(segment.Id);
                 }
                 if (session is not null)
                 {
-                    _context.Outbox.MarkResumed(segment.Id);
+                    _outbox.MarkResumed(segment.Id);
                     _log.LogInformation("Resuming the upload of {RecordingId} in its session", segment.Id);
                 }
                 try
                 {
                     await using var file = new FileStream(segment.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                    return await _context.Store.UploadAsync(request, file, attempt.Token);
+                    return await _store.UploadAsync(request, file, attempt.Token);
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
@@ -192,7 +237,7 @@ public sealed class Uploader
                 catch (ObjectStoreException e) when (e.Error == ObjectStoreError.ChecksumMismatch)
                 {
                     // Corrupted in transit, or on our disk? Only the second is final. Either way the session is spent.
-                    _context.Outbox.ClearSession(segment.Id);
+                    _outbox.ClearSession(segment.Id);
                     session = null;
                     await ThrowIfLocalFileChangedAsync(segment, ct);
                     throw new ObjectStoreException(ObjectStoreError.Transient, e.Message, e);
@@ -208,29 +253,29 @@ public sealed class Uploader
         catch (ObjectStoreException e) when (e.Error == ObjectStoreError.PreconditionFailed)
         {
             // Already there (an earlier attempt succeeded before we heard back): fine if it is our bytes.
-            _context.Outbox.ClearSession(segment.Id);
+            _outbox.ClearSession(segment.Id);
             StoredObject? existing;
             try
             {
-                existing = await _context.Store.GetAsync(_context.StagingBucket, segment.ObjectName, cancellationToken);
+                existing = await _store.GetAsync(_bucket, segment.ObjectName, cancellationToken);
             }
             catch (ObjectStoreException read)
             {
                 // A recorder may create but not read (least privilege): the cloud archives the object if it is ours,
                 // and the next attempt then finds the name free again or the catalog says archived.
-                Fail(segment, $"gs://{_context.StagingBucket}/{segment.ObjectName} exists and could not be read back to compare ({read.Message})");
+                Fail(segment, $"gs://{_bucket}/{segment.ObjectName} exists and could not be read back to compare ({read.Message})");
                 return false;
             }
             if (existing is not null && existing.Crc32C == segment.Crc32C && existing.Size == segment.Size)
             {
                 return MarkUploaded(segment, existing.Generation);
             }
-            Fail(segment, $"gs://{_context.StagingBucket}/{segment.ObjectName} already exists with other content (CRC32C {existing?.Crc32C}); not overwritten");
+            Fail(segment, $"gs://{_bucket}/{segment.ObjectName} already exists with other content (CRC32C {existing?.Crc32C}); not overwritten");
             return false;
         }
         catch (LocalFileCorruptedException e)
         {
-            Losses.Record(_context, segment, e.Message, _log, EdgeState.Uploading);
+            Losses.Record(_outbox, segment, e.Message, _log, EdgeState.Uploading);
             return false;
         }
         catch (Exception e) when (e is ObjectStoreException or HttpRequestException or TimeoutRejectedException or IOException)
@@ -240,7 +285,7 @@ public sealed class Uploader
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _context.Outbox.RequeueForUpload(segment.Id, EdgeState.Uploading, "upload interrupted by shutdown", keepSession: true);
+            _outbox.RequeueForUpload(segment.Id, EdgeState.Uploading, "upload interrupted by shutdown", keepSession: true);
             throw;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -269,22 +314,22 @@ public sealed class Uploader
     /// </summary>
     private bool MarkUploaded(OutboxSegment segment, long generation)
     {
-        if (_context.Outbox.MarkUploaded(segment.Id, generation))
+        if (_outbox.MarkUploaded(segment.Id, generation))
         {
             return true;
         }
         _log.LogError("Recording {RecordingId} reached the bucket (generation {Generation}), but its outbox row changed during the upload (now {State}); left as it is",
-            segment.Id, generation, _context.Outbox.Get(segment.Id)?.State.ToWire() ?? "gone");
+            segment.Id, generation, _outbox.Get(segment.Id)?.State.ToWire() ?? "gone");
         return false;
     }
 
     private void Fail(OutboxSegment segment, string error)
     {
         TimeSpan backoff = Backoff(segment.Attempts);
-        if (!_context.Outbox.MarkFailed(segment.Id, error, _context.Time.GetUtcNow() + backoff))
+        if (!_outbox.MarkFailed(segment.Id, error, _time.GetUtcNow() + backoff))
         {
             _log.LogWarning("Upload of {RecordingId} failed ({Error}), and its outbox row changed meanwhile (now {State}); left as it is",
-                segment.Id, error, _context.Outbox.Get(segment.Id)?.State.ToWire() ?? "gone");
+                segment.Id, error, _outbox.Get(segment.Id)?.State.ToWire() ?? "gone");
             return;
         }
         _log.LogWarning("Upload of {RecordingId} failed ({Error}); the background sync tries again in {Backoff}", segment.Id, error, backoff);
@@ -293,9 +338,9 @@ public sealed class Uploader
     /// <summary>Capped exponential back-off with jitter for the background sync: 6x the retry delay, doubling, up to the cap.</summary>
     public TimeSpan Backoff(int attempts)
     {
-        double baseSeconds = Math.Max(1, _context.Options.Upload.RetryDelay.TotalSeconds * 6);
-        double seconds = Math.Min(_context.Options.Upload.MaxBackoff.TotalSeconds, baseSeconds * Math.Pow(2, Math.Min(attempts, 20)));
-        return TimeSpan.FromSeconds(seconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+        double baseSeconds = Math.Max(1, _options.RetryDelay.TotalSeconds * 6);
+        double seconds = Math.Min(_options.MaxBackoff.TotalSeconds, baseSeconds * Math.Pow(2, Math.Min(attempts, 20)));
+        return TimeSpan.FromSeconds(seconds * (0.8 + (_jitter() * 0.4)));
     }
 }
 

@@ -1,3 +1,4 @@
+using Cctv.Benchmarks.EdgeCpu;
 using Cctv.Benchmarks.Hashing;
 using Cctv.Benchmarks.Loadgen;
 using Cctv.Benchmarks.Playback;
@@ -11,6 +12,7 @@ return args switch
     ["playlist", .. var rest] => await PlaybackCommands.PlaylistAsync(rest),
     ["get-url", .. var rest] => await PlaybackCommands.GetUrlAsync(rest),
     ["loadgen", .. var rest] => await LoadgenCommand.RunAsync(rest),
+    ["edge-cpu", .. var rest] => await EdgeCpuCommand.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -22,6 +24,7 @@ static int Usage()
                dotnet run -c Release --project tests/Cctv.Benchmarks -- signing | playlist [BenchmarkDotNet options]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- get-url [--duration 20] [--connections 16]   (needs wrk)
                dotnet run -c Release --project tests/Cctv.Benchmarks -- loadgen --recorders N --cameras M --seconds S [--rate R] [--duplicates 0.05] [--concurrency 20] [--backend embedded|gcp]
+               dotnet run -c Release --project tests/Cctv.Benchmarks -- edge-cpu [--cameras 16] [--seconds 90] [--rounds 2] [--lagging-verification] [--minutes 10] [--no-uploads] [--warm-up 60]   (needs ffmpeg, rtsp-server-perl)
         """);
     return 2;
 }

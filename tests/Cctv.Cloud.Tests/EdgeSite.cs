@@ -68,11 +68,9 @@ public sealed class EdgeSite : IDisposable
         File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
         SegmentDigest digest = SegmentHasher.HashFileAsync(path, CancellationToken.None).GetAwaiter().GetResult();
         DateTimeOffset start = _firstStart.AddSeconds(seq * 4);
-        string id = RecordingId.For(RecorderId, Camera, Run.Run, seq);
-        var row = new OutboxSegment(id, Camera, Run.Run, seq, path, start, start.AddSeconds(4), digest.Size, digest.Sha256, digest.Crc32CBase64, digest.Md5,
-            ObjectNames.Staging(RecorderId, Camera, id), EdgeState.Sealed, 0, null, null, null, false, DateTimeOffset.UtcNow);
+        OutboxSegment row = OutboxRows.Sealed(RecorderId, Camera, Run.Run, seq, path, start, start.AddSeconds(4), digest, DateTimeOffset.UtcNow);
         Assert.True(Outbox.InsertSealed(row));
-        return Outbox.Get(id)!;
+        return Outbox.Get(row.Id)!;
     }
 
     public Task AnnounceAsync() => _sync.AnnounceAsync(CancellationToken.None);

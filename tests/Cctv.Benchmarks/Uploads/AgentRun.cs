@@ -56,10 +56,9 @@ internal static class AgentRun
         for (int i = 0; i < set.Files.Count; i++)
         {
             SegmentFile file = set.Files[i];
-            context.Outbox.InsertSealed(new OutboxSegment(
-                $"bench-{prefix}-{i:D4}", "cam1", 1, i, file.Path, start.AddSeconds(i * 10), start.AddSeconds((i + 1) * 10),
-                file.Size, file.Digest.Sha256, file.Digest.Crc32CBase64, file.Digest.Md5, $"{prefix}/{file.Name}",
-                EdgeState.Sealed, 0, null, null, null, false, DateTimeOffset.UtcNow));
+            // Each round uploads under a prefix of its own, so the row's ID and object name are the round's.
+            context.Outbox.InsertSealed(OutboxRows.Sealed(recorder.Id, "cam1", 1, i, file.Path, start.AddSeconds(i * 10), start.AddSeconds((i + 1) * 10),
+                file.Digest, DateTimeOffset.UtcNow) with { Id = $"bench-{prefix}-{i:D4}", ObjectName = $"{prefix}/{file.Name}" });
         }
 
         var uploader = new Uploader(context);

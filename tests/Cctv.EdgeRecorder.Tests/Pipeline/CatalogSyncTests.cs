@@ -100,3 +100,52 @@ public sealed class CatalogSyncStateTests : IDisposable
         Assert.Empty(rig.Outbox.UnsyncedLosses(10));
     }
 }
+
+/// <summary>The running agent's verification: one catalog query per call for one page of uploaded segments, going round past the ones the cloud is slow on.</summary>
+public sealed class CatalogSyncPagedVerifyTests : IDisposable
+{
+    private readonly TempDir _cloud = new("cloud");
+    private readonly LocalBackend _backend;
+
+    public CatalogSyncPagedVerifyTests() => _backend = new LocalBackend(_cloud.Path, TimeProvider.System);
+
+    public void Dispose() => _cloud.Dispose();
+
+    [Fact]
+    public async Task APageTheCloudMadeNoProgressOn_IsFollowedByThePageAfterIt_AndTheOrderGoesRound()
+    {
+        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
+        var sync = new CatalogSync(rig.Context);
+        List<OutboxSegment> all = Enumerable.Range(0, CatalogSync.VerifyPageSize + 50).Select(_ => rig.Seal(100)).ToList();
+        await sync.AnnounceAsync(CancellationToken.None);
+        foreach (OutboxSegment s in all)
+        {
+            rig.Uploaded(s, 7);
+        }
+        // The cloud is stuck on the oldest page and has archived everything after it.
+        var firstPage = rig.Outbox.UploadedPage(null, CatalogSync.VerifyPageSize).Rows.Select(s => s.Id).ToHashSet();
+        foreach (OutboxSegment s in all.Where(s => !firstPage.Contains(s.Id)))
+        {
+            await _backend.Catalog.MarkStagedAsync(s.Id, 7, CancellationToken.None);
+            await _backend.Catalog.MarkArchivedAsync(s.Id, "recordings/" + s.Id, 8, CancellationToken.None);
+        }
+
+        VerifyPass stuck = await sync.VerifyNextPageAsync(CancellationToken.None);
+        VerifyPass behind = await sync.VerifyNextPageAsync(CancellationToken.None);
+        VerifyPass round = await sync.VerifyNextPageAsync(CancellationToken.None);
+
+        Assert.Equal(new VerifyPass(CatalogSync.VerifyPageSize, 0, 0), stuck);
+        Assert.Equal(new VerifyPass(50, 50, 0), behind);
+        Assert.Equal(new VerifyPass(CatalogSync.VerifyPageSize, 0, 0), round); // back at the oldest
+        Assert.Equal(50, rig.Outbox.CountByState()[EdgeState.Verified]);
+    }
+
+    [Fact]
+    public async Task NothingUploaded_AsksTheCatalogNothing()
+    {
+        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
+        rig.Seal(100); // sealed, not uploaded
+
+        Assert.Equal(new VerifyPass(0, 0, 0), await new CatalogSync(rig.Context).VerifyNextPageAsync(CancellationToken.None));
+    }
+}

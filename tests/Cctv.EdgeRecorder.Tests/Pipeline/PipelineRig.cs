@@ -46,11 +46,9 @@ internal sealed class PipelineRig : IDisposable
         File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
         SegmentDigest digest = SegmentHasher.HashFileAsync(path, CancellationToken.None).GetAwaiter().GetResult();
         DateTimeOffset begin = start ?? DateTimeOffset.UnixEpoch.AddHours(1).AddSeconds(seq * 2);
-        string id = RecordingId.For(Context.Options.Id, "cam1", Run.Run, seq);
-        var row = new OutboxSegment(id, "cam1", Run.Run, seq, path, begin, begin.AddSeconds(2), digest.Size, digest.Sha256, digest.Crc32CBase64, digest.Md5,
-            ObjectNames.Staging(Context.Options.Id, "cam1", id), EdgeState.Sealed, 0, null, null, null, false, DateTimeOffset.UtcNow);
+        OutboxSegment row = OutboxRows.Sealed(Context.Options.Id, "cam1", Run.Run, seq, path, begin, begin.AddSeconds(2), digest, DateTimeOffset.UtcNow);
         Assert.True(Outbox.InsertSealed(row));
-        return Outbox.Get(id)!;
+        return Outbox.Get(row.Id)!;
     }
 
     /// <summary>Claims a sealed segment for upload, as the uploader does (state uploading).</summary>

@@ -152,3 +152,82 @@ public sealed class UploaderTests : IAsyncLifetime
         Assert.Empty(guarded.Objects(Bucket));
     }
 }
+
+/// <summary>The running upload loop sleeps while nothing is due and wakes on what makes something due, not on a poll.</summary>
+public sealed class UploaderWakeTests : IDisposable
+{
+    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(3); // far below the idle safety poll
+    private readonly Cctv.TestSupport.TempDir _cloud = new("cloud");
+    private readonly Cctv.Shared.Local.LocalBackend _backend;
+
+    public UploaderWakeTests() => _backend = new Cctv.Shared.Local.LocalBackend(_cloud.Path, TimeProvider.System);
+
+    public void Dispose() => _cloud.Dispose();
+
+    private static Uploader Running(PipelineRig rig, PipelineSignal due, PipelineSignal uploaded) =>
+        new(rig.Outbox, rig.Context.Store, rig.Context.StagingBucket, rig.Context.Options.Id, rig.Context.Options.Upload, rig.Context.Claims,
+            TimeProvider.System, rig.Logs, jitter: () => 0.5, due: due, uploaded: uploaded);
+
+    private static async Task<bool> UploadedWithinAsync(OutboxStore outbox, string id, TimeSpan within)
+    {
+        DateTime deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (outbox.Get(id)?.State == EdgeState.Uploaded)
+            {
+                return true;
+            }
+            await Task.Delay(20);
+        }
+        return false;
+    }
+
+    [Fact]
+    public async Task IdleLoop_WakesWhenASegmentIsSealedAndSignalled_AndSignalsTheUploadItFinished()
+    {
+        Assert.True(Uploader.IdleSafetyPoll > Soon * 3);
+        using var rig = new PipelineRig(_backend.Store, Cctv.Shared.Local.LocalBackend.StagingBucket, _backend.Catalog);
+        var due = new PipelineSignal();
+        var uploaded = new PipelineSignal();
+        using var stop = new CancellationTokenSource();
+        Task loop = Running(rig, due, uploaded).RunAsync(stop.Token);
+        await Task.Delay(300); // the loop found nothing and sleeps
+
+        OutboxSegment s = rig.Seal(2000);
+        due.Set();
+
+        Assert.True(await UploadedWithinAsync(rig.Outbox, s.Id, Soon), "the sealed segment was not uploaded soon after the signal");
+        Assert.True(uploaded.Consume());
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
+    }
+
+    [Fact]
+    public async Task IdleLoop_WakesWhenAFailedSegmentsBackOffEnds_WithoutAnySignal()
+    {
+        using var rig = new PipelineRig(_backend.Store, Cctv.Shared.Local.LocalBackend.StagingBucket, _backend.Catalog);
+        OutboxSegment s = rig.Seal(2000);
+        rig.Claim(s);
+        Assert.True(rig.Outbox.MarkFailed(s.Id, "connection reset", DateTimeOffset.UtcNow.AddMilliseconds(800)));
+        using var stop = new CancellationTokenSource();
+        Task loop = Running(rig, new PipelineSignal(), new PipelineSignal()).RunAsync(stop.Token);
+
+        Assert.Equal(EdgeState.Failed, rig.Outbox.Get(s.Id)!.State); // waiting out its back-off
+        Assert.True(await UploadedWithinAsync(rig.Outbox, s.Id, Soon), "the failed segment was not tried again when its back-off ended");
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
+    }
+
+    [Fact]
+    public void Backoff_TakesItsJitterFromTheInjectedSource()
+    {
+        using var rig = new PipelineRig(_backend.Store, Cctv.Shared.Local.LocalBackend.StagingBucket, _backend.Catalog,
+            o => o.Upload = new Cctv.EdgeRecorder.Configuration.UploadOptions { RetryDelay = TimeSpan.FromSeconds(5), MaxBackoff = TimeSpan.FromHours(1) });
+        Uploader Pinned(double jitter) => new(rig.Outbox, rig.Context.Store, rig.Context.StagingBucket, rig.Context.Options.Id, rig.Context.Options.Upload,
+            rig.Context.Claims, TimeProvider.System, rig.Logs, jitter: () => jitter);
+
+        // 6 x 5 s, doubled twice: 120 s, then 0.8-1.2 of it by the jitter.
+        Assert.Equal(TimeSpan.FromSeconds(96), Pinned(0).Backoff(2));
+        Assert.Equal(TimeSpan.FromSeconds(120), Pinned(0.5).Backoff(2));
+    }
+}

@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Cctv.EdgeRecorder.Cameras;
+using Cctv.EdgeRecorder.Configuration;
+
+namespace Cctv.Benchmarks.EdgeCpu;
+
+/// <summary>
+/// <c>edge-cpu</c>: the CPU of the recording side at N cameras (issue 15). Serves N RTSP streams of a 1080p 4 Mbit/s clip,
+/// then, in alternation, (a) N FFmpegs alone with the agent's exact arguments (<see cref="FfmpegArguments.ForRecording"/>)
+/// and (b) the real agent (<c>run</c> with a generated configuration, uploading to the embedded backend), each measured
+/// over the same window as utime+stime of its process tree from /proc (children included), after a warm-up (60 s by
+/// default: in its first minute the agent's own CPU is nearly twice its steady state, the JIT compiling its code). Prints the
+/// cores each used, the ratio, the agent's own share per camera and its peak RSS (VmHWM).
+/// <c>--minutes M</c> runs the agent alone for M minutes and prints its CPU per minute (a creep check).
+/// </summary>
+internal static class EdgeCpuCommand
+{
+
+    private sealed record Options(int Cameras, int Seconds, int Rounds, int SegmentSeconds, bool Lagging, int? Minutes, bool Uploads, TimeSpan WarmUp);
+
+    private sealed record Sample(double TreeCores, double OwnCores, double? PeakRssMb);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        Options o;
+        try
+        {
+            o = Parse(args);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            Console.Error.WriteLine($"edge-cpu: {e.Message}");
+            return 2;
+        }
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        string clip = await RtspStreams.ClipAsync(cancel.Token);
+        await using var streams = new RtspStreams();
+        await streams.StartAsync(clip, o.Cameras, cancel.Token);
+        Console.WriteLine($"edge-cpu: {o.Cameras} cameras of 1080p H.264 ~4 Mbit/s over RTSP, {o.SegmentSeconds} s segments, " +
+            $"verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}, {Environment.ProcessorCount} cores");
+
+        if (o.Minutes is { } minutes)
+        {
+            await CreepAsync(o, streams, minutes, cancel.Token);
+            return 0;
+        }
+        var ffmpeg = new List<Sample>();
+        var agent = new List<Sample>();
+        for (int round = 1; round <= o.Rounds; round++)
+        {
+            Sample f = await FfmpegAloneAsync(o, streams, cancel.Token);
+            Console.WriteLine($"  round {round}: FFmpeg alone     {f.TreeCores:F3} cores");
+            ffmpeg.Add(f);
+            Sample a = await AgentAsync(o, streams, TimeSpan.FromSeconds(o.Seconds), null, cancel.Token);
+            Console.WriteLine($"  round {round}: agent + children {a.TreeCores:F3} cores (agent itself {a.OwnCores:F3}, peak RSS {a.PeakRssMb:F0} MB)");
+            agent.Add(a);
+        }
+        double fCores = ffmpeg.Average(s => s.TreeCores);
+        double aCores = agent.Average(s => s.TreeCores);
+        double own = agent.Average(s => s.OwnCores);
+        double rss = agent.Max(s => s.PeakRssMb ?? 0);
+        Console.WriteLine();
+        Console.WriteLine("| cameras | FFmpeg alone | agent + its FFmpeg children | ratio | agent's own per camera | agent peak RSS |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {o.Cameras} | {fCores:F3} cores | {aCores:F3} cores | {aCores / fCores:F2}x | {own / o.Cameras * 100:F2}% of a core | {rss:F0} MB |"));
+        Console.WriteLine($"({o.Rounds} rounds of {o.Seconds} s each, alternated, after a {o.WarmUp.TotalSeconds:F0} s warm-up (the agent's JIT settles in its first minute); the mean of the rounds, the highest RSS)");
+        return 0;
+    }
+
+    private static Options Parse(string[] args)
+    {
+        int cameras = 16, seconds = 90, rounds = 2, segment = 4, warmUp = 60;
+        int? minutes = null;
+        bool lagging = false, uploads = true;
+        for (int i = 0; i < args.Length; i++)
+        {
+            int Next() => i + 1 < args.Length && int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0
+                ? v : throw new FormatException($"{args[i]} needs a positive whole number");
+            switch (args[i])
+            {
+                case "--cameras": cameras = Next(); break;
+                case "--seconds": seconds = Next(); break;
+                case "--rounds": rounds = Next(); break;
+                case "--segment-seconds": segment = Next(); break;
+                case "--minutes": minutes = Next(); break;
+                case "--warm-up": warmUp = Next(); break;
+                case "--lagging-verification": lagging = true; break;
+                case "--no-uploads": uploads = false; break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+        return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, TimeSpan.FromSeconds(warmUp));
+    }
+
+    private static CameraOptions Camera(RtspStreams streams, int i) =>
+        new() { Id = $"cam{i}", Name = $"Camera {i}", Url = streams.UrlOf(i), RtspTransport = "udp" };
+
+    /// <summary>N FFmpegs with the agent's exact arguments, measured over the window after the warm-up.</summary>
+    private static async Task<Sample> FfmpegAloneAsync(Options o, RtspStreams streams, CancellationToken cancellationToken)
+    {
+        string dir = Directory.CreateTempSubdirectory("cctv-edge-cpu-ffmpeg-").FullName;
+        var processes = new List<Process>();
+        try
+        {
+            for (int i = 1; i <= o.Cameras; i++)
+            {
+                string runDir = Path.Combine(dir, $"cam{i}");
+                Directory.CreateDirectory(runDir);
+                Process p = RtspStreams.Start("ffmpeg", FfmpegArguments.ForRecording(Camera(streams, i), o.SegmentSeconds, runDir), redirectStdin: true, redirectStderr: true);
+                _ = p.StandardError.BaseStream.CopyToAsync(Stream.Null, cancellationToken); // read, as the agent reads it
+                processes.Add(p);
+            }
+            await Task.Delay(o.WarmUp, cancellationToken);
+            double before = processes.Sum(p => ProcessCpu.Read(p.Id)?.Self ?? 0);
+            var clock = Stopwatch.StartNew();
+            await Task.Delay(TimeSpan.FromSeconds(o.Seconds), cancellationToken);
+            double after = processes.Sum(p => ProcessCpu.Read(p.Id)?.Self ?? 0);
+            double cores = (after - before) / clock.Elapsed.TotalSeconds;
+            return new Sample(cores, cores, null);
+        }
+        finally
+        {
+            foreach (Process p in processes)
+            {
+                try
+                {
+                    await p.StandardInput.WriteAsync('q');
+                    await p.StandardInput.FlushAsync(cancellationToken);
+                }
+                catch (IOException)
+                {
+                }
+            }
+            foreach (Process p in processes)
+            {
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try
+                {
+                    await p.WaitForExitAsync(wait.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    p.Kill();
+                }
+                p.Dispose();
+            }
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The agent (<c>run</c>) on a fresh data directory, measured over the window after the warm-up; then SIGTERM.</summary>
+    private static async Task<Sample> AgentAsync(Options o, RtspStreams streams, TimeSpan window, Action<int, Sample>? perMinute, CancellationToken cancellationToken)
+    {
+        string dir = Directory.CreateTempSubdirectory("cctv-edge-cpu-agent-").FullName;
+        string config = Path.Combine(dir, "config.json");
+        var recorder = new
+        {
+            Recorder = new
+            {
+                Id = "bench-edge",
+                DataDir = Path.Combine(dir, "data"),
+                Backend = "local",
+                SegmentSeconds = o.SegmentSeconds,
+                CleanupLocal = true,
+                AutoUpload = o.Uploads,
+                Cameras = Enumerable.Range(1, o.Cameras).Select(i => Camera(streams, i)).Select(c => new { c.Id, c.Name, c.Url, c.RtspTransport }).ToList(),
+            },
+        };
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(recorder), cancellationToken);
+        string agentDll = Path.Combine(AppContext.BaseDirectory, "Cctv.EdgeRecorder.dll");
+        string log = Path.Combine(dir, "agent.log");
+        // exec: the shell becomes the agent, so the pid measured is the agent's; its log goes to a file as journald would take it.
+        using Process agent = RtspStreams.Start("/bin/sh", ["-c", $"exec dotnet '{agentDll}' run --config '{config}' >> '{log}' 2>&1"]);
+        using var verifierStop = new CancellationTokenSource();
+        Task verifier = o.Lagging ? Task.CompletedTask : CloudVerifier.RunAsync(Path.Combine(dir, "data"), verifierStop.Token);
+        try
+        {
+            await Task.Delay(o.WarmUp, cancellationToken);
+            if (agent.HasExited)
+            {
+                throw new InvalidOperationException($"the agent exited with {agent.ExitCode}; see {log}");
+            }
+            (double tree0, double own0) = ProcessCpu.Tree(agent.Id);
+            Dictionary<string, double> threads0 = ProcessCpu.ByThreadName(agent.Id);
+            var clock = Stopwatch.StartNew();
+            if (perMinute is not null)
+            {
+                (double treeM, double ownM) = (tree0, own0);
+                for (int minute = 1; clock.Elapsed < window; minute++)
+                {
+                    TimeSpan start = clock.Elapsed;
+                    await Task.Delay(TimeSpan.FromMinutes(1), cancellationToken);
+                    (double t, double w) = ProcessCpu.Tree(agent.Id);
+                    double seconds = (clock.Elapsed - start).TotalSeconds;
+                    perMinute(minute, new Sample((t - treeM) / seconds, (w - ownM) / seconds, ProcessCpu.PeakRssMb(agent.Id)));
+                    (treeM, ownM) = (t, w);
+                }
+            }
+            else
+            {
+                await Task.Delay(window, cancellationToken);
+            }
+            (double tree1, double own1) = ProcessCpu.Tree(agent.Id);
+            double elapsed = clock.Elapsed.TotalSeconds;
+            Dictionary<string, double> threads1 = ProcessCpu.ByThreadName(agent.Id);
+            if (ProcessCpu.Read(agent.Id) is { } split)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    agent's own time so far: user {split.User:F1} s, system {split.System:F1} s"));
+            }
+            Console.WriteLine("    agent's own time by thread (threads alive at the end): " + string.Join(", ", threads1
+                .Select(t => (t.Key, Cores: (t.Value - threads0.GetValueOrDefault(t.Key)) / elapsed)).Where(t => t.Cores >= 0.0005)
+                .OrderByDescending(t => t.Cores).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.Cores:F4}"))));
+            return new Sample((tree1 - tree0) / elapsed, (own1 - own0) / elapsed, ProcessCpu.PeakRssMb(agent.Id));
+        }
+        finally
+        {
+            if (!agent.HasExited)
+            {
+                using Process term = RtspStreams.Start("kill", ["-TERM", agent.Id.ToString(CultureInfo.InvariantCulture)]);
+                await term.WaitForExitAsync(CancellationToken.None);
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                try
+                {
+                    await agent.WaitForExitAsync(wait.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    agent.Kill(entireProcessTree: true);
+                }
+            }
+            await verifierStop.CancelAsync();
+            await verifier;
+            Summarise(log);
+            if (Environment.GetEnvironmentVariable("EDGE_CPU_KEEP") is null)
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            else
+            {
+                Console.WriteLine($"  kept {dir}");
+            }
+        }
+    }
+
+    /// <summary>What the agent logged, in one line: how many lines, warnings and errors.</summary>
+    private static void Summarise(string log)
+    {
+        if (!File.Exists(log))
+        {
+            return;
+        }
+        string[] lines = File.ReadAllLines(log);
+        Console.WriteLine($"    agent log: {lines.Length} lines, {lines.Count(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase))} warnings, " +
+            $"{lines.Count(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("error", StringComparison.OrdinalIgnoreCase))} with 'fail'/'error'");
+    }
+
+    private static async Task CreepAsync(Options o, RtspStreams streams, int minutes, CancellationToken cancellationToken)
+    {
+        Console.WriteLine("| minute | agent + children | agent itself | peak RSS |");
+        Console.WriteLine("| --- | --- | --- | --- |");
+        Sample all = await AgentAsync(o, streams, TimeSpan.FromMinutes(minutes), (minute, s) =>
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {minute} | {s.TreeCores:F3} cores | {s.OwnCores:F3} cores | {s.PeakRssMb:F0} MB |")),
+            cancellationToken);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"over {minutes} minutes: agent + children {all.TreeCores:F3} cores, agent itself {all.OwnCores:F3} cores, peak RSS {all.PeakRssMb:F0} MB"));
+    }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Cctv.Benchmarks.EdgeCpu;
+
+/// <summary>
+/// The cameras of the benchmark: one pre-encoded 1080p H.264 clip (made once with testsrc and libx264, cached in the temp
+/// directory), served as N RTSP streams on 127.0.0.1 the way the demo serves its cameras: one rtsp-server-perl (it serves
+/// clients over UDP), and per camera an FFmpeg that publishes the clip in a loop in real time by stream copy (no encoding,
+/// so serving costs little next to what is measured). None of these processes is counted: they stand for the cameras.
+/// </summary>
+internal sealed class RtspStreams : IAsyncDisposable
+{
+    private readonly List<Process> _processes = [];
+    private readonly int _clientPort = FreePort();
+    private readonly int _sourcePort = FreePort();
+
+    public int Count { get; private set; }
+
+    public string UrlOf(int camera) => $"rtsp://127.0.0.1:{_clientPort}/cam{camera}";
+
+    /// <summary>The clip: 1080p25 H.264 at about 4 Mbit/s, a keyframe every 2 s, 20 s long; made once.</summary>
+    public static async Task<string> ClipAsync(CancellationToken cancellationToken)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "cctv-edge-cpu");
+        Directory.CreateDirectory(dir);
+        string clip = Path.Combine(dir, "clip-1080p-4mbit.mp4");
+        if (File.Exists(clip))
+        {
+            return clip;
+        }
+        Console.Error.WriteLine($"Making the clip (once): {clip}");
+        using Process p = Start("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=1920x1080:rate=25", "-t", "20",
+            "-c:v", "libx264", "-preset", "veryfast", "-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M", "-g", "50", "-pix_fmt", "yuv420p",
+            clip + ".tmp.mp4"]);
+        await p.WaitForExitAsync(cancellationToken);
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ffmpeg could not make the clip (exit {p.ExitCode})");
+        }
+        File.Move(clip + ".tmp.mp4", clip);
+        return clip;
+    }
+
+    public async Task StartAsync(string clip, int cameras, CancellationToken cancellationToken)
+    {
+        _processes.Add(Start("rtsp-server-perl", ["--clientport", Str(_clientPort), "--serverport", Str(_sourcePort),
+            "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1"]));
+        await WaitForPortAsync(_sourcePort, cancellationToken);
+        for (int i = 1; i <= cameras; i++)
+        {
+            _processes.Add(Start("ffmpeg", ["-hide_banner", "-nostats", "-loglevel", "error", "-re", "-stream_loop", "-1", "-i", clip,
+                "-c", "copy", "-f", "rtsp", $"rtsp://127.0.0.1:{_sourcePort}/cam{i}"]));
+        }
+        Count = cameras;
+        await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken); // the publishers announce their streams
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (Process p in Enumerable.Reverse(_processes))
+        {
+            try
+            {
+                p.Kill(entireProcessTree: true);
+                await p.WaitForExitAsync();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            p.Dispose();
+        }
+    }
+
+    public static Process Start(string file, IEnumerable<string> args, bool redirectStdin = false, bool redirectStderr = false)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardInput = redirectStdin, RedirectStandardError = redirectStderr };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        try
+        {
+            return Process.Start(psi) ?? throw new InvalidOperationException($"{file} did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"{file} could not be started ({e.Message}); install it: apt-get install -y ffmpeg rtsp-server-perl", e);
+        }
+    }
+
+    private static string Str(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitForPortAsync(int port, CancellationToken cancellationToken)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            try
+            {
+                using var c = new TcpClient();
+                await c.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+    }
+}

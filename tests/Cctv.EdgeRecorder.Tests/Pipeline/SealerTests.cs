@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using Cctv.EdgeRecorder.Cameras;
+using Cctv.EdgeRecorder.Outbox;
+using Cctv.EdgeRecorder.Pipeline;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Local;
+using Cctv.TestSupport;
+
+namespace Cctv.EdgeRecorder.Tests.Pipeline;
+
+/// <summary>The sealer turns the segments FFmpeg has closed into outbox rows, and leaves the one it is still writing.</summary>
+public sealed class SealerTests : IDisposable
+{
+    private readonly TempDir _cloud = new("cloud");
+    private readonly LocalBackend _backend;
+
+    public SealerTests() => _backend = new LocalBackend(_cloud.Path, TimeProvider.System);
+
+    public void Dispose() => _cloud.Dispose();
+
+    /// <summary>Writes segment files of random bytes and FFmpeg's list lines for the closed ones (4 s each).</summary>
+    internal static string WriteSegments(string runDir, int files, int listed)
+    {
+        Directory.CreateDirectory(runDir);
+        for (int seq = 0; seq < files; seq++)
+        {
+            File.WriteAllBytes(Path.Combine(runDir, $"seg_{seq:D6}.mp4"), RandomNumberGenerator.GetBytes(3000 + seq));
+        }
+        File.WriteAllText(Path.Combine(runDir, FfmpegArguments.SegmentList),
+            string.Concat(Enumerable.Range(0, listed).Select(seq => $"seg_{seq:D6}.mp4,{seq * 4}.000000,{(seq + 1) * 4}.000000\n")));
+        return runDir;
+    }
+
+    private static Sealer SealerOf(PipelineRig rig) =>
+        new(rig.Outbox, rig.Context.Paths, rig.Context.Options.Id, rig.Context.Options.Ffmpeg.ProbePath, TimeProvider.System, rig.Logs);
+
+    [Fact]
+    public async Task ClosedSegments_AreSealedAsRows_AndTheOneStillBeingWrittenIsNot_UntilTheRunEnds()
+    {
+        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
+        string dir = WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 3, listed: 2);
+        Sealer sealer = SealerOf(rig);
+
+        Assert.Equal(2, await sealer.SealAsync(CancellationToken.None));
+
+        OutboxSegment first = rig.Outbox.Get(RecordingId.For("site", "cam1", rig.Run.Run, 0))!;
+        Assert.Equal((EdgeState.Sealed, 3000L, Path.Combine(dir, "seg_000000.mp4"), ObjectNames.Staging("site", "cam1", first.Id), TimeSpan.FromSeconds(4)),
+            (first.State, first.Size, first.Path, first.ObjectName, first.EndTime - first.StartTime));
+        Assert.Null(rig.Outbox.Get(RecordingId.For("site", "cam1", rig.Run.Run, 2)));
+        Assert.Equal(0, await sealer.SealAsync(CancellationToken.None)); // nothing new: nothing sealed twice
+
+        rig.Outbox.EndRun("cam1", rig.Run.Run, "recorder stopped");
+        Assert.Equal(1, await sealer.SealAsync(CancellationToken.None));
+        Assert.NotNull(rig.Outbox.Get(RecordingId.For("site", "cam1", rig.Run.Run, 2)));
+        Assert.Empty(rig.Outbox.UnsealedRuns());
+    }
+
+    [Fact]
+    public async Task AnEmptySegment_IsRemoved_NotSealed()
+    {
+        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
+        string dir = WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 2, listed: 1);
+        File.WriteAllBytes(Path.Combine(dir, "seg_000001.mp4"), []);
+        rig.Outbox.EndRun("cam1", rig.Run.Run, "camera stream lost");
+
+        Assert.Equal(1, await SealerOf(rig).SealAsync(CancellationToken.None));
+
+        Assert.False(File.Exists(Path.Combine(dir, "seg_000001.mp4")));
+        Assert.Empty(rig.Outbox.UnsealedRuns());
+    }
+}
