@@ -193,13 +193,7 @@ public sealed class Uploader
         }
         TimeSpan timeout = _options.Timeout
             ?? (segment.Size > LargeFile ? TimeSpan.FromMinutes(10) : TimeSpan.FromMinutes(5));
-        var metadata = new Dictionary<string, string>
-        {
-            ["recording-id"] = segment.Id,
-            ["recorder-id"] = _recorderId,
-            ["camera-id"] = segment.CameraId,
-            ["sha256"] = segment.Sha256,
-        };
+        Dictionary<string, string> metadata = ObjectMetadata.ForSegment(segment.Id, _recorderId, segment.CameraId, segment.Sha256);
         // The session of an earlier attempt (in this process or one that was killed) is resumed, not restarted.
         Uri? session = segment.SessionUri;
         int tries = 0;
