@@ -26,6 +26,7 @@ public sealed class RecorderAgent
     private readonly PipelineSignal _segmentsClosed = new();
     private readonly PipelineSignal _due = new();
     private readonly PipelineSignal _uploaded = new();
+    private readonly PipelineSignal _sealedAtStop = new();
     private readonly VerifyPacing _verifyPacing = new();
     private readonly EdgeContext _context;
     private readonly ILogger _log;
@@ -148,7 +149,13 @@ public sealed class RecorderAgent
             await watching;
             // Everything the cameras closed while stopping, whatever is left of the grace: sealing is local and quick,
             // and an unsealed run is what the next start would have to recover.
-            await _sealer.SealAsync(CancellationToken.None);
+            if (await _sealer.SealAsync(CancellationToken.None) > 0)
+            {
+                // The pipeline and the uploader sleep until something wakes them: these last segments must be announced
+                // and uploaded within the grace, not after the next safety pass or idle poll (which may be past it).
+                _sealedAtStop.Set();
+                _due.Set();
+            }
             await FinishUploadsAsync(pipelineStop.Token);
         }
         finally
@@ -400,7 +407,7 @@ public sealed class RecorderAgent
             {
                 DateTimeOffset now = _context.Time.GetUtcNow();
                 bool safety = now >= nextSafety;
-                if (_segmentsClosed.Consume() || safety)
+                if (_segmentsClosed.Consume() || safety || _sealedAtStop.Fired.IsCompleted)
                 {
                     int sealedNow = 0;
                     await Stage("seal", async () => sealedNow = await _sealer.SealAsync(stopping));
@@ -408,7 +415,7 @@ public sealed class RecorderAgent
                     {
                         _due.Set();
                     }
-                    if (sealedNow > 0 || safety)
+                    if (sealedNow > 0 || safety || _sealedAtStop.Consume())
                     {
                         await Stage("announce", () => _sync.AnnounceAsync(stopping));
                     }
@@ -456,7 +463,7 @@ public sealed class RecorderAgent
                 {
                     wake = Min(wake, verifyAt);
                 }
-                if (await PipelineSignal.WaitAnyAsync(wake - _context.Time.GetUtcNow(), _context.Time, stopping, _segmentsClosed, _uploaded)
+                if (await PipelineSignal.WaitAnyAsync(wake - _context.Time.GetUtcNow(), _context.Time, stopping, _segmentsClosed, _uploaded, _sealedAtStop)
                     && _segmentsClosed.Fired.IsCompleted)
                 {
                     // Cameras close their segments at about the same time: one pass seals them all.
