@@ -13,15 +13,8 @@ namespace Cctv.EdgeRecorder.Tests.Pipeline;
 /// The running agent's pipeline reacts to events, not to a poll: a new segment file gets its predecessor sealed and
 /// uploaded within a moment, long before the slow safety pass would have found it.
 /// </summary>
-public sealed class RecorderAgentTests : IDisposable
+public sealed class RecorderAgentTests : LocalCloudTest
 {
-    private readonly TempDir _cloud = new("cloud");
-    private readonly LocalBackend _backend;
-
-    public RecorderAgentTests() => _backend = new LocalBackend(_cloud.Path, TimeProvider.System);
-
-    public void Dispose() => _cloud.Dispose();
-
     private static async Task<TimeSpan?> TimeUntilAsync(Func<bool> condition, TimeSpan within)
     {
         var clock = Stopwatch.StartNew();
@@ -40,7 +33,7 @@ public sealed class RecorderAgentTests : IDisposable
     public async Task ANewSegmentFile_GetsTheOneBeforeItSealedAndUploaded_BeforeTheSafetyPass()
     {
         // No camera to record: the test plays FFmpeg, writing into the run the rig started.
-        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog, o => o.Cameras.Clear());
+        using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog, o => o.Cameras.Clear());
         var agent = new RecorderAgent(rig.Context);
         using var stopRecording = new CancellationTokenSource();
         Task running = agent.RunAsync(stopRecording.Token, CancellationToken.None);
@@ -64,7 +57,7 @@ public sealed class RecorderAgentTests : IDisposable
     [Fact]
     public async Task Stopping_SealsWhatTheEndedRunsHold_WithTheirLastSegment()
     {
-        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog, o => o.Cameras.Clear());
+        using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog, o => o.Cameras.Clear());
         var agent = new RecorderAgent(rig.Context);
         using var stopRecording = new CancellationTokenSource();
         SealerTests.WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 1, listed: 1);

@@ -9,15 +9,8 @@ using Cctv.TestSupport;
 namespace Cctv.EdgeRecorder.Tests.Pipeline;
 
 /// <summary>The sealer turns the segments FFmpeg has closed into outbox rows, and leaves the one it is still writing.</summary>
-public sealed class SealerTests : IDisposable
+public sealed class SealerTests : LocalCloudTest
 {
-    private readonly TempDir _cloud = new("cloud");
-    private readonly LocalBackend _backend;
-
-    public SealerTests() => _backend = new LocalBackend(_cloud.Path, TimeProvider.System);
-
-    public void Dispose() => _cloud.Dispose();
-
     /// <summary>Writes segment files of random bytes and FFmpeg's list lines for the closed ones (4 s each).</summary>
     internal static string WriteSegments(string runDir, int files, int listed)
     {
@@ -37,7 +30,7 @@ public sealed class SealerTests : IDisposable
     [Fact]
     public async Task ClosedSegments_AreSealedAsRows_AndTheOneStillBeingWrittenIsNot_UntilTheRunEnds()
     {
-        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
+        using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);
         string dir = WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 3, listed: 2);
         Sealer sealer = SealerOf(rig);
 
@@ -58,7 +51,7 @@ public sealed class SealerTests : IDisposable
     [Fact]
     public async Task AnEmptySegment_IsRemoved_NotSealed()
     {
-        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
+        using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);
         string dir = WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 2, listed: 1);
         File.WriteAllBytes(Path.Combine(dir, "seg_000001.mp4"), []);
         rig.Outbox.EndRun("cam1", rig.Run.Run, "camera stream lost");

@@ -7,21 +7,14 @@ using Cctv.TestSupport;
 namespace Cctv.EdgeRecorder.Tests.Pipeline;
 
 /// <summary>The full scan makes the spool and the outbox agree both ways.</summary>
-public sealed class SpoolScannerTests : IDisposable
+public sealed class SpoolScannerTests : LocalCloudTest
 {
-    private readonly TempDir _cloud = new("cloud");
-    private readonly LocalBackend _backend;
-
-    public SpoolScannerTests() => _backend = new LocalBackend(_cloud.Path, TimeProvider.System);
-
-    public void Dispose() => _cloud.Dispose();
-
     private static SpoolScanner ScannerOf(PipelineRig rig) => new(rig.Outbox, rig.Context.Paths.Spool, TimeProvider.System, rig.Logs);
 
     [Fact]
     public async Task FilesOfARunTheOutboxNeverKnew_AreAdopted_AndThenSealed()
     {
-        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
+        using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);
         SealerTests.WriteSegments(rig.Context.Paths.RunDirectory("cam1", 7), files: 2, listed: 2);
 
         SpoolScanReport report = ScannerOf(rig).Scan(atStart: true);
@@ -36,7 +29,7 @@ public sealed class SpoolScannerTests : IDisposable
     [Fact]
     public void ARowWhoseFileVanishedBeforeUpload_IsRecordedLostWithTheReason()
     {
-        using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
+        using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);
         OutboxSegment kept = rig.Seal(1000);
         OutboxSegment gone = rig.Seal(1000);
         File.Delete(gone.Path);
