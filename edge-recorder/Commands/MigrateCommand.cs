@@ -113,7 +113,7 @@ public static class MigrateCommand
         CameraRun? run = null;
         long seq = 0;
         int imported = 0, before = 0, skipped = 0, uploaded = 0;
-        var uploader = new Uploader(context);
+        var uploader = context.CreateUploader();
         bool stopped = false;
         await CommandProgress.RunAsync("imported", files.Count, async report =>
         {

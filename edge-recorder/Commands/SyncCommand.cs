@@ -109,12 +109,12 @@ public static class SyncCommand
             }
             else
             {
-                await new Sealer(context).SealAsync(cancellationToken);
+                await context.CreateSealer().SealAsync(cancellationToken);
             }
         }
         outbox.MakeDueNow(settings.RecordingId);
 
-        var uploader = new Uploader(context);
+        var uploader = context.CreateUploader();
         int total = Pending().Count, uploaded = 0;
         await CommandProgress.RunAsync("uploaded", total, async report =>
         {

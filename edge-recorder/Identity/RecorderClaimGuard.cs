@@ -1,6 +1,6 @@
 using Cctv.EdgeRecorder.Configuration;
-using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
+using Cctv.Shared.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace Cctv.EdgeRecorder.Identity;
@@ -17,21 +17,24 @@ public sealed class RecorderClaimRefusedException(string message, RecorderClaim 
 /// process's life; a catalog that cannot be reached is asked again on the next write. Without a catalog (gcp with
 /// <c>Catalog: none</c>) there is nothing to claim against.
 /// </summary>
-public sealed class RecorderClaimGuard(EdgeContext context, Func<string?>? machineIdHash = null)
+/// <param name="catalog">Null when there is no catalog to claim against.</param>
+/// <param name="machineIdHash">This machine's ID, hashed; read from the system unless a test pins it.</param>
+public sealed class RecorderClaimGuard(RecorderOptions options, ICatalog? catalog, TimeProvider time, ILoggerFactory logs, Func<string?>? machineIdHash = null)
 {
+    private readonly string _dataDir = Path.GetFullPath(options.DataDir);
     private readonly Lock _lock = new();
     private readonly Func<string?> _machineIdHash = machineIdHash ?? (() => RecorderIdentity.MachineIdHash());
     private RecorderIdentity? _identity;
     private Task<RecorderClaim>? _claim;
 
     /// <summary>This installation's key (made at the first call when the data directory has none).</summary>
-    public RecorderIdentity Identity => _identity ??= RecorderIdentity.LoadOrCreate(context.Paths.DataDir);
+    public RecorderIdentity Identity => _identity ??= RecorderIdentity.LoadOrCreate(_dataDir);
 
     /// <summary>The claim this installation holds, once it has been confirmed.</summary>
     public RecorderClaim? Held => _claim is { IsCompletedSuccessfully: true } done ? done.Result : null;
 
     /// <summary>The claim this installation makes: its key, machine, credential and host.</summary>
-    public RecorderClaim Mine() => ClaimOf(context.Options, Identity, _machineIdHash(), context.Time.GetUtcNow());
+    public RecorderClaim Mine() => ClaimOf(options, Identity, _machineIdHash(), time.GetUtcNow());
 
     /// <summary>The claim an installation with these options and this key makes on this machine.</summary>
     public static RecorderClaim ClaimOf(RecorderOptions options, RecorderIdentity identity, string? machineIdHash, DateTimeOffset now) =>
@@ -45,7 +48,7 @@ public sealed class RecorderClaimGuard(EdgeContext context, Func<string?>? machi
     /// </summary>
     public Task EnsureAsync(CancellationToken cancellationToken)
     {
-        if (context.Catalog is not { } catalog)
+        if (catalog is null)
         {
             return Task.CompletedTask;
         }
@@ -61,18 +64,18 @@ public sealed class RecorderClaimGuard(EdgeContext context, Func<string?>? machi
         return claim.WaitAsync(cancellationToken);
     }
 
-    private async Task<RecorderClaim> ClaimAsync(Cctv.Shared.Ports.ICatalog catalog, CancellationToken cancellationToken)
+    private async Task<RecorderClaim> ClaimAsync(ICatalog catalog, CancellationToken cancellationToken)
     {
         RecorderClaim mine = Mine();
         RecorderClaim stored = await catalog.ClaimRecorderAsync(mine, cancellationToken);
-        ILogger log = context.Logs.CreateLogger<RecorderClaimGuard>();
+        ILogger log = logs.CreateLogger<RecorderClaimGuard>();
         if (RecorderClaim.Refusal(stored, mine) is { } why)
         {
             log.LogCritical("{Refusal}", why);
             throw new RecorderClaimRefusedException(why, stored);
         }
         log.LogInformation("Recorder ID {RecorderId} belongs to this installation (key {Fingerprint}, {KeyPath})", stored.RecorderId, stored.KeyFingerprint, Identity.KeyPath);
-        RecorderIdentity.RememberConfirmedClaim(context.Paths.DataDir, stored);
+        RecorderIdentity.RememberConfirmedClaim(_dataDir, stored);
         return stored;
     }
 
@@ -88,8 +91,8 @@ public sealed class RecorderClaimGuard(EdgeContext context, Func<string?>? machi
             await EnsureAsync(cancellationToken);
         }
         catch (Exception e) when (e is not (RecorderClaimRefusedException or RecorderIdentityException or OperationCanceledException)
-            && RecorderIdentity.ConfirmedClaim(context.Paths.DataDir) is { } earlier
-            && earlier.RecorderId == context.Options.Id && earlier.KeyFingerprint == Identity.Fingerprint)
+            && RecorderIdentity.ConfirmedClaim(_dataDir) is { } earlier
+            && earlier.RecorderId == options.Id && earlier.KeyFingerprint == Identity.Fingerprint)
         {
             // confirmed before; the catalog is asked again before the next announcement
         }
@@ -107,9 +110,9 @@ public sealed class RecorderClaimGuard(EdgeContext context, Func<string?>? machi
         }
         catch (Exception e) when (e is not (RecorderClaimRefusedException or RecorderIdentityException or OperationCanceledException))
         {
-            context.Logs.CreateLogger<RecorderClaimGuard>().LogWarning(
+            logs.CreateLogger<RecorderClaimGuard>().LogWarning(
                 "Could not claim recorder ID {RecorderId} in the catalog ({Error}); recording anyway, announcing and uploading once the claim is confirmed",
-                context.Options.Id, e.Message);
+                options.Id, e.Message);
         }
     }
 }

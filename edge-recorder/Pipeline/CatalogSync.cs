@@ -1,3 +1,5 @@
+using Cctv.EdgeRecorder.Configuration;
+using Cctv.EdgeRecorder.Identity;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Ports;
@@ -14,36 +16,37 @@ public sealed record VerifyPass(int Asked, int Verified, int Requeued);
 /// segments (archived: verified; quarantined: upload again), and, when cleanup is on, removes the local
 /// copy of verified segments.
 /// </summary>
-public sealed class CatalogSync(EdgeContext context)
+/// <param name="catalog">Null when the recorder only uploads: then there is nothing to announce or verify.</param>
+public sealed class CatalogSync(OutboxStore outbox, ICatalog? catalog, RecorderClaimGuard claims, RecorderOptions options, TimeProvider time, ILoggerFactory logs)
 {
-    private readonly ILogger _log = context.Logs.CreateLogger<CatalogSync>();
+    private readonly ILogger _log = logs.CreateLogger<CatalogSync>();
 
     public async Task AnnounceAsync(CancellationToken cancellationToken)
     {
-        if (context.Catalog is null)
+        if (catalog is null)
         {
             return;
         }
-        await context.Claims.EnsureAsync(cancellationToken);
-        foreach (OutboxSegment segment in context.Outbox.Unannounced(200))
+        await claims.EnsureAsync(cancellationToken);
+        foreach (OutboxSegment segment in outbox.Unannounced(200))
         {
-            await context.Catalog.AnnounceAsync(context.AnnouncementOf(segment), cancellationToken);
-            context.Outbox.MarkAnnounced(segment.Id);
+            await catalog.AnnounceAsync(Announcements.Of(options, segment), cancellationToken);
+            outbox.MarkAnnounced(segment.Id);
         }
-        foreach ((RecordingGap gap, _) in context.Outbox.Gaps(unsyncedOnly: true, context.Options.Id))
+        foreach ((RecordingGap gap, _) in outbox.Gaps(unsyncedOnly: true, options.Id))
         {
-            await context.Catalog.RecordGapAsync(gap, cancellationToken);
-            context.Outbox.MarkGapSynced(gap);
+            await catalog.RecordGapAsync(gap, cancellationToken);
+            outbox.MarkGapSynced(gap);
         }
-        foreach (OutboxSegment lost in context.Outbox.UnsyncedLosses(200))
+        foreach (OutboxSegment lost in outbox.UnsyncedLosses(200))
         {
-            await context.Catalog.AnnounceAsync(context.AnnouncementOf(lost), cancellationToken);
-            if (await context.Catalog.MarkLostAsync(lost.Id, lost.LastError ?? "lost on the recorder", cancellationToken) == TransitionOutcome.Refused)
+            await catalog.AnnounceAsync(Announcements.Of(options, lost), cancellationToken);
+            if (await catalog.MarkLostAsync(lost.Id, lost.LastError ?? "lost on the recorder", cancellationToken) == TransitionOutcome.Refused)
             {
                 // Staged, archived or expired: its object reached the cloud after all, and the cloud archives it.
                 _log.LogWarning("The catalog refused the loss of {RecordingId}: its object reached the cloud ({Reason})", lost.Id, lost.LastError);
             }
-            context.Outbox.MarkLossSynced(lost.Id);
+            outbox.MarkLossSynced(lost.Id);
         }
     }
 
@@ -52,7 +55,7 @@ public sealed class CatalogSync(EdgeContext context)
     /// <summary>Tells the catalog this recorder is alive and what it still has to upload, at most once per heartbeat interval.</summary>
     public async Task<bool> HeartbeatIfDueAsync(CancellationToken cancellationToken)
     {
-        if (context.Catalog is null || context.Time.GetUtcNow() < _nextHeartbeat)
+        if (catalog is null || time.GetUtcNow() < _nextHeartbeat)
         {
             return false;
         }
@@ -63,16 +66,16 @@ public sealed class CatalogSync(EdgeContext context)
     /// <summary>Sends a heartbeat now (at the end of a drain or a run too, so the catalog's view of the backlog is current).</summary>
     public async Task HeartbeatAsync(CancellationToken cancellationToken)
     {
-        DateTimeOffset now = context.Time.GetUtcNow();
-        if (context.Catalog is null)
+        DateTimeOffset now = time.GetUtcNow();
+        if (catalog is null)
         {
             return;
         }
-        await context.Claims.EnsureAsync(cancellationToken);
-        (long segments, long bytes, DateTimeOffset? oldest) = context.Outbox.Backlog();
-        var heartbeat = new RecorderHeartbeat(context.Options.Id, now, segments, bytes, oldest, AgentVersion);
-        await context.Catalog.RecordHeartbeatAsync(heartbeat, cancellationToken);
-        _nextHeartbeat = now + context.Options.HeartbeatInterval;
+        await claims.EnsureAsync(cancellationToken);
+        (long segments, long bytes, DateTimeOffset? oldest) = outbox.Backlog();
+        var heartbeat = new RecorderHeartbeat(options.Id, now, segments, bytes, oldest, AgentVersion);
+        await catalog.RecordHeartbeatAsync(heartbeat, cancellationToken);
+        _nextHeartbeat = now + options.HeartbeatInterval;
     }
 
     private static readonly string AgentVersion =
@@ -81,11 +84,11 @@ public sealed class CatalogSync(EdgeContext context)
     /// <summary>Asks the catalog about the oldest uploaded segments (up to 500) at once. Returns how many became verified.</summary>
     public async Task<int> VerifyAsync(CancellationToken cancellationToken)
     {
-        if (context.Catalog is null)
+        if (catalog is null)
         {
             return 0;
         }
-        return await ApplyCloudStateAsync(context.Outbox.ListByState(EdgeState.Uploaded, 500), cancellationToken);
+        return await ApplyCloudStateAsync(outbox.ListByState(EdgeState.Uploaded, 500), cancellationToken);
     }
 
     /// <summary>How many uploaded segments one paced verification asks the catalog about.</summary>
@@ -100,15 +103,15 @@ public sealed class CatalogSync(EdgeContext context)
     /// </summary>
     public async Task<VerifyPass> VerifyNextPageAsync(CancellationToken cancellationToken)
     {
-        if (context.Catalog is null)
+        if (catalog is null)
         {
             return new VerifyPass(0, 0, 0);
         }
-        (IReadOnlyList<OutboxSegment> page, UploadedCursor? next) = context.Outbox.UploadedPage(_verifyFrom, VerifyPageSize);
+        (IReadOnlyList<OutboxSegment> page, UploadedCursor? next) = outbox.UploadedPage(_verifyFrom, VerifyPageSize);
         if (page.Count == 0 && _verifyFrom is not null)
         {
             _verifyFrom = null;
-            (page, next) = context.Outbox.UploadedPage(null, VerifyPageSize);
+            (page, next) = outbox.UploadedPage(null, VerifyPageSize);
         }
         if (page.Count == 0)
         {
@@ -124,11 +127,11 @@ public sealed class CatalogSync(EdgeContext context)
 
     private async Task<int> ApplyCloudStateAsync(IReadOnlyList<OutboxSegment> uploaded, CancellationToken cancellationToken)
     {
-        if (uploaded.Count == 0 || context.Catalog is null)
+        if (uploaded.Count == 0 || catalog is null)
         {
             return 0;
         }
-        var cloud = (await context.Catalog.GetManyAsync(uploaded.Select(s => s.Id).ToList(), cancellationToken)).ToDictionary(r => r.Id);
+        var cloud = (await catalog.GetManyAsync(uploaded.Select(s => s.Id).ToList(), cancellationToken)).ToDictionary(r => r.Id);
         int verified = 0;
         foreach (OutboxSegment segment in uploaded)
         {
@@ -139,20 +142,20 @@ public sealed class CatalogSync(EdgeContext context)
             switch (recording.State)
             {
                 case CloudState.Archived when recording.Announcement.Sha256 == segment.Sha256:
-                    context.Outbox.MarkVerified(segment.Id);
+                    outbox.MarkVerified(segment.Id);
                     verified++;
                     break;
                 case CloudState.Quarantined:
                     _log.LogWarning("The cloud quarantined {RecordingId} ({Reason}); uploading it again", segment.Id, recording.Reason);
-                    context.Outbox.RequeueForUpload(segment.Id, EdgeState.Uploaded, $"quarantined by the cloud: {recording.Reason}");
+                    outbox.RequeueForUpload(segment.Id, EdgeState.Uploaded, $"quarantined by the cloud: {recording.Reason}");
                     _requeued++;
                     break;
                 case CloudState.Expired:
                     // Retention deleted it from the archive: final here too, never uploaded again.
-                    context.Outbox.MarkExpired(segment.Id, $"the catalog says expired: {recording.Reason}");
+                    outbox.MarkExpired(segment.Id, $"the catalog says expired: {recording.Reason}");
                     break;
                 case CloudState.Lost:
-                    Losses.Record(context, segment, $"the catalog says lost: {recording.Reason}", _log, EdgeState.Uploaded);
+                    Losses.Record(outbox, segment, $"the catalog says lost: {recording.Reason}", _log, EdgeState.Uploaded);
                     break;
             }
         }
@@ -162,15 +165,15 @@ public sealed class CatalogSync(EdgeContext context)
     /// <summary>Removes local copies of verified segments when cleanup is on. Returns how many.</summary>
     public int Evict()
     {
-        if (!context.Options.CleanupLocal)
+        if (!options.CleanupLocal)
         {
             return 0;
         }
         int evicted = 0;
-        foreach (OutboxSegment segment in context.Outbox.ListByState(EdgeState.Verified, 500))
+        foreach (OutboxSegment segment in outbox.ListByState(EdgeState.Verified, 500))
         {
             // Marked first, compare-and-set: a row a forced sync has just sent again keeps its file.
-            if (context.Outbox.MarkEvicted(segment.Id))
+            if (outbox.MarkEvicted(segment.Id))
             {
                 File.Delete(segment.Path);
                 evicted++;

@@ -1,3 +1,4 @@
+using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.Shared.Domain;
 using Microsoft.Extensions.Logging;
@@ -17,11 +18,13 @@ public sealed record DiskBudgetReport(long SpoolBytes, long FreeBytes, int Evict
 /// "disk full" in the outbox and, through the catalog sync, in the catalog. Starts at 95% of the budget (or below the free-space
 /// floor) and stops at 85%, so that it does not run at every pass.
 /// </summary>
-public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeBytesProbe = null)
+/// <param name="freeBytesProbe">The free bytes of the file system holding a path; the drive's own unless a test pins it.</param>
+public sealed class DiskBudget(OutboxStore outbox, string spool, DiskBudgetOptions budget, TimeProvider time, ILoggerFactory logs,
+    Func<string, long>? freeBytesProbe = null)
 {
     private const double Trigger = 0.95;
     private const double Target = 0.85;
-    private readonly ILogger _log = context.Logs.CreateLogger<DiskBudget>();
+    private readonly ILogger _log = logs.CreateLogger<DiskBudget>();
     private readonly Func<string, long> _freeBytes = freeBytesProbe ?? (path => new DriveInfo(path).AvailableFreeSpace);
     private DateTimeOffset _nextCheck = DateTimeOffset.MinValue;
 
@@ -31,23 +34,22 @@ public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeByte
     /// <summary>Checks at most once per check interval; returns null when it did not check.</summary>
     public DiskBudgetReport? EnforceIfDue()
     {
-        DateTimeOffset now = context.Time.GetUtcNow();
+        DateTimeOffset now = time.GetUtcNow();
         if (now < _nextCheck)
         {
             return null;
         }
-        _nextCheck = now + context.Options.DiskBudget.CheckInterval;
+        _nextCheck = now + budget.CheckInterval;
         return Enforce();
     }
 
     public DiskBudgetReport Enforce()
     {
-        string spool = context.Paths.Spool;
         Directory.CreateDirectory(spool);
         long used = SpoolBytes(spool);
         long free = _freeBytes(spool);
-        long? max = context.Options.DiskBudget.MaxBytes;
-        long minFree = context.Options.DiskBudget.MinFreeBytes;
+        long? max = budget.MaxBytes;
+        long minFree = budget.MinFreeBytes;
         int verified = 0, uploaded = 0, lost = 0;
 
         bool Over() => (max is { } m && used > m * Trigger) || free < minFree;
@@ -55,21 +57,21 @@ public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeByte
 
         if (Over())
         {
-            foreach (OutboxSegment s in context.Outbox.ListByState(EdgeState.Verified, int.MaxValue))
+            foreach (OutboxSegment s in outbox.ListByState(EdgeState.Verified, int.MaxValue))
             {
                 if (!AboveTarget())
                 {
                     break;
                 }
                 // Marked first, compare-and-set: a row a forced sync has just sent again keeps its file.
-                if (!context.Outbox.MarkEvicted(s.Id))
+                if (!outbox.MarkEvicted(s.Id))
                 {
                     continue;
                 }
                 long freed = Delete(s.Path);
                 (used, free, verified) = (used - freed, Add(free, freed), verified + 1);
             }
-            foreach (OutboxSegment s in context.Outbox.ListByState(EdgeState.Uploaded, int.MaxValue).Where(s => File.Exists(s.Path)))
+            foreach (OutboxSegment s in outbox.ListByState(EdgeState.Uploaded, int.MaxValue).Where(s => File.Exists(s.Path)))
             {
                 if (!AboveTarget())
                 {
@@ -79,7 +81,7 @@ public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeByte
                 long freed = Delete(s.Path);
                 (used, free, uploaded) = (used - freed, Add(free, freed), uploaded + 1);
             }
-            foreach (OutboxSegment s in context.Outbox.NotYetUploaded(int.MaxValue).Where(s => s.State != EdgeState.Uploading))
+            foreach (OutboxSegment s in outbox.NotYetUploaded(int.MaxValue).Where(s => s.State != EdgeState.Uploading))
             {
                 if (!AboveTarget())
                 {
@@ -125,12 +127,12 @@ public sealed class DiskBudget(EdgeContext context, Func<string, long>? freeByte
         {
             return null;
         }
-        if (seen.Generation is not null && context.Outbox.RestoreUploaded(seen.Id, seen.State))
+        if (seen.Generation is not null && outbox.RestoreUploaded(seen.Id, seen.State))
         {
             // Sent again by a forced sync, but the bucket confirmed it before: only the local copy goes, nothing is lost.
             return (Delete(seen.Path), false);
         }
-        return Losses.Record(context, seen, reason, _log, seen.State) ? (Delete(seen.Path), true) : null;
+        return Losses.Record(outbox, seen, reason, _log, seen.State) ? (Delete(seen.Path), true) : null;
     }
 
     private static long Add(long free, long freed) => free > long.MaxValue - freed ? long.MaxValue : free + freed;

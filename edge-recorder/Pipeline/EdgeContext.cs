@@ -17,7 +17,10 @@ public sealed class EdgePaths(string dataDir)
     public string RunDirectory(string cameraId, long run) => Path.Combine(Spool, cameraId, run.ToString("D6", System.Globalization.CultureInfo.InvariantCulture));
 }
 
-/// <summary>What every stage of the edge pipeline shares.</summary>
+/// <summary>
+/// The recorder's composition root: its configuration, outbox, store, catalog and clock, from which the agent and the
+/// commands build the pipeline's stages. The stages themselves take only what they use.
+/// </summary>
 public sealed class EdgeContext
 {
     public EdgeContext(RecorderOptions options, IObjectStore store, string stagingBucket, ICatalog? catalog, TimeProvider time, ILoggerFactory logs)
@@ -31,7 +34,7 @@ public sealed class EdgeContext
         Time = time;
         Logs = logs;
         Schedules = new Cameras.ScheduleBook(options);
-        Claims = new Identity.RecorderClaimGuard(this);
+        Claims = new Identity.RecorderClaimGuard(options, catalog, time, logs);
     }
 
     /// <summary>This installation's claim on its recorder ID: asked for before the first announcement or upload.</summary>
@@ -50,12 +53,23 @@ public sealed class EdgeContext
     public TimeProvider Time { get; }
     public ILoggerFactory Logs { get; }
 
-    public CameraOptions Camera(string id) => Options.Cameras.FirstOrDefault(c => c.Id == id)
-        ?? new CameraOptions { Id = id, Name = id };
+    public CameraOptions Camera(string id) => Announcements.CameraOf(Options, id);
 
-    public RecordingAnnouncement AnnouncementOf(OutboxSegment s) => new(
-        s.Id, Options.Id, s.CameraId, Camera(s.CameraId) is { Name.Length: > 0 } cam ? cam.Name : s.CameraId, s.Run, s.Sequence,
-        s.StartTime, s.EndTime, s.Size, s.Sha256, s.Crc32C, s.Md5, "video/mp4", s.ObjectName);
+    public RecordingAnnouncement AnnouncementOf(OutboxSegment s) => Announcements.Of(Options, s);
+
+    public Sealer CreateSealer() => new(Outbox, Paths, Options.Id, Options.Ffmpeg.ProbePath, Time, Logs);
+
+    public SpoolScanner CreateSpoolScanner() => new(Outbox, Paths.Spool, Time, Logs);
+
+    /// <summary>An uploader; the agent passes its signals, commands and tests get one woken by nothing but its own safety poll.</summary>
+    public Uploader CreateUploader(PipelineSignal? due = null, PipelineSignal? uploaded = null) =>
+        new(Outbox, Store, StagingBucket, Options.Id, Options.Upload, Claims, Time, Logs, due: due, uploaded: uploaded);
+
+    public CatalogSync CreateCatalogSync() => new(Outbox, Catalog, Claims, Options, Time, Logs);
+
+    /// <param name="freeBytesProbe">The file system's free bytes; the drive's own unless a test pins it.</param>
+    public DiskBudget CreateDiskBudget(Func<string, long>? freeBytesProbe = null) =>
+        new(Outbox, Paths.Spool, Options.DiskBudget, Time, Logs, freeBytesProbe);
 
     /// <summary>The ID of the gap that follows the footage of a run.</summary>
     public string GapIdAfter(string cameraId, long run) => Sealer.GapIdAfter(Options.Id, cameraId, run);

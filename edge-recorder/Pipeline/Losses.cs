@@ -15,10 +15,6 @@ public static class Losses
     /// False when another writer changed it meanwhile (an upload claimed it, or it reached the bucket): the race is
     /// reported and the row is left as the winner made it.
     /// </summary>
-    public static bool Record(EdgeContext context, OutboxSegment segment, string reason, ILogger log, params EdgeState[] expected) =>
-        Record(context.Outbox, segment, reason, log, expected);
-
-    /// <inheritdoc cref="Record(EdgeContext, OutboxSegment, string, ILogger, EdgeState[])"/>
     public static bool Record(OutboxStore outbox, OutboxSegment segment, string reason, ILogger log, params EdgeState[] expected)
     {
         if (!outbox.MarkLost(segment.Id, reason, expected))

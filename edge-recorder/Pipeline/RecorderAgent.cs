@@ -48,12 +48,11 @@ public sealed class RecorderAgent
     {
         _context = context;
         _log = context.Logs.CreateLogger<RecorderAgent>();
-        _sealer = new Sealer(context);
-        _uploader = new Uploader(context.Outbox, context.Store, context.StagingBucket, context.Options.Id, context.Options.Upload, context.Claims,
-            context.Time, context.Logs, due: _due, uploaded: _uploaded);
-        _sync = new CatalogSync(context);
-        _scanner = new SpoolScanner(context);
-        _budget = new DiskBudget(context);
+        _sealer = context.CreateSealer();
+        _uploader = context.CreateUploader(due: _due, uploaded: _uploaded);
+        _sync = context.CreateCatalogSync();
+        _scanner = context.CreateSpoolScanner();
+        _budget = context.CreateDiskBudget();
         _registry = new ProcessRegistry(context.Paths.Pids, _log);
     }
 

@@ -18,12 +18,6 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
 {
     private readonly ILogger _log = logs.CreateLogger<Sealer>();
 
-    /// <summary>The sealer of the agent's context.</summary>
-    public Sealer(EdgeContext context)
-        : this(context.Outbox, context.Paths, context.Options.Id, context.Options.Ffmpeg.ProbePath, context.Time, context.Logs)
-    {
-    }
-
     /// <summary>Seals what is closed in every run not yet fully sealed. Returns how many segments it sealed.</summary>
     public async Task<int> SealAsync(CancellationToken cancellationToken)
     {

@@ -19,11 +19,6 @@ public sealed class SpoolScanner(OutboxStore outbox, string spool, TimeProvider 
     private static readonly TimeSpan TempFileAge = TimeSpan.FromMinutes(1);
     private readonly ILogger _log = logs.CreateLogger<SpoolScanner>();
 
-    /// <summary>The scanner of the agent's context.</summary>
-    public SpoolScanner(EdgeContext context) : this(context.Outbox, context.Paths.Spool, context.Time, context.Logs)
-    {
-    }
-
     /// <param name="atStart">True before anything runs: then rows still marked uploading have no upload in flight either.</param>
     public SpoolScanReport Scan(bool atStart)
     {

@@ -37,12 +37,6 @@ public sealed class Uploader
     private readonly ILogger _log;
     private readonly ResiliencePipeline _retry;
 
-    /// <summary>The uploader of the agent's context, woken by nothing but its own safety poll (commands, tests).</summary>
-    public Uploader(EdgeContext context)
-        : this(context.Outbox, context.Store, context.StagingBucket, context.Options.Id, context.Options.Upload, context.Claims, context.Time, context.Logs)
-    {
-    }
-
     /// <param name="jitter">A number in [0, 1) per back-off; <see cref="Random.Shared"/> unless a test pins it.</param>
     /// <param name="due">Set when segments become due (sealed, requeued): the running loop wakes on it instead of polling.</param>
     /// <param name="uploaded">Set after each segment reaches the bucket, for whoever waits on the cloud's word.</param>

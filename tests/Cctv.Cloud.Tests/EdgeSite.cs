@@ -46,8 +46,8 @@ public sealed class EdgeSite : IDisposable
         Logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
         Context = new EdgeContext(options, store, stagingBucket, catalog, TimeProvider.System, Logs);
         Run = Context.Outbox.StartRun(Camera);
-        _uploader = new Uploader(Context);
-        _sync = new CatalogSync(Context);
+        _uploader = Context.CreateUploader();
+        _sync = Context.CreateCatalogSync();
     }
 
     public EdgeContext Context { get; }

@@ -61,7 +61,7 @@ internal static class AgentRun
                 file.Digest, DateTimeOffset.UtcNow) with { Id = $"bench-{prefix}-{i:D4}", ObjectName = $"{prefix}/{file.Name}" });
         }
 
-        var uploader = new Uploader(context);
+        var uploader = context.CreateUploader();
         TimeSpan waited = TimeSpan.Zero;
         int passes = 0;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -17,7 +17,7 @@ public sealed class EnsureUploadsTests
         using GcsObjectStore store = await GcsObjectStore.CreateAsync(new GcsSettings { Endpoint = server.Endpoint, Anonymous = true }, CancellationToken.None);
         using var rig = new PipelineRig(store, "staging", catalog: null);
         List<OutboxSegment> s = Enumerable.Range(0, 4).Select(_ => rig.Seal(5000)).ToList();
-        var uploader = new Uploader(rig.Context);
+        var uploader = rig.Context.CreateUploader();
         await uploader.UploadDueAsync(CancellationToken.None);
         Assert.All(rig.Outbox.All(), r => Assert.Equal(EdgeState.Uploaded, r.State));
 

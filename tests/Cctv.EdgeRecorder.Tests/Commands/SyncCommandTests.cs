@@ -20,7 +20,7 @@ public sealed class SyncCommandTests : IDisposable
         var backend = new LocalBackend(_data.Path, TimeProvider.System);
         using var rig = new PipelineRig(backend.Store, LocalBackend.StagingBucket, backend.Catalog, o => o.DataDir = _data.Path);
         OutboxSegment gone = rig.Seal(4000), kept = rig.Seal(4000);
-        Assert.Equal(2, await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None));
+        Assert.Equal(2, await rig.Context.CreateUploader().UploadDueAsync(CancellationToken.None));
         long generation = rig.Outbox.Get(gone.Id)!.Generation!.Value;
         File.Delete(gone.Path);
 
@@ -47,8 +47,8 @@ public sealed class SyncCommandTests : IDisposable
         File.Delete(byUploader.Path);
         File.Delete(byScan.Path);
 
-        Assert.Equal(0, await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None, onlyId: byUploader.Id));
-        Assert.Equal(0, new SpoolScanner(rig.Context).Scan(atStart: true).RowsWithoutFile);
+        Assert.Equal(0, await rig.Context.CreateUploader().UploadDueAsync(CancellationToken.None, onlyId: byUploader.Id));
+        Assert.Equal(0, rig.Context.CreateSpoolScanner().Scan(atStart: true).RowsWithoutFile);
 
         Assert.Equal((EdgeState.Uploaded, (long?)9), (rig.Outbox.Get(byUploader.Id)!.State, rig.Outbox.Get(byUploader.Id)!.Generation));
         Assert.Equal((EdgeState.Uploaded, (long?)10), (rig.Outbox.Get(byScan.Id)!.State, rig.Outbox.Get(byScan.Id)!.Generation));

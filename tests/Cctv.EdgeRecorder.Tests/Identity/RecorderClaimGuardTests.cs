@@ -47,9 +47,9 @@ public sealed class RecorderClaimGuardTests : IDisposable
 
         RecorderClaimRefusedException refused = await Assert.ThrowsAsync<RecorderClaimRefusedException>(
             () => new RecorderAgent(second.Context).RecoverAsync(CancellationToken.None));
-        await Assert.ThrowsAsync<RecorderClaimRefusedException>(() => new CatalogSync(second.Context).AnnounceAsync(CancellationToken.None));
-        await Assert.ThrowsAsync<RecorderClaimRefusedException>(() => new CatalogSync(second.Context).HeartbeatAsync(CancellationToken.None));
-        await Assert.ThrowsAsync<RecorderClaimRefusedException>(() => new Uploader(second.Context).UploadDueAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<RecorderClaimRefusedException>(() => second.Context.CreateCatalogSync().AnnounceAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<RecorderClaimRefusedException>(() => second.Context.CreateCatalogSync().HeartbeatAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<RecorderClaimRefusedException>(() => second.Context.CreateUploader().UploadDueAsync(CancellationToken.None));
 
         string firstKey = first.Context.Claims.Identity.Fingerprint;
         Assert.Contains("Recorder ID 'site' is already claimed by another installation", refused.Message, StringComparison.Ordinal);
@@ -91,16 +91,16 @@ public sealed class RecorderClaimGuardTests : IDisposable
         using PipelineRig copy = Installation();
         Directory.CreateDirectory(Path.Combine(copy.Context.Paths.DataDir, RecorderIdentity.Folder));
         File.Copy(RecorderIdentity.LoadOrCreate(original.Context.Paths.DataDir).KeyPath, RecorderIdentity.KeyPathIn(copy.Context.Paths.DataDir)); // restored from one image
-        var onMachine1 = new RecorderClaimGuard(original.Context, () => "machine-1");
-        var onMachine2 = new RecorderClaimGuard(copy.Context, () => "machine-2");
+        var onMachine1 = new RecorderClaimGuard(original.Context.Options, original.Context.Catalog, original.Context.Time, original.Context.Logs, () => "machine-1");
+        var onMachine2 = new RecorderClaimGuard(copy.Context.Options, copy.Context.Catalog, copy.Context.Time, copy.Context.Logs, () => "machine-2");
         await onMachine1.EnsureAsync(CancellationToken.None);
 
         RecorderClaimRefusedException refused = await Assert.ThrowsAsync<RecorderClaimRefusedException>(() => onMachine2.EnsureAsync(CancellationToken.None));
         RecorderClaim? released = await _backend.Catalog.ReleaseRecorderClaimAsync("site", "ops@example.com", "hardware replaced", CancellationToken.None);
         await Assert.ThrowsAsync<RecorderClaimRefusedException>(() => onMachine2.EnsureAsync(CancellationToken.None)); // a refusal sticks for the process
-        await new RecorderClaimGuard(copy.Context, () => "machine-2").EnsureAsync(CancellationToken.None); // restarted after the release
+        await new RecorderClaimGuard(copy.Context.Options, copy.Context.Catalog, copy.Context.Time, copy.Context.Logs, () => "machine-2").EnsureAsync(CancellationToken.None); // restarted after the release
         RecorderClaimRefusedException originalNow = await Assert.ThrowsAsync<RecorderClaimRefusedException>(
-            () => new RecorderClaimGuard(original.Context, () => "machine-1").EnsureAsync(CancellationToken.None));
+            () => new RecorderClaimGuard(original.Context.Options, original.Context.Catalog, original.Context.Time, original.Context.Logs, () => "machine-1").EnsureAsync(CancellationToken.None));
 
         Assert.Equal(original.Context.Claims.Identity.Fingerprint, copy.Context.Claims.Identity.Fingerprint);
         Assert.Contains("from another machine", refused.Message, StringComparison.Ordinal);

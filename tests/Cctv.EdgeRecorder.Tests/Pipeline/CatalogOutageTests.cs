@@ -37,7 +37,7 @@ public sealed class CatalogOutageTests : IDisposable
 
         // The catalog is back (here: the same outbox, now with a catalog that answers).
         var again = new EdgeContext(rig.Context.Options, backend.Store, LocalBackend.StagingBucket, backend.Catalog, TimeProvider.System, NullLoggerFactory.Instance);
-        await new CatalogSync(again).AnnounceAsync(CancellationToken.None);
+        await again.CreateCatalogSync().AnnounceAsync(CancellationToken.None);
 
         Assert.Empty(again.Outbox.Unannounced(10));
         foreach (OutboxSegment s in segments)

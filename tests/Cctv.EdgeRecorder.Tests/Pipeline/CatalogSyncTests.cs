@@ -21,7 +21,7 @@ public sealed class CatalogSyncTests : IDisposable
         using var rig = new PipelineRig(backend.Store, LocalBackend.StagingBucket, backend.Catalog, o => o.HeartbeatInterval = TimeSpan.FromSeconds(30), clock);
         List<OutboxSegment> s = Enumerable.Range(0, 3).Select(_ => rig.Seal(1000)).ToList();
         rig.Uploaded(s[0], 1);
-        var sync = new CatalogSync(rig.Context);
+        var sync = rig.Context.CreateCatalogSync();
 
         Assert.True(await sync.HeartbeatIfDueAsync(CancellationToken.None));
         Assert.False(await sync.HeartbeatIfDueAsync(CancellationToken.None));
@@ -49,7 +49,7 @@ public sealed class CatalogSyncStateTests : IDisposable
     {
         using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
         OutboxSegment s = rig.Seal(3000);
-        var sync = new CatalogSync(rig.Context);
+        var sync = rig.Context.CreateCatalogSync();
         await sync.AnnounceAsync(CancellationToken.None);
         rig.Uploaded(s, 3);
         await _backend.Catalog.MarkStagedAsync(s.Id, 3, CancellationToken.None);
@@ -61,7 +61,7 @@ public sealed class CatalogSyncStateTests : IDisposable
         Assert.Equal(EdgeState.Expired, rig.Outbox.Get(s.Id)!.State);
         Assert.Equal(0, rig.Outbox.RequeueUploaded(null));
         Assert.Equal(0, (await EnsureUploadsCommand.CheckAsync(rig.Context, CancellationToken.None)).Requeued);
-        Assert.Equal(0, await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None));
+        Assert.Equal(0, await rig.Context.CreateUploader().UploadDueAsync(CancellationToken.None));
         Assert.Equal(EdgeState.Expired, rig.Outbox.Get(s.Id)!.State);
         Assert.Null(await _backend.Store.GetAsync(LocalBackend.StagingBucket, s.ObjectName, CancellationToken.None));
     }
@@ -71,7 +71,7 @@ public sealed class CatalogSyncStateTests : IDisposable
     {
         using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
         OutboxSegment s = rig.Seal(3000);
-        await new CatalogSync(rig.Context).AnnounceAsync(CancellationToken.None);
+        await rig.Context.CreateCatalogSync().AnnounceAsync(CancellationToken.None);
         rig.Uploaded(s, 3);
         await _backend.Catalog.MarkStagedAsync(s.Id, 3, CancellationToken.None);
         await _backend.Catalog.MarkArchivedAsync(s.Id, "recordings/x", 4, CancellationToken.None);
@@ -81,7 +81,7 @@ public sealed class CatalogSyncStateTests : IDisposable
 
         Assert.Equal((1, 0), (report.Expired, report.Requeued));
         Assert.Equal(EdgeState.Expired, rig.Outbox.Get(s.Id)!.State);
-        Assert.Equal(0, await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None));
+        Assert.Equal(0, await rig.Context.CreateUploader().UploadDueAsync(CancellationToken.None));
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class CatalogSyncStateTests : IDisposable
     {
         using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
         OutboxSegment s = rig.Seal(3000);
-        var sync = new CatalogSync(rig.Context);
+        var sync = rig.Context.CreateCatalogSync();
         await sync.AnnounceAsync(CancellationToken.None);
         await _backend.Catalog.MarkStagedAsync(s.Id, 3, CancellationToken.None);
         Assert.True(rig.Outbox.MarkLost(s.Id, "the local file disappeared", [EdgeState.Sealed]));
@@ -115,7 +115,7 @@ public sealed class CatalogSyncPagedVerifyTests : IDisposable
     public async Task APageTheCloudMadeNoProgressOn_IsFollowedByThePageAfterIt_AndTheOrderGoesRound()
     {
         using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
-        var sync = new CatalogSync(rig.Context);
+        var sync = rig.Context.CreateCatalogSync();
         List<OutboxSegment> all = Enumerable.Range(0, CatalogSync.VerifyPageSize + 50).Select(_ => rig.Seal(100)).ToList();
         await sync.AnnounceAsync(CancellationToken.None);
         foreach (OutboxSegment s in all)
@@ -146,6 +146,6 @@ public sealed class CatalogSyncPagedVerifyTests : IDisposable
         using var rig = new PipelineRig(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
         rig.Seal(100); // sealed, not uploaded
 
-        Assert.Equal(new VerifyPass(0, 0, 0), await new CatalogSync(rig.Context).VerifyNextPageAsync(CancellationToken.None));
+        Assert.Equal(new VerifyPass(0, 0, 0), await rig.Context.CreateCatalogSync().VerifyNextPageAsync(CancellationToken.None));
     }
 }

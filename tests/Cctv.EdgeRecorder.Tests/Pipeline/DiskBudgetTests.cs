@@ -34,7 +34,7 @@ public sealed class DiskBudgetTests : IDisposable
             rig.Uploaded(s, 1);
         }
 
-        DiskBudgetReport report = new DiskBudget(rig.Context, _ => long.MaxValue).Enforce();
+        DiskBudgetReport report = rig.Context.CreateDiskBudget(_ => long.MaxValue).Enforce();
 
         Assert.Equal((3, 1, 0), (report.EvictedVerified, report.EvictedUploaded, report.LostToDiskFull));
         Assert.All(segments.Take(3), s => Assert.Equal(EdgeState.Evicted, rig.Outbox.Get(s.Id)!.State));
@@ -51,8 +51,8 @@ public sealed class DiskBudgetTests : IDisposable
         using PipelineRig rig = Rig(maxBytes: 10 * MiB);
         List<OutboxSegment> segments = Enumerable.Range(0, 12).Select(_ => rig.Seal(MiB)).ToList();
 
-        DiskBudgetReport report = new DiskBudget(rig.Context, _ => long.MaxValue).Enforce();
-        await new CatalogSync(rig.Context).AnnounceAsync(CancellationToken.None);
+        DiskBudgetReport report = rig.Context.CreateDiskBudget(_ => long.MaxValue).Enforce();
+        await rig.Context.CreateCatalogSync().AnnounceAsync(CancellationToken.None);
 
         Assert.Equal(4, report.LostToDiskFull);
         foreach (OutboxSegment s in segments.Take(4))
@@ -80,7 +80,7 @@ public sealed class DiskBudgetTests : IDisposable
         }
         long free = 99L * MiB;
 
-        DiskBudgetReport report = new DiskBudget(rig.Context, _ => free).Enforce();
+        DiskBudgetReport report = rig.Context.CreateDiskBudget(_ => free).Enforce();
 
         Assert.Equal(2, report.EvictedVerified);
         Assert.Equal(2, report.LostToDiskFull); // 2 MiB freed is still under the floor plus its margin: the oldest unuploaded go too
@@ -93,7 +93,7 @@ public sealed class DiskBudgetTests : IDisposable
         using PipelineRig rig = Rig(maxBytes: 100 * MiB);
         List<OutboxSegment> segments = Enumerable.Range(0, 5).Select(_ => rig.Seal(MiB)).ToList();
 
-        DiskBudgetReport report = new DiskBudget(rig.Context, _ => long.MaxValue).Enforce();
+        DiskBudgetReport report = rig.Context.CreateDiskBudget(_ => long.MaxValue).Enforce();
 
         Assert.False(report.Acted);
         Assert.All(segments, s => Assert.True(File.Exists(s.Path)));
@@ -120,10 +120,10 @@ public sealed class DiskBudgetUploadRaceTests : IDisposable
         var store = new GatedObjectStore(_backend.Store);
         using var rig = new PipelineRig(store, LocalBackend.StagingBucket, _backend.Catalog, o => o.DiskBudget.MaxBytes = MiB);
         OutboxSegment segment = rig.Seal(2 * MiB);
-        var budget = new DiskBudget(rig.Context, _ => long.MaxValue);
+        var budget = rig.Context.CreateDiskBudget(_ => long.MaxValue);
         OutboxSegment seenByBudget = Assert.Single(rig.Outbox.NotYetUploaded(10));
 
-        Task<int> upload = new Uploader(rig.Context).UploadDueAsync(CancellationToken.None);
+        Task<int> upload = rig.Context.CreateUploader().UploadDueAsync(CancellationToken.None);
         await store.UploadEntered;
         Assert.Equal(EdgeState.Uploading, rig.Outbox.Get(segment.Id)!.State);
 
@@ -147,10 +147,10 @@ public sealed class DiskBudgetUploadRaceTests : IDisposable
         store.Release();
         using var rig = new PipelineRig(store, LocalBackend.StagingBucket, _backend.Catalog, o => o.DiskBudget.MaxBytes = MiB);
         OutboxSegment segment = rig.Seal(2 * MiB);
-        var budget = new DiskBudget(rig.Context, _ => long.MaxValue);
+        var budget = rig.Context.CreateDiskBudget(_ => long.MaxValue);
 
         Assert.Equal((2L * MiB, true), budget.EvictBeforeUpload(Assert.Single(rig.Outbox.NotYetUploaded(10)), "disk full: test"));
-        Assert.Equal(0, await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None));
+        Assert.Equal(0, await rig.Context.CreateUploader().UploadDueAsync(CancellationToken.None));
 
         Assert.Equal(EdgeState.Lost, rig.Outbox.Get(segment.Id)!.State);
         Assert.False(File.Exists(segment.Path));
@@ -165,7 +165,7 @@ public sealed class DiskBudgetUploadRaceTests : IDisposable
         rig.Uploaded(segment, generation: 42);
         Assert.Equal(1, rig.Outbox.RequeueUploaded(null));
 
-        DiskBudgetReport report = new DiskBudget(rig.Context, _ => long.MaxValue).Enforce();
+        DiskBudgetReport report = rig.Context.CreateDiskBudget(_ => long.MaxValue).Enforce();
 
         Assert.Equal((0, 1), (report.LostToDiskFull, report.EvictedUploaded));
         Assert.False(File.Exists(segment.Path));

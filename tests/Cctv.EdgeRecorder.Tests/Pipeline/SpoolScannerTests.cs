@@ -22,7 +22,7 @@ public sealed class SpoolScannerTests : LocalCloudTest
         Assert.Equal(new SpoolScanReport(1, 0, 0, 0), report);
         CameraRun adopted = Assert.Single(rig.Outbox.AllRuns(), r => r.Run == 7);
         Assert.NotNull(adopted.EndedAt);
-        Assert.Equal(2, await new Sealer(rig.Context).SealAsync(CancellationToken.None));
+        Assert.Equal(2, await rig.Context.CreateSealer().SealAsync(CancellationToken.None));
         Assert.Equal(new SpoolScanReport(0, 0, 0, 0), ScannerOf(rig).Scan(atStart: false)); // nothing left to adopt
     }
 

@@ -42,7 +42,7 @@ public sealed class UploaderTests : IAsyncLifetime
     {
         using var rig = new PipelineRig(_store, Bucket, catalog: null, o => o.Upload.Parallelism = 1);
         List<OutboxSegment> segments = Enumerable.Range(0, 8).Select(_ => rig.Seal(Chunk + 1000)).ToList();
-        var uploader = new Uploader(rig.Context);
+        var uploader = rig.Context.CreateUploader();
 
         // The link is down: every request is reset. Several passes exhaust the per-upload retries and the
         // segments go to the background sync with a back-off, none of them lost.
@@ -81,7 +81,7 @@ public sealed class UploaderTests : IAsyncLifetime
         bytes[2 * Chunk + 17] ^= 0x04;
         File.WriteAllBytes(flipped.Path, bytes);
 
-        await DrainAsync(new Uploader(rig.Context), rig.Outbox, TimeSpan.FromSeconds(20));
+        await DrainAsync(rig.Context.CreateUploader(), rig.Outbox, TimeSpan.FromSeconds(20));
 
         Assert.Equal(EdgeState.Uploaded, rig.Outbox.Get(good.Id)!.State);
         OutboxSegment row = rig.Outbox.Get(flipped.Id)!;
@@ -106,7 +106,7 @@ public sealed class UploaderTests : IAsyncLifetime
         }
         _server.ExpireAllSessions();
 
-        await DrainAsync(new Uploader(rig.Context), rig.Outbox, TimeSpan.FromSeconds(20));
+        await DrainAsync(rig.Context.CreateUploader(), rig.Outbox, TimeSpan.FromSeconds(20));
 
         OutboxSegment row = rig.Outbox.Get(segment.Id)!;
         Assert.Equal(EdgeState.Uploaded, row.State);
@@ -124,7 +124,7 @@ public sealed class UploaderTests : IAsyncLifetime
         // Every chunk fails: the upload never completes, so whatever session the outbox holds was stored before any byte went.
         _server.Faults = new GcsFaultOptions { Rate = 1.0, AppliesTo = GcsRequestKinds.ResumableChunk | GcsRequestKinds.ResumableStatusQuery, Weights = new Dictionary<GcsFaultKind, double> { [GcsFaultKind.Http503] = 1 } };
 
-        await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None);
+        await rig.Context.CreateUploader().UploadDueAsync(CancellationToken.None);
         Uri? stored = rig.Outbox.Get(segment.Id)!.SessionUri;
 
         Assert.NotNull(stored);
@@ -141,7 +141,7 @@ public sealed class UploaderTests : IAsyncLifetime
         using var rig = new PipelineRig(anonymous, Bucket, catalog: null);
         List<OutboxSegment> segments = Enumerable.Range(0, 3).Select(_ => rig.Seal(1000)).ToList();
 
-        await new Uploader(rig.Context).UploadDueAsync(CancellationToken.None);
+        await rig.Context.CreateUploader().UploadDueAsync(CancellationToken.None);
 
         Assert.All(rig.Outbox.All(), s =>
         {
