@@ -1,6 +1,8 @@
+using Cctv.EdgeRecorder.Clock;
 using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
+using Cctv.Shared.Domain;
 using Microsoft.Extensions.Logging;
 
 namespace Cctv.EdgeRecorder.Cameras;
@@ -58,7 +60,7 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
                 continue;
             }
             waiting = false;
-            CameraRun run = context.Outbox.StartRun(camera.Id);
+            CameraRun run = context.Outbox.StartRun(camera.Id, ReadClock());
             (string reason, bool producedFootage) = await RecordOneRunAsync(run, stopping);
             context.Outbox.EndRun(camera.Id, run.Run, reason);
             runEnded?.Invoke();
@@ -69,6 +71,11 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
             if (reason == OutsideSchedule)
             {
                 continue;
+            }
+            if (ClockReasons.IsClockStep(reason))
+            {
+                _log.LogWarning("Camera {CameraId}: run {Run} ended because the clock stepped ({Reason}); a new run starts on the new clock", camera.Id, run.Run, reason);
+                continue; // the camera is fine: restart at once, timed by the clock as it is now
             }
             LastError = reason;
             failures = producedFootage ? 0 : failures + 1;
@@ -93,6 +100,7 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
         _log.LogInformation("Camera {CameraId}: starting run {Run} from {Url}", camera.Id, run.Run, RecorderConfiguration.Redact(camera.Url));
 
         FfmpegProcess ffmpeg = FfmpegProcess.Start(context.Options.Ffmpeg.Path, args, _log, camera.Id, _warnings);
+        var clock = new ClockStepDetector(context.Time, context.Options.ClockStepTolerance);
         try
         {
             registry.Register(camera.Id, ffmpeg.Id, dir);
@@ -109,6 +117,12 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
                     await ffmpeg.StopAsync(FfmpegStopWait);
                     _log.LogInformation("Camera {CameraId}: its recording window ended; run {Run} stopped", camera.Id, run.Run);
                     return (OutsideSchedule, progress.Any);
+                }
+                if (clock.Check() is { } step)
+                {
+                    // The run's segments are timed from one anchor on the wall clock: those after the step would be off by it.
+                    await ffmpeg.StopAsync(FfmpegStopWait);
+                    return (ClockStepDetector.Reason(step), progress.Any);
                 }
                 if (progress.Check() > context.Options.StallTimeout)
                 {
@@ -143,6 +157,18 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
             await ffmpeg.DisposeAsync(); // its stderr is read to the end, so the summary holds its last lines
             ReportWarnings(_warnings.Take());
         }
+    }
+
+    /// <summary>The clock's state for a new run; an unsynchronised clock is logged, since every time of the run is as good as it.</summary>
+    private ClockState ReadClock()
+    {
+        ClockState state = context.ClockStates.Read();
+        if (!state.Synchronised)
+        {
+            _log.LogWarning("Camera {CameraId}: the recorder's clock is not synchronised ({Source}, max error {MaxError}); segment times are only as good as it",
+                camera.Id, state.Source, state.MaxError);
+        }
+        return state;
     }
 
     /// <summary>One log line for a window of FFmpeg's warnings, and the summary kept for <c>status</c>.</summary>

@@ -32,7 +32,11 @@ public sealed class EdgeContext
         Logs = logs;
         Schedules = new Cameras.ScheduleBook(options);
         Claims = new Identity.RecorderClaimGuard(this);
+        ClockStates = new Clock.KernelClock(time);
     }
+
+    /// <summary>Where a run reads the state of the clock its segments are timed by (the kernel; a fake in tests).</summary>
+    public Clock.IClockStateReader ClockStates { get; init; }
 
     /// <summary>This installation's claim on its recorder ID: asked for before the first announcement or upload.</summary>
     public Identity.RecorderClaimGuard Claims { get; }
