@@ -59,7 +59,7 @@ public sealed class EdgeContext
 
     public RecordingAnnouncement AnnouncementOf(OutboxSegment s) => new(
         s.Id, Options.Id, s.CameraId, Camera(s.CameraId) is { Name.Length: > 0 } cam ? cam.Name : s.CameraId, s.Run, s.Sequence,
-        s.StartTime, s.EndTime, s.Size, s.Sha256, s.Crc32C, s.Md5, "video/mp4", s.ObjectName);
+        s.StartTime, s.EndTime, s.Size, s.Sha256, s.Crc32C, s.Md5, "video/mp4", s.ObjectName, Outbox.GetRun(s.CameraId, s.Run)?.Clock);
 
     /// <summary>The ID of the gap that follows the footage of a run.</summary>
     public string GapIdAfter(string cameraId, long run) => Sealer.GapIdAfter(Options.Id, cameraId, run);
