@@ -1,6 +1,8 @@
+using Cctv.EdgeRecorder.Clock;
 using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
+using Cctv.Shared.Domain;
 using Microsoft.Extensions.Logging;
 
 namespace Cctv.EdgeRecorder.Cameras;
@@ -10,8 +12,12 @@ namespace Cctv.EdgeRecorder.Cameras;
 /// FFmpeg stalls (its output stops growing), stopped in stages when the agent stops. Each run is
 /// recorded in the outbox before FFmpeg starts and ended with the reason when it exits.
 /// </summary>
+/// <param name="options">The recorder's settings a run uses: segment length, FFmpeg's path, the stall timeout, the clock-step tolerance.</param>
+/// <param name="schedules">When the camera records.</param>
+/// <param name="clocks">Where a run reads the state of the clock its segments are timed by.</param>
 /// <param name="runEnded">Called after a run has ended in the outbox, so the sealer looks at it at once.</param>
-public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, ProcessRegistry registry, Action? runEnded = null)
+public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions options, ScheduleBook schedules, OutboxStore outbox, EdgePaths paths,
+    IClockStateReader clocks, ProcessRegistry registry, TimeProvider time, ILoggerFactory logs, Action? runEnded = null)
 {
     private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
     /// <summary>How long FFmpeg has to close its segment after 'q' before it is killed.</summary>
@@ -23,8 +29,8 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
 
     /// <summary>The end reason of a run stopped by the schedule (a gap with this reason is planned, not a fault).</summary>
     public const string OutsideSchedule = "outside the recording schedule";
-    private readonly ILogger _log = context.Logs.CreateLogger<CameraSupervisor>();
-    private readonly FfmpegWarningSummary _warnings = new(camera.Id, context.Time);
+    private readonly ILogger _log = logs.CreateLogger<CameraSupervisor>();
+    private readonly FfmpegWarningSummary _warnings = new(camera.Id, time);
 
     /// <summary>The last minute's summary of FFmpeg's warnings (also kept on disk for <c>status</c>).</summary>
     public WarningSummary? LastWarnings { get; private set; }
@@ -40,7 +46,7 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
         bool waiting = false;
         while (!stopping.IsCancellationRequested)
         {
-            if (!context.Schedules.IsActive(camera.Id, context.Time.GetUtcNow()))
+            if (!schedules.IsActive(camera.Id, time.GetUtcNow()))
             {
                 if (!waiting)
                 {
@@ -49,7 +55,7 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
                 }
                 try
                 {
-                    await Task.Delay(ScheduleCheck, context.Time, stopping);
+                    await Task.Delay(ScheduleCheck, time, stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -58,9 +64,9 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
                 continue;
             }
             waiting = false;
-            CameraRun run = context.Outbox.StartRun(camera.Id);
+            CameraRun run = outbox.StartRun(camera.Id, ReadClock());
             (string reason, bool producedFootage) = await RecordOneRunAsync(run, stopping);
-            context.Outbox.EndRun(camera.Id, run.Run, reason);
+            outbox.EndRun(camera.Id, run.Run, reason);
             runEnded?.Invoke();
             if (stopping.IsCancellationRequested)
             {
@@ -70,13 +76,18 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
             {
                 continue;
             }
+            if (ClockReasons.IsClockStep(reason))
+            {
+                _log.LogWarning("Camera {CameraId}: run {Run} ended because the clock stepped ({Reason}); a new run starts on the new clock", camera.Id, run.Run, reason);
+                continue; // the camera is fine: restart at once, timed by the clock as it is now
+            }
             LastError = reason;
             failures = producedFootage ? 0 : failures + 1;
             TimeSpan delay = TimeSpan.FromSeconds(Math.Min(MaxRestartDelay.TotalSeconds, Math.Pow(2, Math.Min(failures, 10))));
             _log.LogWarning("Camera {CameraId}: recording stopped ({Reason}); restarting in {Delay}", camera.Id, reason, delay);
             try
             {
-                await Task.Delay(delay, context.Time, stopping);
+                await Task.Delay(delay, time, stopping);
             }
             catch (OperationCanceledException)
             {
@@ -87,16 +98,17 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
 
     private async Task<(string Reason, bool ProducedFootage)> RecordOneRunAsync(CameraRun run, CancellationToken stopping)
     {
-        string dir = context.Paths.RunDirectory(camera.Id, run.Run);
+        string dir = paths.RunDirectory(camera.Id, run.Run);
         Directory.CreateDirectory(dir);
-        IReadOnlyList<string> args = FfmpegArguments.ForRecording(camera, context.Options.SegmentSeconds, dir);
+        IReadOnlyList<string> args = FfmpegArguments.ForRecording(camera, options.SegmentSeconds, dir);
         _log.LogInformation("Camera {CameraId}: starting run {Run} from {Url}", camera.Id, run.Run, RecorderConfiguration.Redact(camera.Url));
 
-        FfmpegProcess ffmpeg = FfmpegProcess.Start(context.Options.Ffmpeg.Path, args, _log, camera.Id, _warnings);
+        FfmpegProcess ffmpeg = FfmpegProcess.Start(options.Ffmpeg.Path, args, _log, camera.Id, _warnings);
+        var clock = new ClockStepDetector(time, options.ClockStepTolerance);
         try
         {
             registry.Register(camera.Id, ffmpeg.Id, dir);
-            var progress = new OutputProgress(dir, context.Time);
+            var progress = new OutputProgress(dir, time);
             while (!ffmpeg.HasExited)
             {
                 if (stopping.IsCancellationRequested)
@@ -104,23 +116,29 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
                     await ffmpeg.StopAsync(FfmpegStopWait);
                     return ("recorder stopped", progress.Any);
                 }
-                if (!context.Schedules.IsActive(camera.Id, context.Time.GetUtcNow()))
+                if (!schedules.IsActive(camera.Id, time.GetUtcNow()))
                 {
                     await ffmpeg.StopAsync(FfmpegStopWait);
                     _log.LogInformation("Camera {CameraId}: its recording window ended; run {Run} stopped", camera.Id, run.Run);
                     return (OutsideSchedule, progress.Any);
                 }
-                if (progress.Check() > context.Options.StallTimeout)
+                if (clock.Check() is { } step)
+                {
+                    // The run's segments are timed from one anchor on the wall clock: those after the step would be off by it.
+                    await ffmpeg.StopAsync(FfmpegStopWait);
+                    return (ClockStepDetector.Reason(step), progress.Any);
+                }
+                if (progress.Check() > options.StallTimeout)
                 {
                     ffmpeg.Kill();
                     await ffmpeg.WaitForExitAsync(CancellationToken.None);
-                    return ($"camera stream stalled: no data for {context.Options.StallTimeout.TotalSeconds:F0} s", progress.Any);
+                    return ($"camera stream stalled: no data for {options.StallTimeout.TotalSeconds:F0} s", progress.Any);
                 }
                 IsRecording = progress.Any;
                 ReportWarnings(_warnings.TakeIfDue());
                 try
                 {
-                    await Task.Delay(RunCheck, context.Time, stopping);
+                    await Task.Delay(RunCheck, time, stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -145,6 +163,18 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
         }
     }
 
+    /// <summary>The clock's state for a new run; an unsynchronised clock is logged, since every time of the run is as good as it.</summary>
+    private ClockState ReadClock()
+    {
+        ClockState state = clocks.Read();
+        if (!state.Synchronised)
+        {
+            _log.LogWarning("Camera {CameraId}: the recorder's clock is not synchronised ({Source}, max error {MaxError}); segment times are only as good as it",
+                camera.Id, state.Source, state.MaxError);
+        }
+        return state;
+    }
+
     /// <summary>One log line for a window of FFmpeg's warnings, and the summary kept for <c>status</c>.</summary>
     private void ReportWarnings(WarningSummary? summary)
     {
@@ -157,7 +187,7 @@ public sealed class CameraSupervisor(EdgeContext context, CameraOptions camera, 
             camera.Id, summary.Total, (summary.To - summary.From).TotalSeconds, summary.Describe());
         try
         {
-            FfmpegWarningSummary.Save(context.Paths.DataDir, summary);
+            FfmpegWarningSummary.Save(paths.DataDir, summary);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

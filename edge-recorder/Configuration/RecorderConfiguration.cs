@@ -157,6 +157,10 @@ public static class RecorderConfiguration
         {
             problems.Add($"Recorder:StallTimeout is {o.StallTimeout}: give FFmpeg at least 00:00:02 before it is restarted.");
         }
+        if (o.ClockStepTolerance < TimeSpan.FromMilliseconds(100) || o.ClockStepTolerance > TimeSpan.FromHours(1))
+        {
+            problems.Add($"Recorder:ClockStepTolerance is {o.ClockStepTolerance}: use 00:00:00.1 to 01:00:00 (the default is 00:00:01).");
+        }
         if (o.StopGrace < Cctv.EdgeRecorder.Cameras.CameraSupervisor.FfmpegStopWait || o.StopGrace > TimeSpan.FromMinutes(10))
         {
             problems.Add($"Recorder:StopGrace is {o.StopGrace}: use {Cctv.EdgeRecorder.Cameras.CameraSupervisor.FfmpegStopWait:c} (FFmpeg's time to close its segment) to 00:10:00, " +

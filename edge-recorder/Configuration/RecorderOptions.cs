@@ -33,6 +33,12 @@ public sealed class RecorderOptions
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
+    /// A run ends, and a new one starts, when the wall clock moves this much against the monotonic clock during it
+    /// (someone set the clock, NTP stepped it): its segments are timed from one anchor, so they would be off by the step.
+    /// </summary>
+    public TimeSpan ClockStepTolerance { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// The longest a stop (SIGTERM, Ctrl+C) takes, counted from the signal: FFmpeg closes its segment (it gets up to
     /// <see cref="Cctv.EdgeRecorder.Cameras.CameraSupervisor.FfmpegStopWait"/> of this before it is killed), the last segments are sealed,
     /// and uploads under way or due continue until done or this runs out; the rest go after the next start. The

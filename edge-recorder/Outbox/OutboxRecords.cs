@@ -31,5 +31,6 @@ public sealed record OutboxSegment(
 public sealed record CameraSummary(string CameraId, long Segments, DateTimeOffset LastSegmentEnd, long Backlog, long BacklogBytes,
     DateTimeOffset? OldestPendingSealedAt, long Lost, string? LastError, bool Recording);
 
-/// <summary>One FFmpeg run of one camera: when it started and ended, why, and the wall-clock anchor of its timestamps.</summary>
-public sealed record CameraRun(string CameraId, long Run, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string? EndReason, long? AnchorMs, bool Sealed);
+/// <summary>One FFmpeg run of one camera: when it started and ended, why, the wall-clock anchor of its timestamps, and the clock's state at its start.</summary>
+public sealed record CameraRun(string CameraId, long Run, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string? EndReason, long? AnchorMs, bool Sealed,
+    ClockState? Clock = null);

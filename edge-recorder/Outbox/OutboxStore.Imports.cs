@@ -9,7 +9,7 @@ public sealed partial class OutboxStore
     public CameraRun StartImportRun(string cameraId, string reason)
     {
         long now = Now;
-        long run = InsertNextRun(cameraId, "($cam, $run, $now, $now, $reason, 1)", ("$now", now), ("$reason", reason));
+        long run = InsertNextRun(cameraId, "($cam, $run, $now, $now, $reason, 1, NULL)", ("$now", now), ("$reason", reason));
         return new CameraRun(cameraId, run, DateTimeOffset.FromUnixTimeMilliseconds(now), DateTimeOffset.FromUnixTimeMilliseconds(now), reason, null, true);
     }
 

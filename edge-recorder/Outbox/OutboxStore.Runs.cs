@@ -1,3 +1,4 @@
+using Cctv.Shared.Domain;
 using Cctv.Shared.Sqlite;
 using Microsoft.Data.Sqlite;
 
@@ -5,11 +6,12 @@ namespace Cctv.EdgeRecorder.Outbox;
 
 public sealed partial class OutboxStore
 {
-    public CameraRun StartRun(string cameraId)
+    /// <summary>Records the camera's next run, with the state of the clock its segments will be timed by.</summary>
+    public CameraRun StartRun(string cameraId, ClockState? clock = null)
     {
         long now = Now;
-        long run = InsertNextRun(cameraId, "($cam, $run, $now, NULL, NULL, 0)", ("$now", now));
-        return new CameraRun(cameraId, run, DateTimeOffset.FromUnixTimeMilliseconds(now), null, null, null, false);
+        long run = InsertNextRun(cameraId, "($cam, $run, $now, NULL, NULL, 0, $clock)", ("$now", now), ("$clock", ClockStateJson.Write(clock)));
+        return new CameraRun(cameraId, run, DateTimeOffset.FromUnixTimeMilliseconds(now), null, null, null, false, clock);
     }
 
     /// <summary>Inserts the camera's next run (one more than its last) in one transaction; <paramref name="values"/> uses $cam and $run.</summary>
@@ -20,7 +22,7 @@ public sealed partial class OutboxStore
         using SqliteCommand next = c.Command("SELECT COALESCE(MAX(run), 0) + 1 FROM runs WHERE camera_id = $cam", ("$cam", cameraId));
         next.Transaction = tx;
         long run = (long)next.ExecuteScalar()!;
-        using SqliteCommand insert = c.Command($"INSERT INTO runs (camera_id, run, started_ms, ended_ms, end_reason, sealed) VALUES {values}",
+        using SqliteCommand insert = c.Command($"INSERT INTO runs (camera_id, run, started_ms, ended_ms, end_reason, sealed, clock_state) VALUES {values}",
             [("$cam", cameraId), ("$run", run), .. parameters]);
         insert.Transaction = tx;
         insert.ExecuteNonQuery();

@@ -48,6 +48,7 @@ public sealed partial class OutboxStore
             end_reason TEXT,
             anchor_ms INTEGER,
             sealed INTEGER NOT NULL DEFAULT 0,
+            clock_state TEXT,
             PRIMARY KEY (camera_id, run)
         );
         CREATE TABLE IF NOT EXISTS imports (
@@ -77,6 +78,7 @@ public sealed partial class OutboxStore
         AddColumnIfMissing("segments", "loss_synced", "INTEGER NOT NULL DEFAULT 0");
         AddColumnIfMissing("segments", "retries", "INTEGER NOT NULL DEFAULT 0");
         AddColumnIfMissing("segments", "uploaded_ms", "INTEGER");
+        AddColumnIfMissing("runs", "clock_state", "TEXT");
         // Segments are hashed without MD5 now (see SegmentHasher); an older outbox's md5 column was NOT NULL.
         using SqliteConnection c = _db.Open();
         c.MakeColumnNullable("segments", "md5", "TEXT");
@@ -148,7 +150,8 @@ public sealed partial class OutboxStore
             runs.Add(new CameraRun(r.GetString(r.GetOrdinal("camera_id")), r.GetInt64(r.GetOrdinal("run")),
                 DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(r.GetOrdinal("started_ms"))),
                 r.GetNullableInt64("ended_ms") is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null,
-                r.GetNullableString("end_reason"), r.GetNullableInt64("anchor_ms"), r.GetInt64(r.GetOrdinal("sealed")) == 1));
+                r.GetNullableString("end_reason"), r.GetNullableInt64("anchor_ms"), r.GetInt64(r.GetOrdinal("sealed")) == 1,
+                ClockStateJson.Parse(r.GetNullableString("clock_state"))));
         }
         return runs;
     }

@@ -4,12 +4,15 @@ using Cctv.Shared.Domain;
 
 namespace Cctv.EdgeRecorder.Pipeline;
 
-/// <summary>What the catalog is told about a sealed segment: the outbox row, with the recorder's ID and the camera's name.</summary>
+/// <summary>
+/// What the catalog is told about a sealed segment: the outbox row, with the recorder's ID, the camera's name and the
+/// state of the clock its run was timed by.
+/// </summary>
 public static class Announcements
 {
-    public static RecordingAnnouncement Of(RecorderOptions options, OutboxSegment s) => new(
+    public static RecordingAnnouncement Of(RecorderOptions options, OutboxStore outbox, OutboxSegment s) => new(
         s.Id, options.Id, s.CameraId, CameraOf(options, s.CameraId) is { Name.Length: > 0 } cam ? cam.Name : s.CameraId, s.Run, s.Sequence,
-        s.StartTime, s.EndTime, s.Size, s.Sha256, s.Crc32C, s.Md5, "video/mp4", s.ObjectName);
+        s.StartTime, s.EndTime, s.Size, s.Sha256, s.Crc32C, s.Md5, "video/mp4", s.ObjectName, outbox.GetRun(s.CameraId, s.Run)?.Clock);
 
     /// <summary>A configured camera by ID; one no longer configured (its footage still in the outbox) is named by its ID.</summary>
     public static CameraOptions CameraOf(RecorderOptions options, string id) => options.Cameras.FirstOrDefault(c => c.Id == id)

@@ -30,7 +30,7 @@ public sealed class CatalogSync(OutboxStore outbox, ICatalog? catalog, RecorderC
         await claims.EnsureAsync(cancellationToken);
         foreach (OutboxSegment segment in outbox.Unannounced(200))
         {
-            await catalog.AnnounceAsync(Announcements.Of(options, segment), cancellationToken);
+            await catalog.AnnounceAsync(Announcements.Of(options, outbox, segment), cancellationToken);
             outbox.MarkAnnounced(segment.Id);
         }
         foreach ((RecordingGap gap, _) in outbox.Gaps(unsyncedOnly: true, options.Id))
@@ -40,7 +40,7 @@ public sealed class CatalogSync(OutboxStore outbox, ICatalog? catalog, RecorderC
         }
         foreach (OutboxSegment lost in outbox.UnsyncedLosses(200))
         {
-            await catalog.AnnounceAsync(Announcements.Of(options, lost), cancellationToken);
+            await catalog.AnnounceAsync(Announcements.Of(options, outbox, lost), cancellationToken);
             if (await catalog.MarkLostAsync(lost.Id, lost.LastError ?? "lost on the recorder", cancellationToken) == TransitionOutcome.Refused)
             {
                 // Staged, archived or expired: its object reached the cloud after all, and the cloud archives it.

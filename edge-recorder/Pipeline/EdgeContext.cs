@@ -35,7 +35,11 @@ public sealed class EdgeContext
         Logs = logs;
         Schedules = new Cameras.ScheduleBook(options);
         Claims = new Identity.RecorderClaimGuard(options, catalog, time, logs);
+        ClockStates = new Clock.KernelClock(time);
     }
+
+    /// <summary>Where a run reads the state of the clock its segments are timed by (the kernel; a fake in tests).</summary>
+    public Clock.IClockStateReader ClockStates { get; init; }
 
     /// <summary>This installation's claim on its recorder ID: asked for before the first announcement or upload.</summary>
     public Identity.RecorderClaimGuard Claims { get; }
@@ -55,7 +59,7 @@ public sealed class EdgeContext
 
     public CameraOptions Camera(string id) => Announcements.CameraOf(Options, id);
 
-    public RecordingAnnouncement AnnouncementOf(OutboxSegment s) => Announcements.Of(Options, s);
+    public RecordingAnnouncement AnnouncementOf(OutboxSegment s) => Announcements.Of(Options, Outbox, s);
 
     public Sealer CreateSealer() => new(Outbox, Paths, Options.Id, Options.Ffmpeg.ProbePath, Time, Logs);
 
@@ -64,6 +68,10 @@ public sealed class EdgeContext
     /// <summary>An uploader; the agent passes its signals, commands and tests get one woken by nothing but its own safety poll.</summary>
     public Uploader CreateUploader(PipelineSignal? due = null, PipelineSignal? uploaded = null) =>
         new(Outbox, Store, StagingBucket, Options.Id, Options.Upload, Claims, Time, Logs, due: due, uploaded: uploaded);
+
+    /// <param name="runEnded">Called after each of the camera's runs has ended in the outbox.</param>
+    public Cameras.CameraSupervisor CreateSupervisor(CameraOptions camera, Cameras.ProcessRegistry registry, Action? runEnded = null) =>
+        new(camera, Options, Schedules, Outbox, Paths, ClockStates, registry, Time, Logs, runEnded);
 
     public CatalogSync CreateCatalogSync() => new(Outbox, Catalog, Claims, Options, Time, Logs);
 

@@ -264,7 +264,7 @@ public sealed class RecorderAgent
     private void Start(CameraOptions camera)
     {
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopRecording);
-        var supervisor = new CameraSupervisor(_context, camera, _registry, runEnded: _segmentsClosed.Set);
+        var supervisor = _context.CreateSupervisor(camera, _registry, runEnded: _segmentsClosed.Set);
         lock (_runningLock)
         {
             _running[camera.Id] = new Running(camera, supervisor, stop, supervisor.RunAsync(stop.Token));

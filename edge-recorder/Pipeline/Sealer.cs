@@ -12,7 +12,8 @@ namespace Cctv.EdgeRecorder.Pipeline;
 /// one pass, then commit the row (the crash protocol: a row never points at bytes that might not be on
 /// disk). A segment is closed when FFmpeg has opened its successor, or when its run has ended — which also
 /// adopts the files of a run whose agent was killed. Wall-clock times come from the run's anchor (derived
-/// from when FFmpeg closed a segment) plus FFmpeg's own segment times, so segments of a run are contiguous.
+/// from when FFmpeg closed a segment) plus FFmpeg's own segment times, so segments of a run are contiguous; the
+/// first segment of a run starts at its first frame (<see cref="FirstFrameAsync"/>). docs/time.md has the whole story.
 /// </summary>
 public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderId, string probePath, TimeProvider time, ILoggerFactory logs)
 {
@@ -41,7 +42,7 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         var listed = SegmentList.Read(dir).ToDictionary(e => e.Sequence);
         HashSet<long> done = outbox.SealedSequences(run.CameraId, run.Run);
 
-        long? anchor = run.AnchorMs ?? DeriveAnchor(run, files, listed, ended);
+        long? anchor = run.AnchorMs ?? await DeriveAnchorAsync(run, files, listed, ended, cancellationToken);
         int count = 0;
         foreach (long seq in files.Keys.Order())
         {
@@ -69,7 +70,7 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         return count;
     }
 
-    private long? DeriveAnchor(CameraRun run, Dictionary<long, string> files, Dictionary<long, SegmentListEntry> listed, bool ended)
+    private async Task<long?> DeriveAnchorAsync(CameraRun run, Dictionary<long, string> files, Dictionary<long, SegmentListEntry> listed, bool ended, CancellationToken cancellationToken)
     {
         // A listed segment whose successor exists was closed when the successor's first packet arrived, so
         // its modification time is (anchor + its end time); the earliest such segment gives the anchor.
@@ -84,9 +85,11 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         }
         if (ended && files.Count > 0)
         {
-            // One segment, closed by the end of the run: it ended when its file was last written.
+            // One segment, closed by the end of the run: it ended when its file was last written. Unlisted (FFmpeg was
+            // killed before it wrote the line), it ends as long after FFmpeg's start as its media lasts.
             string only = files.OrderBy(f => f.Key).First().Value;
-            double length = listed.TryGetValue(files.Keys.Min(), out SegmentListEntry? e) ? e.End : 0;
+            double length = listed.TryGetValue(files.Keys.Min(), out SegmentListEntry? e) ? e.End
+                : File.Exists(only) ? await MediaProbe.DurationAsync(probePath, only, cancellationToken) ?? 0 : 0;
             long anchor = File.Exists(only)
                 ? Math.Max(run.StartedAt.ToUnixTimeMilliseconds(), new DateTimeOffset(File.GetLastWriteTimeUtc(only)).ToUnixTimeMilliseconds() - (long)Math.Round(length * 1000))
                 : run.StartedAt.ToUnixTimeMilliseconds();
@@ -119,6 +122,10 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         if (listed.TryGetValue(seq, out SegmentListEntry? entry))
         {
             (start, end) = (entry.Start, entry.End);
+            if (seq == 0)
+            {
+                start = await FirstFrameAsync(run, path, entry, cancellationToken);
+            }
         }
         else
         {
@@ -145,6 +152,28 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         return true;
     }
 
+    /// <summary>
+    /// Where the first segment of a run really starts on FFmpeg's timeline. FFmpeg's list says 0 for it, the moment
+    /// FFmpeg's input began, but a stream copy drops what comes before the first keyframe, so the media begins later
+    /// (up to a keyframe interval; <c>-reset_timestamps</c> shifts it to 0 in the file, so only its length tells). The
+    /// segment's end is right (the next segment's first packet), so its start is its end less the length ffprobe
+    /// reads. If ffprobe cannot read it, FFmpeg's 0 stands and the segment claims the time before its first frame.
+    /// </summary>
+    private async Task<double> FirstFrameAsync(CameraRun run, string path, SegmentListEntry entry, CancellationToken cancellationToken)
+    {
+        double? length = await MediaProbe.DurationAsync(probePath, path, cancellationToken);
+        if (length is not { } media || media <= 0 || media > entry.End - entry.Start + FrameTolerance)
+        {
+            _log.LogWarning("Camera {CameraId}: run {Run}'s first segment could not be measured (ffprobe read {Length}); it is timed from FFmpeg's start",
+                run.CameraId, run.Run, length);
+            return entry.Start;
+        }
+        return Math.Max(entry.Start, entry.End - media);
+    }
+
+    /// <summary>How much longer than FFmpeg's own list says a segment's media may read (ffprobe rounds to the millisecond).</summary>
+    private const double FrameTolerance = 0.01;
+
     /// <summary>The ID of the gap that follows the footage of a run.</summary>
     public static string GapIdAfter(string recorderId, string cameraId, long run) => RecordingId.For(recorderId, cameraId, run, -1);
 
@@ -167,7 +196,9 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
             return;
         }
         string id = GapIdAfter(recorderId, run.CameraId, previous.Run.Run);
-        outbox.UpsertGap(new RecordingGap(id, recorderId, run.CameraId, previous.LastEnd, firstStart,
+        // After the clock stepped back, the new run begins before the old one ended: the gap is empty, its reason says by how much.
+        DateTimeOffset end = firstStart < previous.LastEnd ? previous.LastEnd : firstStart;
+        outbox.UpsertGap(new RecordingGap(id, recorderId, run.CameraId, previous.LastEnd, end,
             previous.Run.EndReason ?? "recording stopped"));
     }
 }

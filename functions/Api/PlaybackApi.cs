@@ -26,11 +26,25 @@ public sealed record PlaybackOptions(
     public static PlaybackOptions Default { get; } = new(TimeSpan.FromHours(24), 50_000, TimeSpan.FromDays(2), TimeSpan.FromMinutes(15), TimeSpan.FromSeconds(1));
 }
 
-/// <summary>One stretch of the timeline on the wire.</summary>
-public sealed record TimelineEntry(string Type, string StartTime, string EndTime, double Duration, string? Id, string? Reason, string? Detail, int? Recordings);
+/// <summary>One stretch of the timeline on the wire; a segment names its recorder run (whose clock state is in the response's <c>clocks</c>).</summary>
+public sealed record TimelineEntry(string Type, string StartTime, string EndTime, double Duration, string? Id, string? Reason, string? Detail, int? Recordings,
+    long? Run = null);
 
-/// <summary>A camera's timeline over a range: what can be played, what cannot and why.</summary>
-public sealed record TimelineResponse(string CameraKey, string RecorderId, string CameraId, string From, string To, double RecordedSeconds, double GapSeconds, IReadOnlyList<TimelineEntry> Entries);
+/// <summary>
+/// The recorder's clock when one of its runs started (<see cref="ClockState"/>), as the timeline returns it: every
+/// segment of the run is timed by that clock. Seconds; an unknown quantity is null.
+/// </summary>
+public sealed record RunClock(long Run, bool Synchronised, double? OffsetSeconds, double? MaxErrorSeconds, double? EstimatedErrorSeconds, string Source, string ReadAt)
+{
+    public static RunClock From(long run, ClockState c) => new(run, c.Synchronised, Seconds(c.Offset), Seconds(c.MaxError), Seconds(c.EstimatedError), c.Source,
+        RecordingItem.Iso(c.ReadAt));
+
+    private static double? Seconds(TimeSpan? t) => t is { } v ? Math.Round(v.TotalSeconds, 6) : null;
+}
+
+/// <summary>A camera's timeline over a range: what can be played, what cannot and why, and the clock state of each run its segments come from.</summary>
+public sealed record TimelineResponse(string CameraKey, string RecorderId, string CameraId, string From, string To, double RecordedSeconds, double GapSeconds, IReadOnlyList<TimelineEntry> Entries,
+    IReadOnlyList<RunClock>? Clocks = null);
 
 /// <summary>
 /// The time-range part of the player API: <c>GET /api/cameras/{camera}/timeline/?from=&amp;to=</c> (segments and
@@ -63,6 +77,7 @@ public static partial class PlaybackApi
         IReadOnlyList<TimelineSpan> spans = TimelineBuilder.Build(range.Recordings, range.Gaps, range.From, to > range.From ? to : range.From, options.GapTolerance);
         var entries = new List<TimelineEntry>(spans.Count);
         double recorded = 0, gaps = 0;
+        var clocks = new SortedDictionary<long, RunClock>();
         foreach (TimelineSpan s in spans)
         {
             double seconds = Math.Round(s.Length.TotalSeconds, 3);
@@ -70,7 +85,11 @@ public static partial class PlaybackApi
             {
                 recorded += s.Length.TotalSeconds;
                 entries.Add(new TimelineEntry("segment", RecordingItem.Iso(r.Announcement.StartTime), RecordingItem.Iso(r.Announcement.EndTime),
-                    Math.Round(r.Announcement.DurationSeconds, 3), r.Id, null, null, null));
+                    Math.Round(r.Announcement.DurationSeconds, 3), r.Id, null, null, null, r.Announcement.Run));
+                if (r.Announcement.Clock is { } clock && !clocks.ContainsKey(r.Announcement.Run))
+                {
+                    clocks[r.Announcement.Run] = RunClock.From(r.Announcement.Run, clock);
+                }
             }
             else
             {
@@ -80,7 +99,7 @@ public static partial class PlaybackApi
             }
         }
         return Results.Ok(new TimelineResponse(range.Camera.ToString(), range.Camera.RecorderId, range.Camera.CameraId, RecordingItem.Iso(range.From), RecordingItem.Iso(to > range.From ? to : range.From),
-            Math.Round(recorded, 3), Math.Round(gaps, 3), entries));
+            Math.Round(recorded, 3), Math.Round(gaps, 3), entries, [.. clocks.Values]));
     }
 
     private static async Task<IResult> PlaylistAsync(string camera, HttpContext http, VisibleCatalog catalog, PlaybackOptions options, PlayerApiOptions player,

@@ -8,6 +8,12 @@ public static class GapReasons
     /// <summary>The recorder says the camera was not recording (stream lost, camera unreachable, recorder stopped): the catalog's gap, with its reason.</summary>
     public const string CameraOffline = "camera_offline";
 
+    /// <summary>
+    /// The recorder ended a run because its wall clock stepped against its monotonic clock, and started a new one on the
+    /// clock as it then was: the catalog's gap, whose detail says by how much (<see cref="ClockReasons.ClockStep"/>).
+    /// </summary>
+    public const string ClockStep = ClockReasons.ClockStep;
+
     /// <summary>Recorded, and announced by the recorder, but not archived yet (on site and queued, uploading, being verified, or quarantined and re-uploading).</summary>
     public const string NotYetUploaded = "not_yet_uploaded";
 
@@ -125,7 +131,7 @@ public static class TimelineBuilder
                     pieces.Add(new TimelineSpan(c, s, null, GapReasons.NoRecording, NoRecordingDetail, 0));
                 }
                 DateTimeOffset e = Min(gEnd, e0);
-                pieces.Add(new TimelineSpan(s, e, null, GapReasons.CameraOffline, g.Reason, 0));
+                pieces.Add(new TimelineSpan(s, e, null, ClockReasons.IsClockStep(g.Reason) ? GapReasons.ClockStep : GapReasons.CameraOffline, g.Reason, 0));
                 c = e;
             }
             if (c < e0)

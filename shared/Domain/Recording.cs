@@ -17,7 +17,8 @@ public sealed record RecordingAnnouncement(
     string Crc32C,
     string? Md5,
     string ContentType,
-    string StagingObject)
+    string StagingObject,
+    ClockState? Clock = null)
 {
     public double DurationSeconds => (EndTime - StartTime).TotalSeconds;
 

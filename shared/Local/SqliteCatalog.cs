@@ -41,7 +41,8 @@ public sealed partial class SqliteCatalog : ICatalog
             legal_hold INTEGER NOT NULL DEFAULT 0,
             legal_hold_reason TEXT,
             archive_delay_ms INTEGER,
-            on_time INTEGER NOT NULL DEFAULT 0
+            on_time INTEGER NOT NULL DEFAULT 0,
+            clock_state TEXT
         );
         CREATE INDEX IF NOT EXISTS recordings_by_recorder_camera_time ON recordings (recorder_id, camera_id, start_ms DESC, id DESC);
         CREATE INDEX IF NOT EXISTS recordings_by_time ON recordings (start_ms DESC, id DESC);
@@ -84,6 +85,7 @@ public sealed partial class SqliteCatalog : ICatalog
         ("legal_hold_reason", "TEXT"),
         ("archive_delay_ms", "INTEGER"),
         ("on_time", "INTEGER NOT NULL DEFAULT 0"),
+        ("clock_state", "TEXT"),
     ];
 
     /// <summary>Indexes over the added columns: created once the columns exist.</summary>
@@ -174,13 +176,13 @@ public sealed partial class SqliteCatalog : ICatalog
         using SqliteConnection c = _db.Open();
         using SqliteCommand insert = c.Command("""
             INSERT INTO recordings (id, recorder_id, camera_id, camera_name, run, seq, start_ms, end_ms, file_size, sha256, crc32c, md5,
-                content_type, staging_object, state, announced_ms, updated_ms, version)
-            VALUES ($id, $rec, $cam, $camName, $run, $seq, $start, $end, $size, $sha, $crc, $md5, $type, $staging, 'announced', $now, $now, 1)
+                content_type, staging_object, state, announced_ms, updated_ms, version, clock_state)
+            VALUES ($id, $rec, $cam, $camName, $run, $seq, $start, $end, $size, $sha, $crc, $md5, $type, $staging, 'announced', $now, $now, 1, $clock)
             ON CONFLICT (id) DO NOTHING
             """,
             ("$id", a.Id), ("$rec", a.RecorderId), ("$cam", a.CameraId), ("$camName", a.CameraName), ("$run", a.Run), ("$seq", a.Sequence),
             ("$start", a.StartTime.ToUnixMs()), ("$end", a.EndTime.ToUnixMs()), ("$size", a.FileSize), ("$sha", a.Sha256),
-            ("$crc", a.Crc32C), ("$md5", a.Md5), ("$type", a.ContentType), ("$staging", a.StagingObject), ("$now", now));
+            ("$crc", a.Crc32C), ("$md5", a.Md5), ("$type", a.ContentType), ("$staging", a.StagingObject), ("$now", now), ("$clock", ClockStateJson.Write(a.Clock)));
         if (insert.ExecuteNonQuery() == 0)
         {
             using SqliteCommand existing = c.Command("SELECT sha256, file_size FROM recordings WHERE id = $id", ("$id", a.Id));
@@ -521,7 +523,7 @@ public sealed partial class SqliteCatalog : ICatalog
         long L(string column) => r.GetInt64(r.GetOrdinal(column));
         var announcement = new RecordingAnnouncement(S("id"), S("recorder_id"), S("camera_id"), S("camera_name"), L("run"), L("seq"),
             SqliteExtensions.FromUnixMs(L("start_ms")), SqliteExtensions.FromUnixMs(L("end_ms")), L("file_size"), S("sha256"), S("crc32c"),
-            r.GetNullableString("md5"), S("content_type"), S("staging_object"));
+            r.GetNullableString("md5"), S("content_type"), S("staging_object"), ClockStateJson.Parse(r.GetNullableString("clock_state")));
         return new Recording(announcement, StateNames.ParseCloud(S("state")), r.GetNullableString("reason"),
             r.GetNullableInt64("staging_generation"), r.GetNullableString("archive_object"), r.GetNullableInt64("archive_generation"),
             SqliteExtensions.FromUnixMs(L("announced_ms")), Time("staged_ms"), Time("archived_ms"), SqliteExtensions.FromUnixMs(L("updated_ms")), L("version"),

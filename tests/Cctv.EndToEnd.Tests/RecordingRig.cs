@@ -32,7 +32,8 @@ public sealed class RecordingRig : IAsyncDisposable
     public LocalBackend Backend { get; private set; } = null!;
     public Uri ApiBase { get; private set; } = null!;
 
-    public static async Task<RecordingRig> StartAsync(int cameras, int segmentSeconds)
+    /// <param name="time">The agent's clock (the system's unless a test steps it); the functions host keeps the system's.</param>
+    public static async Task<RecordingRig> StartAsync(int cameras, int segmentSeconds, TimeProvider? time = null)
     {
         RequiredTool.Find("ffmpeg", "ffmpeg");
         RequiredTool.Find("ffprobe", "ffmpeg");
@@ -59,7 +60,7 @@ public sealed class RecordingRig : IAsyncDisposable
         await rig._host.StartAsync();
         rig.ApiBase = new Uri(rig._host.Urls.First());
         rig.Backend = new LocalBackend(rig.DataDir, TimeProvider.System);
-        rig.Edge = new EdgeContext(options, rig.Backend.Store, LocalBackend.StagingBucket, rig.Backend.Catalog, TimeProvider.System, rig._logs);
+        rig.Edge = new EdgeContext(options, rig.Backend.Store, LocalBackend.StagingBucket, rig.Backend.Catalog, time ?? TimeProvider.System, rig._logs);
         rig.Agent = new RecorderAgent(rig.Edge);
         await rig.Agent.RecoverAsync(CancellationToken.None);
         _ = edgePaths;

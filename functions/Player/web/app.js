@@ -257,6 +257,7 @@ function renderCamera(camera) {
   summary.textContent = [
     timeline.recorded_seconds > 0 ? `${model.formatDuration(timeline.recorded_seconds)} recorded` : 'no footage in this range',
     gaps.length === 1 ? '1 gap' : `${gaps.length} gaps`,
+    model.clockNote(timeline.clocks),
     // The line above names the recorder: say only how it is.
     recorder ? `recorder ${recorder.offline ? 'offline' : 'online'}, backlog ${recorder.backlog_segments}` : null,
   ].filter(Boolean).join(' · ');

@@ -13,6 +13,7 @@ const GAP_LABELS = {
   lost: 'lost before upload',
   expired: 'deleted by retention',
   no_recording: 'no recording',
+  clock_step: 'recorder clock stepped',
 };
 
 /** A reason from the timeline API as words; an unknown one as itself. */
@@ -217,6 +218,27 @@ export function explainNoFootage(entries) {
     .sort((a, b) => b[1] - a[1])
     .map(([label, ms]) => `${label}: ${formatDuration(ms / 1000)}`)
     .join('; ');
+}
+
+/**
+ * What the timeline's `clocks` (the recorder's clock state per run) say about the times on screen, in a few words:
+ * "clock not synchronised (runs 3, 4)" when any run's clock was not, else "clock synchronised, within 12 ms" (the
+ * largest maximum error); null when the timeline has none (footage from a recorder that did not send it).
+ */
+export function clockNote(clocks) {
+  if (!Array.isArray(clocks) || clocks.length === 0) {
+    return null;
+  }
+  const unsynced = clocks.filter(c => !c.synchronised).map(c => c.run);
+  if (unsynced.length > 0) {
+    return `clock not synchronised (${unsynced.length === 1 ? 'run' : 'runs'} ${unsynced.join(', ')})`;
+  }
+  const errors = clocks.map(c => c.max_error_seconds).filter(e => typeof e === 'number');
+  if (errors.length < clocks.length) {
+    return 'clock synchronised';
+  }
+  const worst = Math.max(...errors);
+  return `clock synchronised, within ${worst < 1 ? `${Math.max(1, Math.round(worst * 1000))} ms` : formatDuration(worst)}`;
 }
 
 /** 75 -> "1 min 15 s"; 3720 -> "1 h 2 min". */

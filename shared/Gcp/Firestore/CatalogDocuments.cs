@@ -70,6 +70,12 @@ public static class CatalogDocuments
     public const string ArchivedOnTime = "archived_on_time";
 
     /// <summary>
+    /// The recorder's clock state for the recording's run, as <see cref="ClockStateJson"/> (null when the recorder sent
+    /// none). Its text begins with the time it was read, so it grows with time: exempt from single-field indexing.
+    /// </summary>
+    public const string ClockState = "clock_state";
+
+    /// <summary>
     /// A recording's shard, 0 to <see cref="ShardCount"/> - 1, from its camera key: the leading field of the indexes
     /// that order recordings of every camera by time.
     /// </summary>
@@ -128,13 +134,15 @@ public static class CatalogDocuments
         [ArchiveDelayMs] = null,
         [ArchivedOnTime] = false,
         [Shard] = ShardOf(a.RecorderId, a.CameraId),
+        [ClockState] = ClockStateJson.Write(a.Clock),
     };
 
     public static Recording ToRecording(FirestoreDocument d)
     {
         var announcement = new RecordingAnnouncement(d.Id, d.GetString(RecorderId), d.GetString(CameraId), d.GetString(CameraName),
             d.GetInt64(Run), d.GetInt64(Sequence), d.GetTimestamp(StartTime), d.GetTimestamp(EndTime), d.GetInt64(FileSize),
-            d.GetString(Sha256), d.GetString(Crc32C), d.GetNullableString(Md5), d.GetString(ContentType), d.GetString(StagingObject));
+            d.GetString(Sha256), d.GetString(Crc32C), d.GetNullableString(Md5), d.GetString(ContentType), d.GetString(StagingObject),
+            ClockStateJson.Parse(d.GetNullableString(ClockState)));
         return new Recording(announcement, StateNames.ParseCloud(d.GetString(State)), d.GetNullableString(Reason),
             d.GetNullableInt64(StagingGeneration), d.GetNullableString(ArchiveObject), d.GetNullableInt64(ArchiveGeneration),
             d.GetTimestamp(AnnouncedAt), d.GetNullableTimestamp(StagedAt), d.GetNullableTimestamp(ArchivedAt),

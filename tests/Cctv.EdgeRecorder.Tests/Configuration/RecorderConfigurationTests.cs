@@ -159,6 +159,27 @@ public sealed class RecorderConfigurationTests : IDisposable
         Assert.Contains("TimeoutStopSec", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:00", null)]
+    [InlineData("00:00:00.05", null)]
+    [InlineData("02:00:00", null)]
+    [InlineData("00:00:02.5", 2.5)]
+    public void AClockStepTolerance_OutsideATenthOfASecondToAnHour_IsRefusedNamingTheKey(string tolerance, double? loaded)
+    {
+        string file = Write($$"""
+            { "Recorder": { "Id": "site-a", "DataDir": "{{_dir.Combine("data")}}", "ClockStepTolerance": "{{tolerance}}",
+              "Cameras": [ { "Id": "cam1", "Name": "Gate", "Url": "rtsp://127.0.0.1/cam1" } ] } }
+            """);
+        if (loaded is { } seconds)
+        {
+            Assert.Equal(TimeSpan.FromSeconds(seconds), RecorderConfiguration.Load(file, environment: new Dictionary<string, string?>()).ClockStepTolerance);
+        }
+        else
+        {
+            Assert.Contains("Recorder:ClockStepTolerance", Refused(file).Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void AStopGrace_FromTheFile_IsUsed()
     {

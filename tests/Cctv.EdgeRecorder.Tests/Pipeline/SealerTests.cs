@@ -49,6 +49,27 @@ public sealed class SealerTests : LocalCloudTest
     }
 
     [Fact]
+    public async Task ARunAfterTheClockSteppedBack_StartsBeforeTheLastEnded_AndTheGapBetween_IsEmpty_WithTheStepAsItsReason()
+    {
+        using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);
+        var t = new DateTimeOffset(2026, 12, 1, 20, 0, 0, TimeSpan.Zero);
+        const string stepped = "clock_step: the wall clock stepped -10.000 s against the monotonic clock";
+        WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 2, listed: 2);
+        rig.Outbox.SetAnchor("cam1", rig.Run.Run, t.AddSeconds(10).ToUnixTimeMilliseconds());
+        rig.Outbox.EndRun("cam1", rig.Run.Run, stepped);
+        CameraRun next = rig.Outbox.StartRun("cam1");
+        WriteSegments(rig.Context.Paths.RunDirectory("cam1", next.Run), files: 2, listed: 2);
+        rig.Outbox.SetAnchor("cam1", next.Run, t.AddSeconds(12).ToUnixTimeMilliseconds()); // 2 s after the step, 10 s back
+        rig.Outbox.EndRun("cam1", next.Run, "recorder stopped");
+
+        Assert.Equal(4, await SealerOf(rig).SealAsync(CancellationToken.None));
+
+        RecordingGap gap = rig.Outbox.Gaps(unsyncedOnly: false, "site").Select(g => g.Gap).Single(g => g.Id == Sealer.GapIdAfter("site", "cam1", rig.Run.Run));
+        Assert.Equal((t.AddSeconds(18), (DateTimeOffset?)t.AddSeconds(18), stepped), (gap.StartTime, gap.EndTime, gap.Reason));
+        Assert.Equal(t.AddSeconds(12), rig.Outbox.Get(RecordingId.For("site", "cam1", next.Run, 0))!.StartTime);
+    }
+
+    [Fact]
     public async Task AnEmptySegment_IsRemoved_NotSealed()
     {
         using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);

@@ -19,6 +19,26 @@ public sealed class TimelineBuilderTests
     }
 
     [Fact]
+    public void ARecordersGapForAClockStep_IsAClockStepGap_WithTheStepInItsDetail_AndAnotherRecordersCameraOffline()
+    {
+        Recording[] recordings = [At(0), At(10, run: 2)];
+        const string stepped = "clock_step: the wall clock stepped +5.000 s against the monotonic clock";
+        RecordingGap[] gaps =
+        [
+            new("g1", "r1", "cam1", T0.AddSeconds(4), T0.AddSeconds(10), stepped),
+            new("g2", "r1", "cam1", T0.AddSeconds(14), T0.AddSeconds(20), "camera stream lost: clock_step in the camera's name"),
+        ];
+
+        IReadOnlyList<TimelineSpan> spans = TimelineBuilder.Build(recordings, gaps, T0, T0.AddSeconds(20));
+
+        Assert.Equal(
+        [
+            ("gap", 4.0, 10.0, GapReasons.ClockStep, stepped),
+            ("gap", 14.0, 20.0, GapReasons.CameraOffline, "camera stream lost: clock_step in the camera's name"),
+        ], spans.Where(s => !s.IsSegment).Select(s => ("gap", (s.Start - T0).TotalSeconds, (s.End - T0).TotalSeconds, s.Reason, s.Detail)));
+    }
+
+    [Fact]
     public void ContiguousArchivedRecordings_AreSegmentsWithNoGapBetween_EvenWithRoundingSlivers()
     {
         Recording[] recordings = [At(0), At(4.02), At(8.05), At(12)];

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  explainNoFootage, formatDuration, mediaTimeAt, nextFootageAfterGap, parsePlaylist, presetRange, previousFootage,
+  clockNote, explainNoFootage, formatDuration, gapLabel, mediaTimeAt, nextFootageAfterGap, parsePlaylist, presetRange, previousFootage,
   refreshDelayMs, segmentIndexAt, timelineBlocks, wallClockAt,
 } from '../../../functions/Player/web/model.js';
 
@@ -136,4 +136,16 @@ test('durations and presets read as a person would say them', () => {
   assert.equal(formatDuration(3720), '1 h 2 min');
   assert.deepEqual(presetRange('15m', 1_000_000_000), { from: 1_000_000_000 - 900_000, to: 1_000_000_000 });
   assert.equal(presetRange('week', 0), null);
+});
+
+test('clockNote names the runs whose recorder clock was not synchronised, else the largest maximum error', () => {
+  const synced = (run, max) => ({ run, synchronised: true, offset_seconds: 0.0002, max_error_seconds: max, estimated_error_seconds: 0.0003, source: 'adjtimex', read_at: '2026-01-15T03:00:00.000Z' });
+  assert.equal(clockNote([synced(1, 0.0125), synced(2, 0.004)]), 'clock synchronised, within 13 ms');
+  assert.equal(clockNote([synced(1, 2.4)]), 'clock synchronised, within 2 s');
+  assert.equal(clockNote([synced(3, 0.01), { ...synced(4, 16), synchronised: false }, { ...synced(5, null), synchronised: false, source: 'unknown: not Linux' }]),
+    'clock not synchronised (runs 4, 5)');
+  assert.equal(clockNote([{ ...synced(7, null) }]), 'clock synchronised');
+  assert.equal(clockNote([]), null);
+  assert.equal(clockNote(undefined), null);
+  assert.equal(gapLabel('clock_step'), 'recorder clock stepped');
 });
