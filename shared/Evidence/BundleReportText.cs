@@ -53,7 +53,7 @@ public static class BundleReportText
         foreach (long run in runs)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  run {run}: {(index.Clock.TryGetValue(run, out JsonElement state) ? P(state.GetRawText()) : "not recorded")}"));
+                $"  run {run}: {(index.Clock.TryGetValue(run, out JsonElement state) ? P(Compact(state)) : "not recorded")}"));
         }
 
         CustodyRecord custody = index.Custody;
@@ -78,4 +78,15 @@ public static class BundleReportText
     }
 
     private static string Time(DateTimeOffset t) => BundleVerifier.Time(t);
+
+    /// <summary>A JSON value on one line (the index holds it indented).</summary>
+    private static string Compact(JsonElement value)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            value.WriteTo(w);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
 }

@@ -82,12 +82,6 @@ public static class BundleVerifier
             return facts ?? (Overlaps(entry, index) ? null : new SegmentFacts(entry.Size!.Value, entry.Sha256!));
         }));
         breaks.AddRange(chain.Breaks);
-        if (chain.UnsignedEntries > 0)
-        {
-            long signedUpTo = chain.Manifests.Count > 0 ? chain.Manifests.Max(m => m.Last) : -1;
-            breaks.Add(new ChainBreak(BreakKind.Missing, $"entries {signedUpTo + 1}-{chain.Entries[^1].Index}",
-                $"{chain.UnsignedEntries} entr{(chain.UnsignedEntries == 1 ? "y" : "ies")} after the last verified manifest: no signature covers them", signedUpTo + 1));
-        }
 
         var named = chain.Entries.Where(e => e.Kind == ChainEntryKind.Segment).Select(e => BundleLayout.SegmentFile(e.Run!.Value, e.Sequence!.Value)).ToHashSet(StringComparer.Ordinal);
         foreach (string file in bundle.SegmentFiles.Where(f => !named.Contains(f)))
