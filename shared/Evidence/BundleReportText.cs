@@ -28,7 +28,7 @@ public static class BundleReportText
         {
             var manifests = report.Chain.Manifests.OrderBy(m => m.Sequence).ToList();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Manifests: {manifests.Count} verified ({manifests[0].Sequence}-{manifests[^1].Sequence}), entries {manifests[0].First}-{manifests[^1].Last}, signed {Time(manifests[0].SignedAt)} to {Time(manifests[^1].SignedAt)}"));
+                $"Manifests: {manifests.Count} verified ({Ranges(manifests.Select(m => (m.Sequence, m.Sequence)))}), signing entries {Ranges(manifests.Select(m => (m.First, m.Last)))}, signed {Time(manifests[0].SignedAt)} to {Time(manifests[^1].SignedAt)}"));
         }
 
         output.WriteLine("Gaps:");
@@ -78,6 +78,26 @@ public static class BundleReportText
     }
 
     private static string Time(DateTimeOffset t) => BundleVerifier.Time(t);
+
+    /// <summary>Intervals of numbers, joined where they touch: 0, 2-3.</summary>
+    private static string Ranges(IEnumerable<(long First, long Last)> intervals)
+    {
+        var merged = new List<(long First, long Last)>();
+        foreach ((long first, long last) in intervals.OrderBy(i => i.First))
+        {
+            if (merged.Count > 0 && first <= merged[^1].Last + 1)
+            {
+                merged[^1] = (merged[^1].First, Math.Max(merged[^1].Last, last));
+            }
+            else
+            {
+                merged.Add((first, last));
+            }
+        }
+        return string.Join(", ", merged.Select(m => m.First == m.Last
+            ? m.First.ToString(CultureInfo.InvariantCulture)
+            : string.Create(CultureInfo.InvariantCulture, $"{m.First}-{m.Last}")));
+    }
 
     /// <summary>A JSON value on one line (the index holds it indented).</summary>
     private static string Compact(JsonElement value)

@@ -10,7 +10,8 @@ public sealed record BundleWriteResult(BundleIndex Index, IReadOnlyList<string> 
 
 /// <summary>
 /// Writes an evidence bundle (docs/evidence-bundle.md): one zip with the segments of the range byte for byte (stored,
-/// not compressed), the manifest files covering them exactly as the recorder uploaded them, the recorder's public
+/// not compressed), the manifest files covering them exactly as the recorder uploaded them (of those given, the ones
+/// from the first that reaches into the range to the last; the range is cut to what they sign), the recorder's public
 /// keys, the index (<see cref="BundleIndex"/>: the catalog's gaps, the clock states, the custody record) and a README
 /// for the recipient. A segment the archive does not have, or has with other bytes, is written as found (or left
 /// out) and listed in <see cref="BundleWriteResult.Problems"/>: the bundle shows the evidence as it is.
@@ -27,6 +28,14 @@ public static class BundleWriter
             throw new ArgumentException($"The range ends ({content.To:O}) at or before it starts ({content.From:O}).", nameof(content));
         }
         List<(ChainManifest Manifest, byte[] Bytes, List<ChainEntry> Entries)> manifests = ReadManifests(content);
+        // The manifests covering the range: from the first whose entries reach into it to the last, and all between.
+        int first = manifests.FindIndex(m => m.Entries.Any(e => e.End > content.From));
+        int last = manifests.FindLastIndex(m => m.Entries.Any(e => e.Start < content.To));
+        if (first < 0 || last < first)
+        {
+            throw new ArgumentException($"The manifests given sign nothing from {content.From:O} to {content.To:O} of camera {content.Camera}.", nameof(content));
+        }
+        manifests = manifests[first..(last + 1)];
         var entries = manifests.SelectMany(m => m.Entries).ToList();
         DateTimeOffset from = Max(content.From, entries.Min(e => e.Start));
         DateTimeOffset to = Min(content.To, entries.Max(e => e.End));

@@ -35,6 +35,7 @@ public sealed class BundleVerifierTests : IDisposable
         Assert.Contains("exported by investigator@example.org at 2026-12-02T08:00:00.000Z with credential user token (sub 1234), request POST /api/export 7f3a", text, StringComparison.Ordinal);
         Assert.Contains("2026-12-01T11:00:00.000Z operator@example.org download rec-a~cam1 08:00-08:01 from 203.0.113.7", text, StringComparison.Ordinal);
         Assert.Contains($"Key:       {A.PublicKey.Fingerprint} (from the bundle", text, StringComparison.Ordinal);
+        Assert.Contains("Manifests: 4 verified (0-3), signing entries 0-9, signed 2026-12-01T08:01:00.000Z to 2026-12-01T08:04:00.000Z", text, StringComparison.Ordinal);
         Assert.EndsWith("Verdict: INTACT" + Environment.NewLine, text, StringComparison.Ordinal);
         Assert.DoesNotContain("another site's gap", text, StringComparison.Ordinal);
     }
@@ -69,6 +70,17 @@ public sealed class BundleVerifierTests : IDisposable
         string dropped = _bundles.Tamper(path, files => files.RemoveAll(f => f.Name == EvidenceBundles.SegmentOf(A, 3)));
         ChainBreak missing = Assert.Single(EvidenceBundles.Verify(dropped).Report.Breaks);
         Assert.Equal((BreakKind.Missing, 3L), (missing.Kind, missing.Entry));
+    }
+
+    [Fact]
+    public async Task Write_EveryManifestGiven_KeepsOnlyThoseCoveringTheRange()
+    {
+        // 08:00:50 to 08:00:55: segments 5 (08:00:50-54) and 6 (08:00:54-58), both in manifest 2 (entries 6-8).
+        (string path, BundleWriteResult written) = await _bundles.WriteAsync(_bundles.Content(EvidenceBundles.T0.AddSeconds(50), EvidenceBundles.T0.AddSeconds(55)));
+
+        Assert.Equal([BundleLayout.ManifestFile(2)], written.Index.ManifestFiles);
+        Assert.Equal([5L, 6], written.Index.Segments.Select(s => s.Sequence));
+        Assert.True(EvidenceBundles.Verify(path).Report.IsIntact);
     }
 
     [Fact]
@@ -151,6 +163,7 @@ public sealed class BundleVerifierTests : IDisposable
         Assert.Contains(report.Breaks, b => b.Kind == BreakKind.Missing && b.Where == "entries 3-5");
         Assert.Contains(report.Breaks, b => b.Kind == BreakKind.Missing && b.Where == "manifest 1");
         Assert.Contains("Foreign at manifest 1 (entries 3-5)", text, StringComparison.Ordinal);
+        Assert.Contains("Manifests: 3 verified (0, 2-3), signing entries 0-2, 6-9", text, StringComparison.Ordinal);
     }
 
     [Fact]
