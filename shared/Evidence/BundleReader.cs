@@ -164,7 +164,7 @@ public sealed partial class EvidenceBundle : IDisposable
     /// The size and SHA-256 of a segment file, reading at most <paramref name="limit"/> bytes (the size its entry
     /// signs, plus one: a larger file is reported larger without reading it all); null when the bundle has no such file.
     /// </summary>
-    /// <exception cref="InvalidDataException">The zip's own record of the file does not match its bytes (CRC-32), or it cannot be inflated.</exception>
+    /// <exception cref="InvalidDataException">The file cannot be read from the zip (its compressed data is corrupt).</exception>
     public SegmentFacts? HashSegment(string name, long limit)
     {
         if (!_segments.TryGetValue(name, out ZipArchiveEntry? entry))

@@ -104,6 +104,22 @@ public sealed class BundleVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task Verify_OneByteFlippedInTheZipFileItself_ReportsThatSegmentAltered()
+    {
+        (string path, _) = await _bundles.WriteAsync();
+        byte[] zip = await File.ReadAllBytesAsync(path);
+        byte[] marker = Encoding.UTF8.GetBytes("rec-a~cam1 segment 2 x");
+        int at = zip.AsSpan().IndexOf(marker); // stored, so the segment's bytes are in the zip as they are
+        Assert.True(at > 0);
+        zip[at + marker.Length] ^= 1;
+        string tampered = _bundles.File("flipped.zip", zip);
+
+        ChainBreak only = Assert.Single(EvidenceBundles.Verify(tampered).Report.Breaks);
+
+        Assert.Equal((BreakKind.Altered, 2L), (only.Kind, only.Entry));
+    }
+
+    [Fact]
     public async Task Verify_SegmentDropped_ReportsThatEntryMissing()
     {
         (string path, _) = await _bundles.WriteAsync();
