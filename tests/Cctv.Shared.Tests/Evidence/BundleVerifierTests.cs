@@ -220,7 +220,7 @@ public sealed class BundleVerifierTests : IDisposable
         (string path, _) = await _bundles.WriteAsync();
         using var forger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var forgerKey = EvidencePublicKey.Of(forger);
-        List<byte[]> forged = EvidenceBundles.ManifestFiles(A, EvidenceBundles.ReSignAll(A, forger));
+        List<byte[]> forged = EvidenceBundles.ManifestFiles(A, EvidenceBundles.ReSignAll(A, _ => forger));
         string tampered = _bundles.Tamper(path, files =>
         {
             files.RemoveAll(f => f.Name.StartsWith(BundleLayout.KeysFolder, StringComparison.Ordinal) || f.Name.StartsWith(BundleLayout.ManifestsFolder, StringComparison.Ordinal));
@@ -241,6 +241,37 @@ public sealed class BundleVerifierTests : IDisposable
         Assert.Contains($"is not the pinned key {A.PublicKey.Fingerprint}", key.Detail, StringComparison.Ordinal);
         Assert.Equal(4, pinned.Breaks.Count(b => b.Kind == BreakKind.UnknownKey && b.Manifest is not null));
         Assert.Contains("(pinned with --key)", pinnedText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_KeyRotatedMidRange_IsIntactWithBothKeys_AndBrokenWithOnlyTheOldOnePinned()
+    {
+        using var rotated = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var newKey = EvidencePublicKey.Of(rotated);
+        List<byte[]> manifests = EvidenceBundles.ManifestFiles(A, EvidenceBundles.ReSignAll(A, sequence => sequence < 2 ? A.Key : rotated));
+        (string path, _) = await _bundles.WriteAsync(_bundles.Content(manifests: manifests) with { Keys = [A.PublicKey, newKey] });
+
+        (BundleReport both, string text) = EvidenceBundles.Verify(path);
+        BundleReport oldOnly = EvidenceBundles.Verify(path, [A.PublicKey]).Report;
+
+        Assert.True(both.IsIntact, text);
+        Assert.True(EvidenceBundles.Verify(path, [A.PublicKey, newKey]).Report.IsIntact);
+        Assert.Equal([BundleLayout.KeyFile(newKey), "manifest 2 (entries 6-8)", "manifest 3 (entries 9-9)"],
+            oldOnly.Breaks.Where(b => b.Kind == BreakKind.UnknownKey).Select(b => b.Where));
+    }
+
+    [Fact]
+    public async Task Verify_IndexNamesTheOtherSitesCam1_ReportsEveryManifestForeign()
+    {
+        (string path, _) = await _bundles.WriteAsync();
+        string tampered = _bundles.Tamper(path, files => EvidenceBundles.Replace(files, BundleLayout.Index, b =>
+            Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(b).Replace("\"recorder\": \"rec-a\"", "\"recorder\": \"rec-b\"", StringComparison.Ordinal))));
+
+        BundleReport report = EvidenceBundles.Verify(tampered).Report;
+
+        Assert.Equal("rec-b~cam1", report.Index.Camera.ToString());
+        Assert.Equal(4, report.Breaks.Count(b => b.Kind == BreakKind.Foreign && b.Manifest is not null));
+        Assert.Empty(report.Exported);
     }
 
     [Fact]
@@ -357,6 +388,19 @@ public sealed class BundleVerifierTests : IDisposable
         Assert.Contains($"recording {lost}): the archive does not have it", Assert.Single(written.Problems), StringComparison.Ordinal);
         ChainBreak only = Assert.Single(EvidenceBundles.Verify(path).Report.Breaks);
         Assert.Equal((BreakKind.Missing, 6L), (only.Kind, only.Entry));
+    }
+
+    [Fact]
+    public async Task Write_ArchiveHoldsOtherBytes_WritesThemAsFoundAndSaysSo_AndVerifyFindsThemAltered()
+    {
+        string changed = A.Entries.Single(e => e.Sequence == 7).RecordingId!;
+        A.Files[changed] = [.. A.Files[changed], 0];
+
+        (string path, BundleWriteResult written) = await _bundles.WriteAsync();
+
+        Assert.Contains($"recording {changed}): the archive holds", Assert.Single(written.Problems), StringComparison.Ordinal);
+        ChainBreak only = Assert.Single(EvidenceBundles.Verify(path).Report.Breaks);
+        Assert.Equal((BreakKind.Altered, 8L), (only.Kind, only.Entry));
     }
 
     [Fact]

@@ -124,13 +124,14 @@ internal sealed class EvidenceBundles : IDisposable
         new ChainManifest(manifest.Camera, EvidencePublicKey.Of(key).Fingerprint, manifest.Sequence, manifest.First, manifest.Last, manifest.Head,
             manifest.PreviousManifest, manifest.SignedAt), key);
 
-    /// <summary>Every manifest of <paramref name="chain"/> signed again with <paramref name="key"/>, linked to each other as a recorder holding that key would.</summary>
-    public static List<SignedManifest> ReSignAll(EvidenceChain chain, ECDsa key)
+    /// <summary>Every manifest of <paramref name="chain"/> signed again, manifest N with <paramref name="keyOf"/>(N), linked to each other as a recorder holding those keys would.</summary>
+    public static List<SignedManifest> ReSignAll(EvidenceChain chain, Func<long, ECDsa> keyOf)
     {
         ChainManifest? previous = null;
         var signed = new List<SignedManifest>();
         foreach (ChainManifest m in chain.Manifests)
         {
+            ECDsa key = keyOf(m.Sequence);
             previous = new ChainManifest(m.Camera, EvidencePublicKey.Of(key).Fingerprint, m.Sequence, m.First, m.Last, m.Head, previous?.Hash ?? ChainManifest.NoPrevious, m.SignedAt);
             signed.Add(SignedManifest.Sign(previous, key));
         }
