@@ -38,6 +38,7 @@ public sealed record BundleReport(
 /// </summary>
 public static class BundleVerifier
 {
+    /// <exception cref="BundleFormatException">The bundle claims chain indices so far apart that checking them would not end.</exception>
     /// <param name="pinned">Keys given separately: the only ones trusted; a key in the bundle that is not among them is a break. None: the bundle's keys.</param>
     public static BundleReport Verify(EvidenceBundle bundle, IReadOnlyCollection<EvidencePublicKey>? pinned = null)
     {
@@ -67,6 +68,8 @@ public static class BundleVerifier
         {
             breaks.Add(new ChainBreak(BreakKind.Missing, BundleLayout.ManifestsFolder, "the bundle holds no manifest: nothing in it is signed"));
         }
+
+        CheckIndexSpan(manifests, entries);
 
         var files = new Dictionary<string, SegmentFacts?>(StringComparer.Ordinal);
         ChainReport chain = ChainVerifier.Verify(new ChainEvidence(index.Camera, manifests, entries, keys, entry =>
@@ -119,6 +122,26 @@ public static class BundleVerifier
             breaks.Add(new ChainBreak(BreakKind.Missing, BundleLayout.KeysFolder, "the bundle holds no public key to check the signatures with"));
         }
         return pinned?.ToList() ?? inBundle;
+    }
+
+    /// <summary>How far past the entries it holds a bundle may claim indices (a hole <see cref="ChainVerifier"/> walks entry by entry).</summary>
+    public const long MaxIndexSpan = 10_000_000;
+
+    /// <summary>
+    /// The chain verifier walks every index from the lowest to the highest that entries and manifests claim, to name
+    /// each missing one: an entry or manifest claiming index 2^53-1 in a bundle of ten entries would have it walk for
+    /// years. Such a bundle is refused as unreadable before that.
+    /// </summary>
+    private static void CheckIndexSpan(List<SignedManifest> manifests, List<byte[]> entries)
+    {
+        var claimed = entries.Select(e => ChainEntry.TryParse(e, out _)?.Index)
+            .Concat(manifests.SelectMany(m => ChainManifest.TryParse(m.Bytes, out _) is { } p ? new long?[] { p.First, p.Last } : []))
+            .OfType<long>().ToList();
+        if (claimed.Count > 0 && claimed.Max() - claimed.Min() > entries.Count + MaxIndexSpan)
+        {
+            throw new BundleFormatException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Not a bundle this verifier reads: its entries and manifests claim chain indices {claimed.Min()} to {claimed.Max()}, but it holds {entries.Count} entries."));
+        }
     }
 
     /// <summary>A manifest file holds exactly the entries its manifest signs: a line beyond them would ride along unsigned.</summary>

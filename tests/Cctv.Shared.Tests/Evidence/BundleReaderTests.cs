@@ -100,6 +100,19 @@ public sealed class BundleReaderTests : IDisposable
         AssertUnreadable(Run(hostile), expected);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task Verify_EntryClaimingAnIndexFarPastTheChain_IsUnreadable_InsteadOfWalkingToIt()
+    {
+        (string path, _) = await _bundles.WriteAsync();
+        ChainEntry last = _bundles.A.Entries[^1];
+        ChainEntry far = ChainEntry.Gap(_bundles.A.Camera, (1L << 53) - 1, last.End, last.End.AddSeconds(1), "far", last.Hash);
+        string hostile = _bundles.Tamper(path, files => EvidenceBundles.Replace(files, BundleLayout.ManifestFile(3), b => [.. b, .. far.Bytes, (byte)'\n']));
+
+        (int exit, string output, string error) = await Task.Run(() => Run(hostile));
+
+        AssertUnreadable((exit, output, error), "claim chain indices 0 to 9007199254740991, but it holds 11 entries");
+    }
+
     [Fact]
     public async Task Verify_PinnedKeyFileNotAKey_IsUnreadable()
     {
