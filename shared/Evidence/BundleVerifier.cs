@@ -167,7 +167,7 @@ public static class BundleVerifier
         {
             return bundle.HashSegment(name, entry.Size!.Value + 1);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
         {
             breaks.Add(new ChainBreak(BreakKind.Altered, name, $"the file cannot be read from the zip ({e.Message})", entry.Index));
             return null;

@@ -69,5 +69,12 @@ public static class VerifyCommand
             error.WriteLine(EvidenceBundle.Printable(e.Message));
             return Unreadable;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever a hostile file finds that the checks above did not foresee: a sentence and exit 2, never a
+            // stack trace, and never 1, which would claim the evidence was checked and found broken.
+            error.WriteLine(EvidenceBundle.Printable($"{Path.GetFileName(bundlePath)} could not be verified: {e.GetType().Name}: {e.Message}"));
+            return Unreadable;
+        }
     }
 }

@@ -120,6 +120,31 @@ public sealed class BundleVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task Verify_SegmentInACompressionMethodNoOneReads_ReportsThatFileAltered()
+    {
+        (string path, _) = await _bundles.WriteAsync();
+        byte[] zip = await File.ReadAllBytesAsync(path);
+        byte[] name = Encoding.ASCII.GetBytes(EvidenceBundles.SegmentOf(A, 2));
+        int patched = 0;
+        for (int i = 0; i + 46 < zip.Length; i++)
+        {
+            // Local header (PK\x03\x04: method at 8, name at 30) and central directory header (PK\x01\x02: method at 10, name at 46).
+            (int method, int nameAt) = BitConverter.ToUInt32(zip, i) switch { 0x04034b50 => (8, 30), 0x02014b50 => (10, 46), _ => (-1, -1) };
+            if (method > 0 && zip.AsSpan(i + nameAt).StartsWith(name))
+            {
+                zip[i + method] = 14; // LZMA
+                patched++;
+            }
+        }
+        Assert.Equal(2, patched);
+
+        ChainBreak only = Assert.Single(EvidenceBundles.Verify(_bundles.File("lzma.zip", zip)).Report.Breaks, b => b.Kind == BreakKind.Altered);
+
+        Assert.Equal(EvidenceBundles.SegmentOf(A, 2), only.Where);
+        Assert.Contains("cannot be read from the zip", only.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Verify_SegmentDropped_ReportsThatEntryMissing()
     {
         (string path, _) = await _bundles.WriteAsync();
