@@ -237,4 +237,16 @@ public sealed class CountingCatalog(ICatalog inner) : ICatalog
         Interlocked.Increment(ref _writes);
         return inner.ReleaseRecorderClaimAsync(recorderId, releasedBy, reason, cancellationToken);
     }
+
+    public Task<AuditEntry> RecordReadAsync(AuditRead read, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.RecordReadAsync(read, cancellationToken);
+    }
+
+    public Task<AuditPage> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.QueryAuditAsync(query, cancellationToken);
+    }
 }
