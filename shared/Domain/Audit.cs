@@ -15,8 +15,6 @@ public enum AuditAction
     PlaybackLink,
     /// <summary>An evidence export of a camera over a range.</summary>
     Export,
-    /// <summary>An operator's <c>sign-url</c> command.</summary>
-    SignUrl,
 }
 
 /// <summary>The wire names of <see cref="AuditAction"/>, stated once for both catalogs and the API.</summary>
@@ -30,7 +28,6 @@ public static class AuditActions
         (AuditAction.Playlist, "playlist"),
         (AuditAction.PlaybackLink, "playback_link"),
         (AuditAction.Export, "export"),
-        (AuditAction.SignUrl, "sign_url"),
     ];
 
     public static string ToWire(this AuditAction action) => Table.First(t => t.Action == action).Wire;
@@ -47,7 +44,7 @@ public static class AuditActions
 /// that reads several cameras' recordings (<c>get_urls</c>) is one entry per camera, so an entry belongs to exactly one
 /// camera, and so to one recorder and one site: an audit query limited to a scope reads only that scope's entries.
 /// </summary>
-/// <param name="Principal">Who: <c>user:EMAIL</c>, <c>key:NAME</c>, <c>local-token</c>, <c>operator-cli</c>, or <c>playback-link</c> for a segment link (a capability: whoever holds the playlist).</param>
+/// <param name="Principal">Who: <c>user:EMAIL</c>, <c>key:NAME</c>, <c>local-token</c>, or <c>playback-link</c> for a segment link (a capability: whoever holds the playlist).</param>
 /// <param name="Credential">Which credential: <c>api-key:ID</c>, <c>id-token</c>, <c>local-token</c>, <c>link:EXPIRY</c>; null when unknown.</param>
 /// <param name="RecordingIds">The recordings read (at most <see cref="MaxRecordingIds"/>); empty for a range (a playlist, an export).</param>
 /// <param name="From">The start of the range read (a playlist, an export); null for recordings by ID.</param>
