@@ -249,4 +249,10 @@ public sealed class CountingCatalog(ICatalog inner) : ICatalog
         Interlocked.Increment(ref _reads);
         return inner.QueryAuditAsync(query, cancellationToken);
     }
+
+    public Task<IReadOnlyList<Recording>> ListLegalHoldsAsync(string? afterId, int limit, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.ListLegalHoldsAsync(afterId, limit, cancellationToken);
+    }
 }
