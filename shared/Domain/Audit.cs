@@ -88,6 +88,15 @@ public sealed record AuditRead(
         }
     }
 
+    /// <summary>
+    /// Whether this read reached footage of <paramref name="camera"/> in [<paramref name="from"/>, <paramref name="to"/>):
+    /// a range that overlaps it, or one of <paramref name="recordingIds"/> (the recordings of that camera in that range).
+    /// What an export's custody record lists from <see cref="Ports.ICatalog.QueryAuditAsync"/> by camera.
+    /// </summary>
+    public bool Reached(CameraKey camera, DateTimeOffset from, DateTimeOffset to, IReadOnlySet<string> recordingIds) =>
+        Camera == camera
+        && ((From is { } start && To is { } end && start < to && end > from) || RecordingIds.Any(recordingIds.Contains));
+
     /// <summary>A text cut to what an entry keeps, or null.</summary>
     public static string? Cut(string? value) => value is { Length: > MaxTextLength } ? value[..MaxTextLength] : value;
 }
