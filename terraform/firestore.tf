@@ -32,6 +32,7 @@ locals {
     gaps        = ["start_time", "end_time"]
     recorders   = ["sent_at", "received_at", "oldest_backlog_sealed_at"]
     checkpoints = ["updated_at"]
+    audit       = ["at", "range_from", "range_to"]
   }
 
   firestore_exemptions = merge([
@@ -105,6 +106,59 @@ locals {
         { path = "shard", order = "ASCENDING" },
         { path = "archived_on_time", order = "ASCENDING" },
         { path = "end_time", order = "ASCENDING" },
+      ]
+    }
+    # GET /api/audit: every read (an operator's view), newest first, over every shard ...
+    audit-by-shard = {
+      collection = "audit"
+      fields = [
+        { path = "shard", order = "ASCENDING" },
+        { path = "at", order = "DESCENDING" },
+      ]
+    }
+    # ... and one principal's reads.
+    audit-by-shard-principal = {
+      collection = "audit"
+      fields = [
+        { path = "shard", order = "ASCENDING" },
+        { path = "principal", order = "ASCENDING" },
+        { path = "at", order = "DESCENDING" },
+      ]
+    }
+    # The reads of a recorder's footage (a site is its recorders), newest first ...
+    audit-by-recorder = {
+      collection = "audit"
+      fields = [
+        { path = "recorder_id", order = "ASCENDING" },
+        { path = "at", order = "DESCENDING" },
+      ]
+    }
+    # ... and one principal's reads of it.
+    audit-by-recorder-principal = {
+      collection = "audit"
+      fields = [
+        { path = "recorder_id", order = "ASCENDING" },
+        { path = "principal", order = "ASCENDING" },
+        { path = "at", order = "DESCENDING" },
+      ]
+    }
+    # The reads of one camera's footage (the export's custody record reads these) ...
+    audit-by-recorder-camera = {
+      collection = "audit"
+      fields = [
+        { path = "recorder_id", order = "ASCENDING" },
+        { path = "camera_id", order = "ASCENDING" },
+        { path = "at", order = "DESCENDING" },
+      ]
+    }
+    # ... and one principal's reads of it.
+    audit-by-recorder-camera-principal = {
+      collection = "audit"
+      fields = [
+        { path = "recorder_id", order = "ASCENDING" },
+        { path = "camera_id", order = "ASCENDING" },
+        { path = "principal", order = "ASCENDING" },
+        { path = "at", order = "DESCENDING" },
       ]
     }
     # The timeline: a camera's gaps in a time range.

@@ -147,6 +147,28 @@ resource "google_storage_bucket_iam_member" "archive_retention" {
   member = google_service_account.function["ReconcileSweep"].member
 }
 
+# Legal holds: the reconcile sweep places the event-based hold of every archived recording the
+# catalog holds (a hold whose object step did not run). objects.update changes an object's
+# metadata (the hold), never its bytes; releasing a hold is the operator's `legal-hold release`,
+# run with the operator's own credentials.
+resource "google_project_iam_custom_role" "archive_legal_hold" {
+  project     = var.project_id
+  role_id     = "${replace(var.name_prefix, "-", "_")}ArchiveLegalHold"
+  title       = "CCTV archive legal hold"
+  description = "Place event-based holds on objects of the CCTV archive bucket."
+  permissions = [
+    "storage.objects.update",
+  ]
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_storage_bucket_iam_member" "archive_legal_hold" {
+  bucket = google_storage_bucket.archive.name
+  role   = google_project_iam_custom_role.archive_legal_hold.name
+  member = google_service_account.function["ReconcileSweep"].member
+}
+
 # ---------------------------------------------------------------------------
 # Firestore (IAM exists at project level only)
 # ---------------------------------------------------------------------------
@@ -154,7 +176,8 @@ resource "google_storage_bucket_iam_member" "archive_retention" {
 locals {
   datastore_grants = merge(
     { for target, _ in local.pipeline_functions : "fn-${target}" => { member = google_service_account.function[target].member, role = "roles/datastore.user" } },
-    { "fn-PlayerApi" = { member = google_service_account.function["PlayerApi"].member, role = "roles/datastore.viewer" } },
+    # The player API writes the audit of reads (collection audit) before it hands out any footage.
+    { "fn-PlayerApi" = { member = google_service_account.function["PlayerApi"].member, role = "roles/datastore.user" } },
     { for site in var.edge_sites : "edge-${site}" => { member = google_service_account.edge[site].member, role = "roles/datastore.user" } },
   )
 }

@@ -68,6 +68,10 @@ resource "google_storage_bucket" "archive" {
     retention_duration_seconds = var.archive_soft_delete_days * 86400
   }
 
+  # Per-object retention for evidence (see var.archive_object_retention; off by default because it
+  # cannot be turned off again). Legal holds do not depend on it: they are event-based holds.
+  enable_object_retention = var.archive_object_retention
+
   # The player page (served by the PlayerApi service) fetches HLS segments and downloads through
   # signed links that redirect here: its origin, and any in cors_origins, may read. The service's
   # URL is the deterministic Cloud Run one, so the bucket does not depend on the service.

@@ -180,6 +180,12 @@ variable "archive_retention_locked" {
   default     = false
 }
 
+variable "archive_object_retention" {
+  description = "Enable Object Retention Lock on the archive bucket, so an operator can give an evidence object its own retain-until time (gcloud storage objects update --retain-until, unlocked or locked). Off by default: enabling it cannot be undone on the bucket, a locked object retention cannot be shortened even by the project owner, and legal holds do not need it (they use event-based holds, which every bucket supports). Retention (the sweep) reports an object under retention as an error until its time passes."
+  type        = bool
+  default     = false
+}
+
 variable "archive_soft_delete_days" {
   description = "Soft-delete window of the archive bucket: deleted recordings stay restorable this many days. 0 disables soft delete; otherwise 7 to 90."
   type        = number

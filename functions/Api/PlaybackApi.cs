@@ -123,7 +123,8 @@ public static partial class PlaybackApi
         PlaybackLinks links = await keys.GetAsync(ct);
         using PlaybackLinks.LinkWriter writer = links.Writer(validUntil);
         string playlist = HlsPlaylist.Write(spans, r => writer.For(r.Id), range.Camera.ToString(), range.From, range.To, validUntil);
-        return Results.Text(playlist, HlsPlaylist.ContentType);
+        return await ReadAudit.RangeAsync(http, catalog.Inner, AuditAction.Playlist, catalog.Caller.Principal, catalog.Caller.Credential, range.Camera,
+            range.From, range.To, ct) ?? Results.Text(playlist, HlsPlaylist.ContentType);
     }
 
     /// <summary>A playlist's segment link: checked (MAC, expiry), then redirected to a signed URL of the archived object.</summary>
@@ -148,7 +149,10 @@ public static partial class PlaybackApi
         TimeSpan lifetime = options.SegmentRedirectLifetime > signer.MaxLifetime ? signer.MaxLifetime : options.SegmentRedirectLifetime;
         Uri url = await signer.SignAsync(new SignedUrlRequest(player.ArchiveBucket, r.ArchiveObject, lifetime,
             ResponseContentType: r.Announcement.ContentType, Endpoint: PublicOrigin.Of(http)), ct);
-        return Results.Redirect(url.AbsoluteUri);
+        // A segment link carries no principal: whoever holds the playlist may follow it. The playlist's own entry names who
+        // it was issued to; this one names the link (by its expiry) and where it was followed from.
+        return await ReadAudit.RecordingsAsync(http, catalog, AuditAction.PlaybackLink, LinkPrincipal, "link:" + q["exp"].FirstOrDefault(), [r], ct)
+            ?? Results.Redirect(url.AbsoluteUri);
     }
 
     private sealed record RangeData(CameraKey Camera, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<Recording> Recordings, IReadOnlyList<RecordingGap> Gaps);
@@ -201,6 +205,9 @@ public static partial class PlaybackApi
         IReadOnlyList<RecordingGap> gaps = await catalog.ListGapsAsync(camera.Key, from, to, ct);
         return (new RangeData(camera.Key, from, to, recordings, gaps), null);
     }
+
+    /// <summary>Who the audit names for a followed segment link.</summary>
+    public const string LinkPrincipal = "playback-link";
 
     private static IResult CameraNotFound() => Results.NotFound(new ApiError("camera not found"));
 }

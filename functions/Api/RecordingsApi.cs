@@ -14,7 +14,8 @@ public sealed record PlayerApiOptions(string StorageType, TimeSpan UrlLifetime, 
 /// <summary>
 /// The player API on the seed documents' paths: list recordings, signed URLs for one or many, download
 /// (attachment) and stream (inline) as redirects to a signed URL. Anything that carries a signed URL is
-/// marked no-store. An ID that does not exist, or is not ours to show, is a 404.
+/// marked no-store. An ID that does not exist, or is not ours to show, is a 404. Every answer that gives access to
+/// footage is recorded in the audit of reads first (<see cref="ReadAudit"/>), or refused.
 /// </summary>
 public static class RecordingsApi
 {
@@ -128,7 +129,8 @@ public static class RecordingsApi
         {
             return NotArchived(recording);
         }
-        return Results.Ok(await SignAsync(recording, http, signer, options, attachment: false, ct));
+        VideoUrl url = await SignAsync(recording, http, signer, options, attachment: false, ct);
+        return await ReadAudit.RecordingsAsync(http, catalog, AuditAction.GetUrl, [recording], ct) ?? Results.Ok(url);
     }
 
     private static async Task<IResult> GetUrlsAsync(HttpContext http, VisibleCatalog catalog, IUrlSigner signer, PlayerApiOptions options, CancellationToken ct)
@@ -145,6 +147,7 @@ public static class RecordingsApi
         }
         var found = (await catalog.GetManyAsync(ids.Where(RecordingId.IsValid).ToList(), ct)).ToDictionary(r => r.Id);
         var results = new List<VideoUrlResult>();
+        var signed = new List<Recording>();
         foreach (string id in ids)
         {
             if (!found.TryGetValue(id, out Recording? r))
@@ -158,9 +161,10 @@ public static class RecordingsApi
             else
             {
                 results.Add(new VideoUrlResult(id, await SignAsync(r, http, signer, options, attachment: false, ct), null));
+                signed.Add(r);
             }
         }
-        return Results.Ok(new { results });
+        return await ReadAudit.RecordingsAsync(http, catalog, AuditAction.GetUrl, signed, ct) ?? Results.Ok(new { results });
     }
 
     private static async Task<IResult> RedirectAsync(string id, bool attachment, HttpContext http, VisibleCatalog catalog, IUrlSigner signer,
@@ -177,7 +181,8 @@ public static class RecordingsApi
             return NotArchived(recording);
         }
         VideoUrl url = await SignAsync(recording, http, signer, options, attachment, ct);
-        return Results.Redirect(url.Url);
+        return await ReadAudit.RecordingsAsync(http, catalog, attachment ? AuditAction.Download : AuditAction.Stream, [recording], ct)
+            ?? Results.Redirect(url.Url);
     }
 
     private static async Task<IResult> GapsAsync(string camera, HttpRequest request, VisibleCatalog catalog, CancellationToken ct)

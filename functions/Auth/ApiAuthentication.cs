@@ -111,12 +111,14 @@ public static class ApiAuthentication
             if (options.LocalToken is { Length: > 0 } local
                 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(credential), Encoding.UTF8.GetBytes(local)))
             {
-                return Caller.Operator("local-token", await catalog.ListRecorderSitesAsync(http.RequestAborted));
+                return Caller.Operator("local-token", await catalog.ListRecorderSitesAsync(http.RequestAborted)).WithCredential("local-token");
             }
             string? principal;
+            string credentialId;
             if (ApiKeys.LooksLikeKey(credential))
             {
                 principal = await ApiKeys.VerifyAsync(catalog, credential, http.RequestAborted);
+                credentialId = "api-key:" + ApiKeys.IdOf(credential);
                 if (principal is null)
                 {
                     return await RefuseAsync(http, StatusCodes.Status401Unauthorized, "unknown or revoked API key", "invalid_token");
@@ -127,6 +129,7 @@ public static class ApiAuthentication
                 try
                 {
                     principal = (await verifier.VerifyAsync(credential, http.RequestAborted)).Principal;
+                    credentialId = "id-token";
                 }
                 catch (TokenRefusedException e)
                 {
@@ -139,7 +142,7 @@ public static class ApiAuthentication
             {
                 return await RefuseAsync(http, StatusCodes.Status401Unauthorized, "the bearer token is not valid here", "invalid_token");
             }
-            return await Caller.LoadAsync(principal, catalog, http.RequestAborted);
+            return (await Caller.LoadAsync(principal, catalog, http.RequestAborted)).WithCredential(credentialId);
         }
         catch (Exception e) when (e is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
         {

@@ -25,6 +25,12 @@ public sealed class Caller
 
     public string Principal { get; }
 
+    /// <summary>
+    /// The credential the request came with, for the audit of reads: <c>api-key:ID</c> (the key's public ID, never its
+    /// secret), <c>id-token</c>, <c>local-token</c>; null when authentication did not say.
+    /// </summary>
+    public string? Credential { get; private init; }
+
     /// <summary>What this caller may see; the catalog's queries take it.</summary>
     public CatalogScope Scope { get; }
 
@@ -79,6 +85,9 @@ public sealed class Caller
         await Task.WhenAll(grants, sites);
         return WithGrants(principal, grants.Result, sites.Result);
     }
+
+    /// <summary>This caller, authenticated by <paramref name="credential"/> (see <see cref="Credential"/>).</summary>
+    public Caller WithCredential(string credential) => new(Principal, Scope, RecorderSites, IgnoredGrants) { Credential = credential };
 
     public bool CanSee(Recording recording) => Scope.Allows(recording.Camera);
 

@@ -151,6 +151,7 @@ internal static class HostedFunctions
             app.MapRecordingsApi();
             app.MapPlaybackApi();
             app.MapStatusApi();
+            app.MapAuditApi();
             if (host.Backend.ServesStorage)
             {
                 app.MapLocalStorage();

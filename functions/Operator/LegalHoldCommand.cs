@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using Cctv.Functions.Hosting;
+using Cctv.Functions.Reconcile;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Gcp;
 using Cctv.Shared.Gcp.Firestore;
+using Cctv.Shared.Gcp.Storage;
 using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
 
@@ -12,8 +14,10 @@ namespace Cctv.Functions.Operator;
 /// <summary>
 /// <c>legal-hold</c>: places or releases a legal hold on a recording, in the catalog the retention job reads (the
 /// embedded backend's in --data-dir, or with CCTV_BACKEND=gcp the Firestore catalog of GCP_STORAGE_PROJECT_ID). While
-/// the hold stands, retention never deletes the recording. Exit codes: 0 done (or already so), 1 no such recording or a
-/// recording retention already deleted, 2 bad arguments.
+/// the hold stands, retention never deletes the recording, and the archived object is under an event-based hold in the
+/// archive bucket (or the embedded backend's store), so nothing else can delete or overwrite it either (see
+/// <see cref="LegalHolds"/> for the order of the steps). Exit codes: 0 done (or already so), 1 no such recording or a
+/// recording retention already deleted, 2 bad arguments, 3 the catalog changed but the object's hold did not (run it again).
 /// </summary>
 public static class LegalHoldCommand
 {
@@ -50,19 +54,19 @@ public static class LegalHoldCommand
         }
         try
         {
-            (ICatalog catalog, IDisposable? owned) = await OpenCatalogAsync(context.ParseResult.GetValueForOption(dataDir)!, ct);
+            string data = context.ParseResult.GetValueForOption(dataDir)!;
+            (ICatalog catalog, IDisposable? owned) = await OpenCatalogAsync(data, ct);
             using (owned)
             {
-                TransitionOutcome outcome = await catalog.SetLegalHoldAsync(id, hold, reason?.Trim(), ct);
-                (string message, int code) = outcome switch
+                (IObjectStore store, string archiveBucket, IDisposable? ownedStore) = await OpenArchiveAsync(data, ct);
+                using (ownedStore)
                 {
-                    TransitionOutcome.Applied => (hold ? $"recording {id} is under a legal hold: retention will not delete it" : $"the legal hold on recording {id} is released", 0),
-                    TransitionOutcome.AlreadyDone => (hold ? $"recording {id} was already under a legal hold" : $"recording {id} was not under a legal hold", 0),
-                    TransitionOutcome.NotFound => ($"no recording {id} in the catalog", 1),
-                    _ => ($"recording {id} was already deleted by retention; there is nothing left to hold", 1),
-                };
-                await (code == 0 ? Console.Out : Console.Error).WriteLineAsync(message);
-                context.ExitCode = code;
+                    var holds = new LegalHolds(catalog, store, archiveBucket);
+                    HoldResult result = hold ? await holds.PlaceAsync(id, reason!.Trim(), ct) : await holds.ReleaseAsync(id, ct);
+                    (string message, int code) = Describe(id, hold, result);
+                    await (code == 0 ? Console.Out : Console.Error).WriteLineAsync(message);
+                    context.ExitCode = code;
+                }
             }
         }
         catch (ArgumentException e)
@@ -70,6 +74,44 @@ public static class LegalHoldCommand
             await Console.Error.WriteLineAsync("legal-hold: " + e.Message);
             context.ExitCode = 2;
         }
+    }
+
+    /// <summary>The message and exit code of a hold's outcome.</summary>
+    internal static (string Message, int Code) Describe(string id, bool hold, HoldResult result)
+    {
+        if (result.StorageProblem is { } problem)
+        {
+            return (hold
+                ? $"recording {id} is under a legal hold in the catalog (retention will not delete it), but its archived object could not be held: {problem}. Run the command again, or the reconcile sweep will hold it"
+                : $"the legal hold on recording {id} is NOT released: its archived object could not be released ({problem}); the catalog still holds it. Run the command again", 3);
+        }
+        string storage = result.Storage switch
+        {
+            true => "; its archived object is under an event-based hold",
+            false => "; its archived object's event-based hold is released",
+            null => hold ? "; it is not archived yet: the reconcile sweep holds its object once it is" : "",
+        };
+        return result.Catalog switch
+        {
+            TransitionOutcome.Applied => ((hold ? $"recording {id} is under a legal hold: retention will not delete it" : $"the legal hold on recording {id} is released") + storage, 0),
+            TransitionOutcome.AlreadyDone => ((hold ? $"recording {id} was already under a legal hold" : $"recording {id} was not under a legal hold") + storage, 0),
+            TransitionOutcome.NotFound => ($"no recording {id} in the catalog", 1),
+            _ => ($"recording {id} was already deleted by retention; there is nothing left to hold", 1),
+        };
+    }
+
+    /// <summary>The archive an operator command changes: the embedded backend's in <paramref name="dataDir"/>, or with CCTV_BACKEND=gcp the bucket GCP_STORAGE_BUCKET_NAME.</summary>
+    internal static async Task<(IObjectStore, string, IDisposable?)> OpenArchiveAsync(string dataDir, CancellationToken ct)
+    {
+        if (Environment.GetEnvironmentVariable(FunctionEnvironment.Backend) != "gcp")
+        {
+            return (new LocalBackend(dataDir, TimeProvider.System).Store, LocalBackend.ArchiveBucket, null);
+        }
+        string bucket = Environment.GetEnvironmentVariable(FunctionEnvironment.ArchiveBucket) is { Length: > 0 } b
+            ? b
+            : throw new ArgumentException($"{FunctionEnvironment.ArchiveBucket} is not set: it must name the archive bucket whose objects to hold");
+        GcsObjectStore store = await GcsObjectStore.CreateAsync(new GcsSettings(), ct);
+        return (store, bucket, store);
     }
 
     /// <summary>The catalog an operator command changes: the embedded backend's in <paramref name="dataDir"/>, or with CCTV_BACKEND=gcp Firestore.</summary>

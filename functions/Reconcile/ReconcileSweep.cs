@@ -12,13 +12,14 @@ public sealed record SweepRequest(string Job, int Limit, string? Continuation);
 /// The reconcile sweep (Cloud Scheduler, every few minutes) and the retention job (daily), over any backend.
 /// Reconcile: objects in staging (processed again when their event was lost or failed; reported when no recording
 /// claims them), recordings announced but not staged past the SLA, staged but not archived (processed again),
-/// quarantined and not uploaded again, recorders whose heartbeat stopped. Retention: archived recordings older than
+/// quarantined and not uploaded again, recorders whose heartbeat stopped, legal holds the catalog has and the archived
+/// object does not (<see cref="LegalHolds"/>). Retention: archived recordings older than
 /// their camera's retention, unless under a legal hold, are deleted from the archive and marked expired.
 /// Each call looks at no more than its limit of items; when that runs out, the report carries a continuation, also
 /// kept as a checkpoint in the catalog so that the next scheduled call goes on from there. Every step is one of the
 /// guarded, idempotent steps the event path uses, so a sweep racing an event, or two sweeps, change nothing twice.
 /// </summary>
-public sealed class ReconcileSweep(ArchiveService archive, ICatalog catalog, IObjectStore store, SweepOptions options, TimeProvider time,
+public sealed partial class ReconcileSweep(ArchiveService archive, ICatalog catalog, IObjectStore store, SweepOptions options, TimeProvider time,
     ILogger<ReconcileSweep> log)
 {
     public const string ReconcileJob = "reconcile";
@@ -27,7 +28,7 @@ public sealed class ReconcileSweep(ArchiveService archive, ICatalog catalog, IOb
     public const int MaxLimit = 10_000;
 
     private const int Batch = 100;
-    private static readonly string[] ReconcilePhases = ["staging", "announced", "staged", "quarantined", "recorders"];
+    private static readonly string[] ReconcilePhases = ["staging", "announced", "staged", "quarantined", "recorders", "holds"];
     private static readonly string[] RetentionPhases = ["retention"];
 
     public static IReadOnlyList<string> Jobs { get; } = [ReconcileJob, RetentionJob];
@@ -77,6 +78,7 @@ public sealed class ReconcileSweep(ArchiveService archive, ICatalog catalog, IOb
                 "staged" => await StagedAsync(run, at, cancellationToken),
                 "quarantined" => await QuarantinedAsync(run, at, cancellationToken),
                 "recorders" => await RecordersAsync(run, cancellationToken),
+                "holds" => await HoldsAsync(run, at, cancellationToken),
                 _ => await RetentionAsync(run, at, cancellationToken),
             };
         }
@@ -359,7 +361,23 @@ public sealed class ReconcileSweep(ArchiveService archive, ICatalog catalog, IOb
             {
                 return;
             }
-            await store.DeleteAsync(archive.Buckets.Archive, archiveObject, r.ArchiveGeneration, cancellationToken);
+            if (await HeldInStorageAsync(run, r, archiveObject, cancellationToken))
+            {
+                return;
+            }
+            try
+            {
+                await store.DeleteAsync(archive.Buckets.Archive, archiveObject, r.ArchiveGeneration, cancellationToken);
+            }
+            catch (ObjectStoreException e) when (e.Error == ObjectStoreError.Permanent)
+            {
+                // Held in the instant between the look and the delete: left quietly, as above. Anything else is an error.
+                if (await HeldInStorageAsync(run, r, archiveObject, cancellationToken))
+                {
+                    return;
+                }
+                throw;
+            }
             string reason = $"deleted by retention after {keep.TotalDays:0} days";
             TransitionOutcome outcome = await catalog.MarkExpiredAsync(r.Id, reason, cancellationToken);
             if (outcome == TransitionOutcome.Refused)
@@ -378,6 +396,23 @@ public sealed class ReconcileSweep(ArchiveService archive, ICatalog catalog, IOb
             run.Report.Errors.Add(new { RecordingId = candidate.Id, Object = candidate.ArchiveObject, Error = e.Message });
             log.LogWarning("Retention could not delete recording {RecordingId}: {Error}; the next run tries again", candidate.Id, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Whether the archived object is under an event-based hold although the catalog does not hold the recording (a
+    /// release that did not finish, or a hold set by hand): retention leaves it and says so, as an item to look at,
+    /// not as an error; the hold is released by running <c>legal-hold release</c> again.
+    /// </summary>
+    private async Task<bool> HeldInStorageAsync(Run run, Recording r, string archiveObject, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(archive.Buckets.Archive, archiveObject, cancellationToken) is not { EventBasedHold: true })
+        {
+            return false;
+        }
+        run.Report.HeldInStorage.Add(new { RecordingId = r.Id, r.CameraId, Object = archiveObject });
+        log.LogInformation("Retention kept recording {RecordingId}: gs://{Bucket}/{Object} is under an event-based hold the catalog does not have; run legal-hold release again to let retention delete it",
+            r.Id, archive.Buckets.Archive, archiveObject);
+        return true;
     }
 
     /// <summary>One call's report, budget and clock.</summary>

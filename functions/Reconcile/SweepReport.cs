@@ -42,6 +42,12 @@ public sealed class SweepReport
     /// <summary>Recordings deleted from the archive by retention.</summary>
     public Finding Expired { get; } = new();
 
+    /// <summary>Archived objects of recordings under a legal hold that were not held in storage yet, and now are.</summary>
+    public Finding HoldsPlaced { get; } = new();
+
+    /// <summary>Objects retention left because storage holds them although the catalog does not (a release to run again).</summary>
+    public Finding HeldInStorage { get; } = new();
+
     /// <summary>Items the sweep could not handle this time, with the error (they are tried again on the next call).</summary>
     public Finding Errors { get; } = new();
 

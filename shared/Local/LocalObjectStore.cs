@@ -137,6 +137,10 @@ public sealed class LocalObjectStore : IObjectStore
             throw new ObjectStoreException(ObjectStoreError.PreconditionFailed,
                 $"gs://{bucket}/{name} is at generation {current.Generation}, not {expected}");
         }
+        if (current.EventBasedHold)
+        {
+            throw Held(bucket, name);
+        }
         File.Delete(paths.Metadata);
         File.Delete(paths.Data);
         return true;
@@ -178,6 +182,25 @@ public sealed class LocalObjectStore : IObjectStore
     }
 
     /// <summary>The file that holds an object's bytes (the functions host serves it with range support).</summary>
+    /// <summary>
+    /// Records the hold in the object's metadata file (written to a temporary file, synced, renamed over the old one,
+    /// under the bucket's lock), so a delete or an overwrite refuses it from then on, in this process and any other.
+    /// </summary>
+    public async Task<StoredObject> SetEventBasedHoldAsync(string bucket, string name, bool hold, CancellationToken cancellationToken)
+    {
+        ObjectPaths paths = PathsOf(bucket, name);
+        using BucketLock _ = await BucketLock.AcquireAsync(BucketDir(bucket), cancellationToken);
+        StoredObject current = (File.Exists(paths.Data) ? await ReadOrRepairAsync(bucket, name, paths, cancellationToken) : null)
+            ?? throw NotFound(bucket, name);
+        if (current.EventBasedHold == hold)
+        {
+            return current;
+        }
+        StoredObject changed = current with { EventBasedHold = hold, Updated = _time.GetUtcNow() };
+        await WriteMetadataAsync(paths, changed, cancellationToken);
+        return changed;
+    }
+
     public string DataPathOf(string bucket, string name) => PathsOf(bucket, name).Data;
 
     private async Task<StoredObject> CommitAsync(string bucket, string name, ObjectPaths paths, string temp, SegmentDigest digest,
@@ -191,6 +214,10 @@ public sealed class LocalObjectStore : IObjectStore
                 current is null
                     ? $"gs://{bucket}/{name} does not exist (ifGenerationMatch={expected})"
                     : $"gs://{bucket}/{name} exists at generation {current.Generation} (ifGenerationMatch={expected})");
+        }
+        if (current is { EventBasedHold: true })
+        {
+            throw Held(bucket, name);
         }
 
         var stored = new StoredObject(bucket, name, NextGeneration(), digest.Size, digest.Crc32CBase64, digest.Md5,
@@ -353,6 +380,9 @@ public sealed class LocalObjectStore : IObjectStore
 
     private static ObjectStoreException NotFound(string bucket, string name) =>
         new(ObjectStoreError.NotFound, $"gs://{bucket}/{name} does not exist");
+
+    private static ObjectStoreException Held(string bucket, string name) =>
+        new(ObjectStoreError.Permanent, $"gs://{bucket}/{name} is under an event-based hold (a legal hold): it cannot be deleted or overwritten until the hold is released");
 
     private sealed record ObjectPaths(string Data, string Metadata);
 }

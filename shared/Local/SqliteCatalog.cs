@@ -76,7 +76,7 @@ public sealed partial class SqliteCatalog : ICatalog
             value TEXT NOT NULL,
             updated_ms INTEGER NOT NULL
         );
-        """ + AccessSchema + RecorderClaimsSchema;
+        """ + AccessSchema + RecorderClaimsSchema + AuditSchema;
 
     /// <summary>Columns added after the first release, for catalogs created before them (ALTER TABLE ADD COLUMN).</summary>
     private static readonly (string Column, string Definition)[] AddedColumns =
@@ -92,6 +92,7 @@ public sealed partial class SqliteCatalog : ICatalog
     private const string AddedIndexes = """
         CREATE INDEX IF NOT EXISTS recordings_for_retention_by_recorder ON recordings (recorder_id, camera_id, state, legal_hold, start_ms);
         CREATE INDEX IF NOT EXISTS recordings_by_end ON recordings (end_ms, on_time);
+        CREATE INDEX IF NOT EXISTS recordings_under_legal_hold ON recordings (id) WHERE legal_hold = 1;
         DROP INDEX IF EXISTS recordings_for_retention;
         DROP INDEX IF EXISTS recordings_by_camera_time;
         DROP INDEX IF EXISTS gaps_by_camera_time;

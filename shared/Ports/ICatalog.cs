@@ -42,7 +42,7 @@ public sealed record RecordingQuery(
 /// (state changes, queries). SQLite on the embedded backend, Firestore on GCP.
 /// Every state change is guarded by the state it expects, so repeating it changes nothing.
 /// </summary>
-public interface ICatalog
+public partial interface ICatalog
 {
     /// <summary>Records that a segment exists. Repeating it is a no-op; a different announcement for the same ID is an error.</summary>
     Task AnnounceAsync(RecordingAnnouncement announcement, CancellationToken cancellationToken);

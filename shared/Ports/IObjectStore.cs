@@ -1,6 +1,7 @@
 namespace Cctv.Shared.Ports;
 
 /// <summary>An object as the store reports it (the fields of a Cloud Storage object resource we use).</summary>
+/// <param name="EventBasedHold">Under an event-based hold: the store refuses to delete or overwrite it until released.</param>
 public sealed record StoredObject(
     string Bucket,
     string Name,
@@ -10,7 +11,8 @@ public sealed record StoredObject(
     string? Md5,
     string ContentType,
     IReadOnlyDictionary<string, string> Metadata,
-    DateTimeOffset Updated);
+    DateTimeOffset Updated,
+    bool EventBasedHold = false);
 
 /// <summary>An upload: where to, what the bytes must hash to, and the precondition.</summary>
 /// <param name="IfGenerationMatch">0: create only, never overwrite (what the edge always uses).</param>
@@ -57,6 +59,14 @@ public interface IObjectStore
 
     /// <summary>The object's bytes; throws <see cref="ObjectStoreError.NotFound"/> when it is not there.</summary>
     Task<Stream> OpenReadAsync(string bucket, string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Places (<paramref name="hold"/> true) or releases an event-based hold on the object, as Cloud Storage's
+    /// <c>eventBasedHold</c>: while it holds, a delete or an overwrite of the object is refused (Cloud Storage: 403;
+    /// <see cref="ObjectStoreError.Permanent"/>). Setting what is already so changes nothing, so repeating it is safe.
+    /// Returns the object as it is afterwards; throws <see cref="ObjectStoreError.NotFound"/> when it is not there.
+    /// </summary>
+    Task<StoredObject> SetEventBasedHoldAsync(string bucket, string name, bool hold, CancellationToken cancellationToken);
 }
 
 public enum ObjectStoreError

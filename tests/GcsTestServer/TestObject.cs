@@ -13,6 +13,7 @@ namespace Cctv.Testing.Gcs;
 /// <param name="Created">When this generation was committed (<c>timeCreated</c>).</param>
 /// <param name="Updated">Last metadata change (<c>updated</c>).</param>
 /// <param name="CommitCount">How many times an object of this bucket and name has been committed, this one included.</param>
+/// <param name="EventBasedHold">The <c>eventBasedHold</c> field: while true, the object cannot be deleted or overwritten (403).</param>
 public sealed record TestObject(
     string Bucket,
     string Name,
@@ -25,7 +26,8 @@ public sealed record TestObject(
     IReadOnlyDictionary<string, string> Metadata,
     DateTimeOffset Created,
     DateTimeOffset Updated,
-    int CommitCount)
+    int CommitCount,
+    bool EventBasedHold = false)
 {
     public long Size => Bytes.Length;
 }

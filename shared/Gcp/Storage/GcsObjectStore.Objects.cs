@@ -68,6 +68,25 @@ public sealed partial class GcsObjectStore
         }
     }
 
+    /// <summary>objects.patch with only <c>eventBasedHold</c> (PATCH merges, so nothing else of the object changes).</summary>
+    public async Task<StoredObject> SetEventBasedHoldAsync(string bucket, string name, bool hold, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Object patched = await _client.PatchObjectAsync(new Object { Bucket = bucket, Name = name, EventBasedHold = hold },
+                new PatchObjectOptions { RetryOptions = RetryOptions.Never }, cancellationToken);
+            return ToStoredObject(patched);
+        }
+        catch (GoogleApiException e) when (e.HttpStatusCode == HttpStatusCode.NotFound)
+        {
+            throw new ObjectStoreException(ObjectStoreError.NotFound, $"gs://{bucket}/{name} does not exist: no hold can be {(hold ? "placed" : "released")}", e);
+        }
+        catch (Exception e) when (IsClientFailure(e, cancellationToken))
+        {
+            throw Classify(e, $"{(hold ? "place" : "release")} the event-based hold of gs://{bucket}/{name}");
+        }
+    }
+
     public async IAsyncEnumerable<StoredObject> ListAsync(string bucket, string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var options = new ListObjectsOptions { PageSize = 1000, RetryOptions = RetryOptions.Never };
@@ -139,7 +158,8 @@ public sealed partial class GcsObjectStore
         o.Md5Hash,
         o.ContentType ?? "application/octet-stream",
         o.Metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(o.Metadata),
-        o.UpdatedDateTimeOffset ?? DateTimeOffset.MinValue);
+        o.UpdatedDateTimeOffset ?? DateTimeOffset.MinValue,
+        o.EventBasedHold ?? false);
 
     private static ObjectStoreException Malformed(string field) =>
         new(ObjectStoreError.Transient, $"Cloud Storage answered with an object resource that has no '{field}'");

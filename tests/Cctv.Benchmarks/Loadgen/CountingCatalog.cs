@@ -237,4 +237,22 @@ public sealed class CountingCatalog(ICatalog inner) : ICatalog
         Interlocked.Increment(ref _writes);
         return inner.ReleaseRecorderClaimAsync(recorderId, releasedBy, reason, cancellationToken);
     }
+
+    public Task<AuditEntry> RecordReadAsync(AuditRead read, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.RecordReadAsync(read, cancellationToken);
+    }
+
+    public Task<AuditPage> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.QueryAuditAsync(query, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<Recording>> ListLegalHoldsAsync(string? afterId, int limit, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.ListLegalHoldsAsync(afterId, limit, cancellationToken);
+    }
 }

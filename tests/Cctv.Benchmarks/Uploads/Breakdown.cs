@@ -160,5 +160,7 @@ internal static class Breakdown
         public IAsyncEnumerable<StoredObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<Stream> OpenReadAsync(string bucket, string name, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<StoredObject> SetEventBasedHoldAsync(string bucket, string name, bool hold, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

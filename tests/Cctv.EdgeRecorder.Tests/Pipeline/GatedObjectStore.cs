@@ -34,4 +34,7 @@ internal sealed class GatedObjectStore(IObjectStore inner) : IObjectStore
     public IAsyncEnumerable<StoredObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListAsync(bucket, prefix, cancellationToken);
 
     public Task<Stream> OpenReadAsync(string bucket, string name, CancellationToken cancellationToken) => inner.OpenReadAsync(bucket, name, cancellationToken);
+
+    public Task<StoredObject> SetEventBasedHoldAsync(string bucket, string name, bool hold, CancellationToken cancellationToken) =>
+        inner.SetEventBasedHoldAsync(bucket, name, hold, cancellationToken);
 }

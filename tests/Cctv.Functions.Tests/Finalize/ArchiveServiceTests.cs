@@ -134,5 +134,8 @@ public sealed class ArchiveServiceTests : IDisposable
         public IAsyncEnumerable<StoredObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListAsync(bucket, prefix, cancellationToken);
 
         public Task<Stream> OpenReadAsync(string bucket, string name, CancellationToken cancellationToken) => inner.OpenReadAsync(bucket, name, cancellationToken);
+
+        public Task<StoredObject> SetEventBasedHoldAsync(string bucket, string name, bool hold, CancellationToken cancellationToken) =>
+            inner.SetEventBasedHoldAsync(bucket, name, hold, cancellationToken);
     }
 }

@@ -36,6 +36,9 @@ public sealed class FlakyObjectStore(IObjectStore inner) : IObjectStore
     public IAsyncEnumerable<StoredObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListAsync(bucket, prefix, cancellationToken);
 
     public Task<Stream> OpenReadAsync(string bucket, string name, CancellationToken cancellationToken) => inner.OpenReadAsync(bucket, name, cancellationToken);
+
+    public Task<StoredObject> SetEventBasedHoldAsync(string bucket, string name, bool hold, CancellationToken cancellationToken) =>
+        inner.SetEventBasedHoldAsync(bucket, name, hold, cancellationToken);
 }
 
 /// <summary>A retry queue that keeps what it was given, or fails as Pub/Sub being down would.</summary>

@@ -1,6 +1,8 @@
 using Cctv.Functions.Hosting;
 using Cctv.Shared.Domain;
+using Cctv.Shared.Hashing;
 using Cctv.Shared.Local;
+using Cctv.Shared.Ports;
 using Cctv.TestSupport;
 
 namespace Cctv.Functions.Tests.Operator;
@@ -38,6 +40,24 @@ public sealed class LegalHoldCommandTests : IDisposable
 
         Assert.Equal((true, "case 2026-118, asked by J. Doe"), (held.LegalHold, held.LegalHoldReason));
         Assert.False((await GetAsync(a.Id)).LegalHold);
+    }
+
+    [Fact]
+    public async Task Place_HoldsTheArchivedObjectInTheStore_AndRelease_ReleasesIt()
+    {
+        RecordingAnnouncement a = await ArchivedAsync(0);
+        var store = new LocalBackend(_dir.Path, TimeProvider.System).Store;
+        byte[] bytes = "footage"u8.ToArray();
+        await store.UploadAsync(new UploadRequest(LocalBackend.ArchiveBucket, "recordings/gate/x.mp4", "video/mp4",
+            Crc32C.ToBase64(Crc32C.Compute(bytes)), null, 0, new Dictionary<string, string>()), new MemoryStream(bytes), CancellationToken.None);
+
+        Assert.Equal(0, await RunAsync("place", "--recording", a.Id, "--reason", "case 2026-118"));
+        bool heldInStore = (await store.GetAsync(LocalBackend.ArchiveBucket, "recordings/gate/x.mp4", CancellationToken.None))!.EventBasedHold;
+        Assert.Equal(0, await RunAsync("release", "--recording", a.Id));
+
+        Assert.True(heldInStore);
+        Assert.False((await store.GetAsync(LocalBackend.ArchiveBucket, "recordings/gate/x.mp4", CancellationToken.None))!.EventBasedHold);
+        Assert.True(await store.DeleteAsync(LocalBackend.ArchiveBucket, "recordings/gate/x.mp4", null, CancellationToken.None));
     }
 
     [Fact]

@@ -20,5 +20,9 @@ internal sealed class GcsException(int status, string reason, string message) : 
     public static GcsException PreconditionFailed() =>
         new(412, "conditionNotMet", "At least one of the pre-conditions you specified did not hold.");
 
+    /// <summary>GCS's answer to deleting or overwriting an object under an event-based hold.</summary>
+    public static GcsException Held(string bucket, string name) =>
+        new(403, "forbidden", $"Object '{bucket}/{name}' is subject to an active Event-Based hold and cannot be deleted, overwritten or archived until hold is removed.");
+
     public GcsResponse ToResponse() => GcsResponse.Error(Status, Reason, Message);
 }

@@ -127,6 +127,10 @@ internal static class GcsJson
         w.WriteString("timeCreated", Time(o.Created));
         w.WriteString("updated", Time(o.Updated));
         w.WriteString("timeStorageClassUpdated", Time(o.Created));
+        if (o.EventBasedHold)
+        {
+            w.WriteBoolean("eventBasedHold", true);
+        }
         if (o.Metadata.Count > 0)
         {
             w.WriteStartObject("metadata");

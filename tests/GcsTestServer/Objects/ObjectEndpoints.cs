@@ -84,7 +84,12 @@ internal sealed class ObjectEndpoints(GcsServerCore core)
                     metadata[key] = value;
                 }
             }
-            return current with { ContentType = draft.ContentType ?? current.ContentType, Metadata = metadata };
+            return current with
+            {
+                ContentType = draft.ContentType ?? current.ContentType,
+                Metadata = metadata,
+                EventBasedHold = draft.EventBasedHold ?? (merge && current.EventBasedHold),
+            };
         });
         return GcsResponse.Json(200, GcsJson.Object(updated, core.Endpoint));
     }

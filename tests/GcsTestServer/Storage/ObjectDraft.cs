@@ -11,7 +11,8 @@ internal sealed record ObjectDraft(
     string? Name,
     string? ContentType,
     IReadOnlyDictionary<string, string?>? Metadata,
-    DeclaredChecksums Checksums)
+    DeclaredChecksums Checksums,
+    bool? EventBasedHold = null)
 {
     public static readonly ObjectDraft Empty = new(null, null, null, default);
 
@@ -50,7 +51,17 @@ internal sealed record ObjectDraft(
                 }
             }
             var checksums = DeclaredChecksums.Create(String(root, "crc32c"), String(root, "md5Hash"), "the object metadata");
-            return new ObjectDraft(name, contentType, metadata, checksums);
+            bool? hold = null;
+            if (root.TryGetProperty("eventBasedHold", out JsonElement held) && held.ValueKind != JsonValueKind.Null)
+            {
+                hold = held.ValueKind switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    _ => throw GcsException.Invalid("Invalid value for eventBasedHold: it must be a boolean."),
+                };
+            }
+            return new ObjectDraft(name, contentType, metadata, checksums, hold);
         }
         catch (JsonException e)
         {

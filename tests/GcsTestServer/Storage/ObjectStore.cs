@@ -101,6 +101,10 @@ internal sealed class ObjectStore(TimeProvider time, bool autoCreateBuckets, Ser
                 Interlocked.Increment(ref counters.PreconditionFailures);
                 throw GcsException.PreconditionFailed();
             }
+            if (current is { EventBasedHold: true })
+            {
+                throw GcsException.Held(bucket, name);
+            }
             DateTimeOffset now = time.GetUtcNow();
             int count = _commits.AddOrUpdate((bucket, name), 1, (_, c) => c + 1);
             committed = new TestObject(
@@ -150,6 +154,10 @@ internal sealed class ObjectStore(TimeProvider time, bool autoCreateBuckets, Ser
             {
                 Interlocked.Increment(ref counters.PreconditionFailures);
                 throw GcsException.PreconditionFailed();
+            }
+            if (current.EventBasedHold)
+            {
+                throw GcsException.Held(bucket, name);
             }
             b.Objects.Remove(name);
         }

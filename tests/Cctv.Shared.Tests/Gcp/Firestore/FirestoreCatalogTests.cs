@@ -82,9 +82,12 @@ public sealed class FirestoreCatalogTests : CatalogContractTests, IAsyncLifetime
         await Catalog.RecordGapAsync(new RecordingGap("g1", "r1", "cam1", T0, T0.AddMinutes(1), "camera stream lost"), CancellationToken.None);
         await Catalog.RecordHeartbeatAsync(new RecorderHeartbeat("r1", T0, 3, 3000, T0.AddMinutes(-1), "1.0"), CancellationToken.None);
         await Catalog.SaveCheckpointAsync("sweep", "x", CancellationToken.None);
+        AuditEntry read = await Catalog.RecordReadAsync(new AuditRead(AuditAction.Playlist, "user:anna", "id-token", new CameraKey("r1", "cam1"), [],
+            T0, T0.AddMinutes(1), "::1", null, "req"), CancellationToken.None);
         var documents = new (string Collection, string Id)[]
         {
             (CatalogDocuments.Recordings, a.Id), (CatalogDocuments.Gaps, "g1"), (CatalogDocuments.Recorders, "r1"), (CatalogDocuments.Checkpoints, "sweep"),
+            (FirestoreCatalog.AuditCollection, read.Id),
         };
 
         foreach ((string collection, string id) in documents)
