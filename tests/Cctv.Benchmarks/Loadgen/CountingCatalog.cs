@@ -237,4 +237,16 @@ public sealed class CountingCatalog(ICatalog inner) : ICatalog
         Interlocked.Increment(ref _writes);
         return inner.ReleaseRecorderClaimAsync(recorderId, releasedBy, reason, cancellationToken);
     }
+
+    public Task<RecorderKeyOutcome> RegisterRecorderKeyAsync(RecorderKey key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.RegisterRecorderKeyAsync(key, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<RecorderKey>> ListRecorderKeysAsync(string recorderId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.ListRecorderKeysAsync(recorderId, cancellationToken);
+    }
 }
