@@ -35,6 +35,7 @@ public sealed class RecorderAgent
     private readonly CatalogSync _sync;
     private readonly SpoolScanner _scanner;
     private readonly DiskBudget _budget;
+    private readonly Evidence.ManifestPublisher _evidence;
     private DateTimeOffset _nextFullScan;
     private readonly ProcessRegistry _registry;
     private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
@@ -54,6 +55,7 @@ public sealed class RecorderAgent
         _sync = new CatalogSync(context);
         _scanner = new SpoolScanner(context);
         _budget = new DiskBudget(context);
+        _evidence = new Evidence.ManifestPublisher(context);
         _registry = new ProcessRegistry(context.Paths.Pids, _log);
     }
 
@@ -316,6 +318,8 @@ public sealed class RecorderAgent
         DateTimeOffset started = _context.Time.GetUtcNow();
         try
         {
+            // The runs that just ended get their manifests now, signed and uploaded within the grace.
+            await Stage("evidence", () => _evidence.PublishAsync(_context.Options.AutoUpload, grace));
             if (_continuousUploads)
             {
                 _log.LogInformation("Recording stopped and sealed; uploads under way or due get up to {Grace} (Recorder:StopGrace, from the stop)",
@@ -418,6 +422,7 @@ public sealed class RecorderAgent
                     if (sealedNow > 0 || safety || _sealedAtStop.Consume())
                     {
                         await Stage("announce", () => _sync.AnnounceAsync(stopping));
+                        await Stage("evidence", () => _evidence.PublishAsync(_context.Options.AutoUpload, stopping));
                     }
                 }
                 if (_uploaded.Consume())
@@ -484,6 +489,7 @@ public sealed class RecorderAgent
     {
         await Stage("seal", () => _sealer.SealAsync(cancellationToken));
         await Stage("announce", () => _sync.AnnounceAsync(cancellationToken));
+        await Stage("evidence", () => _evidence.PublishAsync(_context.Options.AutoUpload, cancellationToken));
         if (_context.Options.AutoUpload && !_continuousUploads)
         {
             await Stage("upload", () => _uploader.UploadDueAsync(cancellationToken));
