@@ -29,8 +29,12 @@ public sealed record PlaybackOptions(
 /// <summary>One stretch of the timeline on the wire.</summary>
 public sealed record TimelineEntry(string Type, string StartTime, string EndTime, double Duration, string? Id, string? Reason, string? Detail, int? Recordings);
 
-/// <summary>A camera's timeline over a range: what can be played, what cannot and why.</summary>
-public sealed record TimelineResponse(string CameraKey, string RecorderId, string CameraId, string From, string To, double RecordedSeconds, double GapSeconds, IReadOnlyList<TimelineEntry> Entries);
+/// <summary>A break found in the camera's evidence chain (docs/evidence-format.md), as the timeline shows it.</summary>
+public sealed record ChainBreakItem(string Kind, string Where, string Detail, string? StartTime, string? EndTime, string Manifest, string DetectedAt);
+
+/// <summary>A camera's timeline over a range: what can be played, what cannot and why, and any break in its evidence chain over the range.</summary>
+public sealed record TimelineResponse(string CameraKey, string RecorderId, string CameraId, string From, string To, double RecordedSeconds, double GapSeconds, IReadOnlyList<TimelineEntry> Entries,
+    IReadOnlyList<ChainBreakItem>? ChainBreaks = null);
 
 /// <summary>
 /// The time-range part of the player API: <c>GET /api/cameras/{camera}/timeline/?from=&amp;to=</c> (segments and
@@ -79,8 +83,13 @@ public static partial class PlaybackApi
                     s.Recordings > 0 ? s.Recordings : null));
             }
         }
+        // Breaks of the chain over the range (or of unknown time): shown, never hidden or repaired.
+        List<ChainBreakItem> breaks = [.. (await catalog.ListChainBreaksAsync(range.Camera, ct))
+            .Where(b => b.From is not { } f || b.To is not { } t || (f < to && t > range.From))
+            .Select(b => new ChainBreakItem(b.Kind, b.Where, b.Detail, b.From is { } f ? RecordingItem.Iso(f) : null, b.To is { } t ? RecordingItem.Iso(t) : null,
+                b.ManifestObject, RecordingItem.Iso(b.DetectedAt)))];
         return Results.Ok(new TimelineResponse(range.Camera.ToString(), range.Camera.RecorderId, range.Camera.CameraId, RecordingItem.Iso(range.From), RecordingItem.Iso(to > range.From ? to : range.From),
-            Math.Round(recorded, 3), Math.Round(gaps, 3), entries));
+            Math.Round(recorded, 3), Math.Round(gaps, 3), entries, breaks));
     }
 
     private static async Task<IResult> PlaylistAsync(string camera, HttpContext http, VisibleCatalog catalog, PlaybackOptions options, PlayerApiOptions player,

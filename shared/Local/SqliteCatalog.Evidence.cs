@@ -20,6 +20,19 @@ public sealed partial class SqliteCatalog
             PRIMARY KEY (recorder_id, fingerprint),
             UNIQUE (recorder_id, ordinal)
         );
+        CREATE TABLE IF NOT EXISTS chain_breaks (
+            id TEXT PRIMARY KEY,
+            recorder_id TEXT NOT NULL,
+            camera_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            location TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            from_ms INTEGER,
+            to_ms INTEGER,
+            manifest_object TEXT NOT NULL,
+            detected_ms INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS chain_breaks_by_camera ON chain_breaks (recorder_id, camera_id, detected_ms);
         """;
 
     /// <summary>One statement: the key gets the next ordinal and names the latest key before it; an existing key is left alone.</summary>
@@ -55,5 +68,37 @@ public sealed partial class SqliteCatalog
             keys.Add(new RecorderKey(recorderId, r.GetString(0), r.GetString(1), SqliteExtensions.FromUnixMs(r.GetInt64(2)), r.GetNullableString("previous_fingerprint")));
         }
         return Task.FromResult<IReadOnlyList<RecorderKey>>(keys);
+    }
+
+    /// <summary>INSERT OR IGNORE: a break found again is the record found first.</summary>
+    public Task RecordChainBreakAsync(ChainBreakRecord chainBreak, CancellationToken cancellationToken)
+    {
+        ChainBreakRecord b = chainBreak;
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            INSERT INTO chain_breaks (id, recorder_id, camera_id, kind, location, detail, from_ms, to_ms, manifest_object, detected_ms)
+            VALUES ($id, $rec, $cam, $kind, $where, $detail, $from, $to, $obj, $at) ON CONFLICT (id) DO NOTHING
+            """, ("$id", b.Id), ("$rec", b.RecorderId), ("$cam", b.CameraId), ("$kind", b.Kind), ("$where", b.Where), ("$detail", b.Detail),
+            ("$from", b.From?.ToUnixMs()), ("$to", b.To?.ToUnixMs()), ("$obj", b.ManifestObject), ("$at", b.DetectedAt.ToUnixMs()));
+        q.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ChainBreakRecord>> ListChainBreaksAsync(CameraKey camera, CancellationToken cancellationToken)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("""
+            SELECT * FROM chain_breaks WHERE recorder_id = $rec AND camera_id = $cam ORDER BY detected_ms, id
+            """, ("$rec", camera.RecorderId), ("$cam", camera.CameraId));
+        using SqliteDataReader r = q.ExecuteReader();
+        var breaks = new List<ChainBreakRecord>();
+        while (r.Read())
+        {
+            string S(string col) => r.GetString(r.GetOrdinal(col));
+            breaks.Add(new ChainBreakRecord(S("id"), S("recorder_id"), S("camera_id"), S("kind"), S("location"), S("detail"),
+                r.GetNullableInt64("from_ms") is { } f ? SqliteExtensions.FromUnixMs(f) : null, r.GetNullableInt64("to_ms") is { } t ? SqliteExtensions.FromUnixMs(t) : null,
+                S("manifest_object"), SqliteExtensions.FromUnixMs(r.GetInt64(r.GetOrdinal("detected_ms")))));
+        }
+        return Task.FromResult<IReadOnlyList<ChainBreakRecord>>(breaks);
     }
 }

@@ -187,4 +187,10 @@ public interface ICatalog
 
     /// <summary>Every key the recorder ID ever registered, oldest first (empty when none).</summary>
     Task<IReadOnlyList<RecorderKey>> ListRecorderKeysAsync(string recorderId, CancellationToken cancellationToken);
+
+    /// <summary>Records a break found in a camera's evidence chain; the same ID again changes nothing (a break is never overwritten or repaired).</summary>
+    Task RecordChainBreakAsync(ChainBreakRecord chainBreak, CancellationToken cancellationToken);
+
+    /// <summary>Every break recorded for the camera, in the order found.</summary>
+    Task<IReadOnlyList<ChainBreakRecord>> ListChainBreaksAsync(CameraKey camera, CancellationToken cancellationToken);
 }

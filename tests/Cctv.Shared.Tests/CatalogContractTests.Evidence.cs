@@ -54,4 +54,24 @@ public abstract partial class CatalogContractTests
         await Assert.ThrowsAsync<ArgumentException>(() => Catalog.RegisterRecorderKeyAsync(key, CancellationToken.None));
         Assert.Empty(await Catalog.ListRecorderKeysAsync("rec-a", CancellationToken.None));
     }
+
+    private static ChainBreakRecord Break(string recorder, string where) => new(
+        ChainBreakRecord.IdOf(new CameraKey(recorder, "cam1"), "altered", where, "its hash is not the link"), recorder, "cam1", "altered", where, "its hash is not the link",
+        T0, T0.AddSeconds(4), $"manifests/{recorder}~cam1/0000000001.manifest", T0.AddMinutes(1));
+
+    [Fact]
+    public async Task ChainBreak_RecordedTwice_IsOneRecord_AndEachRecordersCam1KeepsItsOwn()
+    {
+        await Catalog.RecordChainBreakAsync(Break("rec-a", "entry 3"), CancellationToken.None);
+        await Catalog.RecordChainBreakAsync(Break("rec-a", "entry 3") with { Detail = "a later reading" }, CancellationToken.None);
+        await Catalog.RecordChainBreakAsync(Break("rec-a", "entry 7"), CancellationToken.None);
+        await Catalog.RecordChainBreakAsync(Break("rec-b", "entry 3"), CancellationToken.None);
+
+        IReadOnlyList<ChainBreakRecord> ofA = await Catalog.ListChainBreaksAsync(new CameraKey("rec-a", "cam1"), CancellationToken.None);
+        Assert.Equal(["entry 3", "entry 7"], ofA.Select(b => b.Where).Order(StringComparer.Ordinal));
+        Assert.Equal("its hash is not the link", ofA.Single(b => b.Where == "entry 3").Detail); // never overwritten
+        Assert.Equal((T0, T0.AddSeconds(4)), (ofA[0].From, ofA[0].To));
+        Assert.Equal("rec-b", Assert.Single(await Catalog.ListChainBreaksAsync(new CameraKey("rec-b", "cam1"), CancellationToken.None)).RecorderId);
+        Assert.Empty(await Catalog.ListChainBreaksAsync(new CameraKey("rec-a", "cam2"), CancellationToken.None));
+    }
 }

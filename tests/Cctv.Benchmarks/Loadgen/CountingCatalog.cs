@@ -249,4 +249,16 @@ public sealed class CountingCatalog(ICatalog inner) : ICatalog
         Interlocked.Increment(ref _reads);
         return inner.ListRecorderKeysAsync(recorderId, cancellationToken);
     }
+
+    public Task RecordChainBreakAsync(ChainBreakRecord chainBreak, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.RecordChainBreakAsync(chainBreak, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ChainBreakRecord>> ListChainBreaksAsync(CameraKey camera, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.ListChainBreaksAsync(camera, cancellationToken);
+    }
 }
