@@ -153,6 +153,21 @@ public sealed class ManifestVerifierTests : IDisposable
         Assert.Equal("altered", Assert.Single(await _rig.Catalog.ListChainBreaksAsync(a.Camera, CancellationToken.None)).Kind);
     }
 
+    [Fact]
+    public async Task Sweep_ManifestsInStaging_AreNotOrphans_ButAStrayObjectStillIs()
+    {
+        using Recorder a = await RecordAsync("rec-a", segments: 2);
+        await UploadAsync(a, 0);
+        await _rig.Store.UploadAsync(new UploadRequest(LocalBackend.StagingBucket, "incoming/rec-a/notes.txt", "text/plain",
+            Crc32C.ToBase64(Crc32C.Compute("hi"u8)), null, 0, new Dictionary<string, string>()), new MemoryStream("hi"u8.ToArray()), CancellationToken.None);
+        _rig.Clock.Advance(TimeSpan.FromHours(1));
+
+        Cctv.Functions.Reconcile.SweepReport report = await _rig.RunAsync();
+
+        Assert.Equal(1, report.Orphans.Count);
+        Assert.DoesNotContain("manifests/", System.Text.Json.JsonSerializer.Serialize(report.Orphans.Items), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("manifests/rec-a~cam1/1.manifest")]
     [InlineData("manifests/rec-a/0000000000.manifest")]
