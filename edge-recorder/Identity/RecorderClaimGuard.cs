@@ -75,9 +75,33 @@ public sealed class RecorderClaimGuard(RecorderOptions options, ICatalog? catalo
             throw new RecorderClaimRefusedException(why, stored);
         }
         log.LogInformation("Recorder ID {RecorderId} belongs to this installation (key {Fingerprint}, {KeyPath})", stored.RecorderId, stored.KeyFingerprint, Identity.KeyPath);
+        await RegisterKeyAsync(catalog, log, cancellationToken);
         RecorderIdentity.RememberConfirmedClaim(_dataDir, stored);
         return stored;
     }
+
+    /// <summary>
+    /// The public half of the key the claim holds, registered in the catalog before any evidence manifest is uploaded
+    /// (docs/evidence-format.md), so the cloud can check their signatures. A new key for this recorder ID (after a
+    /// release and a new installation) is recorded there as a rotation, and said so here.
+    /// </summary>
+    private async Task RegisterKeyAsync(Cctv.Shared.Ports.ICatalog catalog, ILogger log, CancellationToken cancellationToken)
+    {
+        byte[] spki;
+        using (System.Security.Cryptography.ECDsa key = Identity.OpenSigningKey())
+        {
+            spki = key.ExportSubjectPublicKeyInfo();
+        }
+        RecorderKeyOutcome outcome = await catalog.RegisterRecorderKeyAsync(RecorderKey.Of(options.Id, spki, time.GetUtcNow()), cancellationToken);
+        if (outcome == RecorderKeyOutcome.Rotated)
+        {
+            log.LogWarning("Recorder ID {RecorderId} signs its evidence with a new key {Fingerprint} from now on; the catalog records the rotation and keeps the old key",
+                options.Id, Identity.Fingerprint);
+        }
+    }
+
+    /// <summary>The claim is confirmed and this installation's public key registered, in this process.</summary>
+    public bool KeyRegistered => Held is not null;
 
     /// <summary>
     /// Before an upload: the claim is confirmed in this process, or, when the catalog cannot be asked now, it was confirmed

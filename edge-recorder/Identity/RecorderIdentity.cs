@@ -32,6 +32,22 @@ public sealed class RecorderIdentity
     /// <summary>SHA-256 of the public key's SubjectPublicKeyInfo, 64 lowercase hex digits.</summary>
     public string Fingerprint { get; }
 
+    /// <summary>The key itself, to sign evidence manifests with (docs/evidence-format.md); the caller disposes it.</summary>
+    public ECDsa OpenSigningKey()
+    {
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(File.ReadAllText(KeyPath));
+            return key;
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            key.Dispose();
+            throw new RecorderIdentityException($"The installation key {KeyPath} cannot be read to sign evidence ({e.Message}).", e);
+        }
+    }
+
     public static string KeyPathIn(string dataDir) => Path.Combine(Path.GetFullPath(dataDir), Folder, KeyFileName);
 
     /// <summary>The key in <paramref name="dataDir"/>, made there first when there is none.</summary>

@@ -73,6 +73,10 @@ public sealed class EdgeContext
     public Cameras.CameraSupervisor CreateSupervisor(CameraOptions camera, Cameras.ProcessRegistry registry, Action? runEnded = null) =>
         new(camera, Options, Schedules, Outbox, Paths, ClockStates, registry, Time, Logs, runEnded);
 
+    /// <param name="interval">How often a camera's chain is signed at least; a minute unless a test shortens it.</param>
+    public Evidence.ManifestPublisher CreateManifestPublisher(TimeSpan? interval = null, Func<double>? jitter = null) =>
+        new(Outbox, Store, StagingBucket, Options.Id, Options.Upload, Claims, Catalog is not null, Time, Logs, interval, jitter);
+
     public CatalogSync CreateCatalogSync() => new(Outbox, Catalog, Claims, Options, Time, Logs);
 
     /// <param name="freeBytesProbe">The file system's free bytes; the drive's own unless a test pins it.</param>

@@ -35,6 +35,7 @@ public sealed class RecorderAgent
     private readonly CatalogSync _sync;
     private readonly SpoolScanner _scanner;
     private readonly DiskBudget _budget;
+    private readonly Evidence.ManifestPublisher _evidence;
     private DateTimeOffset _nextFullScan;
     private readonly ProcessRegistry _registry;
     private readonly Dictionary<string, Running> _running = new(StringComparer.Ordinal);
@@ -53,6 +54,7 @@ public sealed class RecorderAgent
         _sync = context.CreateCatalogSync();
         _scanner = context.CreateSpoolScanner();
         _budget = context.CreateDiskBudget();
+        _evidence = context.CreateManifestPublisher();
         _registry = new ProcessRegistry(context.Paths.Pids, _log);
     }
 
@@ -315,6 +317,8 @@ public sealed class RecorderAgent
         DateTimeOffset started = _context.Time.GetUtcNow();
         try
         {
+            // The runs that just ended get their manifests now, signed and uploaded within the grace.
+            await Stage("evidence", () => _evidence.PublishAsync(_context.Options.AutoUpload, grace));
             if (_continuousUploads)
             {
                 _log.LogInformation("Recording stopped and sealed; uploads under way or due get up to {Grace} (Recorder:StopGrace, from the stop)",
@@ -417,6 +421,7 @@ public sealed class RecorderAgent
                     if (sealedNow > 0 || safety || _sealedAtStop.Consume())
                     {
                         await Stage("announce", () => _sync.AnnounceAsync(stopping));
+                        await Stage("evidence", () => _evidence.PublishAsync(_context.Options.AutoUpload, stopping));
                     }
                 }
                 if (_uploaded.Consume())
@@ -483,6 +488,7 @@ public sealed class RecorderAgent
     {
         await Stage("seal", () => _sealer.SealAsync(cancellationToken));
         await Stage("announce", () => _sync.AnnounceAsync(cancellationToken));
+        await Stage("evidence", () => _evidence.PublishAsync(_context.Options.AutoUpload, cancellationToken));
         if (_context.Options.AutoUpload && !_continuousUploads)
         {
             await Stage("upload", () => _uploader.UploadDueAsync(cancellationToken));

@@ -27,6 +27,9 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         {
             sealedCount += await SealRunAsync(run, cancellationToken);
         }
+        // Each camera's evidence chain takes what was sealed and the gaps that closed (docs/evidence-format.md); a crash
+        // before this line leaves them unchained, and the next pass chains them, once.
+        outbox.AppendChain(recorderId);
         return sealedCount;
     }
 

@@ -42,9 +42,15 @@ public sealed record RunClock(long Run, bool Synchronised, double? OffsetSeconds
     private static double? Seconds(TimeSpan? t) => t is { } v ? Math.Round(v.TotalSeconds, 6) : null;
 }
 
-/// <summary>A camera's timeline over a range: what can be played, what cannot and why, and the clock state of each run its segments come from.</summary>
+/// <summary>A break found in the camera's evidence chain (docs/evidence-format.md), as the timeline shows it.</summary>
+public sealed record ChainBreakItem(string Kind, string Where, string Detail, string? StartTime, string? EndTime, string Manifest, string DetectedAt);
+
+/// <summary>
+/// A camera's timeline over a range: what can be played, what cannot and why, the clock state of each run its segments
+/// come from, and any break in its evidence chain over the range.
+/// </summary>
 public sealed record TimelineResponse(string CameraKey, string RecorderId, string CameraId, string From, string To, double RecordedSeconds, double GapSeconds, IReadOnlyList<TimelineEntry> Entries,
-    IReadOnlyList<RunClock>? Clocks = null);
+    IReadOnlyList<RunClock>? Clocks = null, IReadOnlyList<ChainBreakItem>? ChainBreaks = null);
 
 /// <summary>
 /// The time-range part of the player API: <c>GET /api/cameras/{camera}/timeline/?from=&amp;to=</c> (segments and
@@ -98,8 +104,13 @@ public static partial class PlaybackApi
                     s.Recordings > 0 ? s.Recordings : null));
             }
         }
+        // Breaks of the chain over the range (or of unknown time): shown, never hidden or repaired.
+        List<ChainBreakItem> breaks = [.. (await catalog.ListChainBreaksAsync(range.Camera, ct))
+            .Where(b => b.From is not { } f || b.To is not { } t || (f < to && t > range.From))
+            .Select(b => new ChainBreakItem(b.Kind, b.Where, b.Detail, b.From is { } f ? RecordingItem.Iso(f) : null, b.To is { } t ? RecordingItem.Iso(t) : null,
+                b.ManifestObject, RecordingItem.Iso(b.DetectedAt)))];
         return Results.Ok(new TimelineResponse(range.Camera.ToString(), range.Camera.RecorderId, range.Camera.CameraId, RecordingItem.Iso(range.From), RecordingItem.Iso(to > range.From ? to : range.From),
-            Math.Round(recorded, 3), Math.Round(gaps, 3), entries, [.. clocks.Values]));
+            Math.Round(recorded, 3), Math.Round(gaps, 3), entries, [.. clocks.Values], breaks));
     }
 
     private static async Task<IResult> PlaylistAsync(string camera, HttpContext http, VisibleCatalog catalog, PlaybackOptions options, PlayerApiOptions player,

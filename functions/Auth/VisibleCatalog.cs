@@ -91,6 +91,10 @@ public sealed class VisibleCatalog(ICatalog catalog, Caller caller)
         };
     }
 
+    /// <summary>The breaks recorded in a camera's evidence chain, when the caller may see the camera (none otherwise).</summary>
+    public async Task<IReadOnlyList<ChainBreakRecord>> ListChainBreaksAsync(CameraKey camera, CancellationToken cancellationToken) =>
+        caller.CanSee(camera) ? await catalog.ListChainBreaksAsync(camera, cancellationToken) : [];
+
     public async Task<IReadOnlyList<RecordingGap>> ListGapsAsync(CameraKey camera, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
         caller.CanSee(camera)
             ? [.. (await catalog.ListGapsAsync(camera, from, to, cancellationToken)).Where(caller.CanSee)]

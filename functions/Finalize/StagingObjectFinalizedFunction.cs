@@ -16,7 +16,7 @@ namespace Cctv.Functions.Finalize;
 /// that fails, the failure goes back to the host, which answers 503 so the event itself is redelivered.
 /// </summary>
 public sealed class StagingObjectFinalizedFunction(ArchiveService archive, ILogger<StagingObjectFinalizedFunction> log, TimeProvider time,
-    IRetryQueue? retry = null) : ICloudEventFunction<StorageObjectData>
+    IRetryQueue? retry = null, ManifestVerifier? manifests = null) : ICloudEventFunction<StorageObjectData>
 {
     public async Task HandleAsync(CloudEvent cloudEvent, StorageObjectData data, CancellationToken cancellationToken)
     {
@@ -27,6 +27,13 @@ public sealed class StagingObjectFinalizedFunction(ArchiveService archive, ILogg
         if (data.Bucket != archive.Buckets.Staging)
         {
             throw new BadEventException($"bucket '{data.Bucket}' is not the staging bucket this function serves");
+        }
+        if (manifests is not null && ManifestVerifier.Parse(data.Name) is not null)
+        {
+            // An evidence manifest beside the segments: kept in the archive and checked; a break goes to the catalog, not back as an error.
+            ManifestCheck? check = await manifests.VerifyAsync(data.Name, cancellationToken);
+            log.LogInformation("Event {EventId} for manifest gs://{Bucket}/{Object}: {Breaks} break(s)", cloudEvent.Id, data.Bucket, data.Name, check?.Breaks.Count);
+            return;
         }
         if (StagingName.RecordingIdOf(data.Name, out string? malformed) is null)
         {

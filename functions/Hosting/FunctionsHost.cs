@@ -132,6 +132,7 @@ public static class FunctionsHost
         services.AddSingleton(sweep);
         services.AddSingleton(new StatusOptions(sweep.RecorderOfflineAfter));
         services.AddSingleton<ArchiveService>();
+        services.AddSingleton<ManifestVerifier>();
     }
 
     private static void MapHealth(WebApplication app, string? target) =>

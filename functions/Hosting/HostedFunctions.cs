@@ -58,7 +58,8 @@ internal static class HostedFunctions
             services.AddSingleton(host.Backend.DeadLetters ?? throw new ArgumentException(
                 $"The finalize function on the gcp backend needs a dead-letter topic ({FunctionEnvironment.DeadLetterTopic}) to record the events it refuses for good."));
             services.AddSingleton(sp => new StagingObjectFinalizedFunction(sp.GetRequiredService<ArchiveService>(),
-                sp.GetRequiredService<ILogger<StagingObjectFinalizedFunction>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRetryQueue>()));
+                sp.GetRequiredService<ILogger<StagingObjectFinalizedFunction>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRetryQueue>(),
+                sp.GetRequiredService<ManifestVerifier>()));
             // It posts where this host serves the function (/ under the finalize target), not where the all-in-one host does.
             host.Backend.AddEventDelivery(services, FunctionsHost.FinalizeRoute(host.Settings.Target));
         }

@@ -160,6 +160,10 @@ public sealed partial class ReconcileSweep(ArchiveService archive, ICatalog cata
         Dictionary<string, Recording> known = (await catalog.GetManyAsync(ids, cancellationToken)).ToDictionary(r => r.Id);
         foreach (StoredObject o in objects)
         {
+            if (o.Name.StartsWith(ObjectNames.ManifestPrefix, StringComparison.Ordinal))
+            {
+                continue; // an evidence manifest: its finalize event checked and archived it; not a recording
+            }
             bool pastSla = o.Updated < run.Now - options.StagingSla;
             string? id = ObjectNames.RecordingIdOf(o.Name);
             if (id is null || !known.TryGetValue(id, out Recording? recording))

@@ -34,6 +34,13 @@ public static class ObjectNames
             string.Create(CultureInfo.InvariantCulture, $"recordings/{camera.CameraId}/{t:yyyy}/{t:MM}/{t:dd}/{t:HHmmss}_{recordingId}{extension}")];
     }
 
+    /// <summary>Where a recorder uploads a camera's evidence manifest (docs/evidence-format.md), beside the segments in the staging bucket.</summary>
+    public static string Manifest(CameraKey camera, long sequence) =>
+        string.Create(CultureInfo.InvariantCulture, $"{ManifestPrefix}{camera}/{sequence:D10}.manifest");
+
+    /// <summary>The folder of every manifest in the staging bucket.</summary>
+    public const string ManifestPrefix = "manifests/";
+
     /// <summary>The recording ID at the end of a staging or archive name, or null if the name is not ours.</summary>
     public static string? RecordingIdOf(string objectName)
     {

@@ -175,4 +175,22 @@ public partial interface ICatalog
     /// installation claims the ID). Returns the released claim, or null when there was none or it was released already.
     /// </summary>
     Task<RecorderClaim?> ReleaseRecorderClaimAsync(string recorderId, string releasedBy, string reason, CancellationToken cancellationToken);
+
+    // Evidence: the public keys recorders sign their chain manifests with (docs/evidence-format.md).
+
+    /// <summary>
+    /// Registers a recorder's public key (<see cref="RecorderKey.Validate"/> first: a fingerprint that is not the key's is an
+    /// <see cref="ArgumentException"/>). The same key again changes nothing; a different key for a recorder that has one is
+    /// stored as a rotation naming the key before it, and both stay listed.
+    /// </summary>
+    Task<RecorderKeyOutcome> RegisterRecorderKeyAsync(RecorderKey key, CancellationToken cancellationToken);
+
+    /// <summary>Every key the recorder ID ever registered, oldest first (empty when none).</summary>
+    Task<IReadOnlyList<RecorderKey>> ListRecorderKeysAsync(string recorderId, CancellationToken cancellationToken);
+
+    /// <summary>Records a break found in a camera's evidence chain; the same ID again changes nothing (a break is never overwritten or repaired).</summary>
+    Task RecordChainBreakAsync(ChainBreakRecord chainBreak, CancellationToken cancellationToken);
+
+    /// <summary>Every break recorded for the camera, in the order found.</summary>
+    Task<IReadOnlyList<ChainBreakRecord>> ListChainBreaksAsync(CameraKey camera, CancellationToken cancellationToken);
 }

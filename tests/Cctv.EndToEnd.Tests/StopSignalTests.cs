@@ -20,7 +20,7 @@ public sealed class StopSignalTests
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task Run_SigtermMidSegment_StopsFfmpegSealsEveryFileAndTheNextStartHasNothingToRecover()
+    public async Task Run_SigtermMidSegment_StopsFfmpegSealsEveryFileSignsEachChainAndTheNextStartHasNothingToRecover()
     {
         await using CameraSite site = await CameraSite.StartAsync("sigterm");
         (EdgePaths paths, string config) = (site.Paths, site.Config);
@@ -52,6 +52,8 @@ public sealed class StopSignalTests
         AssertEveryRunStoppedAndSealed(outbox);
         // The grace let the uploads under way finish: nothing is left claimed or waiting.
         Assert.All(rows, r => Assert.True(r.State is EdgeState.Uploaded or EdgeState.Verified, $"{r.Id} is {r.State}"));
+        // Each camera's evidence chain covers every segment, signed when its run ended and uploaded within the grace.
+        await AssertEachChainSignedAndIntactAsync(paths, rows);
 
         // The next start has nothing to recover: no leftover process stopped, no run adopted, no upload resumed, no file lost.
         using (EdgeProcess second = EdgeProcess.Start("run", "--config", config))
@@ -149,6 +151,37 @@ public sealed class StopSignalTests
     {
         RequiredTool.Find("ffmpeg", "ffmpeg");
         RequiredTool.Find(SyntheticCameras.RtspServerExecutable, "rtsp-server-perl");
+    }
+
+    /// <summary>
+    /// The manifests in the staging bucket verify, with the key the catalog registered, over every segment file on disk
+    /// (docs/evidence-format.md): no break, nothing left unsigned.
+    /// </summary>
+    private static async Task AssertEachChainSignedAndIntactAsync(EdgePaths paths, IReadOnlyList<OutboxSegment> rows)
+    {
+        var cloud = new Cctv.Shared.Local.LocalBackend(paths.DataDir, TimeProvider.System);
+        var keys = (await cloud.Catalog.ListRecorderKeysAsync("sigterm", CancellationToken.None)).Select(k => Cctv.Shared.Evidence.EvidencePublicKey.FromBase64(k.PublicKey)).ToList();
+        Assert.Single(keys);
+        var byId = rows.ToDictionary(r => r.Id);
+        foreach (string camera in (string[])["cam1", "cam2"])
+        {
+            var files = new List<Cctv.Shared.Evidence.ManifestFile>();
+            await foreach (Cctv.Shared.Ports.StoredObject o in cloud.Store.ListAsync(Cctv.Shared.Local.LocalBackend.StagingBucket, $"manifests/sigterm~{camera}/", CancellationToken.None))
+            {
+                await using Stream s = await cloud.Store.OpenReadAsync(Cctv.Shared.Local.LocalBackend.StagingBucket, o.Name, CancellationToken.None);
+                using var buffer = new MemoryStream();
+                await s.CopyToAsync(buffer);
+                files.Add(Cctv.Shared.Evidence.ManifestFile.Parse(buffer.ToArray()));
+            }
+            Cctv.Shared.Evidence.ChainReport report = Cctv.Shared.Evidence.ChainVerifier.Verify(new Cctv.Shared.Evidence.ChainEvidence(new CameraKey("sigterm", camera),
+                files.Select(f => f.Manifest).ToList(), files.SelectMany(f => f.Entries).ToList(), keys,
+                e => byId.TryGetValue(e.RecordingId!, out OutboxSegment? r)
+                    ? new Cctv.Shared.Evidence.SegmentFacts(new FileInfo(r.Path).Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(r.Path))))
+                    : null));
+            Assert.True(report.IsIntact, $"{camera}: {string.Join("; ", report.Breaks)}");
+            Assert.Equal(0, report.UnsignedEntries);
+            Assert.Equal(rows.Count(r => r.CameraId == camera), report.Entries.Count(e => e.Kind == Cctv.Shared.Evidence.ChainEntryKind.Segment));
+        }
     }
 
     /// <summary>Each run ended because the agent stopped it (not a lost stream), and was sealed to its end.</summary>

@@ -255,4 +255,28 @@ public sealed class CountingCatalog(ICatalog inner) : ICatalog
         Interlocked.Increment(ref _reads);
         return inner.ListLegalHoldsAsync(afterId, limit, cancellationToken);
     }
+
+    public Task<RecorderKeyOutcome> RegisterRecorderKeyAsync(RecorderKey key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.RegisterRecorderKeyAsync(key, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<RecorderKey>> ListRecorderKeysAsync(string recorderId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.ListRecorderKeysAsync(recorderId, cancellationToken);
+    }
+
+    public Task RecordChainBreakAsync(ChainBreakRecord chainBreak, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.RecordChainBreakAsync(chainBreak, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<ChainBreakRecord>> ListChainBreaksAsync(CameraKey camera, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.ListChainBreaksAsync(camera, cancellationToken);
+    }
 }

@@ -25,10 +25,10 @@ public sealed class RecorderClaimGuardTests : IDisposable
 
     private PipelineRig Installation() => new(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog);
 
-    private async Task<List<StoredObject>> ObjectsAsync()
+    private async Task<List<StoredObject>> ObjectsAsync(string prefix = "incoming/")
     {
         var all = new List<StoredObject>();
-        await foreach (StoredObject o in _backend.Store.ListAsync(LocalBackend.StagingBucket, "", CancellationToken.None))
+        await foreach (StoredObject o in _backend.Store.ListAsync(LocalBackend.StagingBucket, prefix, CancellationToken.None))
         {
             all.Add(o);
         }
@@ -62,6 +62,9 @@ public sealed class RecorderClaimGuardTests : IDisposable
         Assert.Equal((theirs.Sha256, theirs.Size), (cloud.Announcement.Sha256, cloud.Announcement.FileSize));
         StoredObject stored = Assert.Single(await ObjectsAsync());
         Assert.Equal(theirs.Crc32C, stored.Crc32C);
+        // The one evidence manifest is the first installation's, signed with its key, the only key registered for the ID.
+        Assert.Equal("manifests/site~cam1/0000000000.manifest", Assert.Single(await ObjectsAsync("manifests/")).Name);
+        Assert.Equal(firstKey, Assert.Single(await _backend.Catalog.ListRecorderKeysAsync("site", CancellationToken.None)).Fingerprint);
         Assert.Single(await _backend.Catalog.ListRecordersAsync(CancellationToken.None));
         OutboxSegment untouched = second.Outbox.Get(ours.Id)!;
         Assert.Equal((EdgeState.Sealed, false), (untouched.State, untouched.Announced));
