@@ -42,6 +42,21 @@ public sealed class ChainVerifierTests : IDisposable
         Assert.Equal("entry 4", only.Where);
     }
 
+    [Fact(Timeout = 10_000)]
+    public async Task Verify_AnEntryClaimingTheLastPossibleIndex_ReportsTheSpanMissing_InStepsOfTheEntriesHeld()
+    {
+        List<byte[]> entries = _a.EntryBytes;
+        ChainEntry last = _a.Entries[^1];
+        ChainEntry forged = ChainEntry.Segment(_a.Camera, CanonicalJson.MaxInteger, 1, 999, last.End, last.End.AddSeconds(4), 10, new string('a', 64), last.Hash);
+        entries.Add(forged.Bytes);
+
+        // Before: one step per index of the span, 2^53 of them. The test's timeout is the guard.
+        ChainReport report = await Task.Run(() => ChainVerifier.Verify(_a.Evidence(entries: entries)));
+
+        ChainBreak missing = Assert.Single(report.Of(BreakKind.Missing));
+        Assert.Equal($"entries {last.Index + 1}-{CanonicalJson.MaxInteger - 1}", missing.Where);
+    }
+
     [Fact]
     public void Verify_TwoEntriesSwapped_ReportsReordered()
     {
