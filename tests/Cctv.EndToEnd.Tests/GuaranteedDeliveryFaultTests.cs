@@ -4,9 +4,11 @@ using System.Text;
 using System.Text.Json;
 using Cctv.Demo;
 using Cctv.EdgeRecorder.Cameras;
+using Cctv.EdgeRecorder.Identity;
 using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
+using Cctv.Shared.Evidence;
 using Cctv.TestSupport;
 using Cctv.Testing.Gcs;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -115,11 +117,13 @@ public sealed class GuaranteedDeliveryFaultTests(ITestOutputHelper output)
             Assert.True(rows.Count(r => r.CameraId == id) >= 30, $"{id} sealed only {rows.Count(r => r.CameraId == id)} segments in {RecordFor}");
         }
 
-        // In the bucket exactly once each, with the local bytes.
-        IReadOnlyList<TestObject> objects = server.Objects(Bucket);
-        int duplicates = objects.Count(o => o.CommitCount > 1) + (objects.Count - objects.Select(o => o.Name).Distinct().Count());
+        // In the bucket exactly once each, with the local bytes; beside them, each camera's signed manifests.
+        IReadOnlyList<TestObject> all = server.Objects(Bucket);
+        int duplicates = all.Count(o => o.CommitCount > 1) + (all.Count - all.Select(o => o.Name).Distinct().Count());
         Assert.Equal(0, duplicates);
+        var objects = all.Where(o => !o.Name.StartsWith(ObjectNames.ManifestPrefix, StringComparison.Ordinal)).ToList();
         Assert.Equal(rows.Select(r => r.ObjectName).Order(), objects.Select(o => o.Name).Order());
+        int manifests = AssertEachChainSignedAndIntact(server, Path.Combine(dir.Path, "data"), rows, ids);
         foreach (OutboxSegment row in rows)
         {
             TestObject stored = server.Find(Bucket, row.ObjectName)!;
@@ -138,7 +142,36 @@ public sealed class GuaranteedDeliveryFaultTests(ITestOutputHelper output)
         output.WriteLine($"kills:             {kills} SIGKILLs over {clock.Elapsed.TotalSeconds:F0} s, then {syncs} sync runs");
         output.WriteLine($"lost:              {lost}");
         output.WriteLine($"duplicates:        {duplicates}");
+        output.WriteLine($"manifests:         {manifests}, every chain intact and every segment signed");
         Assert.True(counters.TotalFaults >= 0.15 * counters.Requests, $"only {counters.TotalFaults} faults in {counters.Requests} requests");
+    }
+
+    /// <summary>
+    /// Through faults and kills the evidence chain holds too: each camera's manifests in the bucket verify with the
+    /// installation's key over the bucket's bytes, with no break and every sealed segment signed (docs/evidence-format.md).
+    /// Returns how many manifests there are.
+    /// </summary>
+    private static int AssertEachChainSignedAndIntact(GcsTestServer server, string dataDir, IReadOnlyList<OutboxSegment> rows, IEnumerable<string> cameras)
+    {
+        using ECDsa installationKey = RecorderIdentity.LoadOrCreate(dataDir).OpenSigningKey();
+        EvidencePublicKey[] keys = [EvidencePublicKey.Of(installationKey)];
+        var byId = rows.ToDictionary(r => r.Id);
+        int count = 0;
+        foreach (string camera in cameras)
+        {
+            var camKey = new CameraKey("fault-site", camera);
+            var files = server.Objects(Bucket).Where(o => o.Name.StartsWith($"{ObjectNames.ManifestPrefix}{camKey}/", StringComparison.Ordinal))
+                .Select(o => ManifestFile.Parse(o.Bytes.Span)).ToList();
+            count += files.Count;
+            ChainReport report = ChainVerifier.Verify(new ChainEvidence(camKey, files.Select(f => f.Manifest).ToList(), files.SelectMany(f => f.Entries).ToList(), keys,
+                e => byId.TryGetValue(e.RecordingId!, out OutboxSegment? r) && server.Find(Bucket, r.ObjectName) is { } stored
+                    ? new SegmentFacts(stored.Bytes.Length, Convert.ToHexStringLower(SHA256.HashData(stored.Bytes.Span)))
+                    : null));
+            Assert.True(report.IsIntact, $"{camera}: {string.Join("; ", report.Breaks)}");
+            Assert.Equal(0, report.UnsignedEntries);
+            Assert.Equal(rows.Count(r => r.CameraId == camera), report.Entries.Count(e => e.Kind == ChainEntryKind.Segment));
+        }
+        return count;
     }
 
     private static string WriteConfig(TempDir dir, IEnumerable<(string Id, Uri Url)> cameras)
