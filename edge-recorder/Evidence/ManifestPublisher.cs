@@ -2,13 +2,13 @@ using System.Security.Cryptography;
 using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Identity;
 using Cctv.EdgeRecorder.Outbox;
+using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Evidence;
 using Cctv.Shared.Hashing;
 using Cctv.Shared.Ports;
 using Microsoft.Extensions.Logging;
 using Polly;
-using Polly.Retry;
 using Polly.Timeout;
 
 namespace Cctv.EdgeRecorder.Evidence;
@@ -50,20 +50,7 @@ public sealed class ManifestPublisher
         _jitter = jitter ?? Random.Shared.NextDouble;
         Interval = interval ?? DefaultInterval;
         _log = logs.CreateLogger<ManifestPublisher>();
-        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = options.RetryAttempts,
-                Delay = options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = false,
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<ObjectStoreException>(e => e.IsTransient)
-                    .Handle<HttpRequestException>()
-                    .Handle<TimeoutRejectedException>(),
-            })
-            .AddTimeout(options.RequestTimeout)
-            .Build();
+        _retry = UploadRetries.Builder(options, time, _log, "Manifest upload").AddTimeout(options.RequestTimeout).Build();
     }
 
     /// <summary>The longest a camera's new entries wait for a manifest.</summary>

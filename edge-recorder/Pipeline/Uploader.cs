@@ -6,7 +6,6 @@ using Cctv.Shared.Hashing;
 using Cctv.Shared.Ports;
 using Microsoft.Extensions.Logging;
 using Polly;
-using Polly.Retry;
 using Polly.Timeout;
 
 namespace Cctv.EdgeRecorder.Pipeline;
@@ -54,25 +53,7 @@ public sealed class Uploader
         _due = due ?? new PipelineSignal();
         _uploaded = uploaded ?? new PipelineSignal();
         _log = logs.CreateLogger<Uploader>();
-        _retry = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = options.RetryAttempts,
-                Delay = options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = false,
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<ObjectStoreException>(e => e.IsTransient)
-                    .Handle<HttpRequestException>()
-                    .Handle<TimeoutRejectedException>(),
-                OnRetry = args =>
-                {
-                    _log.LogWarning("Upload attempt {Attempt} failed ({Error}); retrying in {Delay}",
-                        args.AttemptNumber + 1, args.Outcome.Exception?.Message, args.RetryDelay);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+        _retry = UploadRetries.Builder(options, time, _log, "Upload").Build();
     }
 
     /// <summary>Uploads what is due. Returns how many segments reached the bucket.</summary>
