@@ -51,31 +51,9 @@ public sealed class EvidenceExportTests : IAsyncLifetime, IDisposable
     private LocalObjectStore Store => _host.Host.Backend.Store;
     private DateTimeOffset Start => _host.Sites.Start;
 
-    /// <summary>The camera's recorder signs its chain (its archived recordings, then the catalog's gap) a manifest every two entries, archived under their names.</summary>
-    private async Task SignChainAsync(CameraKey camera)
-    {
-        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        _keys[camera.RecorderId] = key;
-        await Catalog.RegisterRecorderKeyAsync(RecorderKey.Of(camera.RecorderId, key.ExportSubjectPublicKeyInfo(), Start.AddHours(-1)), CancellationToken.None);
-        var entries = new List<ChainEntry>();
-        foreach (Recording r in _host.Sites.Recordings[camera])
-        {
-            RecordingAnnouncement a = r.Announcement;
-            entries.Add(ChainEntry.NextSegment(camera, entries.LastOrDefault(), a.Run, a.Sequence, a.StartTime, a.EndTime, a.FileSize, a.Sha256));
-        }
-        RecordingGap gap = _host.Sites.Gaps[camera];
-        entries.Add(ChainEntry.NextGap(camera, entries[^1], Ms(gap.StartTime), Ms(gap.EndTime!.Value), gap.Reason));
-        ChainManifest? previous = null;
-        for (int head = 1; head < entries.Count; head += 2)
-        {
-            previous = ChainManifest.Next(previous, camera, EvidencePublicKey.Of(key).Fingerprint, entries[head], Ms(Start.AddMinutes(head)));
-            byte[] bytes = ManifestFile.Of(SignedManifest.Sign(previous, key), entries.Skip((int)previous.First).Take((int)(previous.Last - previous.First + 1))).ToBytes();
-            await Store.UploadAsync(new UploadRequest(LocalBackend.ArchiveBucket, ObjectNames.Manifest(camera, previous.Sequence), ManifestFile.ContentType,
-                Crc32C.ToBase64(Crc32C.Compute(bytes)), null, 0, new Dictionary<string, string>()), new MemoryStream(bytes), CancellationToken.None);
-        }
-    }
+    private Task SignChainAsync(CameraKey camera) => SignedChains.SignAsync(Catalog, Store, _host.Sites, camera, _keys);
 
-    private static DateTimeOffset Ms(DateTimeOffset t) => DateTimeOffset.FromUnixTimeMilliseconds(t.ToUnixTimeMilliseconds());
+    private static DateTimeOffset Ms(DateTimeOffset t) => SignedChains.Ms(t);
 
     private EvidenceExport Export() => new(Catalog, Store, LocalBackend.ArchiveBucket, _host.Host.Clock);
 
