@@ -88,10 +88,6 @@ public sealed class EvidenceExport(ICatalog catalog, IObjectStore store, string 
     {
         CheckRange(request.From, request.To);
         CameraKey camera = request.Camera;
-        if (!request.Scope.Allows(camera))
-        {
-            throw new ExportRefusedException(ExportRefusal.UnknownCamera, $"camera {camera} not found");
-        }
         CameraInfo? info = (await catalog.ListCamerasAsync(request.Scope, cancellationToken)).FirstOrDefault(c => c.Key == camera);
         if (info is null)
         {
