@@ -73,14 +73,14 @@ public sealed class EvidenceExportTests : IDisposable
             byte[] a = f.Single(x => x.Name == seg).Bytes, b = f.Single(x => x.Name == other).Bytes;
             Replace(f, seg, _ => b);
             Replace(f, other, _ => a);
-        }), Named(seg), Named(other));
+        }), "Altered", Named(seg), Named(other));
         List<string> manifests = [.. files.Select(f => f.Name).Where(n => n.StartsWith(BundleLayout.ManifestsFolder, StringComparison.Ordinal)).Order()];
         Assert.True(manifests.Count >= 2, string.Join(", ", manifests));
         string manifest = manifests[0];
         byte[] original = files.Single(f => f.Name == manifest).Bytes;
         // Another manifest of the same chain under this one's name.
         byte[] next = files.Single(f => f.Name == manifests[1]).Bytes;
-        await AssertRefusedAsync(Tamper(bundle, "manifest-swapped", f => Replace(f, manifest, _ => next)), "manifest 0");
+        await AssertRefusedAsync(Tamper(bundle, "manifest-swapped", f => Replace(f, manifest, _ => next)), segments[0], "Missing at before entry");
         // Another camera's manifest (cam2's, signed by its own key) over the same entries.
         using (var cam2Key = ECDsa.Create(ECCurve.NamedCurves.nistP256))
         {
@@ -88,13 +88,13 @@ public sealed class EvidenceExportTests : IDisposable
             ChainManifest m = ChainManifest.TryParse(file.Manifest.Bytes, out _)!;
             var forged = new ChainManifest(Cam2, EvidencePublicKey.Of(cam2Key).Fingerprint, m.Sequence, m.First, m.Last, m.Head, m.PreviousManifest, m.SignedAt);
             byte[] cam2Manifest = new ManifestFile(SignedManifest.Sign(forged, cam2Key), file.Entries).ToBytes();
-            await AssertRefusedAsync(Tamper(bundle, "manifest-of-cam2", f => Replace(f, manifest, _ => cam2Manifest)), "manifest 0", Cam2.ToString());
+            await AssertRefusedAsync(Tamper(bundle, "manifest-of-cam2", f => Replace(f, manifest, _ => cam2Manifest)), "Foreign at manifest 0", $"camera {Cam2}'s chain");
         }
         string keyFile = files.Select(f => f.Name).Single(n => n.StartsWith(BundleLayout.KeysFolder, StringComparison.Ordinal));
         using (var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256))
         {
             byte[] pem = System.Text.Encoding.ASCII.GetBytes(EvidencePublicKey.Of(otherKey).ToPem() + "\n");
-            await AssertRefusedAsync(Tamper(bundle, "key", f => Replace(f, keyFile, _ => pem)), "manifest");
+            await AssertRefusedAsync(Tamper(bundle, "key", f => Replace(f, keyFile, _ => pem)), "UnknownKey at manifest 0");
             // The recipient pins the recorder's registered key: the bundle's own key, however consistent, is not it.
             string pinned = Path.Combine(_dir.Path, "other.pem");
             await File.WriteAllBytesAsync(pinned, pem);
