@@ -98,6 +98,18 @@ public static class ExportCommand
             await Console.Error.WriteLineAsync("export: " + e.Message);
             return 2;
         }
+        catch (ExportNotRecordedException e)
+        {
+            File.Delete(partial);
+            await Console.Error.WriteLineAsync($"export: {e.Message} ({e.InnerException?.Message})");
+            return 1;
+        }
+        catch (ObjectStoreException e)
+        {
+            File.Delete(partial);
+            await Console.Error.WriteLineAsync($"export: the archive could not be read: {e.Message}");
+            return 1;
+        }
         catch (IOException e)
         {
             File.Delete(partial);
