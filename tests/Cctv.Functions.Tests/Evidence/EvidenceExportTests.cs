@@ -277,6 +277,26 @@ public sealed class EvidenceExportTests : IAsyncLifetime, IDisposable
         Assert.True(bundle.EventBasedHold);
     }
 
+    [Fact]
+    public async Task ExportRoute_TheAuditCannotRecordIt_Is503_AndNoBundleIsWritten()
+    {
+        // A real failure of the real catalog: SQLite itself refuses every insert into the audit.
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_host.Host.DataDir, "cloud", "catalog.db")};Pooling=False"))
+        {
+            c.Open();
+            using Microsoft.Data.Sqlite.SqliteCommand refuse = c.CreateCommand();
+            refuse.CommandText = "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;";
+            refuse.ExecuteNonQuery();
+        }
+
+        (int status, string body) = await PostAsync($"/api/cameras/{TwoSites.ACam1}/export?{Range()}", TwoSites.KeyA);
+
+        Assert.True(status == 503, $"{status} {body}");
+        Assert.Contains("could not be recorded in the audit log", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("/storage/", body, StringComparison.Ordinal);
+        Assert.Empty(await ExportsAsync());
+    }
+
     private async Task<List<string>> ExportsAsync()
     {
         var names = new List<string>();
