@@ -59,7 +59,7 @@ public static class ApiAuthentication
             {
                 policy.WithOrigins([.. options.CorsOrigins]);
             }
-            policy.WithMethods(HttpMethods.Get, HttpMethods.Head)
+            policy.WithMethods(HttpMethods.Get, HttpMethods.Head, HttpMethods.Post)
                 .WithHeaders("Authorization", "Range", "Content-Type")
                 .WithExposedHeaders("Content-Disposition", "Content-Length", "Content-Range", "Accept-Ranges")
                 .SetPreflightMaxAge(TimeSpan.FromMinutes(10));

@@ -24,7 +24,7 @@ public static class FunctionsCli
         var root = new RootCommand("CctvServerless functions host: finalize events, retries, reconcile, and the player API.")
         {
             dataDir, urls, Operator.SignUrlCommand.Create(), Operator.AccessCommand.Create(), Operator.LegalHoldCommand.Create(),
-            Operator.RecorderCommand.Create(), Operator.CatalogCommand.Create(), Shared.Evidence.VerifyCommand.Create(),
+            Operator.RecorderCommand.Create(), Operator.CatalogCommand.Create(), Operator.ExportCommand.Create(), Shared.Evidence.VerifyCommand.Create(),
         };
         root.SetHandler(async context =>
         {

@@ -153,6 +153,7 @@ internal static class HostedFunctions
             app.MapPlaybackApi();
             app.MapStatusApi();
             app.MapAuditApi();
+            app.MapExportApi();
             if (host.Backend.ServesStorage)
             {
                 app.MapLocalStorage();

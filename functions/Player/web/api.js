@@ -22,10 +22,11 @@ const KINDS = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 
  * there for tests.
  */
 export function createApi({ token, base = '', fetchImpl = (...args) => fetch(...args), timeoutMs = 20000 }) {
-  async function call(path, { accept = 'application/json', timeout = timeoutMs } = {}) {
+  async function call(path, { accept = 'application/json', timeout = timeoutMs, method = 'GET' } = {}) {
     let response;
     try {
       response = await fetchImpl(base + path, {
+        method,
         headers: { Authorization: `Bearer ${token}`, Accept: accept },
         cache: 'no-store',
         credentials: 'omit',
@@ -69,6 +70,9 @@ export function createApi({ token, base = '', fetchImpl = (...args) => fetch(...
     url: id => json(`/api/recordings/${encodeURIComponent(id)}/get_url/`),
     /** The recording's bytes through /download/ (its redirect to a signed URL is followed). */
     download: id => call(`/api/recordings/${encodeURIComponent(id)}/download/`, { accept: '*/*', timeout: 10 * 60 * 1000 }),
+    /** An evidence bundle of a camera over [from, to), written to the archive: {url, expires_at, sha256, size, segments, gaps, problems, legal_hold, ...}. */
+    exportEvidence: (cameraKey, from, to) =>
+      json(`/api/cameras/${cam(cameraKey)}/export?${range(from, to)}`, { method: 'POST', timeout: 10 * 60 * 1000 }),
     /** Counts, recorders and their upload backlog; operators only (404 for anyone else). */
     status: () => json('/api/status'),
   };

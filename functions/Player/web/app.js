@@ -358,6 +358,7 @@ async function selectCamera(cameraKey, { startWall = null } = {}) {
   $('player').hidden = false;
   $('player-title').textContent = `${camera.name || camera.id} (${camera.id}, ${whereOf(camera)})`;
   $('download-status').textContent = '';
+  $('export-status').textContent = '';
   clearTimeout(state.playlistTimer);
 
   const timeline = state.timelines.get(cameraKey);
@@ -571,6 +572,42 @@ function save(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 60 * 1000);
 }
 
+// ---- evidence export ---------------------------------------------------------------------------------------------
+
+/** Asks the API for the evidence bundle of the selected camera over the range on screen, and offers its link. */
+async function exportEvidence() {
+  const cameraKey = state.selected;
+  if (!cameraKey || !state.range) {
+    return;
+  }
+  const { from, to } = state.range;
+  const status = $('export-status');
+  const button = $('export-evidence');
+  button.disabled = true;
+  status.className = 'muted';
+  status.textContent = `Exporting the evidence of ${dateTime(from)} to ${dateTime(to)}…`;
+  delete status.dataset.sha256;
+  try {
+    const bundle = await state.api.exportEvidence(cameraKey, from, to);
+    status.dataset.sha256 = bundle.sha256;
+    status.className = bundle.problems.length ? 'error' : 'ok';
+    const problems = bundle.problems.length ? ` ${bundle.problems.length} segment(s) could not be exported as signed; verify will report them.` : '';
+    const held = bundle.legal_hold ? ' It is under a legal hold, like the footage in it.' : '';
+    status.replaceChildren(
+      el('a', { id: 'export-link', href: bundle.url, rel: 'noopener noreferrer', textContent: 'Download the evidence bundle' }),
+      ` (${model.formatBytes(bundle.size)}, ${bundle.segments} segment(s), ${bundle.gaps} gap(s); link valid until ${dateTime(Date.parse(bundle.expires_at))}). ` +
+        `SHA-256 ${bundle.sha256}. Check it offline with: verify BUNDLE.zip.${problems}${held}`);
+  } catch (e) {
+    status.className = 'error';
+    if (e instanceof ApiError && ['unauthorized', 'unreachable', 'timeout'].includes(e.kind)) {
+      fail(e, 'exporting evidence');
+    }
+    status.textContent = explain(e, 'Exporting evidence');
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // ---- wiring -------------------------------------------------------------------------------------------------------
 
 function wire() {
@@ -599,6 +636,7 @@ function wire() {
   $('prev-footage').addEventListener('click', () =>
     jump(model.previousFootage(state.playback.segments, $('video').currentTime), 'Back to footage from'));
   $('download').addEventListener('click', downloadCurrent);
+  $('export-evidence').addEventListener('click', exportEvidence);
   $('video').addEventListener('timeupdate', updateClock);
   $('video').addEventListener('seeked', updateClock);
   window.addEventListener('unhandledrejection', event => showMessage('error', `Something went wrong: ${event.reason?.message ?? event.reason}`));

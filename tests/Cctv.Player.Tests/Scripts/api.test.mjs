@@ -52,3 +52,24 @@ test('a call that outlives its timeout is "timeout"', async () => {
     clearTimeout(keepAlive);
   }
 });
+
+test('an evidence export is a POST of the camera and the range on screen, and its refusal keeps the API\'s reason', async () => {
+  const seen = [];
+  const api = createApi({
+    token: 't0k',
+    base: 'http://h',
+    fetchImpl: async (url, init) => {
+      seen.push({ url, method: init.method, auth: init.headers.Authorization });
+      return new Response('{"url":"http://h/storage/x","sha256":"ab","size":3,"segments":1,"gaps":0,"problems":[]}', { status: 200 });
+    },
+  });
+  const bundle = await api.exportEvidence('rec-a~cam1', Date.UTC(2026, 0, 15, 3), Date.UTC(2026, 0, 15, 4));
+  assert.equal(bundle.sha256, 'ab');
+  assert.deepEqual(seen, [{
+    url: 'http://h/api/cameras/rec-a~cam1/export?from=2026-01-15T03%3A00%3A00.000Z&to=2026-01-15T04%3A00%3A00.000Z',
+    method: 'POST',
+    auth: 'Bearer t0k',
+  }]);
+  await assert.rejects(createApi({ token: 't', fetchImpl: answer(404, { detail: 'no signed manifest of it is archived yet' }) }).exportEvidence('rec-a~cam1', 0, 1000),
+    e => e.kind === 'not_found' && e.detail === 'no signed manifest of it is archived yet');
+});
