@@ -132,9 +132,13 @@ public static class SyncCommand
             }
         });
 
+        // The evidence chain goes up with the footage: the agent signs and uploads it as it runs; a sync signs what is
+        // due and sends every manifest still waiting (with auto-upload off the agent signs and keeps them).
+        int manifests = await context.CreateManifestPublisher().PublishAsync(upload: true, cancellationToken);
+
         List<OutboxSegment> left = Pending();
         var lost = outbox.ListByState(EdgeState.Lost, int.MaxValue).Where(s => settings.RecordingId is null || s.Id == settings.RecordingId).ToList();
-        Console.WriteLine($"sync: {uploaded} uploaded, {left.Count} still pending, {lost.Count} lost in all");
+        Console.WriteLine($"sync: {uploaded} uploaded, {left.Count} still pending, {lost.Count} lost in all; {manifests} evidence manifests uploaded");
         foreach (OutboxSegment s in left.Take(20))
         {
             Console.WriteLine($"  pending {s.Id} {s.CameraId} {s.StartTime:O}: {s.LastError ?? "not tried yet"}");
