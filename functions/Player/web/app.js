@@ -253,15 +253,21 @@ function renderCamera(camera) {
   const axis = el('div', { className: 'axis small muted' }, el('span', { textContent: time(from) }), el('span', { textContent: time(to) }));
 
   const gaps = blocks.filter(b => b.kind === 'gap');
+  const breaks = model.chainBreakLines(timeline.chain_breaks);
   const recorder = state.recorders?.get(camera.recorder_id);
   summary.textContent = [
     timeline.recorded_seconds > 0 ? `${model.formatDuration(timeline.recorded_seconds)} recorded` : 'no footage in this range',
     gaps.length === 1 ? '1 gap' : `${gaps.length} gaps`,
     model.clockNote(timeline.clocks),
+    breaks.length > 0 ? `evidence chain: ${breaks.length === 1 ? '1 break' : `${breaks.length} breaks`}` : null,
     // The line above names the recorder: say only how it is.
     recorder ? `recorder ${recorder.offline ? 'offline' : 'online'}, backlog ${recorder.backlog_segments}` : null,
   ].filter(Boolean).join(' · ');
   item.append(bar, axis, detail);
+  if (breaks.length > 0) {
+    item.append(el('ul', { className: 'chain-breaks message' }, ...breaks.map(line => el('li', { textContent: line }))));
+    item.lastChild.dataset.kind = 'error';
+  }
   return item;
 }
 

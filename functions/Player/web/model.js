@@ -241,6 +241,18 @@ export function clockNote(clocks) {
   return `clock synchronised, within ${worst < 1 ? `${Math.max(1, Math.round(worst * 1000))} ms` : formatDuration(worst)}`;
 }
 
+/**
+ * What the timeline's `chain_breaks` (breaks the cloud found in the camera's evidence chain over the range) say, one
+ * line per break: "Evidence chain broken (unknown key) at manifest 1 (entries 3-3): signed with key …". Empty when
+ * the chain is intact. Shown, never folded away: footage over a broken stretch cannot be proven.
+ */
+export function chainBreakLines(breaks) {
+  if (!Array.isArray(breaks)) {
+    return [];
+  }
+  return breaks.map(b => `Evidence chain broken (${String(b.kind ?? 'unknown').replaceAll('_', ' ')}) at ${b.where ?? '?'}: ${b.detail ?? ''}`.trim());
+}
+
 /** 75 -> "1 min 15 s"; 3720 -> "1 h 2 min". */
 export function formatDuration(seconds) {
   const s = Math.max(0, Math.round(seconds));

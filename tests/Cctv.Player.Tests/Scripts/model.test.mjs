@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  clockNote, explainNoFootage, formatDuration, gapLabel, mediaTimeAt, nextFootageAfterGap, parsePlaylist, presetRange, previousFootage,
+  chainBreakLines, clockNote, explainNoFootage, formatDuration, gapLabel, mediaTimeAt, nextFootageAfterGap, parsePlaylist, presetRange, previousFootage,
   refreshDelayMs, segmentIndexAt, timelineBlocks, wallClockAt,
 } from '../../../functions/Player/web/model.js';
 
@@ -148,4 +148,15 @@ test('clockNote names the runs whose recorder clock was not synchronised, else t
   assert.equal(clockNote([]), null);
   assert.equal(clockNote(undefined), null);
   assert.equal(gapLabel('clock_step'), 'recorder clock stepped');
+});
+
+test('chainBreakLines says each break of the evidence chain, with its kind, place and reason; nothing when intact', () => {
+  const unknownKey = { kind: 'unknown_key', where: 'manifest 1 (entries 3-3)', detail: 'signed with key 9f…, which is not a registered key of recorder rec-a',
+    start_time: '2026-01-15T03:10:00.000Z', end_time: '2026-01-15T03:10:04.000Z', manifest: 'manifests/rec-a~cam1/0000000001.manifest', detected_at: '2026-01-15T03:11:00.000Z' };
+  assert.deepEqual(chainBreakLines([unknownKey, { ...unknownKey, kind: 'altered', where: 'entry 4', detail: '<b>x</b>' }]), [
+    'Evidence chain broken (unknown key) at manifest 1 (entries 3-3): signed with key 9f…, which is not a registered key of recorder rec-a',
+    'Evidence chain broken (altered) at entry 4: <b>x</b>',
+  ]);
+  assert.deepEqual(chainBreakLines([]), []);
+  assert.deepEqual(chainBreakLines(undefined), []);
 });
