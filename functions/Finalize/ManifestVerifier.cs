@@ -131,10 +131,16 @@ public sealed class ManifestVerifier(IObjectStore store, ICatalog catalog, Bucke
         _ => kind.ToString().ToLowerInvariant(),
     };
 
-    /// <summary>Segment entries against the catalog's archived recordings: an archived recording with another size or SHA-256 is altered.</summary>
+    /// <summary>
+    /// Segment entries against the catalog's recordings: a recording announced with another size or SHA-256 than its
+    /// entry is altered, whatever its state. The announcement is what finalize holds the staged bytes to (CRC32C and
+    /// SHA-256) before it archives them, so an entry that agrees with it agrees with the archived bytes too, and a
+    /// recording still on its way (a thin uplink keeps segments behind their manifests) is compared now, not never.
+    /// </summary>
     /// <remarks>
-    /// The entries of the neighbours too: a manifest usually lands before its segments are archived, so its successor's
-    /// check (a minute later) is what compares them.
+    /// The entries of the neighbours too: a recording announced only after this manifest's check is compared by its
+    /// successor's (a minute later). One announced after both is not compared in the cloud; <c>verify</c> compares
+    /// every exported segment's bytes.
     /// </remarks>
     private async Task<List<ChainBreak>> CompareWithArchiveAsync(IReadOnlyList<ChainEntry> entries, CancellationToken cancellationToken)
     {
@@ -143,11 +149,11 @@ public sealed class ManifestVerifier(IObjectStore store, ICatalog catalog, Bucke
         var breaks = new List<ChainBreak>();
         foreach (ChainEntry e in segments)
         {
-            if (known.TryGetValue(e.RecordingId!, out Recording? r) && r.State == CloudState.Archived
+            if (known.TryGetValue(e.RecordingId!, out Recording? r)
                 && (r.Announcement.FileSize != e.Size || !string.Equals(r.Announcement.Sha256, e.Sha256, StringComparison.OrdinalIgnoreCase)))
             {
                 breaks.Add(new ChainBreak(BreakKind.Altered, $"entry {e.Index} ({ChainVerifier.Describe(e)})",
-                    $"the archived recording {r.Id} has {r.Announcement.FileSize} bytes with SHA-256 {r.Announcement.Sha256}; the chain holds {e.Size} bytes with {e.Sha256}", e.Index));
+                    $"the recording {r.Id} ({r.State.ToWire()}) has {r.Announcement.FileSize} bytes with SHA-256 {r.Announcement.Sha256}; the chain holds {e.Size} bytes with {e.Sha256}", e.Index));
             }
         }
         return breaks;

@@ -43,7 +43,8 @@ public sealed class ManifestVerifierTests : IDisposable
         public void Dispose() => Key.Dispose();
     }
 
-    private async Task<Recorder> RecordAsync(string id, int segments = 4, bool register = true, Func<int, string>? shaInChain = null)
+    /// <param name="archived">Which segments are archived (the others stay announced, their upload still on its way); all unless given.</param>
+    private async Task<Recorder> RecordAsync(string id, int segments = 4, bool register = true, Func<int, string>? shaInChain = null, Func<int, bool>? archived = null)
     {
         var recorder = new Recorder(id);
         if (register)
@@ -53,7 +54,10 @@ public sealed class ManifestVerifierTests : IDisposable
         for (int i = 0; i < segments; i++)
         {
             RecordingAnnouncement a = await _rig.RecordAsync("cam1", i, start: SweepRig.T0.AddSeconds(4 * i), recorder: id);
-            Assert.Equal(ArchiveOutcome.Archived, await _rig.Archive.ProcessAsync(a.StagingObject, CancellationToken.None));
+            if (archived?.Invoke(i) ?? true)
+            {
+                Assert.Equal(ArchiveOutcome.Archived, await _rig.Archive.ProcessAsync(a.StagingObject, CancellationToken.None));
+            }
             recorder.Entries.Add(ChainEntry.NextSegment(recorder.Camera, recorder.Entries.LastOrDefault(), 1, i, a.StartTime, a.EndTime, a.FileSize,
                 shaInChain?.Invoke(i) ?? a.Sha256));
         }
@@ -122,6 +126,19 @@ public sealed class ManifestVerifierTests : IDisposable
         Assert.Contains(RecordingId.For("rec-a", "cam1", 1, 1), altered.Detail, StringComparison.Ordinal);
         ChainBreakRecord recorded = Assert.Single(await _rig.Catalog.ListChainBreaksAsync(a.Camera, CancellationToken.None));
         Assert.Equal((a.Entries[1].Start, a.Entries[1].End), (recorded.From, recorded.To));
+    }
+
+    [Fact]
+    public async Task Manifest_AheadOfItsSegments_IsComparedWithTheirAnnouncements_SoAnAlteredEntryIsFoundBeforeTheyAreArchived()
+    {
+        using Recorder a = await RecordAsync("rec-a", shaInChain: i => i == 1 ? new string('9', 64) : null!, archived: i => i == 0);
+
+        ManifestCheck check = await UploadAndVerifyAsync(a, 0);
+
+        ChainBreak altered = Assert.Single(check.Breaks);
+        Assert.Equal((BreakKind.Altered, 1L), (altered.Kind, altered.Entry));
+        Assert.Contains($"{RecordingId.For("rec-a", "cam1", 1, 1)} (announced)", altered.Detail, StringComparison.Ordinal);
+        Assert.Equal(CloudState.Announced, (await _rig.Catalog.GetAsync(RecordingId.For("rec-a", "cam1", 1, 1), CancellationToken.None))!.State);
     }
 
     [Fact]
