@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using System.Security.Cryptography;
@@ -218,21 +217,5 @@ public sealed class EvidenceExportTests : IDisposable
     }
 
     /// <summary>The built functions host (dotnet Cctv.Functions.dll ...), as an operator or a recipient runs it.</summary>
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Cctv.Functions.dll"));
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment.Remove("CCTV_BACKEND");
-        start.Environment.Remove("GOOGLE_APPLICATION_CREDENTIALS");
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => BuiltFunctionsHost.RunAsync(args);
 }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Text;
 using Cctv.Shared.Evidence;
 using Cctv.Shared.Tests.Evidence;
+using Cctv.TestSupport;
 
 namespace Cctv.Functions.Tests.Hosting;
 
@@ -15,25 +15,8 @@ public sealed class VerifyCommandTests : IDisposable
 
     public void Dispose() => _bundles.Dispose();
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Cctv.Functions.dll"));
-        start.ArgumentList.Add("verify");
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        // Offline: no backend, no credentials, no data directory.
-        start.Environment.Remove("CCTV_BACKEND");
-        start.Environment.Remove("GOOGLE_APPLICATION_CREDENTIALS");
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    /// <summary>The built <c>verify</c>, offline: no backend, no credentials, no data directory.</summary>
+    private static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => BuiltFunctionsHost.RunAsync(["verify", .. args]);
 
     [Fact]
     public async Task Verify_BuiltCommand_IntactExitsZero_TamperedExitsOneNamingTheSegment_GarbageExitsTwo()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Cctv.Functions.Tests.Evidence;
 using Cctv.Shared.Domain;
@@ -43,22 +42,9 @@ public sealed class ExportCommandTests : IAsyncLifetime, IDisposable
 
     private static string Iso(DateTimeOffset t) => Cctv.Functions.Api.RecordingItem.Iso(t);
 
-    private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(string camera, DateTimeOffset from, DateTimeOffset to, string output = "bundle.zip")
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in (string[])[Path.Combine(AppContext.BaseDirectory, "Cctv.Functions.dll"), "export", "--data-dir", Path.Combine(_dir.Path, "data"),
-            "--camera", camera, "--from", Iso(from), "--to", Iso(to), "--out", Path.Combine(_dir.Path, output), "--by", "operator:jdoe@desk"])
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment.Remove("CCTV_BACKEND");
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int Exit, string Stdout, string Stderr)> RunAsync(string camera, DateTimeOffset from, DateTimeOffset to, string output = "bundle.zip") =>
+        BuiltFunctionsHost.RunAsync("export", "--data-dir", Path.Combine(_dir.Path, "data"), "--camera", camera, "--from", Iso(from), "--to", Iso(to),
+            "--out", Path.Combine(_dir.Path, output), "--by", "operator:jdoe@desk");
 
     [Fact]
     public async Task Export_SiteBCam1_WritesAnIntactBundleOfThatCameraOnly_WithTheOperatorInTheCustodyRecord()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
@@ -11,22 +10,7 @@ public sealed class OperatorCommandTests
 {
     private static readonly string Vectors = Path.Combine(AppContext.BaseDirectory, "testdata", "gcs-conformance");
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Cctv.Functions.dll"));
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment.Remove("CCTV_BACKEND");
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => BuiltFunctionsHost.RunAsync(args);
 
     [Fact]
     public async Task SignUrl_WithTheVectorsKeyAndTimestamp_PrintsGooglesExpectedUrl_AndNothingElse()
