@@ -118,7 +118,10 @@ public sealed partial class GcsObjectStore
         metadata.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "UTF-8" };
         Stream body = _bandwidth is null ? content : new ThrottledReadStream(content, _bandwidth, _bandwidthBite);
         var media = new StreamContent(new NonDisposingStream(body), 256 * 1024);
-        media.Headers.ContentType = new MediaTypeHeaderValue(request.ContentType);
+        // Parsed, not constructed: a type with parameters ("text/plain; charset=utf-8", the evidence manifests') is valid.
+        media.Headers.ContentType = MediaTypeHeaderValue.TryParse(request.ContentType, out MediaTypeHeaderValue? type)
+            ? type
+            : throw new ObjectStoreException(ObjectStoreError.Permanent, $"{what}: '{request.ContentType}' is not a media type");
         using var multipart = new MultipartContent("related", "cctv-" + Guid.NewGuid().ToString("N")) { metadata, media };
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(_root, path)) { Content = multipart };
         using HttpResponseMessage response = await SendAsync(message, what, HttpCompletionOption.ResponseContentRead, cancellationToken);
