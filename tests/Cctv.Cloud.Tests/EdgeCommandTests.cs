@@ -80,8 +80,13 @@ public sealed class EdgeCommandTests(EmulatorsFixture emulators) : IDisposable
         Assert.Contains("FAIL  recorder ID: Recorder ID 'site-gcp' is already claimed", validateOther, StringComparison.Ordinal);
         Recording first = (await catalog.GetAsync(row.Id, CancellationToken.None))!;
         Assert.Equal((row.Sha256, row.Size), (first.Announcement.Sha256, first.Announcement.FileSize));
-        TestObject staged = Assert.Single(gcs.Objects("site-staging"), o => !o.Name.StartsWith("_validate/", StringComparison.Ordinal));
+        TestObject staged = Assert.Single(gcs.Objects("site-staging"), o => o.Name.StartsWith("incoming/", StringComparison.Ordinal));
         Assert.Equal((row.ObjectName, row.Size), (staged.Name, staged.Size));
+        // The segment's evidence chain went up with it, signed by the installation that holds the claim.
+        TestObject manifest = Assert.Single(gcs.Objects("site-staging"), o => o.Name.StartsWith(ObjectNames.ManifestPrefix, StringComparison.Ordinal));
+        Assert.Equal(ObjectNames.Manifest(new CameraKey("site-gcp", "cam1"), 0), manifest.Name);
+        Assert.Equal([row.Id], Cctv.Shared.Evidence.ManifestFile.Parse(manifest.Bytes.Span).Entries
+            .Select(e => Cctv.Shared.Evidence.ChainEntry.TryParse(e, out _)!.RecordingId));
     }
 
     private async Task<(int Exit, string Output)> RunAsync(GcsTestServer gcs, params string[] args)
