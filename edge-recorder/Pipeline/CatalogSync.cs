@@ -28,9 +28,10 @@ public sealed class CatalogSync(OutboxStore outbox, ICatalog? catalog, RecorderC
             return;
         }
         await claims.EnsureAsync(cancellationToken);
+        var clocks = new Dictionary<(string CameraId, long Run), ClockState?>(); // a run's clock, read once per pass
         foreach (OutboxSegment segment in outbox.Unannounced(200))
         {
-            await catalog.AnnounceAsync(Announcements.Of(options, outbox, segment), cancellationToken);
+            await catalog.AnnounceAsync(Announcements.Of(options, outbox, segment, clocks), cancellationToken);
             outbox.MarkAnnounced(segment.Id);
         }
         foreach ((RecordingGap gap, _) in outbox.Gaps(unsyncedOnly: true, options.Id))
@@ -40,7 +41,7 @@ public sealed class CatalogSync(OutboxStore outbox, ICatalog? catalog, RecorderC
         }
         foreach (OutboxSegment lost in outbox.UnsyncedLosses(200))
         {
-            await catalog.AnnounceAsync(Announcements.Of(options, outbox, lost), cancellationToken);
+            await catalog.AnnounceAsync(Announcements.Of(options, outbox, lost, clocks), cancellationToken);
             if (await catalog.MarkLostAsync(lost.Id, lost.LastError ?? "lost on the recorder", cancellationToken) == TransitionOutcome.Refused)
             {
                 // Staged, archived or expired: its object reached the cloud after all, and the cloud archives it.
