@@ -57,10 +57,6 @@ public sealed class EdgeContext
     public TimeProvider Time { get; }
     public ILoggerFactory Logs { get; }
 
-    public CameraOptions Camera(string id) => Announcements.CameraOf(Options, id);
-
-    public RecordingAnnouncement AnnouncementOf(OutboxSegment s) => Announcements.Of(Options, Outbox, s);
-
     public Sealer CreateSealer() => new(Outbox, Paths, Options.Id, Options.Ffmpeg.ProbePath, Time, Logs);
 
     public SpoolScanner CreateSpoolScanner() => new(Outbox, Paths.Spool, Time, Logs);
@@ -82,7 +78,4 @@ public sealed class EdgeContext
     /// <param name="freeBytesProbe">The file system's free bytes; the drive's own unless a test pins it.</param>
     public DiskBudget CreateDiskBudget(Func<string, long>? freeBytesProbe = null) =>
         new(Outbox, Paths.Spool, Options.DiskBudget, Time, Logs, freeBytesProbe);
-
-    /// <summary>The ID of the gap that follows the footage of a run.</summary>
-    public string GapIdAfter(string cameraId, long run) => Sealer.GapIdAfter(Options.Id, cameraId, run);
 }
