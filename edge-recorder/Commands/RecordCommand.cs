@@ -130,7 +130,7 @@ public static class RecordCommand
             Console.WriteLine($"recording {result.Request.Id}: nothing was recorded (is the camera reachable? try: validate --config ...)");
             return;
         }
-        LocalBackend? local = options.Backend == "local" ? new LocalBackend(options.DataDir, context.Time) : null;
+        LocalBackend? local = options.Backend == "local" ? new LocalBackend(options.LocalCloudDataDir, context.Time) : null;
         Dictionary<string, Recording> cloud = context.Catalog is null
             ? new Dictionary<string, Recording>()
             : (await context.Catalog.GetManyAsync(result.Segments.Select(s => s.Id).ToList(), cancellationToken)).ToDictionary(r => r.Id);

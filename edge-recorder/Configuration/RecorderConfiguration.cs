@@ -218,6 +218,10 @@ public static class RecorderConfiguration
         {
             problems.Add($"Recorder:DataDir '{o.DataDir}' is not writable ({why}). Fix: create it and give the agent's user write access, or choose another directory.");
         }
+        if (!string.IsNullOrWhiteSpace(o.LocalBackendDir) && o.Backend == "local" && CheckWritable(o.LocalBackendDir) is { } cloudWhy)
+        {
+            problems.Add($"Recorder:LocalBackendDir '{o.LocalBackendDir}' is not writable ({cloudWhy}). Fix: create it, or leave it empty to keep the embedded cloud in Recorder:DataDir.");
+        }
         if (problems.Count > 0)
         {
             throw new ConfigurationException(problems);

@@ -17,6 +17,16 @@ public sealed class RecorderOptions
     /// <summary><c>local</c> (embedded, the default) or <c>gcp</c>.</summary>
     public string Backend { get; set; } = "local";
 
+    /// <summary>
+    /// On the embedded backend, the data directory whose <c>cloud/</c> folder is the local cloud (buckets, catalog),
+    /// when it is not <see cref="DataDir"/>: a functions host serving another directory, or a test that destroys the
+    /// recorder's own disk while the cloud survives. Empty: <see cref="DataDir"/>.
+    /// </summary>
+    public string LocalBackendDir { get; set; } = "";
+
+    /// <summary>The data directory of the embedded backend's cloud.</summary>
+    public string LocalCloudDataDir => string.IsNullOrWhiteSpace(LocalBackendDir) ? DataDir : LocalBackendDir;
+
     /// <summary>Length of each segment, in seconds.</summary>
     public int SegmentSeconds { get; set; } = 300;
 

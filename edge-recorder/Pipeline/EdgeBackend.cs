@@ -18,7 +18,7 @@ public sealed class EdgeBackend(IObjectStore store, string stagingBucket, ICatal
     {
         if (options.Backend == "local")
         {
-            var local = new LocalBackend(options.DataDir, time);
+            var local = new LocalBackend(options.LocalCloudDataDir, time);
             return new EdgeBackend(local.Store, LocalBackend.StagingBucket, local.Catalog, null);
         }
         GcsObjectStore gcs = await GcsObjectStore.CreateAsync(GcsSettingsOf(options), cancellationToken);

@@ -68,6 +68,28 @@ public sealed class RecorderConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void ALocalBackendDirectory_ElsewhereIsWhereTheEmbeddedCloudLives_AndAnUnwritableOneIsRefusedNamingTheKey()
+    {
+        string cloud = _dir.Combine("cloud-side");
+        string good = Write($$"""
+            { "Recorder": { "Id": "site-a", "DataDir": "{{_dir.Combine("data")}}", "LocalBackendDir": "{{cloud}}",
+              "Cameras": [ { "Id": "cam1", "Name": "Gate", "Url": "rtsp://127.0.0.1/cam1" } ] } }
+            """);
+        RecorderOptions o = RecorderConfiguration.Load(good, environment: new Dictionary<string, string?>());
+        Assert.Equal(cloud, o.LocalCloudDataDir);
+        Assert.Equal(_dir.Combine("data"), new RecorderOptions { DataDir = _dir.Combine("data") }.LocalCloudDataDir);
+
+        string file = _dir.Combine("not-a-directory");
+        File.WriteAllText(file, "x");
+        string message = Refused(Write($$"""
+            { "Recorder": { "Id": "site-a", "DataDir": "{{_dir.Combine("data")}}", "LocalBackendDir": "{{Path.Combine(file, "cloud")}}",
+              "Cameras": [ { "Id": "cam1", "Name": "Gate", "Url": "rtsp://127.0.0.1/cam1" } ] } }
+            """)).Message;
+        Assert.Contains("Recorder:LocalBackendDir", message);
+        Assert.Contains("not writable", message);
+    }
+
+    [Fact]
     public void EveryProblemIsReportedAtOnce()
     {
         ConfigurationException e = Refused(Config(segmentSeconds: "0", url: "ftp://x/y"));
