@@ -43,6 +43,26 @@ public sealed class UplinkBudgetTests
     }
 
     [Fact]
+    public async Task LiveAppendsLeftWaitingAfterATick_KeepTheRestOfTheBucketFromBulkBites()
+    {
+        var time = new TickingTime();
+        using var budget = new UplinkBudget(10_000, time);
+        await budget.AcquireAsync(1000, live: false, CancellationToken.None);
+        Task first = budget.AcquireAsync(600, live: true, CancellationToken.None).AsTask();
+        Task second = budget.AcquireAsync(600, live: true, CancellationToken.None).AsTask();
+        Task bulk = budget.AcquireAsync(300, live: false, CancellationToken.None).AsTask();
+
+        time.Tick(); // 1000 tokens: the first live append takes 600; the 400 left wait for the second, not for the bulk bite
+
+        await first.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(second.IsCompleted);
+        Assert.False(bulk.IsCompleted, "a bulk bite took what a waiting live append needs");
+        time.Tick();
+        await second.WaitAsync(TimeSpan.FromSeconds(5));
+        await bulk.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task ACancelledWaiter_GivesItsTurnToTheNext()
     {
         var time = new TickingTime();
