@@ -97,6 +97,30 @@ public sealed class GcsAppendSessionTests : AppendSessionsContractTests, IAsyncL
     }
 
     [Fact]
+    public async Task Appends_ThroughA503_ALostAnswer_AndAPartialAccept_HoldEveryByteOnce_AndTheObjectIsWrittenOnce()
+    {
+        byte[] bytes = RandomNumberGenerator.GetBytes(5 * Piece + 3);
+        const string Name = "incoming/site-b/cam1/faults.mp4";
+        Uri session = await _store.StartAsync(Request(Name), CancellationToken.None);
+
+        _server.InjectFault(GcsFaultKind.Http503, GcsRequestKinds.ResumableChunk);
+        Assert.Equal(Piece, await _store.AppendAsync(session, 0, bytes.AsMemory(0, Piece), CancellationToken.None));
+        _server.InjectFault(GcsFaultKind.DropResponse, GcsRequestKinds.ResumableChunk);
+        Assert.Equal(2L * Piece, await _store.AppendAsync(session, Piece, bytes.AsMemory(Piece, Piece), CancellationToken.None));
+        _server.InjectFault(GcsFaultKind.PartialAccept, GcsRequestKinds.ResumableChunk);
+        long held = await _store.AppendAsync(session, 2L * Piece, bytes.AsMemory(2 * Piece, 2 * Piece), CancellationToken.None);
+        Assert.Equal(3L * Piece, held); // half was kept: the caller sends the rest again
+        Assert.Equal(4L * Piece, await _store.AppendAsync(session, held, bytes.AsMemory((int)held, Piece), CancellationToken.None));
+        _server.InjectFault(GcsFaultKind.DropResponse, GcsRequestKinds.ResumableChunk);
+        StoredObject stored = await _store.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), CancellationToken.None);
+
+        Assert.Equal(0, _server.PendingInjectedFaults);
+        Assert.Equal(bytes, await ReadObjectAsync(Name));
+        Assert.Equal(1, _server.Find(Bucket, Name)!.CommitCount);
+        Assert.Equal(stored.Generation, _server.Find(Bucket, Name)!.Generation);
+    }
+
+    [Fact]
     public async Task Append_ToASessionTheServerExpired_IsNotFound()
     {
         byte[] bytes = RandomNumberGenerator.GetBytes(2 * Piece);
@@ -109,6 +133,7 @@ public sealed class GcsAppendSessionTests : AppendSessionsContractTests, IAsyncL
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Append_UnderTheBandwidthCap_IsServedWhileABacklogUploadRuns_NotAfterIt()
     {
         // 256 KiB/s: a 2 MiB upload takes about 8 s; a 256 KiB append started a second into it must not wait for it to end.
