@@ -67,9 +67,10 @@ public sealed class GcpEndToEndTests(EmulatorsFixture emulators)
         Assert.Null(stack.Gcs.Find(GcpStack.Staging, corrupted.ObjectName));
         plans[corrupted.ObjectName] = EventPlan.Deliver;
 
-        // 4. A transient failure: Cloud Storage answers 503 once while the event is processed. The object goes to the
+        // 4. A transient failure: Cloud Storage answers 503 once while the event is processed (to this object's request:
+        //    another request in flight must not take the fault and let it through without a retry). The object goes to the
         //    retry topic, the event is acknowledged, and Pub/Sub's push (with its OIDC token) archives it.
-        stack.Gcs.InjectFault(GcsFaultKind.Http503, GcsRequestKinds.Metadata);
+        stack.Gcs.InjectFault(GcsFaultKind.Http503, GcsRequestKinds.Metadata, objectName: transient.ObjectName);
         stack.Eventarc.Release(transient.ObjectName);
         await WaitForAsync(stack, transient, CloudState.Archived);
         Assert.Contains(stack.Relay.Pushes, p => p.RecordingId == transient.Id && p.Status == 204);

@@ -150,8 +150,10 @@ public sealed class GcsTestServer : IAsyncDisposable
     /// Queues a fault for the next request(s) of the given kinds (and for which the fault makes sense), ahead of the
     /// random plan: deterministic fault tests. <paramref name="times"/> consecutive matching requests get it.
     /// </summary>
-    public void InjectFault(GcsFaultKind kind, GcsRequestKinds on = GcsRequestKinds.ResumableUpload, int times = 1) =>
-        _core.Faults.Enqueue(kind, on, times);
+    /// <param name="objectName">Only requests that name this object (its metadata, its bytes, a simple upload of it) get the
+    /// fault; null: any request of the kinds. Session requests name no object.</param>
+    public void InjectFault(GcsFaultKind kind, GcsRequestKinds on = GcsRequestKinds.ResumableUpload, int times = 1, string? objectName = null) =>
+        _core.Faults.Enqueue(kind, on, times, objectName);
 
     /// <summary>Drops faults queued by <see cref="InjectFault"/> that have not hit yet.</summary>
     public void ClearInjectedFaults() => _core.Faults.ClearQueued();

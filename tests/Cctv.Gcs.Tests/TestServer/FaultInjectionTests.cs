@@ -251,6 +251,24 @@ public sealed class FaultInjectionTests
         Assert.Equal(sizes.Length, counters.ObjectsCommitted);
     }
 
+    [Fact]
+    public async Task AFaultForOneObject_SparesRequestsForAnother_AndHitsItsOwn()
+    {
+        await using GcsTestServer server = await Start();
+        using var gcs = new GcsHttp(server);
+        server.PutObject(Bucket, "a/one.mp4", new byte[] { 1 });
+        server.PutObject(Bucket, "b/two.mp4", new byte[] { 2 });
+        server.InjectFault(GcsFaultKind.Http503, GcsRequestKinds.Metadata, objectName: "a/one.mp4");
+
+        using HttpResponseMessage other = await gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o/{GcsHttp.Escape("b/two.mp4")}");
+        Assert.Equal(1, server.PendingInjectedFaults);
+        using HttpResponseMessage own = await gcs.Http.GetAsync($"storage/v1/b/{Bucket}/o/{GcsHttp.Escape("a/one.mp4")}");
+
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, own.StatusCode);
+        Assert.Equal(0, server.PendingInjectedFaults);
+    }
+
     private static Task<GcsTestServer> Start(GcsFaultOptions? faults = null) =>
         GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = [Bucket], Faults = faults ?? GcsFaultOptions.None });
 }

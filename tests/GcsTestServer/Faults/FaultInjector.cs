@@ -6,7 +6,7 @@ internal sealed class FaultInjector
     private static readonly GcsFaultKind[] AllKinds = Enum.GetValues<GcsFaultKind>();
 
     private readonly Lock _gate = new();
-    private readonly List<(GcsFaultKind Kind, GcsRequestKinds On)> _queued = [];
+    private readonly List<(GcsFaultKind Kind, GcsRequestKinds On, string? Name)> _queued = [];
     private readonly long[] _injected = new long[AllKinds.Length];
     private GcsFaultOptions _options;
     private Random _random;
@@ -39,7 +39,7 @@ internal sealed class FaultInjector
         }
     }
 
-    public void Enqueue(GcsFaultKind kind, GcsRequestKinds on, int times)
+    public void Enqueue(GcsFaultKind kind, GcsRequestKinds on, int times, string? objectName = null)
     {
         if (!Enum.IsDefined(kind))
         {
@@ -54,7 +54,7 @@ internal sealed class FaultInjector
         {
             for (int i = 0; i < times; i++)
             {
-                _queued.Add((kind, on));
+                _queued.Add((kind, on, objectName));
             }
         }
     }
@@ -78,15 +78,15 @@ internal sealed class FaultInjector
         }
     }
 
-    /// <summary>The fault for a request of this kind, counted as injected; null for none.</summary>
-    public GcsFaultKind? Decide(GcsRequestKinds request)
+    /// <summary>The fault for a request of this kind (on the object named, when known), counted as injected; null for none.</summary>
+    public GcsFaultKind? Decide(GcsRequestKinds request, string? objectName = null)
     {
         lock (_gate)
         {
             for (int i = 0; i < _queued.Count; i++)
             {
-                (GcsFaultKind kind, GcsRequestKinds on) = _queued[i];
-                if ((on & request) != 0 && Applies(kind, request))
+                (GcsFaultKind kind, GcsRequestKinds on, string? name) = _queued[i];
+                if ((on & request) != 0 && Applies(kind, request) && (name is null || name == objectName))
                 {
                     _queued.RemoveAt(i);
                     return Count(kind);

@@ -33,7 +33,7 @@ internal sealed class GcsPipeline(GcsServerCore core, ILogger logger, Cancellati
             {
                 Authorize(ctx.Request);
             }
-            fault = core.Faults.Decide(kind);
+            fault = core.Faults.Decide(kind, route.Name);
             response = fault switch
             {
                 GcsFaultKind.Http500 => GcsResponse.Error(500, "backendError", "Injected fault: internal error."),
