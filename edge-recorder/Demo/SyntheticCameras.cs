@@ -26,13 +26,18 @@ public sealed class SyntheticCameras : IAsyncDisposable
     private readonly int _clientPort = FreeTcpPort();
     private readonly int _sourcePort = FreeTcpPort();
     private readonly Dictionary<string, Process> _running = [];
+    private readonly int? _bitsPerSecond;
     private Process? _server;
 
-    public SyntheticCameras(ProcessRegistry registry, ILogger log, string ffmpeg = "ffmpeg")
+    /// <param name="bitsPerSecond">A constant bit rate for every camera (x264's CBR with filler); unset, the pattern's own
+    /// rate, about 1.25 Mbit/s at 640x360 and 15 frames a second.</param>
+    public SyntheticCameras(ProcessRegistry registry, ILogger log, string ffmpeg = "ffmpeg", int? bitsPerSecond = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bitsPerSecond ?? 100_000, 100_000, nameof(bitsPerSecond));
         _registry = registry;
         _log = log;
         _ffmpeg = ffmpeg;
+        _bitsPerSecond = bitsPerSecond;
     }
 
     /// <summary>The camera's address; fixed for the life of this object.</summary>
@@ -55,11 +60,16 @@ public sealed class SyntheticCameras : IAsyncDisposable
             await WaitForPortAsync(_sourcePort, TimeSpan.FromSeconds(15), cancellationToken);
         }
         int sourcePort = _sourcePort;
-        Process publisher = StartProcess(_ffmpeg,
+        List<string> arguments =
             ["-hide_banner", "-nostats", "-loglevel", "error", "-re", "-f", "lavfi", "-i", $"testsrc2=size=640x360:rate=15,hue=h={HueOf(cameraId)}",
-             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
-             "-f", "rtsp", $"rtsp://127.0.0.1:{sourcePort}/{cameraId}"],
-            "install it: apt-get install ffmpeg");
+             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p"];
+        if (_bitsPerSecond is int rate)
+        {
+            string bits = Str(rate);
+            arguments.AddRange(["-b:v", bits, "-minrate", bits, "-maxrate", bits, "-bufsize", Str(rate / 2), "-x264-params", "nal-hrd=cbr"]);
+        }
+        arguments.AddRange(["-f", "rtsp", $"rtsp://127.0.0.1:{sourcePort}/{cameraId}"]);
+        Process publisher = StartProcess(_ffmpeg, [.. arguments], "install it: apt-get install ffmpeg");
         _registry.Register($"demo-{cameraId}-publisher", publisher.Id, $"rtsp://127.0.0.1:{sourcePort}/{cameraId}");
         _running[cameraId] = publisher;
 
