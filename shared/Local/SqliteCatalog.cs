@@ -76,7 +76,7 @@ public sealed partial class SqliteCatalog : ICatalog
             value TEXT NOT NULL,
             updated_ms INTEGER NOT NULL
         );
-        """ + AccessSchema + RecorderClaimsSchema + AuditSchema + EvidenceSchema;
+        """ + AccessSchema + RecorderClaimsSchema + AuditSchema + EvidenceSchema + LiveSessionsSchema;
 
     /// <summary>Columns added after the first release, for catalogs created before them (ALTER TABLE ADD COLUMN).</summary>
     private static readonly (string Column, string Definition)[] AddedColumns =

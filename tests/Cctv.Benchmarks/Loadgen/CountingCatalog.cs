@@ -148,6 +148,24 @@ public sealed class CountingCatalog(ICatalog inner) : ICatalog
         return inner.RecordHeartbeatAsync(heartbeat, cancellationToken);
     }
 
+    public Task RecordLiveSessionsAsync(string recorderId, DateTimeOffset sentAt, IReadOnlyList<LiveSession> sessions, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.RecordLiveSessionsAsync(recorderId, sentAt, sessions, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<LiveSession>> ListLiveSessionsAsync(string recorderId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.ListLiveSessionsAsync(recorderId, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<LiveSessionReport>> ListLiveSessionReportsAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.ListLiveSessionReportsAsync(cancellationToken);
+    }
+
     public Task<IReadOnlyList<RecorderStatus>> ListRecordersAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _reads);
