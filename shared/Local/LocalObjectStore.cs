@@ -14,8 +14,9 @@ namespace Cctv.Shared.Local;
 /// An object's generation is also its data file's modification time (microseconds since the epoch), so that when its
 /// metadata is lost or corrupt, the repair (which re-hashes the bytes) gives it back the same generation. A corrupt
 /// metadata file is moved aside (under the bucket's <c>quarantine/</c> folder) and reported, and the object repaired.
+/// Append sessions (objects written while they grow) are in <c>LocalObjectStore.Sessions.cs</c>.
 /// </summary>
-public sealed class LocalObjectStore : IObjectStore
+public sealed partial class LocalObjectStore : IObjectStore, IAppendSessions
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static long s_lastGeneration;
