@@ -448,6 +448,7 @@ public sealed class RecorderAgent
                     }
                 }
                 await Stage("heartbeat", () => _sync.HeartbeatIfDueAsync(stopping));
+                await Stage("live sessions", () => _sync.ReportLiveSessionsIfDueAsync(stopping));
                 if (now >= nextSchedules)
                 {
                     nextSchedules = now + ScheduleRefresh;
@@ -499,6 +500,7 @@ public sealed class RecorderAgent
             await Stage("upload", () => _uploader.UploadDueAsync(cancellationToken));
         }
         await Stage("heartbeat", () => _sync.HeartbeatIfDueAsync(cancellationToken));
+        await Stage("live sessions", () => _sync.ReportLiveSessionsIfDueAsync(cancellationToken));
         await Stage("verify", () => _sync.VerifyAsync(cancellationToken));
         await Stage("evict", () => Task.FromResult(_sync.Evict()));
         await Stage("disk budget", () => Task.FromResult(_budget.EnforceIfDue()));

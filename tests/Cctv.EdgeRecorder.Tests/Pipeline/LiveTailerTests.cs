@@ -39,9 +39,9 @@ public sealed class LiveTailerTests : IDisposable
         _cloud.Dispose();
     }
 
-    private Site NewSite(string recorderId = "site-a")
+    private Site NewSite(string recorderId = "site-a", QuantizedAppendStore? store = null, ICatalog? catalog = null)
     {
-        var site = new Site(_store, recorderId, _clock);
+        var site = new Site(store ?? _store, recorderId, _clock, catalog);
         _sites.Add(site);
         return site;
     }
@@ -52,11 +52,13 @@ public sealed class LiveTailerTests : IDisposable
         private readonly TempDir _dir = new("live-site");
         private readonly QuantizedAppendStore _store;
         private readonly TimeProvider _time;
+        private readonly ICatalog? _catalog;
 
-        public Site(QuantizedAppendStore store, string recorderId, TimeProvider time)
+        public Site(QuantizedAppendStore store, string recorderId, TimeProvider time, ICatalog? catalog)
         {
             _store = store;
             _time = time;
+            _catalog = catalog;
             Options = new RecorderOptions
             {
                 Id = recorderId,
@@ -76,7 +78,7 @@ public sealed class LiveTailerTests : IDisposable
         public CameraRun Run { get; }
 
         /// <summary>A new process over the same data directory (after a crash): new outbox connection, tailer and uploader.</summary>
-        public EdgeContext Open() => Context = new EdgeContext(Options, _store, Bucket, catalog: null, _time, Logs);
+        public EdgeContext Open() => Context = new EdgeContext(Options, _store, Bucket, _catalog, _time, Logs);
 
         public string Id(long seq) => RecordingId.For(Options.Id, "cam1", Run.Run, seq);
 
@@ -295,5 +297,44 @@ public sealed class LiveTailerTests : IDisposable
         await AssertOneObjectHoldingTheFileAsync(a, sa);
         await AssertOneObjectHoldingTheFileAsync(b, sb);
         Assert.Equal(2, (await StagedAsync()).Count);
+    }
+
+    [Fact]
+    public async Task LiveSessions_ReachTheCatalog_WhenTheyChange_AtMostEveryReportInterval_AndWithEveryHeartbeat_EachSiteItsOwn()
+    {
+        var backend = new LocalBackend(Path.Combine(_cloud.Path, "backend"), _clock);
+        var store = new QuantizedAppendStore(backend.Store, Q);
+        Site a = NewSite("site-a", store, backend.Catalog);
+        Site b = NewSite("site-b", store, backend.Catalog);
+        LiveTailer tailer = a.Context.CreateLiveTailer();
+        CatalogSync sync = a.Context.CreateCatalogSync();
+        a.GrowTo(0, Q + 1);
+        b.GrowTo(0, 2 * Q);
+        await tailer.PassAsync(CancellationToken.None);
+        await b.Context.CreateLiveTailer().PassAsync(CancellationToken.None);
+
+        Assert.True(await sync.ReportLiveSessionsIfDueAsync(CancellationToken.None));
+        Assert.True(await b.Context.CreateCatalogSync().ReportLiveSessionsIfDueAsync(CancellationToken.None));
+        LiveTailRow row = a.Context.Outbox.GetLiveTail(a.Id(0))!;
+        LiveSession reported = Assert.Single(await backend.Catalog.ListLiveSessionsAsync("site-a", CancellationToken.None));
+        Assert.Equal(new LiveSession(a.Id(0), "cam1", a.Run.Run, 0, row.ObjectName, row.SessionUri, Q, row.OpenedAt, row.ConfirmedUpTo), reported);
+        Assert.Equal((long)2 * Q, Assert.Single(await backend.Catalog.ListLiveSessionsAsync("site-b", CancellationToken.None)).ConfirmedBytes);
+
+        a.GrowTo(0, 2 * Q + 1);
+        _clock.Advance(TimeSpan.FromSeconds(3));
+        await tailer.PassAsync(CancellationToken.None);
+        Assert.False(await sync.ReportLiveSessionsIfDueAsync(CancellationToken.None)); // changed, but the report interval (5 s) has not passed
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(await sync.ReportLiveSessionsIfDueAsync(CancellationToken.None));
+        Assert.Equal(2L * Q, Assert.Single(await backend.Catalog.ListLiveSessionsAsync("site-a", CancellationToken.None)).ConfirmedBytes);
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(await sync.ReportLiveSessionsIfDueAsync(CancellationToken.None)); // nothing changed: nothing sent
+
+        // Sealed and finished: the heartbeat carries the (now empty) set, unchanged or not.
+        a.Seal(0);
+        Assert.Equal(1, await a.Context.CreateUploader().UploadDueAsync(CancellationToken.None));
+        await sync.HeartbeatAsync(CancellationToken.None);
+        Assert.Empty(await backend.Catalog.ListLiveSessionsAsync("site-a", CancellationToken.None));
+        Assert.Single(await backend.Catalog.ListLiveSessionsAsync("site-b", CancellationToken.None));
     }
 }
