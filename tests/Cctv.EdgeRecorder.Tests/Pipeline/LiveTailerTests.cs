@@ -168,6 +168,10 @@ public sealed class LiveTailerTests : IDisposable
         Assert.Equal((3L * Q, t0.AddMilliseconds(100)), (now.ConfirmedBytes, now.ConfirmedUpTo)); // the sample at 600 ms (3Q+100) is not whole yet
         Assert.Equal(3L * Q, (await _store.QueryAsync(started.SessionUri, CancellationToken.None)).Persisted);
         Assert.Empty(await StagedAsync()); // nothing in the bucket until the session finishes
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        StatusCommand.CameraStatus camera = Assert.Single(StatusCommand.Read(site.Options.DataDir, _clock).Cameras);
+        Assert.Equal((StatusCommand.LiveTailOn, 3.0), (camera.LiveTail, camera.FootageAtRiskSeconds)); // 3.1 s after t0, confirmed up to t0 + 0.1 s
     }
 
     [Fact]
@@ -185,6 +189,9 @@ public sealed class LiveTailerTests : IDisposable
         Assert.Equal(1, await site.Context.CreateUploader().UploadDueAsync(CancellationToken.None));
 
         await AssertOneObjectHoldingTheFileAsync(site, segment);
+        _clock.Advance(TimeSpan.FromSeconds(7));
+        StatusCommand.CameraStatus camera = Assert.Single(StatusCommand.Read(site.Options.DataDir, _clock).Cameras);
+        Assert.Equal((StatusCommand.LiveTailOn, 7.0), (camera.LiveTail, camera.FootageAtRiskSeconds)); // seg 1 confirmed nothing yet: from seg 0's end
         Assert.Equal((2, 1, 0), (_store.Starts, _store.Finishes, _store.Uploads)); // seg 0 and seg 1 got sessions; seg 0 finished, nothing uploaded anew
         Assert.Equal([0L], _store.Appends.Where(a => a.Session == _store.Appends.First().Session).Select(a => a.Offset));
     }
