@@ -28,11 +28,12 @@ locals {
   # shared/Gcp/Firestore/catalog-queries.json (growing_fields); tests in tests/Cctv.Deploy.Tests
   # check both lists agree and that every query shape listed there has its index here.
   firestore_growing_fields = {
-    recordings  = ["start_time", "end_time", "announced_at", "staged_at", "archived_at", "updated_at", "staging_generation", "archive_generation", "clock_state"]
-    gaps        = ["start_time", "end_time"]
-    recorders   = ["sent_at", "received_at", "oldest_backlog_sealed_at"]
-    checkpoints = ["updated_at"]
-    audit       = ["at", "range_from", "range_to"]
+    recordings    = ["start_time", "end_time", "announced_at", "staged_at", "archived_at", "updated_at", "staging_generation", "archive_generation", "clock_state"]
+    gaps          = ["start_time", "end_time"]
+    recorders     = ["sent_at", "received_at", "oldest_backlog_sealed_at"]
+    checkpoints   = ["updated_at"]
+    audit         = ["at", "range_from", "range_to"]
+    live_sessions = ["sent_at", "received_at", "sessions"]
   }
 
   firestore_exemptions = merge([

@@ -13,6 +13,16 @@ public static class FfmpegArguments
     public const string SegmentPattern = "seg_%06d.mp4";
     public const string SegmentList = "segments.csv";
 
+    /// <summary>
+    /// The MP4 muxer inside each segment: fragmented (empty moov, a fragment at each keyframe and at least every second,
+    /// <c>frag_duration</c> in microseconds), and every fragment written through to the file as it is cut
+    /// (<c>flush_packets=1</c>; without it the bytes reach the file in 256 KiB blocks, so a low-bitrate camera's
+    /// live tail would lag by many seconds). FFmpeg 5.1 with testsrc at 1 Mbit/s, file size sampled every 100 ms: without
+    /// these, the file stayed at 28 bytes for 4.5 s, then grew by 262144 at a time; with them it grew by one fragment
+    /// (~120 KB) about every second. The outer <c>-flush_packets</c> does not reach the segment's muxer.
+    /// </summary>
+    public const string SegmentFormatOptions = "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000:flush_packets=1";
+
     /// <summary>How long FFmpeg waits on a silent source before it gives up (it then exits, and is restarted).</summary>
     public static readonly TimeSpan SocketTimeout = TimeSpan.FromSeconds(5);
 
@@ -43,7 +53,7 @@ public static class FfmpegArguments
             "-f", "segment",
             "-segment_time", segmentSeconds.ToString(CultureInfo.InvariantCulture),
             "-segment_format", "mp4",
-            "-segment_format_options", "movflags=+frag_keyframe+empty_moov+default_base_moof",
+            "-segment_format_options", SegmentFormatOptions,
             "-reset_timestamps", "1",
             "-segment_list", Path.Combine(runDirectory, SegmentList),
             "-segment_list_type", "csv",

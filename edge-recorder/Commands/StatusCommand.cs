@@ -48,7 +48,11 @@ public static class StatusCommand
     }
 
     public sealed record CameraStatus(string Id, bool Recording, DateTimeOffset LastSegmentEnd, long Segments, long Backlog, double BacklogMb,
-        double? OldestPendingAgeSeconds, long Lost, string? LastError, FfmpegWarningsStatus? FfmpegWarnings = null);
+        double? OldestPendingAgeSeconds, long Lost, string? LastError, FfmpegWarningsStatus? FfmpegWarnings = null,
+        string LiveTail = LiveTailOff, double? FootageAtRiskSeconds = null);
+
+    /// <summary>A camera's live tail: appending its open segment, stopped because its uplink fell behind, or none.</summary>
+    public const string LiveTailOn = "on", LiveTailBehind = "behind", LiveTailOff = "off";
 
     /// <summary>A camera's latest minute of FFmpeg warnings (counted by the agent, see <see cref="FfmpegWarningSummary"/>).</summary>
     public sealed record FfmpegWarningsStatus(DateTimeOffset From, DateTimeOffset To, long Count, string? MostFrequent, string? FirstExample);
@@ -87,6 +91,7 @@ public static class StatusCommand
         List<CameraStatus> cameras = outbox.CameraSummaries().Select(c => new CameraStatus(c.CameraId, c.Recording, c.LastSegmentEnd, c.Segments, c.Backlog,
             Math.Round(c.BacklogBytes / 1048576.0, 1), c.OldestPendingSealedAt is { } t ? Math.Round((now - t).TotalSeconds, 1) : null, c.Lost, c.LastError,
             WarningsOf(dataDir, c.CameraId))).ToList();
+        cameras = WithLiveTails(outbox, cameras, now);
         (long uploaded, long bytes) = outbox.UploadedSince(now - RateWindow);
         List<ErrorLine> errors = outbox.RecentErrors(5).Select(e => new ErrorLine(e.At, e.State, e.Error, e.Count)).ToList();
         DateTimeOffset? oldest = outbox.OldestPendingSealedAt();
@@ -117,6 +122,37 @@ public static class StatusCommand
             Math.Round(spool / 1048576.0, 1), Math.Round(free / 1048576.0, 1), alerts);
     }
 
+    /// <summary>
+    /// Each camera's live tail (its newest segment's: on, behind, or off) and its footage at risk: the seconds of capture
+    /// not yet confirmed in the cloud, from the live tail's confirmed-up-to, else the end of its newest uploaded segment,
+    /// to now while it records (to its last segment's end when it does not). A camera whose first segment is still open
+    /// has no row of its own yet: it is listed from its live tail.
+    /// </summary>
+    private static List<CameraStatus> WithLiveTails(OutboxStore outbox, List<CameraStatus> cameras, DateTimeOffset now)
+    {
+        var tails = outbox.LiveTails().GroupBy(t => t.CameraId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        IReadOnlyDictionary<string, DateTimeOffset> uploadedEnds = outbox.NewestUploadedEnds();
+        var recording = outbox.UnsealedRuns().Where(r => r.EndedAt is null).Select(r => r.CameraId).ToHashSet(StringComparer.Ordinal);
+        foreach ((string cameraId, List<LiveTailRow> rows) in tails)
+        {
+            if (!cameras.Any(c => c.Id == cameraId))
+            {
+                cameras.Add(new CameraStatus(cameraId, recording.Contains(cameraId), rows.Max(r => r.OpenedAt), 0, 0, 0, null, 0, null));
+            }
+        }
+        return cameras.OrderBy(c => c.Id, StringComparer.Ordinal).Select(c =>
+        {
+            List<LiveTailRow> rows = tails.GetValueOrDefault(c.Id) ?? [];
+            LiveTailRow? newest = rows.OrderBy(r => r.Run).ThenBy(r => r.Sequence).LastOrDefault();
+            string live = newest is null || !c.Recording ? LiveTailOff : newest.State == LiveTailState.Tailing ? LiveTailOn : LiveTailBehind;
+            DateTimeOffset? confirmed = rows.Select(r => r.ConfirmedUpTo).Append(uploadedEnds.TryGetValue(c.Id, out DateTimeOffset end) ? end : null).Max();
+            DateTimeOffset until = c.Recording ? now : c.LastSegmentEnd;
+            double? atRisk = confirmed is { } upTo ? Math.Round(Math.Max(0, (until - upTo).TotalSeconds), 1) : null; // null: none of it yet
+            return c with { LiveTail = live, FootageAtRiskSeconds = atRisk };
+        }).ToList();
+    }
+
     /// <summary>"57 in 60 s to 18:03:10, most: 'RTP: missed # packets'", or "-".</summary>
     private static string WarningsText(FfmpegWarningsStatus? w) => w is null
         ? "-"
@@ -127,12 +163,20 @@ public static class StatusCommand
             ? new FfmpegWarningsStatus(w.From, w.To, w.Total, w.Kinds.Count > 0 ? w.Kinds[0].Pattern : null, w.Kinds.Count > 0 ? w.Kinds[0].FirstExample : null)
             : null;
 
+    private static string LiveTailText(string live) => live switch
+    {
+        LiveTailOn => "[green]on[/]",
+        LiveTailBehind => "[yellow]live tail behind: upload after sealing[/]",
+        _ => "off",
+    };
+
     private static void Print(StatusReport r)
     {
-        var cameras = new Table().AddColumns("camera", "recording", "last segment", "segments", "backlog", "oldest pending", "lost", "ffmpeg warnings", "last error");
+        var cameras = new Table().AddColumns("camera", "recording", "last segment", "live tail", "at risk", "segments", "backlog", "oldest pending", "lost", "ffmpeg warnings", "last error");
         foreach (CameraStatus c in r.Cameras)
         {
             cameras.AddRow(Markup.Escape(c.Id), c.Recording ? "[green]yes[/]" : "[yellow]no[/]", c.LastSegmentEnd.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss"),
+                LiveTailText(c.LiveTail), c.FootageAtRiskSeconds is { } risk ? $"{risk:F0} s" : "all",
                 c.Segments.ToString(), $"{c.Backlog} ({c.BacklogMb} MB)", c.OldestPendingAgeSeconds is { } a ? $"{a:F0} s" : "-",
                 c.Lost > 0 ? $"[red]{c.Lost}[/]" : "0", Markup.Escape(WarningsText(c.FfmpegWarnings)), Markup.Escape(c.LastError ?? ""));
         }

@@ -182,6 +182,19 @@ public static class RecorderConfiguration
         {
             problems.Add($"Recorder:Upload:Timeout is {t}: it must be positive, or left out for the size-based default.");
         }
+        if (o.LiveTail.FlushInterval < TimeSpan.FromMilliseconds(100) || o.LiveTail.FlushInterval > TimeSpan.FromMinutes(1))
+        {
+            problems.Add($"Recorder:LiveTail:FlushInterval is {o.LiveTail.FlushInterval}: use 00:00:00.1 to 00:01:00 (the default is 00:00:02).");
+        }
+        if (o.LiveTail.FallBackAfter < o.LiveTail.FlushInterval + o.LiveTail.FlushInterval || o.LiveTail.FallBackAfter > TimeSpan.FromHours(1))
+        {
+            problems.Add($"Recorder:LiveTail:FallBackAfter is {o.LiveTail.FallBackAfter}: use at least twice Recorder:LiveTail:FlushInterval ({o.LiveTail.FlushInterval}) " +
+                "and at most 01:00:00 (the default is 00:00:30).");
+        }
+        if (o.LiveTail.ReportInterval < TimeSpan.FromSeconds(1) || o.LiveTail.ReportInterval > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"Recorder:LiveTail:ReportInterval is {o.LiveTail.ReportInterval}: use 00:00:01 to 00:10:00 (the default is 00:00:05; the cloud salvages from what it last heard).");
+        }
         if (o.Cameras.Count == 0)
         {
             problems.Add("Recorder:Cameras is empty: add at least one camera with an Id, a Name and a Url.");

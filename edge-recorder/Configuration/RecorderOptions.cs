@@ -65,6 +65,30 @@ public sealed class RecorderOptions
     public GcpOptions Gcp { get; set; } = new();
 
     public DiskBudgetOptions DiskBudget { get; set; } = new();
+
+    public LiveTailOptions LiveTail { get; set; } = new();
+}
+
+/// <summary>
+/// Live tails: each camera's open segment is uploaded while FFmpeg writes it (an append session), so that a recorder
+/// destroyed mid-segment takes with it only the last seconds (docs/live-tail.md). Sealing finishes the same session.
+/// </summary>
+public sealed class LiveTailOptions
+{
+    /// <summary>On by default; off: segments go up only after sealing.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The longest the bytes FFmpeg wrote wait before the whole quanta of them are sent (a full quantum goes at once).</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A camera's tail falls back to uploading after sealing when footage written this long ago is still unsent (the
+    /// uplink cannot keep up); its next segment tries again.
+    /// </summary>
+    public TimeSpan FallBackAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the live sessions (their URIs and confirmed offsets) are reported to the catalog when anything changed.</summary>
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>

@@ -72,7 +72,7 @@ public sealed partial class OutboxStore
 
     public OutboxStore(string path, TimeProvider time)
     {
-        _db = new SqliteDatabase(path, Schema + ChainSchema);
+        _db = new SqliteDatabase(path, Schema + ChainSchema + LiveTailSchema);
         _time = time;
         AddColumnIfMissing("segments", "resumes", "INTEGER NOT NULL DEFAULT 0");
         AddColumnIfMissing("segments", "loss_synced", "INTEGER NOT NULL DEFAULT 0");

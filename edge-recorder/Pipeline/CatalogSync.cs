@@ -77,6 +77,49 @@ public sealed class CatalogSync(OutboxStore outbox, ICatalog? catalog, RecorderC
         var heartbeat = new RecorderHeartbeat(options.Id, now, segments, bytes, oldest, AgentVersion);
         await catalog.RecordHeartbeatAsync(heartbeat, cancellationToken);
         _nextHeartbeat = now + options.HeartbeatInterval;
+        await ReportLiveSessionsAsync(force: true, cancellationToken);
+    }
+
+    private DateTimeOffset _nextLiveReport = DateTimeOffset.MinValue;
+    private string? _lastLiveReport;
+
+    /// <summary>
+    /// Reports the live sessions (each segment tailed or fallen back whose session is not finished: its URI, confirmed
+    /// bytes and confirmed-up-to) at most every <see cref="LiveTailOptions.ReportInterval"/>, and only when something
+    /// changed since the last report the catalog took. The cloud finishes them from this if the recorder goes silent.
+    /// </summary>
+    public async Task<bool> ReportLiveSessionsIfDueAsync(CancellationToken cancellationToken)
+    {
+        if (catalog is null || time.GetUtcNow() < _nextLiveReport)
+        {
+            return false;
+        }
+        return await ReportLiveSessionsAsync(force: false, cancellationToken);
+    }
+
+    /// <summary>Sends the live sessions now when they changed, or whatever they are when <paramref name="force"/> (with the heartbeat). True when sent.</summary>
+    public async Task<bool> ReportLiveSessionsAsync(bool force, CancellationToken cancellationToken)
+    {
+        if (catalog is null)
+        {
+            return false;
+        }
+        DateTimeOffset now = time.GetUtcNow();
+        _nextLiveReport = now + options.LiveTail.ReportInterval;
+        // Newest first: past the catalog's limit, the open segments (whose local copy is most at risk) are the ones reported.
+        List<LiveSession> sessions = outbox.LiveTails().OrderByDescending(t => t.OpenedAt).ThenByDescending(t => t.RecordingId, StringComparer.Ordinal)
+            .Take(LiveSessionRules.MaxSessions)
+            .Select(t => new LiveSession(t.RecordingId, t.CameraId, t.Run, t.Sequence, t.ObjectName, t.SessionUri, t.ConfirmedBytes, t.OpenedAt, t.ConfirmedUpTo))
+            .ToList();
+        string fingerprint = string.Join('\n', sessions.Select(s => $"{s.RecordingId} {s.SessionUri} {s.ConfirmedBytes} {s.ConfirmedUpTo?.ToUnixTimeMilliseconds()}"));
+        if (!force && fingerprint == _lastLiveReport)
+        {
+            return false;
+        }
+        await claims.EnsureAsync(cancellationToken);
+        await catalog.RecordLiveSessionsAsync(options.Id, now, sessions, cancellationToken);
+        _lastLiveReport = fingerprint;
+        return true;
     }
 
     private static readonly string AgentVersion =

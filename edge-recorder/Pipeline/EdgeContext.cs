@@ -63,7 +63,14 @@ public sealed class EdgeContext
 
     /// <summary>An uploader; the agent passes its signals, commands and tests get one woken by nothing but its own safety poll.</summary>
     public Uploader CreateUploader(PipelineSignal? due = null, PipelineSignal? uploaded = null) =>
-        new(Outbox, Store, StagingBucket, Options.Id, Options.Upload, Claims, Time, Logs, due: due, uploaded: uploaded);
+        new(Outbox, Store, StagingBucket, Options.Id, Options.Upload, Claims, Time, Logs, due: due, uploaded: uploaded, liveTails: LiveTailLocks);
+
+    /// <summary>Shared by the live tailer and the uploaders: one turn at a time at a segment's append session.</summary>
+    public LiveTailLocks LiveTailLocks { get; } = new();
+
+    /// <summary>The live tailer: uploads each camera's open segment as FFmpeg writes it (off when the store has no append sessions).</summary>
+    public LiveTailer CreateLiveTailer() =>
+        new(Outbox, Store as IAppendSessions, Paths, StagingBucket, Options.Id, Options.LiveTail, Claims, LiveTailLocks, Time, Logs);
 
     /// <param name="runEnded">Called after each of the camera's runs has ended in the outbox.</param>
     public Cameras.CameraSupervisor CreateSupervisor(CameraOptions camera, Cameras.ProcessRegistry registry, Action? runEnded = null) =>

@@ -32,6 +32,7 @@ public sealed class RecorderAgent
     private readonly ILogger _log;
     private readonly Sealer _sealer;
     private readonly Uploader _uploader;
+    private readonly LiveTailer _tailer;
     private readonly CatalogSync _sync;
     private readonly SpoolScanner _scanner;
     private readonly DiskBudget _budget;
@@ -51,6 +52,7 @@ public sealed class RecorderAgent
         _log = context.Logs.CreateLogger<RecorderAgent>();
         _sealer = context.CreateSealer();
         _uploader = context.CreateUploader(due: _due, uploaded: _uploaded);
+        _tailer = context.CreateLiveTailer();
         _sync = context.CreateCatalogSync();
         _scanner = context.CreateSpoolScanner();
         _budget = context.CreateDiskBudget();
@@ -120,6 +122,8 @@ public sealed class RecorderAgent
         _continuousUploads = _context.Options.AutoUpload;
         using var segments = new SegmentWatcher(_context.Paths.Spool, _segmentsClosed);
         Task uploads = _continuousUploads ? UploadLoopAsync(pipelineStop.Token) : Task.CompletedTask;
+        // Live tails run beside the backlog with their own loop: sealed segments waiting never delay the open ones.
+        Task tails = _context.Options.AutoUpload ? _tailer.RunAsync(pipelineStop.Token) : Task.CompletedTask;
         Task pipeline = PipelineLoopAsync(pipelineStop.Token);
         _stopRecording = stopRecording;
         Task watching = Task.CompletedTask;
@@ -164,6 +168,7 @@ public sealed class RecorderAgent
             await pipelineStop.CancelAsync();
             await pipeline;
             await uploads;
+            await tails;
             _continuousUploads = false;
             lock (_runningLock)
             {
@@ -443,6 +448,7 @@ public sealed class RecorderAgent
                     }
                 }
                 await Stage("heartbeat", () => _sync.HeartbeatIfDueAsync(stopping));
+                await Stage("live sessions", () => _sync.ReportLiveSessionsIfDueAsync(stopping));
                 if (now >= nextSchedules)
                 {
                     nextSchedules = now + ScheduleRefresh;
@@ -494,6 +500,7 @@ public sealed class RecorderAgent
             await Stage("upload", () => _uploader.UploadDueAsync(cancellationToken));
         }
         await Stage("heartbeat", () => _sync.HeartbeatIfDueAsync(cancellationToken));
+        await Stage("live sessions", () => _sync.ReportLiveSessionsIfDueAsync(cancellationToken));
         await Stage("verify", () => _sync.VerifyAsync(cancellationToken));
         await Stage("evict", () => Task.FromResult(_sync.Evict()));
         await Stage("disk budget", () => Task.FromResult(_budget.EnforceIfDue()));

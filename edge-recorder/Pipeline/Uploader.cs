@@ -35,13 +35,17 @@ public sealed class Uploader
     private readonly PipelineSignal _uploaded;
     private readonly ILogger _log;
     private readonly ResiliencePipeline _retry;
+    private readonly LiveTailLocks _liveTails;
 
     /// <param name="jitter">A number in [0, 1) per back-off; <see cref="Random.Shared"/> unless a test pins it.</param>
     /// <param name="due">Set when segments become due (sealed, requeued): the running loop wakes on it instead of polling.</param>
     /// <param name="uploaded">Set after each segment reaches the bucket, for whoever waits on the cloud's word.</param>
+    /// <param name="liveTails">Shared with the live tailer: a session is finished only when no append to it is in flight.</param>
     public Uploader(OutboxStore outbox, IObjectStore store, string stagingBucket, string recorderId, UploadOptions options, RecorderClaimGuard claims,
-        TimeProvider time, ILoggerFactory logs, Func<double>? jitter = null, PipelineSignal? due = null, PipelineSignal? uploaded = null)
+        TimeProvider time, ILoggerFactory logs, Func<double>? jitter = null, PipelineSignal? due = null, PipelineSignal? uploaded = null,
+        LiveTailLocks? liveTails = null)
     {
+        _liveTails = liveTails ?? new LiveTailLocks();
         _outbox = outbox;
         _store = store;
         _bucket = stagingBucket;
@@ -168,6 +172,17 @@ public sealed class Uploader
         }
         TimeSpan timeout = _options.Timeout
             ?? (segment.Size > LargeFile ? TimeSpan.FromMinutes(10) : TimeSpan.FromMinutes(5));
+        if (_outbox.GetLiveTail(segment.Id) is { } live && _store is IAppendSessions sessions)
+        {
+            switch (await FinishLiveTailAsync(segment, live, sessions, timeout, cancellationToken))
+            {
+                case LiveFinish.Uploaded:
+                    return true;
+                case LiveFinish.Failed:
+                    return false;
+            }
+            // The session is gone or was finished by the cloud: the ordinary create-only upload of the whole file.
+        }
         Dictionary<string, string> metadata = ObjectMetadata.ForSegment(segment.Id, _recorderId, segment.CameraId, segment.Sha256);
         // The session of an earlier attempt (in this process or one that was killed) is resumed, not restarted.
         Uri? session = segment.SessionUri;
@@ -263,6 +278,89 @@ public sealed class Uploader
             _log.LogError(e, "Upload of {RecordingId} failed unexpectedly", segment.Id);
             Fail(segment, $"{e.GetType().Name}: {e.Message}");
             return false;
+        }
+    }
+
+    private enum LiveFinish
+    {
+        Uploaded,
+        Failed,
+        UploadOrdinarily,
+    }
+
+    /// <summary>
+    /// A segment with a live tail: its session is finished with the rest of the file, the total size and the CRC32C of the
+    /// whole (the store refuses a corrupt object), creating the object once. NotFound (the session expired) and
+    /// PreconditionFailed (the cloud salvaged it at the bytes it held) go the ordinary way: a create-only upload of the
+    /// whole file, which finds the object there (412, compared) or succeeds once the cloud took it out of staging.
+    /// </summary>
+    private async Task<LiveFinish> FinishLiveTailAsync(OutboxSegment segment, LiveTailRow live, IAppendSessions sessions, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            using IDisposable turn = await _liveTails.EnterAsync(segment.Id, cancellationToken);
+            int tries = 0;
+            StoredObject stored = await _retry.ExecuteAsync(async ct =>
+            {
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                attempt.CancelAfter(timeout);
+                if (tries++ > 0)
+                {
+                    _outbox.AddRetry(segment.Id);
+                }
+                try
+                {
+                    await using var file = new FileStream(segment.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                    return await sessions.FinishAsync(live.SessionUri, file, segment.Crc32C, attempt.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new TimeoutRejectedException($"finishing the live tail of {segment.Id} took longer than {timeout}");
+                }
+            }, cancellationToken);
+            if (!MarkUploaded(segment, stored.Generation))
+            {
+                return LiveFinish.Failed;
+            }
+            _outbox.RemoveLiveTail(segment.Id);
+            _liveTails.Forget(segment.Id);
+            _log.LogInformation("Uploaded {RecordingId} to gs://{Bucket}/{Object} (generation {Generation}), finishing its live tail",
+                segment.Id, stored.Bucket, stored.Name, stored.Generation);
+            return LiveFinish.Uploaded;
+        }
+        catch (ObjectStoreException e) when (e.Error is ObjectStoreError.NotFound or ObjectStoreError.PreconditionFailed)
+        {
+            _log.LogWarning("The live tail session of {RecordingId} {Outcome}; uploading the whole file instead", segment.Id,
+                e.Error == ObjectStoreError.NotFound ? "is gone" : "was finished by the cloud (salvaged)");
+            _outbox.RemoveLiveTail(segment.Id);
+            return LiveFinish.UploadOrdinarily;
+        }
+        catch (ObjectStoreException e) when (e.Error == ObjectStoreError.ChecksumMismatch)
+        {
+            // Nothing was stored, and the session is spent. The file changed on our disk (final), or the bytes sent before did not match it.
+            _outbox.RemoveLiveTail(segment.Id);
+            try
+            {
+                await ThrowIfLocalFileChangedAsync(segment, cancellationToken);
+            }
+            catch (LocalFileCorruptedException corrupted)
+            {
+                Losses.Record(_outbox, segment, corrupted.Message, _log, EdgeState.Uploading);
+                return LiveFinish.Failed;
+            }
+            _log.LogWarning("The live tail session of {RecordingId} did not hash to the sealed file's CRC32C; uploading the whole file instead", segment.Id);
+            return LiveFinish.UploadOrdinarily;
+        }
+        catch (Exception e) when (e is ObjectStoreException or HttpRequestException or TimeoutRejectedException or IOException)
+        {
+            Fail(segment, $"finishing the live tail: {e.Message}");
+            return LiveFinish.Failed;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _outbox.RequeueForUpload(segment.Id, EdgeState.Uploading, "upload interrupted by shutdown", keepSession: true);
+            throw;
         }
     }
 

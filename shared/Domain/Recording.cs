@@ -28,6 +28,9 @@ public sealed record RecordingAnnouncement(
 
 /// <summary>A recording as the cloud catalog holds it.</summary>
 /// <param name="LegalHold">While set, the retention policy never deletes the recording.</param>
+/// <param name="RecorderAnnouncement">For a salvaging or salvaged recording: the recorder's own announcement, when it came
+/// back with the file (finalize replaces the salvaged copy with its full upload if the salvaged bytes are a prefix of it).</param>
+/// <param name="ReplacementRefused">Why the recorder's full upload did not replace the salvaged copy (null: not refused).</param>
 public sealed record Recording(
     RecordingAnnouncement Announcement,
     CloudState State,
@@ -41,7 +44,9 @@ public sealed record Recording(
     DateTimeOffset UpdatedAt,
     long Version,
     bool LegalHold = false,
-    string? LegalHoldReason = null)
+    string? LegalHoldReason = null,
+    RecordingAnnouncement? RecorderAnnouncement = null,
+    string? ReplacementRefused = null)
 {
     public string Id => Announcement.Id;
     public string CameraId => Announcement.CameraId;

@@ -76,7 +76,7 @@ public sealed partial class SqliteCatalog : ICatalog
             value TEXT NOT NULL,
             updated_ms INTEGER NOT NULL
         );
-        """ + AccessSchema + RecorderClaimsSchema + AuditSchema + EvidenceSchema;
+        """ + AccessSchema + RecorderClaimsSchema + AuditSchema + EvidenceSchema + LiveSessionsSchema;
 
     /// <summary>Columns added after the first release, for catalogs created before them (ALTER TABLE ADD COLUMN).</summary>
     private static readonly (string Column, string Definition)[] AddedColumns =
@@ -86,6 +86,8 @@ public sealed partial class SqliteCatalog : ICatalog
         ("archive_delay_ms", "INTEGER"),
         ("on_time", "INTEGER NOT NULL DEFAULT 0"),
         ("clock_state", "TEXT"),
+        ("recorder_announcement", "TEXT"),
+        ("replacement_refused", "TEXT"),
     ];
 
     /// <summary>Indexes over the added columns: created once the columns exist.</summary>
@@ -186,9 +188,18 @@ public sealed partial class SqliteCatalog : ICatalog
             ("$crc", a.Crc32C), ("$md5", a.Md5), ("$type", a.ContentType), ("$staging", a.StagingObject), ("$now", now), ("$clock", ClockStateJson.Write(a.Clock)));
         if (insert.ExecuteNonQuery() == 0)
         {
-            using SqliteCommand existing = c.Command("SELECT sha256, file_size FROM recordings WHERE id = $id", ("$id", a.Id));
+            using SqliteCommand existing = c.Command("SELECT sha256, file_size, state, staging_object, recorder_announcement FROM recordings WHERE id = $id",
+                ("$id", a.Id));
             using SqliteDataReader r = existing.ExecuteReader();
-            if (r.Read() && (r.GetString(0) != a.Sha256 || r.GetInt64(1) != a.FileSize))
+            if (!r.Read())
+            {
+                return Task.CompletedTask;
+            }
+            if (StateNames.ParseCloud(r.GetString(2)) is CloudState.Salvaging or CloudState.Salvaged)
+            {
+                AnnounceSalvaged(c, a, r.GetString(3), r.GetNullableString("recorder_announcement"));
+            }
+            else if (r.GetString(0) != a.Sha256 || r.GetInt64(1) != a.FileSize)
             {
                 throw new InvalidOperationException(
                     $"Recording {a.Id} was announced before with SHA-256 {r.GetString(0)} and {r.GetInt64(1)} bytes; now with {a.Sha256} and {a.FileSize} bytes.");
@@ -528,7 +539,8 @@ public sealed partial class SqliteCatalog : ICatalog
         return new Recording(announcement, StateNames.ParseCloud(S("state")), r.GetNullableString("reason"),
             r.GetNullableInt64("staging_generation"), r.GetNullableString("archive_object"), r.GetNullableInt64("archive_generation"),
             SqliteExtensions.FromUnixMs(L("announced_ms")), Time("staged_ms"), Time("archived_ms"), SqliteExtensions.FromUnixMs(L("updated_ms")), L("version"),
-            L("legal_hold") != 0, r.GetNullableString("legal_hold_reason"));
+            L("legal_hold") != 0, r.GetNullableString("legal_hold_reason"), AnnouncementJson.Parse(r.GetNullableString("recorder_announcement")),
+            r.GetNullableString("replacement_refused"));
     }
 
     private static List<Recording> ReadAll(SqliteCommand query)

@@ -329,6 +329,8 @@ public abstract partial class CatalogContractTests
             [CloudState.Quarantined] = 0,
             [CloudState.Lost] = 1,
             [CloudState.Expired] = 0,
+            [CloudState.Salvaging] = 0,
+            [CloudState.Salvaged] = 0,
         }, counts);
     }
 

@@ -69,6 +69,12 @@ public static class CatalogDocuments
     public const string ArchiveDelayMs = "archive_delay_ms";
     public const string ArchivedOnTime = "archived_on_time";
 
+    /// <summary>A salvaged recording's own announcement from its recorder, when it came back (JSON, <see cref="AnnouncementJson"/>).</summary>
+    public const string RecorderAnnouncement = "recorder_announcement";
+
+    /// <summary>Why the recorder's full upload did not replace a salvaged copy.</summary>
+    public const string ReplacementRefused = "replacement_refused";
+
     /// <summary>
     /// The recorder's clock state for the recording's run, as <see cref="ClockStateJson"/> (null when the recorder sent
     /// none). Its text begins with the time it was read, so it grows with time: exempt from single-field indexing.
@@ -146,7 +152,8 @@ public static class CatalogDocuments
         return new Recording(announcement, StateNames.ParseCloud(d.GetString(State)), d.GetNullableString(Reason),
             d.GetNullableInt64(StagingGeneration), d.GetNullableString(ArchiveObject), d.GetNullableInt64(ArchiveGeneration),
             d.GetTimestamp(AnnouncedAt), d.GetNullableTimestamp(StagedAt), d.GetNullableTimestamp(ArchivedAt),
-            d.GetTimestamp(UpdatedAt), d.GetInt64(Version), d[LegalHold] is true, d.GetNullableString(LegalHoldReason));
+            d.GetTimestamp(UpdatedAt), d.GetInt64(Version), d[LegalHold] is true, d.GetNullableString(LegalHoldReason),
+            AnnouncementJson.Parse(d.GetNullableString(RecorderAnnouncement)), d.GetNullableString(ReplacementRefused));
     }
 
     public static Dictionary<string, object?> Recorder(RecorderHeartbeat h, DateTimeOffset receivedAt) => new()

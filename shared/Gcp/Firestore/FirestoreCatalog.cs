@@ -73,6 +73,11 @@ public sealed partial class FirestoreCatalog : ICatalog
             {
                 FirestoreDocument existing = await _client.GetAsync(name, ct)
                     ?? throw new GcpTransientException($"Recording {a.Id} existed on create but not on the read after it.");
+                if (StateNames.ParseCloud(existing.GetString(State)) is CloudState.Salvaging or CloudState.Salvaged)
+                {
+                    await AnnounceSalvagedAsync(name, existing, a, ct);
+                    return false;
+                }
                 string sha = existing.GetString(Sha256);
                 long size = existing.GetInt64(FileSize);
                 if (sha != a.Sha256 || size != a.FileSize)

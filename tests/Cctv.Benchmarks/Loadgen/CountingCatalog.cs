@@ -148,6 +148,48 @@ public sealed class CountingCatalog(ICatalog inner) : ICatalog
         return inner.RecordHeartbeatAsync(heartbeat, cancellationToken);
     }
 
+    public Task<TransitionOutcome> BeginSalvageAsync(RecordingAnnouncement synthesized, string reason, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.BeginSalvageAsync(synthesized, reason, cancellationToken);
+    }
+
+    public Task<TransitionOutcome> MarkSalvagedAsync(string id, SalvagedCopy copy, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.MarkSalvagedAsync(id, copy, cancellationToken);
+    }
+
+    public Task<TransitionOutcome> ReplaceSalvagedAsync(string id, long stagingGeneration, string archiveObject, long archiveGeneration, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.ReplaceSalvagedAsync(id, stagingGeneration, archiveObject, archiveGeneration, cancellationToken);
+    }
+
+    public Task<TransitionOutcome> KeepSalvagedAsync(string id, string why, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.KeepSalvagedAsync(id, why, cancellationToken);
+    }
+
+    public Task RecordLiveSessionsAsync(string recorderId, DateTimeOffset sentAt, IReadOnlyList<LiveSession> sessions, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        return inner.RecordLiveSessionsAsync(recorderId, sentAt, sessions, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<LiveSession>> ListLiveSessionsAsync(string recorderId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.ListLiveSessionsAsync(recorderId, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<LiveSessionReport>> ListLiveSessionReportsAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _reads);
+        return inner.ListLiveSessionReportsAsync(cancellationToken);
+    }
+
     public Task<IReadOnlyList<RecorderStatus>> ListRecordersAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _reads);

@@ -168,6 +168,28 @@ public sealed class RecorderConfigurationTests : IDisposable
     }
 
     [Theory]
+    [InlineData("\"FlushInterval\": \"00:00:00\"", "Recorder:LiveTail:FlushInterval")]
+    [InlineData("\"FlushInterval\": \"00:02:00\"", "Recorder:LiveTail:FlushInterval")]
+    [InlineData("\"FallBackAfter\": \"00:00:03\"", "Recorder:LiveTail:FallBackAfter")]
+    [InlineData("\"ReportInterval\": \"00:00:00.5\"", "Recorder:LiveTail:ReportInterval")]
+    public void LiveTailSettingsOutOfRange_AreRefusedNamingTheKey(string setting, string key)
+    {
+        string file = Write($$"""
+            { "Recorder": { "Id": "site-a", "DataDir": "{{_dir.Combine("data")}}", "LiveTail": { {{setting}} },
+              "Cameras": [ { "Id": "cam1", "Name": "Gate", "Url": "rtsp://127.0.0.1/cam1" } ] } }
+            """);
+        Assert.Contains(key, Refused(file).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LiveTails_AreOnByDefault_FlushingEveryTwoSeconds()
+    {
+        RecorderOptions o = RecorderConfiguration.Load(Config(), environment: new Dictionary<string, string?>());
+        Assert.Equal((true, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5)),
+            (o.LiveTail.Enabled, o.LiveTail.FlushInterval, o.LiveTail.FallBackAfter, o.LiveTail.ReportInterval));
+    }
+
+    [Theory]
     [InlineData("00:00:05")]
     [InlineData("00:11:00")]
     public void AStopGraceShorterThanFfmpegsStopWaitOrOverTenMinutes_IsRefusedNamingTheKeyAndTheUnitsTimeout(string grace)

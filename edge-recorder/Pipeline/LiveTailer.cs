@@ -1,0 +1,383 @@
+using System.Collections.Concurrent;
+using Cctv.EdgeRecorder.Cameras;
+using Cctv.EdgeRecorder.Configuration;
+using Cctv.EdgeRecorder.Identity;
+using Cctv.EdgeRecorder.Outbox;
+using Cctv.Shared.Domain;
+using Cctv.Shared.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace Cctv.EdgeRecorder.Pipeline;
+
+/// <summary>
+/// Per recording, one turn at its append session: the live tailer's appends and the uploader's finish never overlap
+/// (a segment sealed while an append is in flight is finished only after it).
+/// </summary>
+public sealed class LiveTailLocks
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    public async Task<IDisposable> EnterAsync(string recordingId, CancellationToken cancellationToken)
+    {
+        SemaphoreSlim gate = _locks.GetOrAdd(recordingId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        return new Turn(gate);
+    }
+
+    /// <summary>The recording is done with (uploaded): its lock goes.</summary>
+    public void Forget(string recordingId) => _locks.TryRemove(recordingId, out _);
+
+    private sealed class Turn(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Live tails (docs/live-tail.md): each camera's open segment (the newest <c>seg_*.mp4</c> of its running run, neither
+/// sealed nor followed by another) gets an append session when it appears, its URI in the outbox before any byte goes.
+/// The tailer samples every open segment's size several times per flush interval, remembering when it saw each size;
+/// it sends the whole quanta (<see cref="IAppendSessions.Quantum"/>) beyond the confirmed offset as soon as one is
+/// ready and at most every <see cref="LiveTailOptions.FlushInterval"/>, and records what the store confirmed and the
+/// capture time that reaches (the newest sample whose size the confirmed bytes cover). A tail whose oldest unsent whole
+/// quantum has waited longer than <see cref="LiveTailOptions.FallBackAfter"/> stops appending ("fallen back"): its
+/// session is finished after sealing like the rest. Sealing hands the segment to the <see cref="Uploader"/>, which
+/// finishes the session with the rest and the CRC32C. The tailer has its own loop and concurrency, so a backlog of
+/// sealed segments never delays it.
+/// </summary>
+public sealed class LiveTailer
+{
+    /// <summary>Most bytes in one append request.</summary>
+    private const int MaxAppendBytes = 8 * 1024 * 1024;
+    private readonly OutboxStore _outbox;
+    private readonly IAppendSessions? _sessions;
+    private readonly EdgePaths _paths;
+    private readonly string _bucket;
+    private readonly string _recorderId;
+    private readonly LiveTailOptions _options;
+    private readonly RecorderClaimGuard _claims;
+    private readonly LiveTailLocks _locks;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly Dictionary<string, Tail> _tails = new(StringComparer.Ordinal);
+    private bool _resumed;
+
+    /// <summary>What the tailer knows of one segment between passes: its sizes as sampled, and when it last sent.</summary>
+    private sealed class Tail(LiveTailRow row)
+    {
+        public LiveTailRow Row { get; set; } = row;
+        public List<(long Size, DateTimeOffset At)> Samples { get; } = [];
+        public DateTimeOffset LastSentAt { get; set; } = DateTimeOffset.MinValue;
+        /// <summary>No more appends: its successor appeared, it was sealed, it fell back, or its session is gone.</summary>
+        public bool Stopped { get; set; }
+    }
+
+    public LiveTailer(OutboxStore outbox, IAppendSessions? sessions, EdgePaths paths, string stagingBucket, string recorderId, LiveTailOptions options,
+        RecorderClaimGuard claims, LiveTailLocks locks, TimeProvider time, ILoggerFactory logs)
+    {
+        _outbox = outbox;
+        _sessions = sessions;
+        _paths = paths;
+        _bucket = stagingBucket;
+        _recorderId = recorderId;
+        _options = options;
+        _claims = claims;
+        _locks = locks;
+        _time = time;
+        _log = logs.CreateLogger<LiveTailer>();
+    }
+
+    /// <summary>Whether live tails run: on in the configuration, and a store with append sessions.</summary>
+    public bool Enabled => _options.Enabled && _sessions is not null;
+
+    /// <summary>How often the open segments are sampled: a quarter of the flush interval, between 50 and 500 ms.</summary>
+    public TimeSpan SampleInterval => TimeSpan.FromMilliseconds(Math.Clamp(_options.FlushInterval.TotalMilliseconds / 4, 50, 500));
+
+    /// <summary>Tails until <paramref name="stopping"/>; a failed pass is logged and the next one comes.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        if (!Enabled)
+        {
+            if (_options.Enabled)
+            {
+                _log.LogWarning("Live tails are on, but this backend's store has no append sessions: segments go up after sealing");
+            }
+            return;
+        }
+        try
+        {
+            await _claims.EnsureMayUploadAsync(stopping); // nothing goes to the bucket under a recorder ID another installation holds
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Live tails are off: this installation may not upload ({Error})", e.Message);
+            return;
+        }
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await PassAsync(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogError(e, "A live tail pass failed; the next one follows");
+            }
+            try
+            {
+                await Task.Delay(SampleInterval, _time, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One pass: sessions from before (a previous process) are asked where they stand, new open segments get a session,
+    /// every open segment is sampled, and those due send their whole quanta (all cameras at once). Returns the bytes confirmed.
+    /// </summary>
+    public async Task<long> PassAsync(CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return 0;
+        }
+        if (!_resumed)
+        {
+            await ResumeAsync(cancellationToken);
+            _resumed = true;
+        }
+        HashSet<string> open = await OpenSegmentsAsync(cancellationToken);
+        DateTimeOffset now = _time.GetUtcNow();
+        var work = new List<Task<long>>();
+        foreach (Tail tail in _tails.Values.ToList())
+        {
+            if (!open.Contains(tail.Row.RecordingId))
+            {
+                // Closed (its successor appeared, or the run ended), sealed, or uploaded: the uploader finishes it.
+                tail.Stopped = true;
+                if (_outbox.GetLiveTail(tail.Row.RecordingId) is null)
+                {
+                    _tails.Remove(tail.Row.RecordingId);
+                }
+                continue;
+            }
+            if (!tail.Stopped)
+            {
+                work.Add(TailOneAsync(tail, now, cancellationToken));
+            }
+        }
+        long[] sent = await Task.WhenAll(work);
+        return sent.Sum();
+    }
+
+    /// <summary>Sessions the outbox holds from before this process: the offset is what the store reports, not what was last written down.</summary>
+    private async Task ResumeAsync(CancellationToken cancellationToken)
+    {
+        foreach (LiveTailRow row in _outbox.LiveTails())
+        {
+            try
+            {
+                AppendSessionStatus status = await _sessions!.QueryAsync(row.SessionUri, cancellationToken);
+                if (!status.IsComplete)
+                {
+                    _outbox.ConfirmLiveTail(row.RecordingId, status.Persisted, confirmedUpTo: null);
+                    _log.LogInformation("Live tail of {RecordingId}: its session holds {Bytes} bytes; it goes on from there", row.RecordingId, status.Persisted);
+                }
+            }
+            catch (ObjectStoreException e) when (e.Error == ObjectStoreError.NotFound)
+            {
+                _log.LogWarning("Live tail of {RecordingId}: the store no longer knows its session; the segment is uploaded after sealing", row.RecordingId);
+                _outbox.RemoveLiveTail(row.RecordingId);
+            }
+            LiveTailRow? current = _outbox.GetLiveTail(row.RecordingId);
+            if (current is not null)
+            {
+                _tails[row.RecordingId] = new Tail(current) { Stopped = current.State == LiveTailState.FallenBack };
+            }
+        }
+    }
+
+    /// <summary>The recording IDs of the open segments (starting a session for each that has none); the open segments' files are known.</summary>
+    private async Task<HashSet<string>> OpenSegmentsAsync(CancellationToken cancellationToken)
+    {
+        var open = new HashSet<string>(StringComparer.Ordinal);
+        foreach (CameraRun run in _outbox.UnsealedRuns().Where(r => r.EndedAt is null))
+        {
+            string dir = _paths.RunDirectory(run.CameraId, run.Run);
+            if (!Directory.Exists(dir))
+            {
+                continue;
+            }
+            long newest = -1;
+            string? path = null;
+            foreach (string file in Directory.EnumerateFiles(dir, "seg_*.mp4"))
+            {
+                if (SegmentList.TryParseSequence(Path.GetFileName(file), out long seq) && seq > newest)
+                {
+                    (newest, path) = (seq, file);
+                }
+            }
+            if (path is null || _outbox.SealedSequences(run.CameraId, run.Run).Contains(newest))
+            {
+                continue;
+            }
+            string id = RecordingId.For(_recorderId, run.CameraId, run.Run, newest);
+            open.Add(id);
+            if (!_tails.ContainsKey(id))
+            {
+                if (_outbox.GetLiveTail(id) is { } known)
+                {
+                    _tails[id] = new Tail(known) { Stopped = known.State == LiveTailState.FallenBack };
+                }
+                else
+                {
+                    await StartAsync(id, run, newest, path, cancellationToken);
+                }
+            }
+        }
+        return open;
+    }
+
+    private async Task StartAsync(string id, CameraRun run, long seq, string path, CancellationToken cancellationToken)
+    {
+        string objectName = ObjectNames.Staging(_recorderId, run.CameraId, id);
+        // No SHA-256: unknown until the segment is sealed; finalize compares size and CRC32C with the announcement.
+        var metadata = new Dictionary<string, string>
+        {
+            [ObjectMetadata.RecordingId] = id,
+            [ObjectMetadata.RecorderId] = _recorderId,
+            [ObjectMetadata.CameraId] = run.CameraId,
+        };
+        Uri session;
+        try
+        {
+            session = await _sessions!.StartAsync(new AppendSessionRequest(_bucket, objectName, "video/mp4", IfGenerationMatch: 0, metadata), cancellationToken);
+        }
+        catch (Exception e) when (e is ObjectStoreException or HttpRequestException or IOException)
+        {
+            _log.LogWarning("Live tail of {RecordingId}: no session could be started ({Error}); tried again on the next pass", id, e.Message);
+            return;
+        }
+        var row = new LiveTailRow(id, run.CameraId, run.Run, seq, path, objectName, session, 0, _time.GetUtcNow(), null, LiveTailState.Tailing);
+        _outbox.InsertLiveTail(row);
+        _tails[id] = new Tail(_outbox.GetLiveTail(id) ?? row);
+        _log.LogInformation("Camera {CameraId}: live tail of {RecordingId} started", run.CameraId, id);
+    }
+
+    /// <summary>Samples the segment, and sends its whole unsent quanta when due. Returns the bytes the store confirmed.</summary>
+    private async Task<long> TailOneAsync(Tail tail, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        long size;
+        try
+        {
+            size = new FileInfo(tail.Row.Path).Length;
+        }
+        catch (FileNotFoundException)
+        {
+            return 0;
+        }
+        if (tail.Samples.Count == 0 || tail.Samples[^1].Size != size)
+        {
+            tail.Samples.Add((size, now));
+        }
+        int quantum = _sessions!.Quantum;
+        long whole = size / quantum * quantum;
+        long confirmed = tail.Row.ConfirmedBytes;
+        if (whole <= confirmed)
+        {
+            return 0;
+        }
+        // When the first unsent whole quantum was there to send: how long the uplink has kept it waiting.
+        DateTimeOffset waitingSince = tail.Samples.First(s => s.Size / quantum * quantum > confirmed).At;
+        if (now - waitingSince > _options.FallBackAfter)
+        {
+            FallBack(tail, whole - confirmed, now - waitingSince);
+            return 0;
+        }
+        if (now - tail.LastSentAt < _options.FlushInterval)
+        {
+            return 0;
+        }
+        using IDisposable turn = await _locks.EnterAsync(tail.Row.RecordingId, cancellationToken);
+        if (_outbox.Get(tail.Row.RecordingId) is not null || _outbox.GetLiveTail(tail.Row.RecordingId) is null)
+        {
+            tail.Stopped = true; // sealed meanwhile: the uploader finishes it
+            return 0;
+        }
+        tail.LastSentAt = now;
+        long before = confirmed;
+        try
+        {
+            await using var file = new FileStream(tail.Row.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
+            byte[] buffer = new byte[(int)Math.Min(MaxAppendBytes, whole - confirmed)];
+            while (confirmed < whole)
+            {
+                int length = (int)Math.Min(buffer.Length, whole - confirmed);
+                file.Position = confirmed;
+                await file.ReadExactlyAsync(buffer.AsMemory(0, length), cancellationToken);
+                long held = await _sessions.AppendAsync(tail.Row.SessionUri, confirmed, buffer.AsMemory(0, length), cancellationToken);
+                if (held <= confirmed)
+                {
+                    break; // nothing new persisted: the next pass sends again
+                }
+                confirmed = held;
+                Confirm(tail, confirmed);
+            }
+        }
+        catch (ObjectStoreException e) when (e.Error is ObjectStoreError.NotFound or ObjectStoreError.PreconditionFailed)
+        {
+            // Gone (expired, cancelled) or finished by the cloud's salvage: the segment goes up the ordinary way after sealing.
+            _log.LogWarning("Live tail of {RecordingId}: its session {Outcome}; the segment is uploaded after sealing",
+                tail.Row.RecordingId, e.Error == ObjectStoreError.NotFound ? "is gone" : "was finished by the cloud");
+            tail.Stopped = true;
+            _outbox.RemoveLiveTail(tail.Row.RecordingId);
+        }
+        catch (Exception e) when (e is ObjectStoreException or HttpRequestException or IOException or TimeoutException)
+        {
+            _log.LogWarning("Live tail of {RecordingId}: an append failed ({Error}); sent again on the next pass", tail.Row.RecordingId, e.Message);
+        }
+        return confirmed - before;
+    }
+
+    /// <summary>Writes down what the store confirmed, and the capture time it covers: when the newest sample it covers was taken.</summary>
+    private void Confirm(Tail tail, long confirmed)
+    {
+        DateTimeOffset? upTo = tail.Row.ConfirmedUpTo;
+        int covered = tail.Samples.FindLastIndex(s => s.Size <= confirmed);
+        if (covered >= 0)
+        {
+            upTo = tail.Samples[covered].At;
+            tail.Samples.RemoveRange(0, covered); // older samples say nothing more
+        }
+        _outbox.ConfirmLiveTail(tail.Row.RecordingId, confirmed, upTo);
+        tail.Row = tail.Row with { ConfirmedBytes = confirmed, ConfirmedUpTo = upTo };
+    }
+
+    private void FallBack(Tail tail, long unsent, TimeSpan waited)
+    {
+        tail.Stopped = true;
+        _outbox.MarkLiveTailFallenBack(tail.Row.RecordingId);
+        tail.Row = tail.Row with { State = LiveTailState.FallenBack };
+        _log.LogWarning("Camera {CameraId}: live tail behind ({Bytes} bytes unsent for {Waited:F0} s): {RecordingId} is uploaded after sealing",
+            tail.Row.CameraId, unsent, waited.TotalSeconds, tail.Row.RecordingId);
+    }
+}

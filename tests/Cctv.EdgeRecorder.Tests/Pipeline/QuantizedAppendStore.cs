@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using Cctv.Shared.Local;
+using Cctv.Shared.Ports;
+
+namespace Cctv.EdgeRecorder.Tests.Pipeline;
+
+/// <summary>
+/// The real embedded store with Cloud Storage's rule for appends: every append but the last is a whole multiple of
+/// <see cref="Quantum"/> (the embedded store takes any size), and a record of every request the recorder made, so a
+/// test sees which bytes went when. <see cref="UplinkDown"/> makes appends fail as a dead uplink does (transient).
+/// </summary>
+internal sealed class QuantizedAppendStore(LocalObjectStore inner, int quantum) : IObjectStore, IAppendSessions
+{
+    public sealed record Append(Uri Session, long Offset, int Length);
+
+    public ConcurrentQueue<Append> Appends { get; } = new();
+    public int Starts;
+    public int Finishes;
+    public int Uploads;
+    public volatile bool UplinkDown;
+
+    public int Quantum => quantum;
+
+    public LocalObjectStore Inner => inner;
+
+    public Task<Uri> StartAsync(AppendSessionRequest request, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Starts);
+        return inner.StartAsync(request, cancellationToken);
+    }
+
+    public Task<long> AppendAsync(Uri session, long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        if (UplinkDown)
+        {
+            throw new ObjectStoreException(ObjectStoreError.Transient, "the uplink is down (test)");
+        }
+        if (data.Length % quantum != 0)
+        {
+            throw new ObjectStoreException(ObjectStoreError.Permanent, $"an append of {data.Length} bytes is no multiple of {quantum}");
+        }
+        Appends.Enqueue(new Append(session, offset, data.Length));
+        return inner.AppendAsync(session, offset, data, cancellationToken);
+    }
+
+    public Task<AppendSessionStatus> QueryAsync(Uri session, CancellationToken cancellationToken) => inner.QueryAsync(session, cancellationToken);
+
+    public Task<StoredObject> FinishAsync(Uri session, Stream content, string crc32C, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Finishes);
+        return inner.FinishAsync(session, content, crc32C, cancellationToken);
+    }
+
+    public Task<StoredObject> FinishAsHeldAsync(Uri session, CancellationToken cancellationToken) => inner.FinishAsHeldAsync(session, cancellationToken);
+
+    public Task<StoredObject> UploadAsync(UploadRequest request, Stream content, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Uploads);
+        return inner.UploadAsync(request, content, cancellationToken);
+    }
+
+    public Task<StoredObject?> GetAsync(string bucket, string name, CancellationToken cancellationToken) => inner.GetAsync(bucket, name, cancellationToken);
+
+    public Task<StoredObject> CopyAsync(string sourceBucket, string sourceName, long? ifSourceGenerationMatch, string destinationBucket, string destinationName,
+        long? ifGenerationMatch, CancellationToken cancellationToken) =>
+        inner.CopyAsync(sourceBucket, sourceName, ifSourceGenerationMatch, destinationBucket, destinationName, ifGenerationMatch, cancellationToken);
+
+    public Task<bool> DeleteAsync(string bucket, string name, long? ifGenerationMatch, CancellationToken cancellationToken) =>
+        inner.DeleteAsync(bucket, name, ifGenerationMatch, cancellationToken);
+
+    public IAsyncEnumerable<StoredObject> ListAsync(string bucket, string prefix, CancellationToken cancellationToken) => inner.ListAsync(bucket, prefix, cancellationToken);
+
+    public Task<Stream> OpenReadAsync(string bucket, string name, CancellationToken cancellationToken) => inner.OpenReadAsync(bucket, name, cancellationToken);
+
+    public Task<StoredObject> SetEventBasedHoldAsync(string bucket, string name, bool hold, CancellationToken cancellationToken) =>
+        inner.SetEventBasedHoldAsync(bucket, name, hold, cancellationToken);
+}
