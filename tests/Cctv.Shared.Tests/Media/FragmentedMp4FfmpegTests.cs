@@ -60,6 +60,8 @@ public sealed class FragmentedMp4FfmpegTests : IDisposable
             await File.WriteAllBytesAsync(prefix, file[..(int)c.WholeBytes]);
             Assert.Equal(c, FragmentedMp4.Read(File.OpenRead(prefix)));
             Assert.InRange((c.Covered - await ProbeDurationAsync(prefix)).Duration(), TimeSpan.Zero, OneFrame);
+            string errors = await RunAsync(RequiredTool.Find("ffmpeg", "ffmpeg"), "-v", "error", "-i", prefix, "-f", "null", "-");
+            Assert.True(errors.Length == 0, $"FFmpeg decoding {c.WholeBytes} whole bytes: {errors}");
         }
     }
 
@@ -96,6 +98,6 @@ public sealed class FragmentedMp4FfmpegTests : IDisposable
         string stderr = await p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
         Assert.True(p.ExitCode == 0, $"{executable} exited {p.ExitCode}: {stderr}");
-        return await stdout;
+        return await stdout + stderr;
     }
 }
