@@ -6,25 +6,30 @@ namespace Cctv.EdgeRecorder.Cameras;
 /// <summary>
 /// Builds FFmpeg's argument list for recording one camera into fragmented MP4 segments (a pure function:
 /// tested against exact lists). Stream copy only: the camera's encoding is kept, nothing is re-encoded.
-/// Fragmented MP4 (empty moov, a fragment per keyframe) means a segment cut short by a crash still plays.
+/// Fragmented MP4 (empty moov, a fragment per keyframe and at least every half second) means a segment cut short by a
+/// crash still plays, and what is on disk is at most one fragment behind capture (docs/live-tail.md, "What FFmpeg
+/// writes and when"): movenc keeps a fragment in memory until it closes it, and the inner MP4 muxer's 32 KiB write
+/// buffer would hold back the fragment's tail (seconds at a low bitrate) unless it is flushed after each packet.
 /// </summary>
 public static class FfmpegArguments
 {
     public const string SegmentPattern = "seg_%06d.mp4";
     public const string SegmentList = "segments.csv";
 
-    /// <summary>
-    /// The MP4 muxer inside each segment: fragmented (empty moov, a fragment at each keyframe and at least every second,
-    /// <c>frag_duration</c> in microseconds), and every fragment written through to the file as it is cut
-    /// (<c>flush_packets=1</c>; without it the bytes reach the file in 256 KiB blocks, so a low-bitrate camera's
-    /// live tail would lag by many seconds). FFmpeg 5.1 with testsrc at 1 Mbit/s, file size sampled every 100 ms: without
-    /// these, the file stayed at 28 bytes for 4.5 s, then grew by 262144 at a time; with them it grew by one fragment
-    /// (~120 KB) about every second. The outer <c>-flush_packets</c> does not reach the segment's muxer.
-    /// </summary>
-    public const string SegmentFormatOptions = "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000:flush_packets=1";
-
     /// <summary>How long FFmpeg waits on a silent source before it gives up (it then exits, and is restarted).</summary>
     public static readonly TimeSpan SocketTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest fragment FFmpeg writes (it also starts one at every keyframe).</summary>
+    public static readonly TimeSpan FragmentDuration = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The MP4 muxer's options (through the segment muxer, so they reach each segment's own muxer: a top-level
+    /// <c>-flush_packets</c> does not, the segment muxer has no file of its own).
+    /// </summary>
+    public static string SegmentFormatOptions =>
+        "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration="
+        + ((long)FragmentDuration.TotalMicroseconds).ToString(CultureInfo.InvariantCulture)
+        + ":flush_packets=1";
 
     public static IReadOnlyList<string> ForRecording(CameraOptions camera, int segmentSeconds, string runDirectory)
     {
