@@ -78,7 +78,10 @@ public sealed class LiveTailOptions
     /// <summary>On by default; off: segments go up only after sealing.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>The longest the bytes FFmpeg wrote wait before the whole quanta of them are sent (a full quantum goes at once).</summary>
+    /// <summary>
+    /// The longest whole quanta of what FFmpeg wrote wait before they are sent: the open segment is looked at four times in
+    /// this interval (at most every 0.5 s), and what is whole goes at each look.
+    /// </summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>

@@ -44,9 +44,10 @@ public sealed class LiveTailLocks
 /// <summary>
 /// Live tails (docs/live-tail.md): each camera's open segment (the newest <c>seg_*.mp4</c> of its running run, neither
 /// sealed nor followed by another) gets an append session when it appears, its URI in the outbox before any byte goes.
-/// The tailer samples every open segment's size several times per flush interval, remembering when it saw each size;
-/// it sends the whole quanta (<see cref="IAppendSessions.Quantum"/>) beyond the confirmed offset as soon as one is
-/// ready and at most every <see cref="LiveTailOptions.FlushInterval"/>, and records what the store confirmed and the
+/// The tailer samples every open segment's size four times per flush interval (at most every 0.5 s), remembering when it
+/// saw each size; at each look it sends the whole quanta (<see cref="IAppendSessions.Quantum"/>) beyond the confirmed
+/// offset, so whole bytes never wait longer than <see cref="LiveTailOptions.FlushInterval"/> (a destroyed recorder takes
+/// with it what is not yet whole, plus one look: docs/live-tail.md has the bound), and records what the store confirmed and the
 /// capture time that reaches (the newest sample whose size the confirmed bytes cover). A tail whose oldest unsent whole
 /// quantum has waited longer than <see cref="LiveTailOptions.FallBackAfter"/> stops appending ("fallen back"): its
 /// session is finished after sealing like the rest. Sealing hands the segment to the <see cref="Uploader"/>, which
@@ -75,7 +76,6 @@ public sealed class LiveTailer
     {
         public LiveTailRow Row { get; set; } = row;
         public List<(long Size, DateTimeOffset At)> Samples { get; } = [];
-        public DateTimeOffset LastSentAt { get; set; } = DateTimeOffset.MinValue;
         /// <summary>No more appends: its successor appeared, it was sealed, it fell back, or its session is gone.</summary>
         public bool Stopped { get; set; }
     }
@@ -313,17 +313,12 @@ public sealed class LiveTailer
             FallBack(tail, whole - confirmed, now - waitingSince);
             return 0;
         }
-        if (now - tail.LastSentAt < _options.FlushInterval)
-        {
-            return 0;
-        }
         using IDisposable turn = await _locks.EnterAsync(tail.Row.RecordingId, cancellationToken);
         if (_outbox.Get(tail.Row.RecordingId) is not null || _outbox.GetLiveTail(tail.Row.RecordingId) is null)
         {
             tail.Stopped = true; // sealed meanwhile: the uploader finishes it
             return 0;
         }
-        tail.LastSentAt = now;
         long before = confirmed;
         try
         {

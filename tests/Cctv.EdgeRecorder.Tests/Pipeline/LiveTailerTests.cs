@@ -140,11 +140,12 @@ public sealed class LiveTailerTests : IDisposable
     }
 
     [Fact]
-    public async Task AGrowingSegment_IsAppendedInWholeQuanta_AsSoonAsOneIsReady_ThenAtMostEveryFlushInterval()
+    public async Task AGrowingSegment_IsAppendedInWholeQuanta_AtTheFirstLookAfterTheyAreWhole()
     {
         Site site = NewSite();
         LiveTailer tailer = site.Context.CreateLiveTailer();
         DateTimeOffset t0 = _clock.GetUtcNow();
+        Assert.Equal(TimeSpan.FromMilliseconds(500), tailer.SampleInterval); // a quarter of the 2 s flush interval
 
         site.GrowTo(0, 10_000);
         await tailer.PassAsync(CancellationToken.None);
@@ -155,17 +156,18 @@ public sealed class LiveTailerTests : IDisposable
         _clock.Advance(TimeSpan.FromMilliseconds(100));
         site.GrowTo(0, Q + 6_000);
         await tailer.PassAsync(CancellationToken.None);
-        _clock.Advance(TimeSpan.FromMilliseconds(500));
-        site.GrowTo(0, 3 * Q + 100); // two more quanta within the flush interval: they wait for it
-        await tailer.PassAsync(CancellationToken.None);
         Assert.Equal([new QuantizedAppendStore.Append(started.SessionUri, 0, Q)], _store.Appends);
         Assert.Equal(t0, site.Context.Outbox.GetLiveTail(site.Id(0))!.ConfirmedUpTo); // the newest sample the confirmed bytes cover
 
-        _clock.Advance(TimeSpan.FromMilliseconds(1500));
+        _clock.Advance(TimeSpan.FromMilliseconds(500));
+        site.GrowTo(0, 3 * Q + 100); // two more quanta: they go at this look, not a flush interval later
         await tailer.PassAsync(CancellationToken.None);
         Assert.Equal([new QuantizedAppendStore.Append(started.SessionUri, 0, Q), new QuantizedAppendStore.Append(started.SessionUri, Q, 2 * Q)], _store.Appends);
         LiveTailRow now = site.Context.Outbox.GetLiveTail(site.Id(0))!;
         Assert.Equal((3L * Q, t0.AddMilliseconds(100)), (now.ConfirmedBytes, now.ConfirmedUpTo)); // the sample at 600 ms (3Q+100) is not whole yet
+        await tailer.PassAsync(CancellationToken.None);
+        Assert.Equal(2, _store.Appends.Count); // nothing whole is left unsent: a look without news sends nothing
+        _clock.Advance(TimeSpan.FromMilliseconds(1500));
         Assert.Equal(3L * Q, (await _store.QueryAsync(started.SessionUri, CancellationToken.None)).Persisted);
         Assert.Empty(await StagedAsync()); // nothing in the bucket until the session finishes
 
