@@ -20,7 +20,7 @@ internal sealed class SweepRig : IDisposable
         Local = new LocalBackend(_dir.Path, Clock);
         Archive = new ArchiveService(Local.Store, Local.Catalog, new BucketNames(LocalBackend.StagingBucket, LocalBackend.ArchiveBucket), NullLogger<ArchiveService>.Instance);
         Options = options ?? new SweepOptions();
-        Sweep = new ReconcileSweep(Archive, Local.Catalog, Local.Store, Options, Clock, NullLogger<ReconcileSweep>.Instance);
+        Sweep = new ReconcileSweep(Archive, Local.Catalog, Local.Store, Options, Clock, NullLogger<ReconcileSweep>.Instance, Local.Store);
     }
 
     public ManualClock Clock { get; } = new(T0);
