@@ -18,6 +18,7 @@ public sealed class SalvageTests : IDisposable
 {
     private readonly SweepRig _rig = new();
     private static readonly DateTimeOffset T0 = SweepRig.T0;
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private ICatalog Catalog => _rig.Catalog;
 
@@ -172,6 +173,52 @@ public sealed class SalvageTests : IDisposable
         Assert.StartsWith("the recorder came back, but its first 300,000 bytes (SHA-256 ", r.ReplacementRefused, StringComparison.Ordinal);
         Assert.Equal([salvaged.ArchiveObject!], await _rig.NamesAsync(LocalBackend.ArchiveBucket));
         Assert.Equal([silent.StagingObject], await _rig.NamesAsync(LocalBackend.StagingBucket)); // the recorder's bytes are left, not deleted
+    }
+
+    [Fact]
+    public async Task AReportNamingAnotherRecordersStagingObject_IsNeverSalvaged_EvenIfItGotIntoTheCatalog()
+    {
+        LiveSession theirs = await TailAsync("site-b", Bytes("site-b", 1000));
+        // What the catalog refuses (ArgumentException) written past it, as a catalog of another version might hold it.
+        await Assert.ThrowsAsync<ArgumentException>(() => Catalog.RecordLiveSessionsAsync("site-a", T0, [theirs], CancellationToken.None));
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_rig.Local.DataDir, "cloud", "catalog.db")}"))
+        {
+            db.Open();
+            using Microsoft.Data.Sqlite.SqliteCommand insert = db.CreateCommand();
+            insert.CommandText = "INSERT INTO live_sessions (recorder_id, sent_ms, received_ms, session_count, sessions) VALUES ('site-a', 0, $t, 1, $json)";
+            insert.Parameters.AddWithValue("$t", T0.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$json", System.Text.Json.JsonSerializer.Serialize(new[] { theirs }, WebJson));
+            insert.ExecuteNonQuery();
+        }
+        Assert.Equal([theirs], await Catalog.ListLiveSessionsAsync("site-a", CancellationToken.None));
+        _rig.Clock.Advance(TimeSpan.FromMinutes(3));
+        await Catalog.RecordHeartbeatAsync(new RecorderHeartbeat("site-b", _rig.Clock.GetUtcNow(), 0, 0, null), CancellationToken.None);
+
+        SweepReport report = await _rig.RunAsync();
+
+        Assert.Equal((0L, 1L), (report.Salvaged.Count, report.Errors.Count));
+        Assert.Contains("not salvaged: Live session", System.Text.Json.JsonSerializer.Serialize(report.Errors.Items[0]), StringComparison.Ordinal);
+        Assert.Null(await GetAsync(theirs));
+        Assert.False((await Store.QueryAsync(theirs.SessionUri, CancellationToken.None)).IsComplete);
+    }
+
+    [Fact]
+    public async Task ASessionUriThatFinishesAnotherObject_IsNotArchivedAsTheReportersRecording()
+    {
+        LiveSession theirs = await TailAsync("site-b", Bytes("site-b", 1000));
+        LiveSession mine = await TailAsync("site-a", Bytes("site-a", 1000));
+        await Catalog.RecordLiveSessionsAsync("site-a", T0.AddSeconds(1), [mine with { SessionUri = theirs.SessionUri }], CancellationToken.None);
+        _rig.Clock.Advance(TimeSpan.FromMinutes(3));
+        await Catalog.RecordHeartbeatAsync(new RecorderHeartbeat("site-b", _rig.Clock.GetUtcNow(), 0, 0, null), CancellationToken.None);
+
+        SweepReport report = await _rig.RunAsync();
+
+        Recording r = (await GetAsync(mine))!;
+        Assert.Equal(CloudState.Lost, r.State);
+        Assert.EndsWith($"its session URI finished gs://{LocalBackend.StagingBucket}/{theirs.StagingObject}, not its staging object: not salvaged", r.Reason, StringComparison.Ordinal);
+        Assert.Equal(1, report.Errors.Count);
+        Assert.Equal(ArchiveOutcome.AwaitingAnnouncement, await _rig.Archive.ProcessAsync(theirs.StagingObject, CancellationToken.None));
+        Assert.Empty(await _rig.NamesAsync(LocalBackend.ArchiveBucket));
     }
 
     /// <summary>What the recorder does when it is back: announces its sealed file (no conflict) and uploads it anew, create-only.</summary>
