@@ -12,25 +12,29 @@ namespace Cctv.Functions.Tests.Reconcile;
 /// The salvage of issue 12 on the embedded backend: two sites whose recorders both have a camera <c>cam1</c> tail a
 /// segment each into an append session; one goes silent. The sweep finishes the silent one's session at the held bytes,
 /// finalize archives it as salvaged, and the live one is left alone. Events are not delivered: the test calls finalize
-/// as the event would.
+/// as the event would. Runs on the embedded backend's SQLite catalog (<see cref="SqliteSalvageTests"/>) and on Firestore's
+/// emulator (<see cref="FirestoreSalvageTests"/>).
 /// </summary>
-public sealed class SalvageTests : IDisposable
+public abstract class SalvageTests(SweepRig rig) : IDisposable
 {
-    private readonly SweepRig _rig = new();
-    private static readonly DateTimeOffset T0 = SweepRig.T0;
-    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+    private protected readonly SweepRig _rig = rig;
+    private protected static readonly DateTimeOffset T0 = SweepRig.T0;
 
-    private ICatalog Catalog => _rig.Catalog;
+    private protected ICatalog Catalog => _rig.Catalog;
 
-    private LocalObjectStore Store => _rig.Local.Store;
+    private protected LocalObjectStore Store => _rig.Local.Store;
 
-    public void Dispose() => _rig.Dispose();
+    public void Dispose()
+    {
+        _rig.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
-    private static byte[] Bytes(string recorder, int length) =>
+    private protected static byte[] Bytes(string recorder, int length) =>
         [.. Enumerable.Range(0, length).Select(i => (byte)((i * 31) ^ recorder.Length ^ (i >> 8)))];
 
     /// <summary>A live tail as the edge makes one: a session for the segment's staging object, <paramref name="held"/> appended, reported to the catalog now.</summary>
-    private async Task<LiveSession> TailAsync(string recorder, byte[] held, long seq = 5)
+    private protected async Task<LiveSession> TailAsync(string recorder, byte[] held, long seq = 5)
     {
         string id = RecordingId.For(recorder, "cam1", 1, seq);
         string staging = ObjectNames.Staging(recorder, "cam1", id);
@@ -47,7 +51,7 @@ public sealed class SalvageTests : IDisposable
         return session;
     }
 
-    private Task<Recording?> GetAsync(LiveSession s) => Catalog.GetAsync(s.RecordingId, CancellationToken.None);
+    private protected Task<Recording?> GetAsync(LiveSession s) => Catalog.GetAsync(s.RecordingId, CancellationToken.None);
 
     [Fact]
     public async Task ASilentRecordersLiveSession_IsSalvaged_AndArchivedWithTheCloudsFacts_WhileALiveRecordersCam1IsLeftAlone()
@@ -176,33 +180,6 @@ public sealed class SalvageTests : IDisposable
     }
 
     [Fact]
-    public async Task AReportNamingAnotherRecordersStagingObject_IsNeverSalvaged_EvenIfItGotIntoTheCatalog()
-    {
-        LiveSession theirs = await TailAsync("site-b", Bytes("site-b", 1000));
-        // What the catalog refuses (ArgumentException) written past it, as a catalog of another version might hold it.
-        await Assert.ThrowsAsync<ArgumentException>(() => Catalog.RecordLiveSessionsAsync("site-a", T0, [theirs], CancellationToken.None));
-        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_rig.Local.DataDir, "cloud", "catalog.db")}"))
-        {
-            db.Open();
-            using Microsoft.Data.Sqlite.SqliteCommand insert = db.CreateCommand();
-            insert.CommandText = "INSERT INTO live_sessions (recorder_id, sent_ms, received_ms, session_count, sessions) VALUES ('site-a', 0, $t, 1, $json)";
-            insert.Parameters.AddWithValue("$t", T0.ToUnixTimeMilliseconds());
-            insert.Parameters.AddWithValue("$json", System.Text.Json.JsonSerializer.Serialize(new[] { theirs }, WebJson));
-            insert.ExecuteNonQuery();
-        }
-        Assert.Equal([theirs], await Catalog.ListLiveSessionsAsync("site-a", CancellationToken.None));
-        _rig.Clock.Advance(TimeSpan.FromMinutes(3));
-        await Catalog.RecordHeartbeatAsync(new RecorderHeartbeat("site-b", _rig.Clock.GetUtcNow(), 0, 0, null), CancellationToken.None);
-
-        SweepReport report = await _rig.RunAsync();
-
-        Assert.Equal((0L, 1L), (report.Salvaged.Count, report.Errors.Count));
-        Assert.Contains("not salvaged: Live session", System.Text.Json.JsonSerializer.Serialize(report.Errors.Items[0]), StringComparison.Ordinal);
-        Assert.Null(await GetAsync(theirs));
-        Assert.False((await Store.QueryAsync(theirs.SessionUri, CancellationToken.None)).IsComplete);
-    }
-
-    [Fact]
     public async Task ASessionUriThatFinishesAnotherObject_IsNotArchivedAsTheReportersRecording()
     {
         LiveSession theirs = await TailAsync("site-b", Bytes("site-b", 1000));
@@ -232,4 +209,38 @@ public sealed class SalvageTests : IDisposable
             new Dictionary<string, string> { [ObjectMetadata.Sha256] = d.Sha256 }), new MemoryStream(file), CancellationToken.None);
         return full;
     }
+}
+
+/// <summary>The salvage on the embedded backend's SQLite catalog, plus a report that only a catalog written past its checks could hold.</summary>
+public sealed class SqliteSalvageTests() : SalvageTests(new SweepRig())
+{
+    private static readonly System.Text.Json.JsonSerializerOptions WebJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task AReportNamingAnotherRecordersStagingObject_IsNeverSalvaged_EvenIfItGotIntoTheCatalog()
+    {
+        LiveSession theirs = await TailAsync("site-b", Bytes("site-b", 1000));
+        // What the catalog refuses (ArgumentException) written past it, as a catalog of another version might hold it.
+        await Assert.ThrowsAsync<ArgumentException>(() => Catalog.RecordLiveSessionsAsync("site-a", T0, [theirs], CancellationToken.None));
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_rig.Local.DataDir, "cloud", "catalog.db")}"))
+        {
+            db.Open();
+            using Microsoft.Data.Sqlite.SqliteCommand insert = db.CreateCommand();
+            insert.CommandText = "INSERT INTO live_sessions (recorder_id, sent_ms, received_ms, session_count, sessions) VALUES ('site-a', 0, $t, 1, $json)";
+            insert.Parameters.AddWithValue("$t", T0.ToUnixTimeMilliseconds());
+            insert.Parameters.AddWithValue("$json", System.Text.Json.JsonSerializer.Serialize(new[] { theirs }, WebJson));
+            insert.ExecuteNonQuery();
+        }
+        Assert.Equal([theirs], await Catalog.ListLiveSessionsAsync("site-a", CancellationToken.None));
+        _rig.Clock.Advance(TimeSpan.FromMinutes(3));
+        await Catalog.RecordHeartbeatAsync(new RecorderHeartbeat("site-b", _rig.Clock.GetUtcNow(), 0, 0, null), CancellationToken.None);
+
+        SweepReport report = await _rig.RunAsync();
+
+        Assert.Equal((0L, 1L), (report.Salvaged.Count, report.Errors.Count));
+        Assert.Contains("not salvaged: Live session", System.Text.Json.JsonSerializer.Serialize(report.Errors.Items[0]), StringComparison.Ordinal);
+        Assert.Null(await GetAsync(theirs));
+        Assert.False((await Store.QueryAsync(theirs.SessionUri, CancellationToken.None)).IsComplete);
+    }
+
 }
