@@ -48,7 +48,7 @@ public sealed partial class GcsObjectStore
     private async Task<StoredObject> UploadResumableAsync(UploadRequest request, Stream content, CancellationToken cancellationToken)
     {
         // Ours: the bandwidth cap, one token bucket shared by every upload of this store.
-        Stream body = _bandwidth is null ? content : new ThrottledReadStream(content, _bandwidth, _bandwidthBite);
+        Stream body = _bandwidth is null ? content : new ThrottledReadStream(content, _bandwidth);
         if (request.ResumeSession is { } session)
         {
             ObjectsUpload resumed = Uploader(request, body);
@@ -116,7 +116,7 @@ public sealed partial class GcsObjectStore
             Metadata = request.Metadata,
         }));
         metadata.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "UTF-8" };
-        Stream body = _bandwidth is null ? content : new ThrottledReadStream(content, _bandwidth, _bandwidthBite);
+        Stream body = _bandwidth is null ? content : new ThrottledReadStream(content, _bandwidth);
         var media = new StreamContent(new NonDisposingStream(body), 256 * 1024);
         // Parsed, not constructed: a type with parameters ("text/plain; charset=utf-8", the evidence manifests') is valid.
         media.Headers.ContentType = MediaTypeHeaderValue.TryParse(request.ContentType, out MediaTypeHeaderValue? type)

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using System.Threading.RateLimiting;
 using Cctv.Shared.Ports;
 using Google.Api.Gax;
 using Google.Apis.Auth.OAuth2;
@@ -15,17 +14,16 @@ namespace Cctv.Shared.Gcp.Storage;
 /// where it stays (see the uploads file): the session handed to the caller before the first byte, a new session for
 /// one that is gone, quick retries, the bandwidth cap, the CRC32C of the stored object checked against ours,
 /// single-request uploads of small objects, and the server's clock for a skew check. Split by operation:
-/// uploads (<c>GcsObjectStore.Uploads.cs</c>), objects (<c>.Objects.cs</c>) and errors (<c>.Errors.cs</c>).
+/// uploads (<c>GcsObjectStore.Uploads.cs</c>), append sessions (<c>.Sessions.cs</c>), objects (<c>.Objects.cs</c>) and errors (<c>.Errors.cs</c>).
 /// </summary>
-public sealed partial class GcsObjectStore : IObjectStore, IDisposable
+public sealed partial class GcsObjectStore : IObjectStore, IAppendSessions, IDisposable
 {
     private static readonly string[] Scopes = ["https://www.googleapis.com/auth/devstorage.read_write"];
 
     private readonly StorageClient _client;
     private readonly GcsSettings _settings;
     private readonly Uri _root;
-    private readonly TokenBucketRateLimiter? _bandwidth;
-    private readonly int _bandwidthBite;
+    private readonly UplinkBudget? _bandwidth;
     private readonly Polly.ResiliencePipeline _quickRetries;
 
     private GcsObjectStore(StorageClient client, GcsSettings settings)
@@ -36,17 +34,8 @@ public sealed partial class GcsObjectStore : IObjectStore, IDisposable
         _quickRetries = QuickRetries(settings);
         if (settings.MaxBytesPerSecond is { } rate)
         {
-            int perTick = (int)Math.Clamp(rate / 10, 1, int.MaxValue);
-            _bandwidthBite = perTick;
-            _bandwidth = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = perTick,
-                TokensPerPeriod = perTick,
-                ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-                QueueLimit = int.MaxValue,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
+            // Ours: the cap, shared by every request of the store; live appends before ordinary uploads.
+            _bandwidth = new UplinkBudget(rate, TimeProvider.System);
         }
     }
 

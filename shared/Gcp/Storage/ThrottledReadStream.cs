@@ -1,12 +1,11 @@
-using System.Threading.RateLimiting;
-
 namespace Cctv.Shared.Gcp.Storage;
 
 /// <summary>
 /// A seekable read stream that takes one token per byte from a shared token bucket before it hands bytes out:
-/// every upload of a store draws on the same bucket, so the cap holds for all of them together.
+/// every upload of a store draws on the same bucket, so the cap holds for all of them together. An ordinary upload's
+/// bytes: a live append waiting for the bucket goes first (<see cref="UplinkBudget"/>).
 /// </summary>
-internal sealed class ThrottledReadStream(Stream inner, RateLimiter limiter, int maxPermitsPerLease) : Stream
+internal sealed class ThrottledReadStream(Stream inner, UplinkBudget budget) : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => inner.CanSeek;
@@ -31,13 +30,9 @@ internal sealed class ThrottledReadStream(Stream inner, RateLimiter limiter, int
         int remaining = read;
         while (remaining > 0)
         {
-            // A lease may not ask for more than the bucket holds; take the bytes in bucket-sized bites.
-            int permits = Math.Min(remaining, maxPermitsPerLease);
-            using RateLimitLease lease = await limiter.AcquireAsync(permits, cancellationToken);
-            if (!lease.IsAcquired)
-            {
-                throw new IOException("the upload bandwidth limiter refused a read");
-            }
+            // One acquisition may not ask for more than the bucket holds; take the bytes in bucket-sized bites.
+            int permits = Math.Min(remaining, budget.Bite);
+            await budget.AcquireAsync(permits, live: false, cancellationToken);
             remaining -= permits;
         }
         return read;

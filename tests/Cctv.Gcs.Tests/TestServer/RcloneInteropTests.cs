@@ -97,6 +97,29 @@ public sealed class RcloneInteropTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Rclone_RcatOfAStreamOfUnknownSize_GoesUpInOpenEndedChunks_AndTheLastGivesTheSize()
+    {
+        // Above rclone's streaming cutoff, rcat cannot know the size: Go's client sends 16 MiB chunks as 'bytes A-B/*'
+        // and only the last one says the total, the protocol of a live tail.
+        string rclone = RequiredTool.Find("rclone", "rclone");
+        await using GcsTestServer server = await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = [Bucket] });
+        string config = WriteConfig(server);
+        byte[] stream = new byte[(40 * 1024 * 1024) + 3];
+        new Random(12).NextBytes(stream);
+
+        await Run(rclone, config, stream, "rcat", $"gcs:{Bucket}/site-a/cam1/live.mp4");
+
+        TestObject stored = server.Find(Bucket, "site-a/cam1/live.mp4") ?? throw new Xunit.Sdk.XunitException("rcat stored nothing.");
+        Assert.Equal(stream, stored.Bytes.ToArray());
+        GcsServerCounters counters = server.Counters;
+        Assert.Equal(1, counters.SessionsStarted);
+        Assert.Equal(1, counters.SessionsCompleted);
+        Assert.True(counters.Chunks >= 3 && counters.OpenEndedChunks >= 2, $"rcat should have sent open-ended chunks, then the last with the size: {counters}");
+        Assert.Equal(counters.Chunks + counters.StatusQueries, counters.RequestsByKind[GcsRequestKinds.ResumableChunk] + counters.RequestsByKind[GcsRequestKinds.ResumableStatusQuery]);
+        Assert.Equal(1, counters.RequestsByKind[GcsRequestKinds.ResumableInitiation]);
+    }
+
     private string WriteSourceFiles()
     {
         string source = _temp.Combine("source");
@@ -125,12 +148,15 @@ public sealed class RcloneInteropTests : IDisposable
     }
 
     /// <summary>Runs rclone with its own config and cache, no high-level retries (so protocol errors fail the test), bounded in time.</summary>
-    private async Task<string> Run(string rclone, string config, params string[] args)
+    private Task<string> Run(string rclone, string config, params string[] args) => Run(rclone, config, null, args);
+
+    private async Task<string> Run(string rclone, string config, byte[]? stdin, params string[] args)
     {
         var start = new ProcessStartInfo(rclone)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
             UseShellExecute = false,
         };
         foreach (string arg in (string[])["--config", config, "--cache-dir", _temp.Combine("cache"), "--retries", "1",
@@ -146,6 +172,11 @@ public sealed class RcloneInteropTests : IDisposable
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("rclone did not start.");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.BaseStream.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         try
         {

@@ -129,7 +129,7 @@ public sealed class LocalObjectStoreSessionTests : AppendSessionsContractTests, 
             new MemoryStream(bytes), CancellationToken.None);
         string[] before = Directory.GetFileSystemEntries(_dir.Path, "*", SearchOption.AllDirectories);
 
-        foreach (string forged in new[] { "cctv-local://append-session/..%2F..%2Fstaging%2Fo", "cctv-local://append-session/../staging/o/x" })
+        foreach (string forged in new[] { "cctv-local://append-session/..%2Fstaging%2Fo", "cctv-local://append-session/..%2F..%2Fbuckets%2Fstaging%2Fo", "cctv-local://append-session/../staging/o/x" })
         {
             await Assert.ThrowsAsync<ObjectStoreException>(() => _store.AppendAsync(new Uri(forged), 0, bytes, CancellationToken.None));
             await Assert.ThrowsAsync<ObjectStoreException>(() => _store.FinishAsHeldAsync(new Uri(forged), CancellationToken.None));

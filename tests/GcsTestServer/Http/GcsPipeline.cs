@@ -28,6 +28,7 @@ internal sealed class GcsPipeline(GcsServerCore core, ILogger logger, Cancellati
         {
             Route route = Route.Parse(RawPath(ctx), NullIfEmpty(ctx.Request.Query["upload_id"]));
             kind = Classify(route, ctx.Request);
+            core.Counters.Count(kind);
             if (route.Kind != RouteKind.Session)
             {
                 Authorize(ctx.Request);

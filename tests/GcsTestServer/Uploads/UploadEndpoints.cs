@@ -149,6 +149,10 @@ internal sealed class UploadEndpoints(GcsServerCore core)
         }
 
         Interlocked.Increment(ref core.Counters.Chunks);
+        if (range.Total is null)
+        {
+            Interlocked.Increment(ref core.Counters.OpenEndedChunks);
+        }
         if (req.ContentLength is long contentLength && contentLength != range.Length)
         {
             throw GcsException.Invalid($"Content-Length {contentLength} does not match Content-Range bytes {range.First}-{range.Last} ({range.Length} bytes).");
@@ -320,6 +324,7 @@ internal sealed class UploadEndpoints(GcsServerCore core)
             TestObject committed = core.Store.Commit(
                 session.Bucket, session.Name, content, actual, session.ContentType, session.Draft.StoredMetadata(), session.Preconditions);
             session.Complete(committed);
+            Interlocked.Increment(ref core.Counters.SessionsCompleted);
             return GcsResponse.Json(200, GcsJson.Object(committed, core.Endpoint));
         }
         catch (GcsException e)
