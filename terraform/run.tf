@@ -124,6 +124,10 @@ resource "google_cloud_run_v2_service" "function" {
         value = tostring(var.recorder_offline_minutes)
       }
       env {
+        name  = "CCTV_SALVAGE_AFTER_MINUTES"
+        value = tostring(var.salvage_after_minutes)
+      }
+      env {
         name  = "CCTV_RETENTION_DAYS"
         value = local.retention_days
       }

@@ -336,6 +336,17 @@ variable "recorder_offline_minutes" {
   }
 }
 
+variable "salvage_after_minutes" {
+  description = "Minutes without a heartbeat or live-session report after which the sweep finishes a recorder's live uploads at the bytes Cloud Storage holds and archives them as salvaged (CCTV_SALVAGE_AFTER_MINUTES)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.salvage_after_minutes >= 1 && var.salvage_after_minutes <= 10080 && floor(var.salvage_after_minutes) == var.salvage_after_minutes
+    error_message = "salvage_after_minutes must be a whole number between 1 and 10080."
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Retention (the daily job deletes archived recordings past their camera's days)
 # ---------------------------------------------------------------------------

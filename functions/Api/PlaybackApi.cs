@@ -27,8 +27,9 @@ public sealed record PlaybackOptions(
 }
 
 /// <summary>One stretch of the timeline on the wire; a segment names its recorder run (whose clock state is in the response's <c>clocks</c>).</summary>
+/// A salvaged segment (issue 12) says so in <c>state</c> (<c>salvaged</c>) and why in <c>detail</c>; other segments have no state (archived).
 public sealed record TimelineEntry(string Type, string StartTime, string EndTime, double Duration, string? Id, string? Reason, string? Detail, int? Recordings,
-    long? Run = null);
+    long? Run = null, string? State = null);
 
 /// <summary>
 /// The recorder's clock when one of its runs started (<see cref="ClockState"/>), as the timeline returns it: every
@@ -90,8 +91,10 @@ public static partial class PlaybackApi
             if (s.Recording is { } r)
             {
                 recorded += s.Length.TotalSeconds;
+                bool salvaged = r.State == CloudState.Salvaged;
                 entries.Add(new TimelineEntry("segment", RecordingItem.Iso(r.Announcement.StartTime), RecordingItem.Iso(r.Announcement.EndTime),
-                    Math.Round(r.Announcement.DurationSeconds, 3), r.Id, null, null, null, r.Announcement.Run));
+                    Math.Round(r.Announcement.DurationSeconds, 3), r.Id, null, salvaged ? r.Reason : null, null, r.Announcement.Run,
+                    salvaged ? r.State.ToWire() : null));
                 if (r.Announcement.Clock is { } clock && !clocks.ContainsKey(r.Announcement.Run))
                 {
                     clocks[r.Announcement.Run] = RunClock.From(r.Announcement.Run, clock);
@@ -153,7 +156,7 @@ public static partial class PlaybackApi
                 return Results.Json(new ApiError("this link is not one the API issued"), statusCode: StatusCodes.Status403Forbidden);
         }
         Recording? r = await catalog.GetAsync(id, ct);
-        if (r is null || r.State != CloudState.Archived || r.ArchiveObject is null)
+        if (r is null || !r.State.HasArchiveCopy() || r.ArchiveObject is null)
         {
             return Results.NotFound(new ApiError("recording not found or no longer archived"));
         }

@@ -17,11 +17,16 @@ public sealed record RecordingItem(
     string Sha256,
     string State,
     string? Reason,
-    string CreatedAt)
+    string CreatedAt,
+    string? Sha256By = null)
 {
+    /// <summary>
+    /// A salvaged recording's size and SHA-256 are the cloud's (of the bytes the store held), not the recorder's, and
+    /// <c>sha256_by</c> says so (<c>cloud</c>); no edge checksum is claimed for it. Null for every other recording.
+    /// </summary>
     public static RecordingItem From(Recording r) => new(r.Id, r.Camera.ToString(), r.Announcement.RecorderId, r.CameraId, r.Announcement.CameraName,
         Iso(r.Announcement.StartTime), Iso(r.Announcement.EndTime), Math.Round(r.Announcement.DurationSeconds, 3), r.Announcement.FileSize,
-        r.Announcement.Sha256, r.State.ToWire(), r.Reason, Iso(r.AnnouncedAt));
+        r.Announcement.Sha256, r.State.ToWire(), r.Reason, Iso(r.AnnouncedAt), r.State == CloudState.Salvaged ? "cloud" : null);
 
     public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }

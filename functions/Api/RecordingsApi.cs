@@ -125,7 +125,7 @@ public static class RecordingsApi
         {
             return NotFound();
         }
-        if (recording.State != CloudState.Archived || recording.ArchiveObject is null)
+        if (!recording.State.HasArchiveCopy() || recording.ArchiveObject is null)
         {
             return NotArchived(recording);
         }
@@ -154,7 +154,7 @@ public static class RecordingsApi
             {
                 results.Add(new VideoUrlResult(id, null, "not found"));
             }
-            else if (r.State != CloudState.Archived)
+            else if (!r.State.HasArchiveCopy() || r.ArchiveObject is null)
             {
                 results.Add(new VideoUrlResult(id, null, $"not archived yet (state: {r.State.ToWire()})"));
             }
@@ -176,7 +176,7 @@ public static class RecordingsApi
         {
             return NotFound();
         }
-        if (recording.State != CloudState.Archived)
+        if (!recording.State.HasArchiveCopy() || recording.ArchiveObject is null)
         {
             return NotArchived(recording);
         }

@@ -35,7 +35,7 @@ public static class StatusApi
             Task<IReadOnlyList<RecorderStatus>> recorders = catalog.ListRecordersAsync(ct);
             // Recordings that ended between 24 h and 5 min ago: each has had its 5 minutes.
             Task<DeliveryStats> delivery = catalog.GetDeliveryStatsAsync(now - Window, now - DeliveryTarget.ArchiveWithin, ct);
-            Task<IReadOnlyList<Recording>>[] oldest = [.. ((CloudState[])[CloudState.Announced, CloudState.Staged, CloudState.Quarantined])
+            Task<IReadOnlyList<Recording>>[] oldest = [.. ((CloudState[])[CloudState.Announced, CloudState.Staged, CloudState.Quarantined, CloudState.Salvaging])
                 .Select(s => catalog.ListByStateAsync(s, 1, ct))];
             await Task.WhenAll([counts, recorders, delivery, .. oldest]);
 

@@ -23,6 +23,13 @@ public static class GapReasons
     /// <summary>Archived once, deleted since by the retention policy.</summary>
     public const string Expired = "expired";
 
+    /// <summary>
+    /// After footage the cloud salvaged from a recorder that went silent (issue 12): the recorder has been offline since,
+    /// and the detail says when, and up to when footage was recovered ("recorder offline since 03:14:07 UTC, footage up
+    /// to 03:14:05 UTC recovered").
+    /// </summary>
+    public const string RecorderOffline = "recorder_offline";
+
     /// <summary>The catalog holds nothing for this time: no recording, no gap.</summary>
     public const string NoRecording = "no_recording";
 }
@@ -40,10 +47,10 @@ public sealed record TimelineSpan(DateTimeOffset Start, DateTimeOffset End, Reco
 }
 
 /// <summary>
-/// Builds a camera's timeline over [from, to) from the catalog's recordings and gaps: every archived recording is a
-/// segment; every stretch between them is a gap, explained by what covers it, in this order: recordings that cannot be
+/// Builds a camera's timeline over [from, to) from the catalog's recordings and gaps: every archived (or salvaged) recording
+/// is a segment; every stretch between them is a gap, explained by what covers it, in this order: recordings that cannot be
 /// played yet or any more (not yet uploaded, lost, expired, with their state or reason), then the recorder's gaps
-/// (camera offline, with its reason), then nothing (no recording). Adjacent gaps of the same reason and detail are one
+/// (camera offline, with its reason), then nothing (no recording; after salvaged footage: recorder offline, since when). Adjacent gaps of the same reason and detail are one
 /// gap; a hole shorter than the tolerance between two recordings (clock rounding at a segment cut) is no gap. A pure
 /// function: the player API and the HLS playlist both read its output.
 /// </summary>
@@ -63,7 +70,7 @@ public static class TimelineBuilder
             {
                 continue;
             }
-            (r.State == CloudState.Archived && r.ArchiveObject is not null ? archived : unplayable).Add(r);
+            (r.State.HasArchiveCopy() && r.ArchiveObject is not null ? archived : unplayable).Add(r);
         }
         archived.Sort(ByStart);
         unplayable.Sort(ByStart);
@@ -71,27 +78,40 @@ public static class TimelineBuilder
 
         var spans = new List<TimelineSpan>(archived.Count + 16);
         DateTimeOffset cursor = from;
+        string? offline = null; // after salvaged footage: what explains the silence that follows it
         foreach (Recording r in archived)
         {
             DateTimeOffset start = Max(r.Announcement.StartTime, from);
             if (start - cursor > slack)
             {
-                FillHole(cursor, start, unplayable, edgeGaps, slack, spans);
+                FillHole(cursor, start, unplayable, edgeGaps, slack, spans, offline);
             }
             spans.Add(new TimelineSpan(start, Min(r.Announcement.EndTime, to), r, null, null, 0));
             cursor = Max(cursor, Min(r.Announcement.EndTime, to));
+            offline = r.State == CloudState.Salvaged ? OfflineDetail(r) : null;
         }
         if (to - cursor > slack || (archived.Count == 0 && to > from))
         {
-            FillHole(cursor, to, unplayable, edgeGaps, slack, spans);
+            FillHole(cursor, to, unplayable, edgeGaps, slack, spans, offline);
         }
         return spans;
     }
 
-    /// <summary>Explains [start, end): the unplayable recordings first, then the recorder's gaps, then "no recording"; merges what reads the same.</summary>
-    private static void FillHole(DateTimeOffset start, DateTimeOffset end, List<Recording> unplayable, List<RecordingGap> edgeGaps, TimeSpan slack,
-        List<TimelineSpan> spans)
+    /// <summary>"recorder offline since 03:14:07 UTC, footage up to 03:14:05 UTC recovered", from a salvaged recording.</summary>
+    public static string OfflineDetail(Recording salvaged)
     {
+        string upTo = salvaged.Announcement.EndTime.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        return SalvageReasons.OfflineSince(salvaged.Reason) is { } since
+            ? $"recorder offline since {since.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)} UTC, footage up to {upTo} UTC recovered"
+            : $"recorder offline, footage up to {upTo} UTC recovered";
+    }
+
+    /// <summary>Explains [start, end): the unplayable recordings first, then the recorder's gaps, then "no recording"; merges what reads the same.</summary>
+    /// <param name="offline">Set after salvaged footage: what is not explained otherwise is the recorder's silence, not "no recording".</param>
+    private static void FillHole(DateTimeOffset start, DateTimeOffset end, List<Recording> unplayable, List<RecordingGap> edgeGaps, TimeSpan slack,
+        List<TimelineSpan> spans, string? offline)
+    {
+        (string nothingReason, string nothingDetail) = offline is null ? (GapReasons.NoRecording, NoRecordingDetail) : (GapReasons.RecorderOffline, offline);
         var pieces = new List<TimelineSpan>();
         var open = new List<(DateTimeOffset Start, DateTimeOffset End)>();
         DateTimeOffset cursor = start;
@@ -128,7 +148,7 @@ public static class TimelineBuilder
                 DateTimeOffset s = Max(g.StartTime, c);
                 if (s > c)
                 {
-                    pieces.Add(new TimelineSpan(c, s, null, GapReasons.NoRecording, NoRecordingDetail, 0));
+                    pieces.Add(new TimelineSpan(c, s, null, nothingReason, nothingDetail, 0));
                 }
                 DateTimeOffset e = Min(gEnd, e0);
                 pieces.Add(new TimelineSpan(s, e, null, ClockReasons.IsClockStep(g.Reason) ? GapReasons.ClockStep : GapReasons.CameraOffline, g.Reason, 0));
@@ -136,7 +156,7 @@ public static class TimelineBuilder
             }
             if (c < e0)
             {
-                pieces.Add(new TimelineSpan(c, e0, null, GapReasons.NoRecording, NoRecordingDetail, 0));
+                pieces.Add(new TimelineSpan(c, e0, null, nothingReason, nothingDetail, 0));
             }
         }
         pieces.Sort((a, b) => a.Start.CompareTo(b.Start));
@@ -167,6 +187,7 @@ public static class TimelineBuilder
         CloudState.Announced => (GapReasons.NotYetUploaded, "announced: recorded on site, not uploaded yet"),
         CloudState.Staged => (GapReasons.NotYetUploaded, "staged: uploaded, being verified"),
         CloudState.Quarantined => (GapReasons.NotYetUploaded, "quarantined, re-upload requested: " + (r.Reason ?? "checksum mismatch")),
+        CloudState.Salvaging => (GapReasons.NotYetUploaded, "salvaging: " + (r.Reason ?? "the recorder went silent") + "; the cloud is finishing its live upload"),
         _ => (GapReasons.NotYetUploaded, r.State.ToWire()),
     };
 

@@ -21,6 +21,10 @@ public enum ArchiveOutcome
     Ignored,
     /// <summary>The name carries a recording's ID but is not the staging object it was announced with: never processed.</summary>
     NotTheStagingObject,
+    /// <summary>A silent recorder's live upload, finished by the sweep, archived as salvaged (issue 12).</summary>
+    Salvaged,
+    /// <summary>The recorder's full upload of a salvaged recording did not replace the salvaged copy; the catalog says why.</summary>
+    SalvageKept,
 }
 
 /// <summary>
@@ -28,7 +32,8 @@ public enum ArchiveOutcome
 /// bucket (create-only), archived, staging copy removed. Every step is guarded, so a duplicated, late or
 /// out-of-order event, or two handlers at once, change nothing after the first.
 /// </summary>
-public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketNames buckets, ILogger<ArchiveService> log)
+public sealed partial class ArchiveService(IObjectStore store, ICatalog catalog, BucketNames buckets, ILogger<ArchiveService> log,
+    IFragmentCoverage? coverage = null)
 {
     public BucketNames Buckets => buckets;
 
@@ -71,6 +76,15 @@ public sealed class ArchiveService(IObjectStore store, ICatalog catalog, BucketN
         {
             log.LogWarning("Recording {RecordingId} is staged but was declared lost ({Reason}); left for an operator", id, recording.Reason);
             return ArchiveOutcome.Ignored;
+        }
+
+        if (recording.State == CloudState.Salvaging)
+        {
+            return await SalvageAsync(recording, objectName, cancellationToken);
+        }
+        if (recording.State == CloudState.Salvaged)
+        {
+            return await ReplaceSalvagedAsync(recording, objectName, cancellationToken);
         }
 
         RecordingAnnouncement a = recording.Announcement;

@@ -117,6 +117,7 @@ public sealed partial record GcpFunctionsSettings
             {
                 StagingSla = TimeSpan.FromMinutes(Minutes(FunctionEnvironment.StagingSlaMinutes, 30, 10_080)),
                 RecorderOfflineAfter = TimeSpan.FromMinutes(Minutes(FunctionEnvironment.RecorderOfflineMinutes, 10, 10_080)),
+                SalvageAfter = TimeSpan.FromMinutes(Minutes(FunctionEnvironment.SalvageAfterMinutes, 2, 10_080)),
                 Retention = retention,
             },
             FirestoreEmulatorHost = Get(GcpService.Firestore.EmulatorHostVariable),

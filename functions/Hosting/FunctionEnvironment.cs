@@ -61,6 +61,12 @@ public static class FunctionEnvironment
     /// <summary>Minutes without a heartbeat after which a recorder counts as offline (default 10).</summary>
     public const string RecorderOfflineMinutes = "CCTV_RECORDER_OFFLINE_MINUTES";
 
+    /// <summary>
+    /// Minutes without a heartbeat or live-session report after which the sweep salvages a recorder's live sessions:
+    /// finishes their uploads at the bytes the store holds and archives them as salvaged (default 2; issue 12).
+    /// </summary>
+    public const string SalvageAfterMinutes = "CCTV_SALVAGE_AFTER_MINUTES";
+
     /// <summary>Days archived recordings are kept: <c>30</c>, or a default and per-camera days, <c>30,gate=90</c>; 0 keeps them forever (default).</summary>
     public const string RetentionDays = "CCTV_RETENTION_DAYS";
 }

@@ -71,6 +71,7 @@ internal sealed class LocalFunctionsBackend(FunctionsHostSettings settings, Time
         services.AddSingleton(_backend);
         services.AddSingleton(_backend.Events);
         services.AddSingleton<IObjectStore>(_backend.Store);
+        services.AddSingleton<IAppendSessions>(_backend.Store); // the sweep's salvage finishes silent recorders' live uploads
         services.AddSingleton<ICatalog>(_backend.Catalog);
         services.AddSingleton<IUrlSigner>(_backend.Signer);
         services.AddSingleton(new ApiToken(settings.ApiToken));
@@ -122,6 +123,10 @@ internal sealed class GcpFunctionsBackend(GcpBackend gcp, FunctionsHostSettings 
         FunctionsHost.AddCommonServices(services, time, gcp.Buckets, Settings.Sweep);
         services.AddSingleton(gcp);
         services.AddSingleton(gcp.Store);
+        if (gcp.Store is IAppendSessions sessions)
+        {
+            services.AddSingleton(sessions); // the sweep's salvage finishes silent recorders' live uploads
+        }
         services.AddSingleton(gcp.Catalog);
         services.AddSingleton(gcp.Signer);
         if (gcp.Retry is { } retry)

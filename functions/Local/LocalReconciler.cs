@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Cctv.Functions.Local;
 
 /// <summary>
-/// The embedded backend's reconcile on a timer: recordings announced but not archived whose staging object
+/// The embedded backend's reconcile on a timer: recordings announced (or being salvaged) but not archived whose staging object
 /// exists (a lost event, an object staged before its announcement, a crash between two steps) are
 /// processed again. Idempotent, like every handler here.
 /// </summary>
@@ -43,7 +43,7 @@ public sealed class LocalReconciler(ArchiveService archive, ICatalog catalog, IO
     public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
     {
         int count = 0;
-        foreach (CloudState state in (CloudState[])[CloudState.Announced, CloudState.Staged])
+        foreach (CloudState state in (CloudState[])[CloudState.Announced, CloudState.Staged, CloudState.Salvaging])
         {
             foreach (Recording recording in await catalog.ListByStateAsync(state, 500, cancellationToken))
             {

@@ -58,7 +58,7 @@ public sealed class LegalHolds(ICatalog catalog, IObjectStore store, string arch
     /// </summary>
     public async Task<bool> EnsureStorageHoldAsync(Recording held, CancellationToken cancellationToken)
     {
-        if (!held.LegalHold || held is not { State: CloudState.Archived, ArchiveObject: { } name })
+        if (!held.LegalHold || held is not { State: CloudState.Archived or CloudState.Salvaged, ArchiveObject: { } name })
         {
             return false;
         }
@@ -73,7 +73,7 @@ public sealed class LegalHolds(ICatalog catalog, IObjectStore store, string arch
 
     private async Task<HoldResult> SetObjectHoldAsync(TransitionOutcome outcome, Recording? r, bool hold, CancellationToken cancellationToken)
     {
-        if (r is not { State: CloudState.Archived, ArchiveObject: { } name })
+        if (r is not { State: CloudState.Archived or CloudState.Salvaged, ArchiveObject: { } name })
         {
             return new HoldResult(outcome, null, null);
         }

@@ -20,7 +20,7 @@ public sealed record SweepRequest(string Job, int Limit, string? Continuation);
 /// guarded, idempotent steps the event path uses, so a sweep racing an event, or two sweeps, change nothing twice.
 /// </summary>
 public sealed partial class ReconcileSweep(ArchiveService archive, ICatalog catalog, IObjectStore store, SweepOptions options, TimeProvider time,
-    ILogger<ReconcileSweep> log)
+    ILogger<ReconcileSweep> log, IAppendSessions? sessions = null)
 {
     public const string ReconcileJob = "reconcile";
     public const string RetentionJob = "retention";
@@ -28,7 +28,7 @@ public sealed partial class ReconcileSweep(ArchiveService archive, ICatalog cata
     public const int MaxLimit = 10_000;
 
     private const int Batch = 100;
-    private static readonly string[] ReconcilePhases = ["staging", "announced", "staged", "quarantined", "recorders", "holds"];
+    private static readonly string[] ReconcilePhases = ["salvage", "staging", "announced", "staged", "quarantined", "recorders", "holds"];
     private static readonly string[] RetentionPhases = ["retention"];
 
     public static IReadOnlyList<string> Jobs { get; } = [ReconcileJob, RetentionJob];
@@ -73,6 +73,7 @@ public sealed partial class ReconcileSweep(ArchiveService archive, ICatalog cata
             SweepContinuation? at = i == first ? from : null;
             stop = phases[i] switch
             {
+                "salvage" => await SalvageAsync(run, cancellationToken),
                 "staging" => await StagingAsync(run, at, cancellationToken),
                 "announced" => await AnnouncedAsync(run, at, cancellationToken),
                 "staged" => await StagedAsync(run, at, cancellationToken),
@@ -89,9 +90,9 @@ public sealed partial class ReconcileSweep(ArchiveService archive, ICatalog cata
         report.FinishedAt = time.GetUtcNow();
         log.Log(report.Errors.Count > 0 ? LogLevel.Warning : LogLevel.Information,
             "Sweep {Job}: examined {Examined} (limit {Limit}, from {ResumedFrom}); re-drove {Redriven}, orphans {Orphans}, not staged past the SLA {NotStaged}, " +
-            "quarantined past the SLA {Quarantined}, recorders offline {Offline}, expired {Expired}, errors {Errors}; {Completion}",
+            "quarantined past the SLA {Quarantined}, recorders offline {Offline}, salvaged {Salvaged}, expired {Expired}, errors {Errors}; {Completion}",
             report.Job, report.Examined, report.Limit, report.ResumedFrom, report.Redriven.Count, report.Orphans.Count, report.NotStagedPastSla.Count,
-            report.QuarantinedPastSla.Count, report.RecordersOffline.Count, report.Expired.Count, report.Errors.Count,
+            report.QuarantinedPastSla.Count, report.RecordersOffline.Count, report.Salvaged.Count, report.Expired.Count, report.Errors.Count,
             report.Complete ? "complete" : "to be continued");
         return report;
     }

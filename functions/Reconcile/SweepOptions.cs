@@ -19,5 +19,11 @@ public sealed record SweepOptions
     /// <summary>A recorder whose last heartbeat arrived longer ago than this is reported offline.</summary>
     public TimeSpan RecorderOfflineAfter { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// A recorder whose last heartbeat or live-session report arrived longer ago than this (the catalog's clock) is taken
+    /// for dead: the sweep finishes the uploads of its live sessions at the bytes the store holds (a salvage, issue 12).
+    /// </summary>
+    public TimeSpan SalvageAfter { get; init; } = TimeSpan.FromMinutes(2);
+
     public RetentionPolicy Retention { get; init; } = RetentionPolicy.KeepForever;
 }

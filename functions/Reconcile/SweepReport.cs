@@ -39,6 +39,9 @@ public sealed class SweepReport
     /// <summary>Recorders whose heartbeat stopped.</summary>
     public Finding RecordersOffline { get; } = new();
 
+    /// <summary>Live sessions of silent recorders the sweep finished at the bytes the store held (or found empty: lost), issue 12.</summary>
+    public Finding Salvaged { get; } = new();
+
     /// <summary>Recordings deleted from the archive by retention.</summary>
     public Finding Expired { get; } = new();
 

@@ -70,12 +70,13 @@ public sealed class GcpStack : IAsyncDisposable
 
     public HttpClient Client { get; private set; } = null!;
 
-    public static async Task<GcpStack> StartAsync(EmulatorsFixture emulators)
+    /// <param name="salvageAfter">The sweep's <see cref="SweepOptions.SalvageAfter"/> (default: its default).</param>
+    public static async Task<GcpStack> StartAsync(EmulatorsFixture emulators, TimeSpan? salvageAfter = null)
     {
         var stack = new GcpStack(emulators, "t" + Guid.NewGuid().ToString("N")[..10]);
         try
         {
-            await stack.StartAsync();
+            await stack.StartAsync(salvageAfter);
             return stack;
         }
         catch
@@ -85,7 +86,7 @@ public sealed class GcpStack : IAsyncDisposable
         }
     }
 
-    private async Task StartAsync()
+    private async Task StartAsync(TimeSpan? salvageAfter)
     {
         Gcs = await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = [Staging, ArchiveBucket] });
         _ownedAsync.Add(Gcs);
@@ -114,7 +115,7 @@ public sealed class GcpStack : IAsyncDisposable
             PubSubEmulatorHost = Emulators.PubSubHostPort,
             StorageEndpoint = Gcs.Endpoint,
             TokenCertificatesUrl = Emulators.Issuer.CertificatesUrl,
-            Sweep = new SweepOptions { RedriveAfter = TimeSpan.Zero, StagingSla = TimeSpan.FromMinutes(30) },
+            Sweep = new SweepOptions { RedriveAfter = TimeSpan.Zero, StagingSla = TimeSpan.FromMinutes(30), SalvageAfter = salvageAfter ?? new SweepOptions().SalvageAfter },
         };
         GcpBackend backend = await GcpBackend.CreateAsync(settings, TimeProvider.System, CancellationToken.None);
         _owned.Add(backend);

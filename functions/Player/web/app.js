@@ -280,7 +280,8 @@ function renderBar(bar, entries, from, to, on) {
   const children = blocks.map(b => {
     const length = model.formatDuration((b.end - b.start) / 1000);
     const label = b.kind === 'recorded'
-      ? `Recorded ${time(b.start)} – ${time(b.end)} (${length})`
+      ? (b.salvaged ? `Salvaged ${time(b.start)} – ${time(b.end)} (${length}): recovered by the cloud` + (b.detail ? ` — ${b.detail}` : '')
+        : `Recorded ${time(b.start)} – ${time(b.end)} (${length})`)
       : `Gap ${time(b.start)} – ${time(b.end)} (${length}): ${model.gapLabel(b.reason)}` +
         (b.detail ? ` — ${b.detail}` : '') + (b.recordings ? ` (${b.recordings} recordings)` : '');
     const block = el('button', { type: 'button', className: `block ${b.kind}`, title: label });
@@ -294,6 +295,9 @@ function renderBar(bar, entries, from, to, on) {
       block.classList.add(`reason-${b.reason}`);
       block.addEventListener('click', () => on.gap(label));
     } else {
+      if (b.salvaged) {
+        block.classList.add('salvaged');
+      }
       block.addEventListener('click', event => {
         const rect = block.getBoundingClientRect();
         const share = rect.width > 0 ? Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width)) : 0;

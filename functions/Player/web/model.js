@@ -14,6 +14,7 @@ const GAP_LABELS = {
   expired: 'deleted by retention',
   no_recording: 'no recording',
   clock_step: 'recorder clock stepped',
+  recorder_offline: 'recorder offline',
 };
 
 /** A reason from the timeline API as words; an unknown one as itself. */
@@ -174,7 +175,9 @@ export function refreshDelayMs(validUntil, now) {
 /**
  * The timeline API's entries as blocks of a bar over [from, to): runs of consecutive segments merged into one
  * recorded block (a day of 4-second segments is thousands of entries, a handful of blocks), each gap its own
- * block with its reason and detail; each with its offset and width in percent of the bar.
+ * block with its reason and detail; each with its offset and width in percent of the bar. A salvaged segment (the cloud
+ * finished the upload of a recorder that went silent: `state: 'salvaged'`) is a recorded block of its own, marked
+ * `salvaged` with the API's detail, never merged with the recorder's own footage.
  */
 export function timelineBlocks(entries, from, to) {
   const span = Math.max(1, to - from);
@@ -187,7 +190,11 @@ export function timelineBlocks(entries, from, to) {
     }
     const last = blocks[blocks.length - 1];
     if (e.type === 'segment') {
-      if (last?.kind === 'recorded' && start - last.end <= GAP_TOLERANCE_MS) {
+      if (e.state === 'salvaged') {
+        blocks.push({ kind: 'recorded', start, end, segments: 1, salvaged: true, detail: e.detail ?? null });
+        continue;
+      }
+      if (last?.kind === 'recorded' && !last.salvaged && start - last.end <= GAP_TOLERANCE_MS) {
         last.end = Math.max(last.end, end);
         last.segments++;
         continue;

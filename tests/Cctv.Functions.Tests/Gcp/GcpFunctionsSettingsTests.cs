@@ -20,6 +20,7 @@ public sealed class GcpFunctionsSettingsTests
         [FunctionEnvironment.SignedUrlMinutes] = "60",
         [FunctionEnvironment.StagingSlaMinutes] = "45",
         [FunctionEnvironment.RecorderOfflineMinutes] = "15",
+        [FunctionEnvironment.SalvageAfterMinutes] = "3",
         [FunctionEnvironment.RetentionDays] = "30,r1~gate=90",
     };
 
@@ -39,8 +40,8 @@ public sealed class GcpFunctionsSettingsTests
             (s.ProjectId, s.StagingBucket, s.ArchiveBucket, s.RetryTopic, s.DeadLetterTopic));
         Assert.Equal(["a@cctv-prod.iam.gserviceaccount.com", "b@cctv-prod.iam.gserviceaccount.com"], s.InvokerServiceAccounts);
         Assert.Equal(["client-1", "client-2"], s.UserTokenAudiences);
-        Assert.Equal((TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(45), TimeSpan.FromMinutes(15)),
-            (s.SignedUrlLifetime, s.Sweep.StagingSla, s.Sweep.RecorderOfflineAfter));
+        Assert.Equal((TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(45), TimeSpan.FromMinutes(15), TimeSpan.FromMinutes(3)),
+            (s.SignedUrlLifetime, s.Sweep.StagingSla, s.Sweep.RecorderOfflineAfter, s.Sweep.SalvageAfter));
         Assert.Equal((TimeSpan?)TimeSpan.FromDays(90), s.Sweep.Retention.For(new Cctv.Shared.Domain.CameraKey("r1", "gate")));
         Assert.Equal(("127.0.0.1:8085", new Uri("http://localhost:9023/")), (s.FirestoreEmulatorHost, s.StorageEndpoint));
         Assert.Null(s.TokenCertificatesUrl); // always Google's keys when deployed

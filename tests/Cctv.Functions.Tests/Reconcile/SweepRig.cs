@@ -10,22 +10,24 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Cctv.Functions.Tests.Reconcile;
 
 /// <summary>The sweep over the embedded backend's store and catalog, on a clock the test moves.</summary>
-internal sealed class SweepRig : IDisposable
+public sealed class SweepRig : IDisposable
 {
     public static readonly DateTimeOffset T0 = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly TempDir _dir = new("sweep");
 
-    public SweepRig(SweepOptions? options = null)
+    /// <param name="catalog">Another catalog than the embedded backend's SQLite one (Firestore on its emulator), on the rig's clock.</param>
+    public SweepRig(SweepOptions? options = null, Func<TimeProvider, ICatalog>? catalog = null)
     {
         Local = new LocalBackend(_dir.Path, Clock);
-        Archive = new ArchiveService(Local.Store, Local.Catalog, new BucketNames(LocalBackend.StagingBucket, LocalBackend.ArchiveBucket), NullLogger<ArchiveService>.Instance);
+        Catalog = catalog?.Invoke(Clock) ?? Local.Catalog;
+        Archive = new ArchiveService(Local.Store, Catalog, new BucketNames(LocalBackend.StagingBucket, LocalBackend.ArchiveBucket), NullLogger<ArchiveService>.Instance);
         Options = options ?? new SweepOptions();
-        Sweep = new ReconcileSweep(Archive, Local.Catalog, Local.Store, Options, Clock, NullLogger<ReconcileSweep>.Instance);
+        Sweep = new ReconcileSweep(Archive, Catalog, Local.Store, Options, Clock, NullLogger<ReconcileSweep>.Instance, Local.Store);
     }
 
     public ManualClock Clock { get; } = new(T0);
     public LocalBackend Local { get; }
-    public ICatalog Catalog => Local.Catalog;
+    public ICatalog Catalog { get; }
     public IObjectStore Store => Local.Store;
     public ArchiveService Archive { get; }
     public SweepOptions Options { get; }

@@ -122,6 +122,27 @@ test('timeline blocks merge consecutive segments into one recorded range and kee
   assert.equal(blocks[2].detail, 'camera stream lost');
 });
 
+test('a salvaged segment is a block of its own, and the recorder offline gap after it reads as such', () => {
+  const from = Date.parse('2026-01-15T03:00:00Z');
+  const to = Date.parse('2026-01-15T03:00:20Z');
+  const entries = [
+    { type: 'segment', start_time: '2026-01-15T03:00:00Z', end_time: '2026-01-15T03:00:04Z', id: 'a' },
+    { type: 'segment', start_time: '2026-01-15T03:00:04Z', end_time: '2026-01-15T03:00:10Z', id: 'b', state: 'salvaged',
+      detail: 'recorder offline since 2026-01-15T03:00:12Z; finished by the sweep at the 1,234 bytes the store held' },
+    { type: 'gap', start_time: '2026-01-15T03:00:10Z', end_time: '2026-01-15T03:00:20Z', reason: 'recorder_offline',
+      detail: 'recorder offline since 03:00:12 UTC, footage up to 03:00:10 UTC recovered' },
+  ];
+  const blocks = timelineBlocks(entries, from, to);
+  assert.deepEqual(blocks.map(b => [b.kind, b.left, b.width, b.salvaged ?? false, b.reason ?? null]), [
+    ['recorded', 0, 20, false, null],
+    ['recorded', 20, 30, true, null],
+    ['gap', 50, 50, false, 'recorder_offline'],
+  ]);
+  assert.match(blocks[1].detail, /^recorder offline since/);
+  assert.equal(gapLabel('recorder_offline'), 'recorder offline');
+  assert.equal(explainNoFootage([entries[2]]), 'recorder offline (recorder offline since 03:00:12 UTC, footage up to 03:00:10 UTC recovered): 10 s');
+});
+
 test('an empty range is explained by its gaps, longest first', () => {
   const text = explainNoFootage([
     { type: 'gap', start_time: '2026-01-15T03:00:00Z', end_time: '2026-01-15T03:50:00Z', reason: 'camera_offline', detail: 'camera stream lost' },
