@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Hashing;
+using Cctv.Shared.Media;
 using Cctv.Shared.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,7 @@ namespace Cctv.Functions.Finalize;
 /// <summary>
 /// Finalize's part of the salvage (issue 12). A staged object of a salvaging recording is what the sweep finished at the
 /// bytes the store held: it is read once to compute its SHA-256, size and CRC32C (checked against the store's), and
-/// again for the covered time (<see cref="IFragmentCoverage"/>), copied to the archive create-only and marked salvaged
+/// again for the covered time (<see cref="FragmentedMp4"/>), copied to the archive create-only and marked salvaged
 /// (end = start + covered). A staged object of a salvaged recording is the recorder's own full upload after it came
 /// back: it replaces the salvaged copy only if it matches the recorder's announcement and the salvaged bytes are its
 /// prefix (SHA-256 of its first N bytes); otherwise the salvaged copy stays and the catalog records why.
@@ -33,10 +34,10 @@ public sealed partial class ArchiveService
             throw new InvalidOperationException(
                 $"gs://{buckets.Staging}/{objectName} read {digest.Size} bytes with CRC32C {digest.Crc32CBase64}; the store says {staged.Size} bytes and {staged.Crc32C}: read again later");
         }
-        (TimeSpan? covered, string? note) = await CoveredAsync(recording, objectName, cancellationToken);
+        (TimeSpan? covered, string? why) = await CoveredAsync(objectName, cancellationToken);
         if (covered is null)
         {
-            string reason = $"{recording.Reason}; the {digest.Size:N0} bytes the store held hold no whole fragment: nothing playable";
+            string reason = $"{recording.Reason}; the {digest.Size:N0} bytes the store held {why}: nothing playable";
             await catalog.MarkLostAsync(a.Id, reason, cancellationToken);
             await DeleteQuietlyAsync(buckets.Staging, objectName, staged.Generation, cancellationToken);
             log.LogWarning("Salvaged recording {RecordingId} has no whole fragment in its {Bytes} bytes: lost", a.Id, digest.Size);
@@ -50,7 +51,7 @@ public sealed partial class ArchiveService
                 $"gs://{buckets.Archive}/{archiveName} holds other bytes (CRC32C {archived.Crc32C}, {archived.Size} bytes) than the salvaged {objectName} ({digest.Crc32CBase64}, {digest.Size} bytes); refusing to archive over it");
         }
         var copy = new SalvagedCopy(staged.Generation, archiveName, archived.Generation, digest.Size, digest.Sha256, digest.Crc32CBase64,
-            a.StartTime + covered.Value, SalvageReasons.Finished(recording.Reason, digest.Size) + (note is null ? "" : "; " + note));
+            a.StartTime + covered.Value, SalvageReasons.Finished(recording.Reason, digest.Size));
         TransitionOutcome outcome = await catalog.MarkSalvagedAsync(a.Id, copy, cancellationToken);
         if (outcome is TransitionOutcome.Refused or TransitionOutcome.NotFound)
         {
@@ -150,17 +151,23 @@ public sealed partial class ArchiveService
     }
 
     /// <summary>
-    /// The covered time, read from the media (<see cref="IFragmentCoverage"/>); without a reader configured, the
-    /// recorder's last confirmed estimate (the synthesized end), which the reason then names.
+    /// The covered time, read from the media: the store stopped holding bytes wherever the recorder's last append ended, so
+    /// the object plays up to the end of its last whole fragment (<see cref="FragmentedMp4"/>, docs/live-tail.md). Null, with
+    /// why, when no fragment is whole or the bytes are no fragmented MP4 the reader understands.
     /// </summary>
-    private async Task<(TimeSpan? Covered, string? Note)> CoveredAsync(Recording recording, string objectName, CancellationToken cancellationToken)
+    private async Task<(TimeSpan? Covered, string? Why)> CoveredAsync(string objectName, CancellationToken cancellationToken)
     {
-        if (coverage is null)
-        {
-            return (recording.Announcement.EndTime - recording.Announcement.StartTime, "covered time from the recorder's last report (no media reader)");
-        }
         await using Stream content = await store.OpenReadAsync(buckets.Staging, objectName, cancellationToken);
-        return (await coverage.CoveredAsync(content, cancellationToken), null);
+        try
+        {
+            // The reader is synchronous and bounded (it skips media data); off the request thread all the same.
+            FragmentCoverage coverage = await Task.Run(() => FragmentedMp4.Read(content, cancellationToken), cancellationToken);
+            return coverage.Fragments > 0 ? (coverage.Covered, null) : (null, "hold no whole fragment");
+        }
+        catch (MediaFormatException e)
+        {
+            return (null, $"are no fragmented MP4 this reader understands ({e.Message})");
+        }
     }
 
     /// <summary>Copies the verified generation; when the destination precondition fails, what is there already (an earlier attempt) is returned for the caller to compare.</summary>

@@ -32,8 +32,7 @@ public enum ArchiveOutcome
 /// bucket (create-only), archived, staging copy removed. Every step is guarded, so a duplicated, late or
 /// out-of-order event, or two handlers at once, change nothing after the first.
 /// </summary>
-public sealed partial class ArchiveService(IObjectStore store, ICatalog catalog, BucketNames buckets, ILogger<ArchiveService> log,
-    IFragmentCoverage? coverage = null)
+public sealed partial class ArchiveService(IObjectStore store, ICatalog catalog, BucketNames buckets, ILogger<ArchiveService> log)
 {
     public BucketNames Buckets => buckets;
 

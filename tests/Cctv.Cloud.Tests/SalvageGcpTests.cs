@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Ports;
 
+using Cctv.TestSupport.Media;
+
 namespace Cctv.Cloud.Tests;
 
 /// <summary>
@@ -28,7 +30,7 @@ public sealed class SalvageGcpTests(EmulatorsFixture emulators)
             Uri uri = await sessions.StartAsync(new AppendSessionRequest(GcpStack.Staging, staging, "video/mp4", 0,
                 new Dictionary<string, string> { [ObjectMetadata.RecordingId] = id, [ObjectMetadata.RecorderId] = recorder, [ObjectMetadata.CameraId] = "cam1" }),
                 CancellationToken.None);
-            byte[] held = RandomNumberGenerator.GetBytes(sessions.Quantum);
+            byte[] held = Mp4Boxes.CutFootage(recorder, sessions.Quantum, out _); // one 256 KiB quantum: a header, 5 whole fragments and a cut one
             Assert.Equal(held.Length, await sessions.AppendAsync(uri, 0, held, CancellationToken.None));
             DateTimeOffset now = DateTimeOffset.UtcNow;
             var session = new LiveSession(id, "cam1", 1, 3, staging, uri, held.Length, now.AddSeconds(-20), now.AddSeconds(-1));
@@ -49,6 +51,8 @@ public sealed class SalvageGcpTests(EmulatorsFixture emulators)
         Assert.Null(await stack.Catalog.GetAsync(tails["site-b"].Session.RecordingId, CancellationToken.None));
         Assert.False((await sessions.QueryAsync(tails["site-b"].Session.SessionUri, CancellationToken.None)).IsComplete);
 
+        // site-b is still alive (salvage-after is 2 s here: archiving the salvage can take longer than that).
+        await stack.Catalog.RecordHeartbeatAsync(new RecorderHeartbeat("site-b", DateTimeOffset.UtcNow, 0, 0, null), CancellationToken.None);
         using System.Text.Json.JsonDocument again = await stack.SweepAsync();
         Assert.Equal(0, again.RootElement.GetProperty("salvaged").GetProperty("count").GetInt32());
         Assert.Equal(r.Version, (await stack.Catalog.GetAsync(r.Id, CancellationToken.None))!.Version);

@@ -7,6 +7,8 @@ using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
 
+using Cctv.TestSupport.Media;
+
 namespace Cctv.Functions.Tests.Reconcile;
 
 /// <summary>
@@ -22,6 +24,7 @@ public sealed class SalvageHostTests
         await using LocalFunctionsHost host = await LocalFunctionsHost.StartAsync();
         DateTimeOffset now = host.Clock.GetUtcNow();
         var sessions = new Dictionary<string, LiveSession>();
+        TimeSpan covered = TimeSpan.Zero;
         foreach (string recorder in (string[])["site-a", "site-b"])
         {
             await host.Backend.Catalog.UpsertCameraAsync(new CameraInfo("cam1", "Gate", recorder), CancellationToken.None);
@@ -29,8 +32,9 @@ public sealed class SalvageHostTests
             string staging = ObjectNames.Staging(recorder, "cam1", id);
             Uri uri = await host.Backend.Store.StartAsync(new AppendSessionRequest(LocalBackend.StagingBucket, staging, "video/mp4", 0,
                 new Dictionary<string, string> { [ObjectMetadata.RecordingId] = id }), CancellationToken.None);
-            await host.Backend.Store.AppendAsync(uri, 0, Encoding.UTF8.GetBytes($"{recorder} fragments so far"), CancellationToken.None);
-            sessions[recorder] = new LiveSession(id, "cam1", 1, 9, staging, uri, 20, now.AddSeconds(-30), now.AddSeconds(-1));
+            byte[] held = Mp4Boxes.CutFootage(recorder, 20_000, out covered, fragmentPayload: 2_000); // a header and 8 whole one-second fragments
+            await host.Backend.Store.AppendAsync(uri, 0, held, CancellationToken.None);
+            sessions[recorder] = new LiveSession(id, "cam1", 1, 9, staging, uri, held.Length, now.AddSeconds(-30), now.AddSeconds(-1));
             await host.Backend.Catalog.RecordLiveSessionsAsync(recorder, now, [sessions[recorder]], CancellationToken.None);
         }
         host.Clock.Advance(TimeSpan.FromMinutes(3));
@@ -57,7 +61,9 @@ public sealed class SalvageHostTests
         JsonElement after = entries[Array.IndexOf(entries, segment) + 1];
         Assert.Equal(GapReasons.RecorderOffline, after.GetProperty("reason").GetString());
         string since = now.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
-        string upTo = now.AddSeconds(-1).UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        // Up to what the media covers from its first frame (read by finalize), not the recorder's last report (now - 1 s).
+        string upTo = (now.AddSeconds(-30) + covered).UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(TimeSpan.FromSeconds(8), covered);
         Assert.Equal($"recorder offline since {since} UTC, footage up to {upTo} UTC recovered", after.GetProperty("detail").GetString());
 
         using JsonDocument other = JsonDocument.Parse(await host.Client.GetStringAsync($"/api/cameras/site-b~cam1/timeline/?from={from}&to={to}"));

@@ -6,6 +6,8 @@ using Cctv.Shared.Hashing;
 using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
 
+using Cctv.TestSupport.Media;
+
 namespace Cctv.Functions.Tests.Reconcile;
 
 /// <summary>
@@ -30,8 +32,11 @@ public abstract class SalvageTests(SweepRig rig) : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private protected static byte[] Bytes(string recorder, int length) =>
-        [.. Enumerable.Range(0, length).Select(i => (byte)((i * 31) ^ recorder.Length ^ (i >> 8)))];
+    /// <summary>Footage as a live tail holds it, cut at <paramref name="length"/> bytes (a fragmented MP4 with one-second fragments).</summary>
+    private protected static byte[] Bytes(string recorder, int length) => Bytes(recorder, length, out _);
+
+    private protected static byte[] Bytes(string recorder, int length, out TimeSpan covered) =>
+        Mp4Boxes.CutFootage(recorder, length, out covered, fragmentPayload: Math.Clamp(length / 6, 100, 50_000));
 
     /// <summary>A live tail as the edge makes one: a session for the segment's staging object, <paramref name="held"/> appended, reported to the catalog now.</summary>
     private protected async Task<LiveSession> TailAsync(string recorder, byte[] held, long seq = 5)
@@ -56,7 +61,7 @@ public abstract class SalvageTests(SweepRig rig) : IDisposable
     [Fact]
     public async Task ASilentRecordersLiveSession_IsSalvaged_AndArchivedWithTheCloudsFacts_WhileALiveRecordersCam1IsLeftAlone()
     {
-        byte[] heldA = Bytes("site-a", 300_000);
+        byte[] heldA = Bytes("site-a", 300_000, out TimeSpan covered);
         LiveSession silent = await TailAsync("site-a", heldA);
         LiveSession live = await TailAsync("site-b", Bytes("site-b", 200_000));
         _rig.Clock.Advance(TimeSpan.FromMinutes(2.5));
@@ -74,10 +79,11 @@ public abstract class SalvageTests(SweepRig rig) : IDisposable
 
         Recording r = (await GetAsync(silent))!;
         Assert.Equal(CloudState.Salvaged, r.State);
-        Assert.Equal((300_000L, Convert.ToHexStringLower(SHA256.HashData(heldA)), T0.AddSeconds(-60), T0.AddSeconds(-2)),
+        // The end is what the media's whole fragments cover (5 s of the 300,000 bytes), not the recorder's last report (T0 - 2 s).
+        Assert.Equal(TimeSpan.FromSeconds(5), covered);
+        Assert.Equal((300_000L, Convert.ToHexStringLower(SHA256.HashData(heldA)), T0.AddSeconds(-60), T0.AddSeconds(-55)),
             (r.Announcement.FileSize, r.Announcement.Sha256, r.Announcement.StartTime, r.Announcement.EndTime));
-        Assert.Equal("recorder offline since 2026-03-01T12:00:00Z; finished by the sweep at the 300,000 bytes the store held; " +
-            "covered time from the recorder's last report (no media reader)", r.Reason);
+        Assert.Equal("recorder offline since 2026-03-01T12:00:00Z; finished by the sweep at the 300,000 bytes the store held", r.Reason);
         SegmentDigest archived = await SegmentHasher.HashAsync(await Store.OpenReadAsync(LocalBackend.ArchiveBucket, r.ArchiveObject!, CancellationToken.None), CancellationToken.None);
         Assert.Equal((300_000L, r.Announcement.Sha256, r.Announcement.Crc32C), (archived.Size, archived.Sha256, archived.Crc32CBase64));
         Assert.Empty(await _rig.NamesAsync(LocalBackend.StagingBucket));

@@ -1,5 +1,5 @@
 using Cctv.Shared.Media;
-using static Cctv.Shared.Tests.Media.Mp4Boxes;
+using static Cctv.TestSupport.Media.Mp4Boxes;
 
 namespace Cctv.Shared.Tests.Media;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Cctv.Shared.Tests.Media;
+namespace Cctv.TestSupport.Media;
 
 /// <summary>Hand-built ISO BMFF boxes, for inputs FFmpeg never writes (sizes that lie, 64-bit sizes, missing boxes).</summary>
 internal static class Mp4Boxes
@@ -82,4 +82,40 @@ internal static class Mp4Boxes
         [.. Box("moof", Box("mfhd", Full(0, 0, 1)), Traf(1, baseTime, durations, tfhdDefault)), .. Box("mdat", new byte[payload])];
 
     public static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+
+    /// <summary>Ticks a second of <see cref="CutFootage"/>'s video track, and of each of its frames (25 a second).</summary>
+    public const uint FootageTimescale = 12800;
+    private const uint FootageFrame = 512;
+
+    /// <summary>
+    /// Footage as a live tail holds it when its recorder vanished: ftyp and moov, then one-second fragments (25 frames)
+    /// whose payloads are patterned by <paramref name="seed"/> (two sites never hold the same bytes), cut at exactly
+    /// <paramref name="length"/> bytes, so the last fragment is usually partial. <paramref name="covered"/> is the time the
+    /// whole fragments cover.
+    /// </summary>
+    public static byte[] CutFootage(string seed, int length, out TimeSpan covered, int fragmentPayload = 50_000)
+    {
+        var bytes = new List<byte>(length + fragmentPayload * 2);
+        bytes.AddRange(Header(FootageTimescale));
+        int wholeFragments = 0;
+        ulong baseTime = 0;
+        uint[] frames = [.. Enumerable.Repeat(FootageFrame, 25)];
+        while (bytes.Count < length)
+        {
+            byte[] fragment = Fragment(baseTime, frames, fragmentPayload);
+            int mdatBody = fragmentPayload;
+            for (int i = 0; i < mdatBody; i++)
+            {
+                fragment[fragment.Length - mdatBody + i] = (byte)((i * 31) ^ seed.Length ^ (i >> 8) ^ seed[i % seed.Length]);
+            }
+            if (bytes.Count + fragment.Length <= length)
+            {
+                wholeFragments++;
+            }
+            bytes.AddRange(fragment);
+            baseTime += FootageFrame * (ulong)frames.Length;
+        }
+        covered = TimeSpan.FromSeconds(wholeFragments);
+        return [.. bytes.Take(length)];
+    }
 }
