@@ -225,7 +225,6 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
             return time.GetUtcNow() - _lastChange;
         }
 
-        private string SegmentPath(long sequence) =>
-            Path.Combine(directory, FfmpegArguments.SegmentPattern.Replace("%06d", sequence.ToString("D6", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        private string SegmentPath(long sequence) => FfmpegArguments.SegmentFile(directory, sequence);
     }
 }

@@ -16,6 +16,10 @@ public static class FfmpegArguments
     public const string SegmentPattern = "seg_%06d.mp4";
     public const string SegmentList = "segments.csv";
 
+    /// <summary>Where FFmpeg writes segment <paramref name="sequence"/> of a run (<see cref="SegmentPattern"/>).</summary>
+    public static string SegmentFile(string runDirectory, long sequence) =>
+        Path.Combine(runDirectory, SegmentPattern.Replace("%06d", sequence.ToString("D6", CultureInfo.InvariantCulture), StringComparison.Ordinal));
+
     /// <summary>How long FFmpeg waits on a silent source before it gives up (it then exits, and is restarted).</summary>
     public static readonly TimeSpan SocketTimeout = TimeSpan.FromSeconds(5);
 

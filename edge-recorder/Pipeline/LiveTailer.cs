@@ -69,6 +69,7 @@ public sealed class LiveTailer
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly Dictionary<string, Tail> _tails = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string CameraId, long Run), (long Seq, string Path, bool Sealed)> _newest = [];
     private bool _resumed;
 
     /// <summary>What the tailer knows of one segment between passes: its sizes as sampled, and when it last sent.</summary>
@@ -220,27 +221,15 @@ public sealed class LiveTailer
     private async Task<HashSet<string>> OpenSegmentsAsync(CancellationToken cancellationToken)
     {
         var open = new HashSet<string>(StringComparer.Ordinal);
+        var running = new HashSet<(string, long)>();
         foreach (CameraRun run in _outbox.UnsealedRuns().Where(r => r.EndedAt is null))
         {
-            string dir = _paths.RunDirectory(run.CameraId, run.Run);
-            if (!Directory.Exists(dir))
+            running.Add((run.CameraId, run.Run));
+            if (NewestSegment(run) is not { } newest || newest.Sealed)
             {
                 continue;
             }
-            long newest = -1;
-            string? path = null;
-            foreach (string file in Directory.EnumerateFiles(dir, "seg_*.mp4"))
-            {
-                if (SegmentList.TryParseSequence(Path.GetFileName(file), out long seq) && seq > newest)
-                {
-                    (newest, path) = (seq, file);
-                }
-            }
-            if (path is null || _outbox.SealedSequences(run.CameraId, run.Run).Contains(newest))
-            {
-                continue;
-            }
-            string id = RecordingId.For(_recorderId, run.CameraId, run.Run, newest);
+            string id = RecordingId.For(_recorderId, run.CameraId, run.Run, newest.Seq);
             open.Add(id);
             if (!_tails.ContainsKey(id))
             {
@@ -250,11 +239,59 @@ public sealed class LiveTailer
                 }
                 else
                 {
-                    await StartAsync(id, run, newest, path, cancellationToken);
+                    await StartAsync(id, run, newest.Seq, newest.Path, cancellationToken);
                 }
             }
         }
+        foreach ((string, long) ended in _newest.Keys.Where(k => !running.Contains(k)).ToList())
+        {
+            _newest.Remove(ended);
+        }
         return open;
+    }
+
+    /// <summary>
+    /// The newest segment file of a running run, and whether it is sealed. The directory is listed once per run; after that
+    /// each look only asks whether the next file exists (four looks a second must cost a stat per camera, not a listing
+    /// of a run's files and a query of its sealed segments).
+    /// </summary>
+    private (long Seq, string Path, bool Sealed)? NewestSegment(CameraRun run)
+    {
+        (string, long) key = (run.CameraId, run.Run);
+        string dir = _paths.RunDirectory(run.CameraId, run.Run);
+        if (!_newest.TryGetValue(key, out (long Seq, string Path, bool Sealed) known))
+        {
+            if (!Directory.Exists(dir))
+            {
+                return null;
+            }
+            long seq = -1;
+            foreach (string file in Directory.EnumerateFiles(dir, "seg_*.mp4"))
+            {
+                if (SegmentList.TryParseSequence(Path.GetFileName(file), out long s) && s > seq)
+                {
+                    seq = s;
+                }
+            }
+            if (seq < 0)
+            {
+                return null;
+            }
+            known = (seq, FfmpegArguments.SegmentFile(dir, seq), _outbox.SealedSequences(run.CameraId, run.Run).Contains(seq));
+        }
+        bool moved = false;
+        while (File.Exists(FfmpegArguments.SegmentFile(dir, known.Seq + 1)))
+        {
+            known = (known.Seq + 1, FfmpegArguments.SegmentFile(dir, known.Seq + 1), false);
+            moved = true;
+        }
+        if (!known.Sealed && (moved || !_tails.ContainsKey(RecordingId.For(_recorderId, run.CameraId, run.Run, known.Seq))))
+        {
+            // A segment not tailed yet may have been sealed meanwhile (the run's end, a restart); a tailed one is asked no more.
+            known = known with { Sealed = _outbox.SealedSequences(run.CameraId, run.Run).Contains(known.Seq) };
+        }
+        _newest[key] = known;
+        return known;
     }
 
     private async Task StartAsync(string id, CameraRun run, long seq, string path, CancellationToken cancellationToken)
