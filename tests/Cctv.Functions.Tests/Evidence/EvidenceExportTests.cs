@@ -248,6 +248,19 @@ public sealed class EvidenceExportTests : IAsyncLifetime, IDisposable
         $"from={Uri.EscapeDataString(RecordingItem.Iso(Start.AddSeconds(fromSeconds)))}&to={Uri.EscapeDataString(RecordingItem.Iso(Start.AddSeconds(toSeconds)))}";
 
     [Fact]
+    public async Task ExportRoute_RangeWithSalvagedFootage_CountsTheSalvagedSegmentsApartFromTheSignedOnes()
+    {
+        await SalvageAsync(TwoSites.ACam1);
+        await SalvageAsync(TwoSites.BCam1);
+
+        (int status, string body) = await PostAsync($"/api/cameras/{TwoSites.ACam1}/export?{Range(6, 60)}", TwoSites.KeyA);
+
+        Assert.True(status == 200, body);
+        JsonElement json = JsonDocument.Parse(body).RootElement;
+        Assert.Equal((5, 1), (json.GetProperty("segments").GetInt32(), json.GetProperty("salvaged").GetInt32()));
+    }
+
+    [Fact]
     public async Task ExportRoute_CallerGrantedTheSite_GetsASignedLinkToAnIntactBundleInTheArchive()
     {
         (int status, string body) = await PostAsync($"/api/cameras/{TwoSites.ACam1}/export?{Range()}", TwoSites.KeyA);
