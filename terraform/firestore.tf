@@ -81,7 +81,7 @@ locals {
         { path = "announced_at", order = "ASCENDING" },
       ]
     }
-    # Retention: a camera's archived recordings not under a legal hold, oldest first.
+    # Retention: a camera's archived and salvaged recordings (state "in", served like equality) not under a legal hold, oldest first.
     recordings-for-retention-by-recorder = {
       collection = "recordings"
       fields = [

@@ -19,7 +19,7 @@ namespace Cctv.Functions.Api;
 /// <param name="Problems">Segments the archive did not give as signed, written as found: <c>verify</c> reports each.</param>
 /// <param name="LegalHold">A recording in it is under a legal hold, so the bundle object is under an event-based hold too.</param>
 public sealed record ExportResponse(string Url, string ExpiresAt, string ObjectName, string Sha256, long Size, string CameraKey, string From, string To,
-    int Segments, int Manifests, int Gaps, int Reads, IReadOnlyList<string> Problems, bool LegalHold);
+    int Segments, int Manifests, int Gaps, int Reads, IReadOnlyList<string> Problems, bool LegalHold, int Salvaged);
 
 /// <summary>
 /// <c>POST /api/cameras/{camera}/export?from=&amp;to=</c>: makes the evidence bundle (docs/evidence-bundle.md) of a
@@ -86,7 +86,7 @@ public static class ExportApi
                 BundleIndex index = result.Bundle.Index;
                 return Results.Ok(new ExportResponse(url.AbsoluteUri, RecordingItem.Iso(time.GetUtcNow() + lifetime), objectName, digest.Sha256, digest.Size,
                     found.Key.ToString(), RecordingItem.Iso(index.From), RecordingItem.Iso(index.To), index.Segments.Count, index.ManifestFiles.Count, index.Gaps.Count,
-                    index.Custody.Reads.Count, result.Bundle.Problems, result.UnderLegalHold));
+                    index.Custody.Reads.Count, result.Bundle.Problems, result.UnderLegalHold, index.SalvagedSegments.Count));
             }
         }
         catch (ExportRefusedException e)

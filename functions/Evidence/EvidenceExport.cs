@@ -120,19 +120,21 @@ public sealed class EvidenceExport(ICatalog catalog, IObjectStore store, string 
         DateTimeOffset exportedAt = time.GetUtcNow();
         IReadOnlyList<CustodyRead> reads = await ReadsAsync(request, recordings, cancellationToken);
         var content = new ExportContent(camera, info.Name, request.From, request.To, manifests, keys, gaps, Clocks(recordings),
-            new CustodyRecord(request.Principal, exportedAt, request.Credential ?? "unknown", request.Request, reads));
+            new CustodyRecord(request.Principal, exportedAt, request.Credential ?? "unknown", request.Request, reads), Salvaged(recordings));
         var byId = recordings.ToDictionary(r => r.Id, StringComparer.Ordinal);
         BundleWriteResult written;
         try
         {
-            written = await BundleWriter.WriteAsync(content, (entry, ct) => OpenAsync(camera, entry, byId, ct), output, cancellationToken);
+            written = await BundleWriter.WriteAsync(content, (entry, ct) => OpenAsync(camera, entry, byId, ct), output, cancellationToken,
+                (salvaged, ct) => OpenSalvagedAsync(camera, salvaged, byId, ct));
         }
         catch (ArgumentException e)
         {
             // The archived manifests sign nothing of the range (the footage is there, its chain not yet): nothing to export.
             throw new ExportRefusedException(ExportRefusal.NoFootage, e.Message);
         }
-        var exported = written.Index.Segments.Select(s => s.RecordingId).ToHashSet(StringComparer.Ordinal);
+        var exported = written.Index.Segments.Select(s => s.RecordingId)
+            .Concat(written.Index.SalvagedSegments.Select(s => s.RecordingId)).ToHashSet(StringComparer.Ordinal);
         return new ExportResult(written, recordings, recordings.Any(r => r.LegalHold && exported.Contains(r.Id)));
     }
 
@@ -143,7 +145,8 @@ public sealed class EvidenceExport(ICatalog catalog, IObjectStore store, string 
         do
         {
             RecordingPage page = await catalog.QueryAsync(new RecordingQuery([request.Camera], request.From, request.To, PageSize, after, request.Scope), cancellationToken);
-            recordings.AddRange(page.Items.Where(r => r.Camera == request.Camera && r.State == CloudState.Archived && r.ArchiveObject is not null));
+            // Archived (signed by the recorder) and salvaged (finished by the cloud, unsigned; carried apart in the bundle).
+            recordings.AddRange(page.Items.Where(r => r.Camera == request.Camera && r.State.HasArchiveCopy() && r.ArchiveObject is not null));
             after = page.Next;
         }
         while (after is not null);
@@ -224,6 +227,33 @@ public sealed class EvidenceExport(ICatalog catalog, IObjectStore store, string 
         }
         Recording? r = byId.TryGetValue(id, out Recording? found) ? found : await catalog.GetAsync(id, cancellationToken);
         if (r is null || r.Camera != camera || r.State != CloudState.Archived || r.ArchiveObject is null)
+        {
+            return null;
+        }
+        try
+        {
+            return await store.OpenReadAsync(archiveBucket, r.ArchiveObject, cancellationToken);
+        }
+        catch (ObjectStoreException e) when (e.Error == ObjectStoreError.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The salvaged recordings as the bundle lists them: the catalog's facts (the cloud's SHA-256 and size, the covered
+    /// time read from the media, the reason) and who finished them (the sweep; archived when finalize copied them).
+    /// </summary>
+    private static List<SalvagedSegment> Salvaged(IEnumerable<Recording> recordings) =>
+        [.. recordings.Where(r => r.State == CloudState.Salvaged).OrderBy(r => r.Announcement.StartTime).Select(r => new SalvagedSegment(
+            BundleLayout.SalvagedFile(r.Announcement.Run, r.Announcement.Sequence), r.Id, r.Announcement.Run, r.Announcement.Sequence,
+            r.Announcement.StartTime, r.Announcement.EndTime, r.Announcement.FileSize, r.Announcement.Sha256, r.Reason ?? "salvaged (no reason recorded)",
+            BundleLayout.SalvageFinisher, r.ArchivedAt))];
+
+    /// <summary>The archived bytes of a salvaged recording of this camera; null when the catalog or the archive no longer has them as salvaged.</summary>
+    private async Task<Stream?> OpenSalvagedAsync(CameraKey camera, SalvagedSegment segment, Dictionary<string, Recording> byId, CancellationToken cancellationToken)
+    {
+        if (!byId.TryGetValue(segment.RecordingId, out Recording? r) || r.Camera != camera || r.State != CloudState.Salvaged || r.ArchiveObject is null)
         {
             return null;
         }

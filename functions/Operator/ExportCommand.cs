@@ -77,6 +77,7 @@ public static class ExportCommand
                     var index = result.Bundle.Index;
                     await Console.Out.WriteLineAsync(
                         $"wrote {output.FullName}: camera {camera}, {RecordingItem.Iso(index.From)} to {RecordingItem.Iso(index.To)}, {index.Segments.Count} segment(s), " +
+                        $"{index.SalvagedSegments.Count} salvaged segment(s) (unsigned), " +
                         $"{index.ManifestFiles.Count} manifest(s), {index.Gaps.Count} gap(s), {index.Custody.Reads.Count} recorded read(s)");
                     foreach (string problem in result.Bundle.Problems)
                     {

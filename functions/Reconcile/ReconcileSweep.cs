@@ -13,7 +13,7 @@ public sealed record SweepRequest(string Job, int Limit, string? Continuation);
 /// Reconcile: objects in staging (processed again when their event was lost or failed; reported when no recording
 /// claims them), recordings announced but not staged past the SLA, staged but not archived (processed again),
 /// quarantined and not uploaded again, recorders whose heartbeat stopped, legal holds the catalog has and the archived
-/// object does not (<see cref="LegalHolds"/>). Retention: archived recordings older than
+/// object does not (<see cref="LegalHolds"/>). Retention: archived and salvaged recordings older than
 /// their camera's retention, unless under a legal hold, are deleted from the archive and marked expired.
 /// Each call looks at no more than its limit of items; when that runs out, the report carries a continuation, also
 /// kept as a checkpoint in the catalog so that the next scheduled call goes on from there. Every step is one of the
@@ -362,7 +362,9 @@ public sealed partial class ReconcileSweep(ArchiveService archive, ICatalog cata
         try
         {
             Recording? r = await catalog.GetAsync(candidate.Id, cancellationToken);
-            if (r is not { State: CloudState.Archived, LegalHold: false, ArchiveObject: { } archiveObject })
+            // Archived or salvaged (the footage a break-in leaves is kept by the same policy, not forever): the states the
+            // one table lets expire.
+            if (r is not { LegalHold: false, ArchiveObject: { } archiveObject } || !CloudTransitions.From(CloudState.Expired).Contains(r.State))
             {
                 return;
             }

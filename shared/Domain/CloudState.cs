@@ -48,7 +48,7 @@ public static class CloudTransitions
         [CloudState.Lost] = [CloudState.Announced, CloudState.Quarantined, CloudState.Salvaging],
         // A salvage starts as its own create (ICatalog.BeginSalvageAsync), never from another state; finalize archives it.
         [CloudState.Salvaged] = [CloudState.Salvaging],
-        // Retention deletes only archived recordings; expired is final (never staged or archived again).
+        // Retention deletes archived and salvaged recordings (both hold an archive copy); expired is final (never staged or archived again).
         [CloudState.Expired] = [CloudState.Archived, CloudState.Salvaged],
     };
 

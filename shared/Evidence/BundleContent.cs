@@ -17,6 +17,9 @@ namespace Cctv.Shared.Evidence;
 /// <param name="Gaps">The catalog's gaps of this camera in the range (the signed chain has its own gap entries).</param>
 /// <param name="Clock">The clock state of each run, by run number, as one JSON object each (whatever the catalog keeps).</param>
 /// <param name="Custody">Who exported it, when, how, and the reads of what it exports.</param>
+/// <param name="Salvaged">The camera's salvaged recordings in the range (docs/live-tail.md, "What salvaged means"): finished
+/// by the cloud after the recorder went silent, so no chain entry signs them; the bundle carries them apart, under the
+/// cloud's SHA-256. Their <see cref="SalvagedSegment.File"/> is <see cref="BundleLayout.SalvagedFile"/>.</param>
 public sealed record ExportContent(
     CameraKey Camera,
     string? CameraName,
@@ -26,7 +29,29 @@ public sealed record ExportContent(
     IReadOnlyList<EvidencePublicKey> Keys,
     IReadOnlyList<RecordingGap> Gaps,
     IReadOnlyDictionary<long, JsonElement> Clock,
-    CustodyRecord Custody);
+    CustodyRecord Custody,
+    IReadOnlyList<SalvagedSegment>? Salvaged = null);
+
+/// <summary>
+/// A salvaged segment as the catalog holds it and the index lists it: the bytes the cloud archived when the recorder went
+/// silent, with the SHA-256 and size the cloud computed (no edge checksum, no chain entry: the recorder never sealed it),
+/// the covered time read from the media, the reason, and its custody (who finished the upload, and when it was archived).
+/// Unsigned: a verifier checks the file against <see cref="Sha256"/> and reports it apart from the signed footage.
+/// </summary>
+/// <param name="FinishedBy">Who finished the upload (the reconcile sweep's salvage).</param>
+/// <param name="FinishedAt">When the finished object was archived; null when the catalog does not say.</param>
+public sealed record SalvagedSegment(
+    string File,
+    string RecordingId,
+    long Run,
+    long Sequence,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    long Size,
+    string Sha256,
+    string Reason,
+    string FinishedBy,
+    DateTimeOffset? FinishedAt);
 
 /// <summary>The chain of custody of one export, as the exporting service states it (unsigned: a record, not proof).</summary>
 /// <param name="ExportedBy">The principal that asked for the export (a user's e-mail, an operator, a service account).</param>
@@ -48,10 +73,21 @@ public static class BundleLayout
     public const string KeysFolder = "keys/";
     public const string ManifestsFolder = "manifests/";
     public const string SegmentsFolder = "segments/";
+    public const string SalvagedFolder = "salvaged/";
+
+    /// <summary>Who finished a salvaged segment's upload, as the index's custody of it names it.</summary>
+    public const string SalvageFinisher = "the cloud's reconcile sweep (recorder silent; the sweep finished its live upload, finalize archived it)";
 
     /// <summary>A segment's file: named by its run and sequence, which its signed chain entry holds.</summary>
     public static string SegmentFile(long run, long sequence) =>
         string.Create(CultureInfo.InvariantCulture, $"{SegmentsFolder}{run:D6}-{sequence:D6}.mp4");
+
+    /// <summary>
+    /// A salvaged segment's file: named by the run and sequence the recorder gave its live upload, in a folder of its own,
+    /// so it can never stand in for (or be taken for) a signed segment's file.
+    /// </summary>
+    public static string SalvagedFile(long run, long sequence) =>
+        string.Create(CultureInfo.InvariantCulture, $"{SalvagedFolder}{run:D6}-{sequence:D6}.mp4");
 
     public static string ManifestFile(long sequence) => string.Create(CultureInfo.InvariantCulture, $"{ManifestsFolder}{sequence:D8}{Evidence.ManifestFile.Extension}");
 

@@ -27,8 +27,12 @@ public sealed record BundleIndex(
     IReadOnlyList<string> KeyFiles,
     IReadOnlyList<RecordingGap> Gaps,
     IReadOnlyDictionary<long, JsonElement> Clock,
-    CustodyRecord Custody)
+    CustodyRecord Custody,
+    IReadOnlyList<SalvagedSegment>? Salvaged = null)
 {
+    /// <summary>The salvaged segments the exporter says the bundle holds (unsigned; each checked against its cloud SHA-256).</summary>
+    public IReadOnlyList<SalvagedSegment> SalvagedSegments => Salvaged ?? [];
+
     public byte[] ToBytes()
     {
         using var buffer = new MemoryStream();
@@ -55,6 +59,27 @@ public sealed record BundleIndex(
                 w.WriteString("end", Time(s.End));
                 w.WriteNumber("size", s.Size);
                 w.WriteString("sha256", s.Sha256);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("salvaged");
+            foreach (SalvagedSegment s in SalvagedSegments)
+            {
+                w.WriteStartObject();
+                w.WriteString("file", s.File);
+                w.WriteString("recording", s.RecordingId);
+                w.WriteNumber("run", s.Run);
+                w.WriteNumber("seq", s.Sequence);
+                w.WriteString("start", Time(s.Start));
+                w.WriteString("end", Time(s.End));
+                w.WriteNumber("size", s.Size);
+                w.WriteString("sha256", s.Sha256);
+                w.WriteString("sha256By", SalvagedSha256By);
+                w.WriteString("reason", s.Reason);
+                w.WriteStartObject("custody");
+                w.WriteString("finishedBy", s.FinishedBy);
+                w.WriteString("finishedAt", s.FinishedAt is { } at ? Time(at) : null);
+                w.WriteEndObject();
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -119,6 +144,9 @@ public sealed record BundleIndex(
         }
     }
 
+    /// <summary>Who computed a salvaged segment's SHA-256, as the index says it (the API's <c>sha256_by</c>).</summary>
+    public const string SalvagedSha256By = "cloud";
+
     /// <summary>Reads an index; a <see cref="BundleFormatException"/> names the member that is missing or malformed.</summary>
     public static BundleIndex Parse(ReadOnlySpan<byte> bytes)
     {
@@ -141,6 +169,7 @@ public sealed record BundleIndex(
             (DateTimeOffset from, DateTimeOffset to) = Range(root, "range");
             var segments = Member(root, "segments", JsonValueKind.Array).EnumerateArray().Select(s => new IndexedSegment(
                 Str(s, "file"), Str(s, "recording"), Int(s, "run"), Int(s, "seq"), Time(s, "start"), Time(s, "end"), Int(s, "size"), Str(s, "sha256"))).ToList();
+            var salvaged = Salvage(root);
             var gaps = Member(root, "gaps", JsonValueKind.Array).EnumerateArray().Select(g => new RecordingGap(
                 Str(g, "id"), recorderId, cameraId, Time(g, "start"), OptionalTime(g, "end"), Str(g, "reason"))).ToList();
             var clock = new SortedDictionary<long, JsonElement>();
@@ -156,12 +185,43 @@ public sealed record BundleIndex(
                 Time(r, "at"), Str(r, "who"), Str(r, "action"), Str(r, "what"), OptionalStr(r, "from"))).ToList();
             return new BundleIndex(new CameraKey(recorderId, cameraId), OptionalStr(camera, "name"), requestedFrom, requestedTo, from, to, segments,
                 Strings(root, "manifests"), Strings(root, "keys"), gaps, clock,
-                new CustodyRecord(Str(custody, "exportedBy"), Time(custody, "exportedAt"), Str(custody, "credential"), Str(custody, "request"), reads));
+                new CustodyRecord(Str(custody, "exportedBy"), Time(custody, "exportedAt"), Str(custody, "credential"), Str(custody, "request"), reads),
+                salvaged);
         }
         catch (JsonException e)
         {
             throw new BundleFormatException($"{BundleLayout.Index} is not JSON: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The salvaged segments (absent in bundles written before salvage existed: none). Each names its file by its run and
+    /// sequence in <see cref="BundleLayout.SalvagedFolder"/>, once: a verifier finds the file from the entry.
+    /// </summary>
+    private static List<SalvagedSegment> Salvage(JsonElement root)
+    {
+        if (!root.TryGetProperty("salvaged", out _))
+        {
+            return [];
+        }
+        var salvaged = new List<SalvagedSegment>();
+        var files = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonElement s in Member(root, "salvaged", JsonValueKind.Array).EnumerateArray())
+        {
+            JsonElement custody = Member(s, "custody", JsonValueKind.Object);
+            var segment = new SalvagedSegment(Str(s, "file"), Str(s, "recording"), Int(s, "run"), Int(s, "seq"), Time(s, "start"), Time(s, "end"),
+                Int(s, "size"), Str(s, "sha256"), Str(s, "reason"), Str(custody, "finishedBy"), OptionalTime(custody, "finishedAt"));
+            if (segment.File != BundleLayout.SalvagedFile(segment.Run, segment.Sequence) || !files.Add(segment.File))
+            {
+                throw new BundleFormatException($"{BundleLayout.Index}: salvaged segment '{EvidenceBundle.Printable(segment.File)}' is not named {BundleLayout.SalvagedFolder}RUN-SEQ.mp4 by its run and seq, or is listed twice.");
+            }
+            if (segment.Size < 0 || segment.End < segment.Start)
+            {
+                throw new BundleFormatException($"{BundleLayout.Index}: salvaged segment '{segment.File}' has a negative size or ends before it starts.");
+            }
+            salvaged.Add(segment);
+        }
+        return salvaged;
     }
 
     private static string Time(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);

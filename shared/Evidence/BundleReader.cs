@@ -23,7 +23,7 @@ public sealed partial class EvidenceBundle : IDisposable
     private readonly ZipArchive _zip;
     private readonly Dictionary<string, ZipArchiveEntry> _segments;
 
-    [GeneratedRegex(@"^(README\.txt|bundle\.json|keys/[A-Za-z0-9_.-]{1,100}\.pem|manifests/[0-9]{1,19}\.manifest|segments/[0-9]{1,19}-[0-9]{1,19}\.mp4|keys/|manifests/|segments/)\z")]
+    [GeneratedRegex(@"^(README\.txt|bundle\.json|keys/[A-Za-z0-9_.-]{1,100}\.pem|manifests/[0-9]{1,19}\.manifest|segments/[0-9]{1,19}-[0-9]{1,19}\.mp4|salvaged/[0-9]{1,19}-[0-9]{1,19}\.mp4|keys/|manifests/|segments/|salvaged/)\z")]
     private static partial Regex LayoutName();
 
     private EvidenceBundle(ZipArchive zip, BundleIndex index, IReadOnlyList<BundleFile> manifests, IReadOnlyList<BundleFile> keys, Dictionary<string, ZipArchiveEntry> segments)
@@ -43,7 +43,10 @@ public sealed partial class EvidenceBundle : IDisposable
     public IReadOnlyList<BundleFile> Keys { get; }
 
     /// <summary>The names of the segment files, in name order.</summary>
-    public IEnumerable<string> SegmentFiles => _segments.Keys.Order(StringComparer.Ordinal);
+    public IEnumerable<string> SegmentFiles => _segments.Keys.Where(n => n.StartsWith(BundleLayout.SegmentsFolder, StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+
+    /// <summary>The files in <see cref="BundleLayout.SalvagedFolder"/>: salvaged segments, unsigned (<see cref="HashSegment"/> reads them too).</summary>
+    public IEnumerable<string> SalvagedFiles => _segments.Keys.Where(n => n.StartsWith(BundleLayout.SalvagedFolder, StringComparison.Ordinal)).Order(StringComparer.Ordinal);
 
     public bool HasSegment(string name) => _segments.ContainsKey(name);
 
@@ -131,7 +134,7 @@ public sealed partial class EvidenceBundle : IDisposable
             {
                 keys.Add(entry);
             }
-            else if (name.StartsWith(BundleLayout.SegmentsFolder, StringComparison.Ordinal))
+            else if (name.StartsWith(BundleLayout.SegmentsFolder, StringComparison.Ordinal) || name.StartsWith(BundleLayout.SalvagedFolder, StringComparison.Ordinal))
             {
                 segments.Add(name, entry);
             }

@@ -17,6 +17,10 @@ internal static class BundleReadme
 
             WHAT IS INSIDE
               segments/RUN-SEQ.mp4      the recorded video files, byte for byte as the recorder wrote them
+              salvaged/RUN-SEQ.mp4      video the cloud finished itself after the recorder went silent (e.g. was
+                                        destroyed): the bytes the cloud held, as it archived them. The recorder
+                                        never sealed or signed these; they are checked against the SHA-256 the
+                                        cloud computed (in bundle.json) and reported apart from signed footage
               manifests/NNNNNNNN.manifest  the recorder's signed manifests of this camera's hash chain: each
                                         names every video file by size and SHA-256, and every gap in the
                                         recording with its reason, and is signed with the recorder's key
@@ -44,6 +48,9 @@ internal static class BundleReadme
                 no entry missing, moved, changed or added, and every gap is listed with its reason.
               BROKEN (exit code 1): something was changed, removed, added, reordered or signed with another key.
                 Each break is printed with what it is and where (entry, file or manifest).
+                A salvaged file with other bytes than the cloud archived is a break too.
+                Salvaged files are listed as SALVAGED (not signed by the recorder) and never count as covered by
+                the signed chain; they do not make the verdict BROKEN when their bytes are as the cloud archived them.
               Exit code 2: the file is not a readable bundle.
               The verifier proves the footage between the first and the last exported frame is complete and
               unchanged. It cannot know which range was asked for: compare the printed range with the request.

@@ -31,6 +31,17 @@ public static class BundleReportText
                 $"Manifests: {manifests.Count} verified ({Ranges(manifests.Select(m => (m.Sequence, m.Sequence)))}), signing entries {Ranges(manifests.Select(m => (m.First, m.Last)))}, signed {Time(manifests[0].SignedAt)} to {Time(manifests[^1].SignedAt)}"));
         }
 
+        if (index.SalvagedSegments.Count > 0)
+        {
+            output.WriteLine("Salvaged (footage the cloud finished after the recorder went silent; NOT signed by the recorder, not covered by the chain):");
+        }
+        foreach (SalvagedSegment s in report.SalvagedSegments)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  SALVAGED: {s.File} {Time(s.Start)} to {Time(s.End)}, {s.Size} bytes, SHA-256 {s.Sha256}: not signed by the recorder; bytes as the cloud archived them"));
+            output.WriteLine($"    reason: {P(s.Reason)}; finished by {P(s.FinishedBy)}{(s.FinishedAt is { } at ? $", archived {Time(at)}" : "")} (unsigned)");
+        }
+
         output.WriteLine("Gaps:");
         if (report.Gaps.Count == 0)
         {
@@ -67,7 +78,9 @@ public static class BundleReportText
 
         if (report.IsIntact)
         {
-            output.WriteLine("Verdict: INTACT");
+            output.WriteLine(report.SalvagedSegments.Count == 0
+                ? "Verdict: INTACT"
+                : string.Create(CultureInfo.InvariantCulture, $"Verdict: INTACT, with {report.SalvagedSegments.Count} salvaged segment(s) listed above: bytes as the cloud archived them, not signed by the recorder"));
             return;
         }
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Verdict: BROKEN ({report.Breaks.Count} break{(report.Breaks.Count == 1 ? "" : "s")})"));

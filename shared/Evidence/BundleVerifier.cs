@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Cctv.Shared.Domain;
 
 namespace Cctv.Shared.Evidence;
 
@@ -18,9 +19,16 @@ public sealed record BundleReport(
     IReadOnlyList<EvidencePublicKey> Keys,
     bool Pinned,
     IReadOnlyList<ChainEntry> Exported,
-    IReadOnlyList<BundleGap> Gaps)
+    IReadOnlyList<BundleGap> Gaps,
+    IReadOnlyList<SalvagedSegment>? Salvaged = null)
 {
     public bool IsIntact => Breaks.Count == 0;
+
+    /// <summary>
+    /// The salvaged segments whose files hold exactly the bytes the cloud archived (the index's SHA-256 and size): unsigned
+    /// footage, never part of <see cref="Exported"/> or the covered time. A salvaged segment that fails a check is a break instead.
+    /// </summary>
+    public IReadOnlyList<SalvagedSegment> SalvagedSegments => Salvaged ?? [];
 
     /// <summary>The first exported frame (the earliest exported segment's start); null when no segment is.</summary>
     public DateTimeOffset? CoveredFrom => Exported.Count > 0 ? Exported.Min(e => e.Start) : null;
@@ -92,9 +100,10 @@ public static class BundleVerifier
             breaks.Add(new ChainBreak(BreakKind.Foreign, file, $"no entry of camera {index.Camera}'s chain in the bundle names this file: it is not signed footage of this camera"));
         }
         CheckSpan(chain, index, breaks);
+        List<SalvagedSegment> salvaged = CheckSalvaged(bundle, entries, breaks);
 
         var exported = chain.Entries.Where(e => e.Kind == ChainEntryKind.Segment && bundle.HasSegment(BundleLayout.SegmentFile(e.Run!.Value, e.Sequence!.Value))).ToList();
-        return new BundleReport(index, chain, breaks, keys, pinned is not null, exported, Gaps(chain, index));
+        return new BundleReport(index, chain, breaks, keys, pinned is not null, exported, Gaps(chain, index), salvaged);
     }
 
     private static List<EvidencePublicKey> Keys(EvidenceBundle bundle, IReadOnlyCollection<EvidencePublicKey>? pinned, List<ChainBreak> breaks)
@@ -172,6 +181,72 @@ public static class BundleVerifier
             breaks.Add(new ChainBreak(BreakKind.Altered, name, $"the file cannot be read from the zip ({e.Message})", entry.Index));
             return null;
         }
+    }
+
+    /// <summary>
+    /// The salvaged segments (docs/evidence-bundle.md, "Salvaged segments"): unsigned, so the chain has no entry for them
+    /// and its checks do not see them. Each must be a segment the recorder never sealed, as far as the bundle can tell:
+    /// its recording ID is the one its run and sequence give for this camera (else <see cref="BreakKind.Foreign"/>); no
+    /// entry in the bundle's manifest files names that run and sequence, and none names a later sequence of the same run
+    /// (a recorder seals a run's segments in order and signs each when sealed; a salvaged claim for one it signed would
+    /// take a segment out of the chain's checks: <see cref="BreakKind.Altered"/>). Its file must be there
+    /// (<see cref="BreakKind.Missing"/>) with the size and SHA-256 the cloud computed (<see cref="BreakKind.Altered"/>),
+    /// and a file in the salvaged folder the index does not list is <see cref="BreakKind.Foreign"/>.
+    /// Returns the salvaged segments that passed.
+    /// </summary>
+    private static List<SalvagedSegment> CheckSalvaged(EvidenceBundle bundle, List<byte[]> entryLines, List<ChainBreak> breaks)
+    {
+        BundleIndex index = bundle.Index;
+        var signed = entryLines.Select(line => ChainEntry.TryParse(line, out _))
+            .Where(e => e is { Kind: ChainEntryKind.Segment } && e.Camera == index.Camera).Select(e => e!).ToList();
+        var passed = new List<SalvagedSegment>();
+        foreach (SalvagedSegment s in index.SalvagedSegments)
+        {
+            string where = $"{s.File} (salvaged recording {s.RecordingId})";
+            if (s.RecordingId != RecordingId.For(index.Camera.RecorderId, index.Camera.CameraId, s.Run, s.Sequence))
+            {
+                breaks.Add(new ChainBreak(BreakKind.Foreign, where,
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"its recording ID is not camera {index.Camera}'s for run {s.Run} seq {s.Sequence}: it is not salvaged footage of this camera")));
+                continue;
+            }
+            if (signed.FirstOrDefault(e => e.Run == s.Run && e.Sequence >= s.Sequence) is { } later)
+            {
+                string detail = later.Sequence == s.Sequence
+                    ? $"the index calls it salvaged, but entry {later.Index} of the recorder's signed chain is this segment: signed footage is checked by the chain, never as salvaged"
+                    : $"the index calls it salvaged, but the recorder signed a later segment of run {s.Run} (entry {later.Index}, seq {later.Sequence}), so it sealed and signed this one: it belongs to the chain, not to the salvaged footage";
+                breaks.Add(new ChainBreak(BreakKind.Altered, where, detail, later.Index));
+                continue;
+            }
+            SegmentFacts? facts;
+            try
+            {
+                facts = bundle.HashSegment(s.File, s.Size + 1);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
+            {
+                breaks.Add(new ChainBreak(BreakKind.Altered, where, $"the file cannot be read from the zip ({e.Message})"));
+                continue;
+            }
+            if (facts is null)
+            {
+                breaks.Add(new ChainBreak(BreakKind.Missing, where, "the index lists this salvaged segment, but the bundle does not hold its file"));
+                continue;
+            }
+            if (facts.Size != s.Size || facts.Sha256 != s.Sha256)
+            {
+                breaks.Add(new ChainBreak(BreakKind.Altered, where, facts.Size > s.Size
+                    ? $"SALVAGED segment changed: the file holds more than the {s.Size} bytes the cloud archived"
+                    : $"SALVAGED segment changed: the file holds {facts.Size} bytes with SHA-256 {facts.Sha256}, the cloud archived {s.Size} bytes with SHA-256 {s.Sha256}"));
+                continue;
+            }
+            passed.Add(s);
+        }
+        var listed = index.SalvagedSegments.Select(s => s.File).ToHashSet(StringComparer.Ordinal);
+        foreach (string file in bundle.SalvagedFiles.Where(f => !listed.Contains(f)))
+        {
+            breaks.Add(new ChainBreak(BreakKind.Foreign, file, "a salvaged file the index does not list: nothing says what it is"));
+        }
+        return passed;
     }
 
     /// <summary>The signed entries reach from the range's start to its end: no manifest was left out before or after the rest.</summary>

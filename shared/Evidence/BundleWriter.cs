@@ -19,9 +19,11 @@ public sealed record BundleWriteResult(BundleIndex Index, IReadOnlyList<string> 
 public static class BundleWriter
 {
     /// <param name="openSegment">Opens a segment's bytes in the archive; null when the archive does not have it.</param>
+    /// <param name="openSalvaged">Opens a salvaged segment's bytes in the archive (null when it does not have them); needed when
+    /// <see cref="ExportContent.Salvaged"/> holds any.</param>
     /// <exception cref="ArgumentException">The manifests are not this camera's, not manifest files, or sign nothing in the range.</exception>
     public static async Task<BundleWriteResult> WriteAsync(ExportContent content, Func<ChainEntry, CancellationToken, Task<Stream?>> openSegment,
-        Stream output, CancellationToken cancellationToken)
+        Stream output, CancellationToken cancellationToken, Func<SalvagedSegment, CancellationToken, Task<Stream?>>? openSalvaged = null)
     {
         if (content.To <= content.From)
         {
@@ -80,13 +82,56 @@ public static class BundleWriter
                 }
                 segments.Add(new IndexedSegment(name, entry.RecordingId!, entry.Run.Value, entry.Sequence.Value, entry.Start, entry.End, facts.Size, facts.Sha256));
             }
+            List<SalvagedSegment> salvaged = await WriteSalvagedAsync(zip, content, entries, openSalvaged, problems, cancellationToken);
             var index = new BundleIndex(content.Camera, content.CameraName, content.From, content.To, from, to, segments,
                 manifests.Select(m => BundleLayout.ManifestFile(m.Manifest.Sequence)).ToList(),
                 content.Keys.DistinctBy(k => k.Fingerprint).Select(BundleLayout.KeyFile).ToList(),
-                content.Gaps.Where(g => g.Camera == content.Camera).OrderBy(g => g.StartTime).ToList(), content.Clock, content.Custody);
+                content.Gaps.Where(g => g.Camera == content.Camera).OrderBy(g => g.StartTime).ToList(), content.Clock, content.Custody, salvaged);
             await WriteAsync(zip, BundleLayout.Index, index.ToBytes(), stamp, cancellationToken);
             return new BundleWriteResult(index, problems);
         }
+    }
+
+    /// <summary>
+    /// The salvaged segments of the requested range (not the signed range: they are what lies after the last signed
+    /// segment), byte for byte under <see cref="BundleLayout.SalvagedFolder"/>. The index lists each with the catalog's
+    /// facts (the cloud's SHA-256 and size), so bytes other than those are a break <c>verify</c> names. A recording that a
+    /// signed entry of the bundle names is not salvaged footage: it is left out and listed as a problem.
+    /// </summary>
+    private static async Task<List<SalvagedSegment>> WriteSalvagedAsync(ZipArchive zip, ExportContent content, List<ChainEntry> entries,
+        Func<SalvagedSegment, CancellationToken, Task<Stream?>>? openSalvaged, List<string> problems, CancellationToken cancellationToken)
+    {
+        var written = new List<SalvagedSegment>();
+        var signed = entries.Where(e => e.RecordingId is not null).Select(e => e.RecordingId!).ToHashSet(StringComparer.Ordinal);
+        var files = new HashSet<string>(StringComparer.Ordinal);
+        foreach (SalvagedSegment s in (content.Salvaged ?? []).Where(s => s.Start < content.To && s.End > content.From).OrderBy(s => s.Start))
+        {
+            SalvagedSegment segment = s with { File = BundleLayout.SalvagedFile(s.Run, s.Sequence) };
+            if (signed.Contains(segment.RecordingId) || !files.Add(segment.File))
+            {
+                problems.Add($"{segment.File} (recording {segment.RecordingId}): the catalog calls it salvaged, but a signed entry names it or another salvaged segment has its run and sequence; left out");
+                continue;
+            }
+            await using Stream? source = openSalvaged is null ? null : await openSalvaged(segment, cancellationToken);
+            if (source is null)
+            {
+                problems.Add($"{segment.File} (salvaged recording {segment.RecordingId}): the archive does not have it; left out");
+                continue;
+            }
+            ZipArchiveEntry file = zip.CreateEntry(segment.File, CompressionLevel.NoCompression);
+            file.LastWriteTime = content.Custody.ExportedAt;
+            SegmentFacts facts;
+            await using (Stream target = file.Open())
+            {
+                facts = await CopyHashingAsync(source, target, cancellationToken);
+            }
+            if (facts.Size != segment.Size || facts.Sha256 != segment.Sha256)
+            {
+                problems.Add($"{segment.File} (salvaged recording {segment.RecordingId}): the archive holds {facts.Size} bytes with SHA-256 {facts.Sha256}, the catalog {segment.Size} bytes with {segment.Sha256}; written as found");
+            }
+            written.Add(segment);
+        }
+        return written;
     }
 
     private static List<(ChainManifest, byte[], List<ChainEntry>)> ReadManifests(ExportContent content)

@@ -365,10 +365,14 @@ public sealed partial class SqliteCatalog : ICatalog
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         using SqliteConnection c = _db.Open();
-        using SqliteCommand q = c.Command("""
-            SELECT * FROM recordings WHERE recorder_id = $rec AND camera_id = $cam AND state = 'archived' AND legal_hold = 0 AND start_ms < $before
+        // The states retention expires, from the one table (archived and salvaged: both hold an archive copy).
+        IReadOnlyList<CloudState> expirable = CloudTransitions.From(CloudState.Expired);
+        using SqliteCommand q = c.Command($"""
+            SELECT * FROM recordings WHERE recorder_id = $rec AND camera_id = $cam AND state IN ({string.Join(", ", expirable.Select((_, i) => $"$s{i}"))})
+                AND legal_hold = 0 AND start_ms < $before
             ORDER BY start_ms, id LIMIT $limit
-            """, ("$rec", camera.RecorderId), ("$cam", camera.CameraId), ("$before", startBefore.ToUnixMs()), ("$limit", limit));
+            """, [("$rec", camera.RecorderId), ("$cam", camera.CameraId), ("$before", startBefore.ToUnixMs()), ("$limit", limit),
+                .. expirable.Select((state, i) => ($"$s{i}", (object?)state.ToWire()))]);
         return Task.FromResult<IReadOnlyList<Recording>>(ReadAll(q));
     }
 

@@ -84,8 +84,9 @@ public partial interface ICatalog
     Task<IReadOnlyList<Recording>> ListByStateAsync(CloudState state, StateCursor? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Archived recordings of a camera that started before <paramref name="startBefore"/> and are not under a legal hold,
-    /// oldest first: what retention may delete.
+    /// Recordings of a camera with an archive copy retention may delete (the states <see cref="CloudTransitions"/> lets
+    /// become <see cref="CloudState.Expired"/>: archived and salvaged) that started before <paramref name="startBefore"/>
+    /// and are not under a legal hold, oldest first: what retention may delete.
     /// </summary>
     Task<IReadOnlyList<Recording>> ListArchivedBeforeAsync(CameraKey camera, DateTimeOffset startBefore, int limit, CancellationToken cancellationToken);
 

@@ -35,6 +35,34 @@ public abstract partial class CatalogContractTests
     }
 
     [Fact]
+    public async Task Retention_ListsSalvagedRecordingsLikeArchivedOnes_ByRecorderAndCamera_AndALegalHoldWins()
+    {
+        RecordingAnnouncement salvaged = Synthesized("site-a", "cam1", 1);
+        RecordingAnnouncement held = Synthesized("site-a", "cam1", 2);
+        RecordingAnnouncement salvaging = Synthesized("site-a", "cam1", 3);
+        RecordingAnnouncement otherSite = Synthesized("site-b", "cam1", 1);
+        foreach (RecordingAnnouncement a in (RecordingAnnouncement[])[salvaged, held, salvaging, otherSite])
+        {
+            await Catalog.BeginSalvageAsync(a, "offline", CancellationToken.None);
+        }
+        foreach (RecordingAnnouncement a in (RecordingAnnouncement[])[salvaged, held, otherSite])
+        {
+            Assert.Equal(TransitionOutcome.Applied, await Catalog.MarkSalvagedAsync(a.Id, Copy("recordings/" + a.Id), CancellationToken.None));
+        }
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.SetLegalHoldAsync(held.Id, true, "burglary", CancellationToken.None));
+
+        IReadOnlyList<Recording> due = await Catalog.ListArchivedBeforeAsync(new CameraKey("site-a", "cam1"), T0.AddSeconds(1), 10, CancellationToken.None);
+
+        Assert.Equal([salvaged.Id], due.Select(r => r.Id)); // held, still salvaging (no archive copy yet), another site's cam1: not due
+        Assert.Equal(TransitionOutcome.Refused, await Catalog.MarkExpiredAsync(held.Id, "retention", CancellationToken.None));
+        Assert.Equal(TransitionOutcome.Refused, await Catalog.MarkExpiredAsync(salvaging.Id, "retention", CancellationToken.None));
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.MarkExpiredAsync(salvaged.Id, "retention", CancellationToken.None));
+        Assert.Equal(CloudState.Expired, (await Catalog.GetAsync(salvaged.Id, CancellationToken.None))!.State);
+        Assert.Empty(await Catalog.ListArchivedBeforeAsync(new CameraKey("site-a", "cam1"), T0.AddSeconds(1), 10, CancellationToken.None));
+        Assert.Equal([otherSite.Id], (await Catalog.ListArchivedBeforeAsync(new CameraKey("site-b", "cam1"), T0.AddSeconds(1), 10, CancellationToken.None)).Select(r => r.Id));
+    }
+
+    [Fact]
     public async Task Salvaged_KeepsTheCloudsFacts_AndASalvageWithNoBytesCanBeLost()
     {
         RecordingAnnouncement a = Synthesized("site-a", "cam1", 1);

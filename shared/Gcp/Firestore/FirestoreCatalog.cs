@@ -256,7 +256,8 @@ public sealed partial class FirestoreCatalog : ICatalog
             .Where(RecorderId, FirestoreOperator.Equal, camera.RecorderId)
             .Where(CameraId, FirestoreOperator.Equal, camera.CameraId)
             .Where(LegalHold, FirestoreOperator.Equal, false)
-            .Where(State, FirestoreOperator.Equal, CloudState.Archived.ToWire())
+            // Archived and salvaged, from the one table; "in" is served by the same index as equality (catalog-queries.json).
+            .Where(State, FirestoreOperator.In, CloudTransitions.From(CloudState.Expired).Select(s => s.ToWire()).ToArray())
             .Where(StartTime, FirestoreOperator.LessThan, startBefore)
             .OrderBy(StartTime)
             .OrderBy(FirestoreQuery.DocumentNameField)

@@ -114,6 +114,65 @@ public sealed class EvidenceExportTests : IAsyncLifetime, IDisposable
         Assert.DoesNotContain(await AuditAsync(TwoSites.BCam1), e => e.Read.Action == AuditAction.Export);
     }
 
+    /// <summary>
+    /// The recorder of <paramref name="camera"/> went silent after its signed chain (segments 0-5, then its gap to 54 s): the
+    /// sweep salvaged run 1 seq 6 (54 s to 56.5 s), which finalize archived as salvaged with the cloud's SHA-256.
+    /// </summary>
+    private async Task<(Recording Recording, byte[] Bytes)> SalvageAsync(CameraKey camera)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes($"{camera}: salvaged footage of {camera.RecorderId} only " + new string('z', 200));
+        DateTimeOffset start = Ms(Start.AddSeconds(54)), end = Ms(Start.AddSeconds(56.5));
+        string id = RecordingId.For(camera.RecorderId, camera.CameraId, 1, 6);
+        string offline = SalvageReasons.Offline(Start.AddSeconds(57));
+        var synthesized = new RecordingAnnouncement(id, camera.RecorderId, camera.CameraId, camera.CameraId, 1, 6, start, start, 0, "", "", null, "video/mp4",
+            ObjectNames.Staging(camera.RecorderId, camera.CameraId, id));
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.BeginSalvageAsync(synthesized, offline, CancellationToken.None));
+        string archived = ObjectNames.Archive(camera, start, id);
+        string crc = Crc32C.ToBase64(Crc32C.Compute(bytes));
+        StoredObject stored = await Store.UploadAsync(new UploadRequest(LocalBackend.ArchiveBucket, archived, "video/mp4", crc, null, 0, new Dictionary<string, string>()),
+            new MemoryStream(bytes), CancellationToken.None);
+        var copy = new SalvagedCopy(1, archived, stored.Generation, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes)), crc, end,
+            SalvageReasons.Finished(offline, bytes.Length));
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.MarkSalvagedAsync(id, copy, CancellationToken.None));
+        return ((await Catalog.GetAsync(id, CancellationToken.None))!, bytes);
+    }
+
+    [Fact]
+    public async Task Export_SignedThenSalvagedFootage_CarriesTheSalvagedSegmentByteForByte_AndVerifiesIntactListingIt()
+    {
+        (Recording salvaged, byte[] bytes) = await SalvageAsync(TwoSites.ACam1);
+        await SalvageAsync(TwoSites.BCam1);
+
+        (string path, ExportResult result) = await WriteAsync(Request(TwoSites.ACam1, to: Start.AddSeconds(60)));
+        (BundleReport report, string text) = EvidenceBundles.Verify(path, [EvidencePublicKey.Of(_keys[TwoSites.RecA])]);
+
+        Assert.Empty(result.Bundle.Problems);
+        Assert.True(report.IsIntact, text);
+        SalvagedSegment listed = Assert.Single(result.Bundle.Index.SalvagedSegments);
+        Assert.Equal((salvaged.Id, salvaged.Announcement.Sha256, (long)bytes.Length, Ms(Start.AddSeconds(54)), Ms(Start.AddSeconds(56.5))),
+            (listed.RecordingId, listed.Sha256, listed.Size, listed.Start, listed.End));
+        Assert.Equal((salvaged.Reason, BundleLayout.SalvageFinisher, salvaged.ArchivedAt), (listed.Reason, listed.FinishedBy, listed.FinishedAt));
+        Assert.StartsWith("recorder offline since ", listed.Reason, StringComparison.Ordinal);
+        // rec-b's cam1 was salvaged at the same times under the same camera ID: not taken.
+        (string Name, byte[] Bytes) file = Assert.Single(EvidenceBundles.Files(path), f => f.Name.StartsWith(BundleLayout.SalvagedFolder, StringComparison.Ordinal));
+        Assert.Equal("salvaged/000001-000006.mp4", file.Name);
+        Assert.Equal(bytes, file.Bytes);
+        Assert.Equal([salvaged.Id], report.SalvagedSegments.Select(s => s.RecordingId));
+        Assert.Equal(Ms(Start.AddSeconds(24)), report.CoveredTo);
+        Assert.Contains("SALVAGED: salvaged/000001-000006.mp4", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_SalvagedRecordingUnderLegalHold_ResultAsksForTheBundleToBeHeld()
+    {
+        (Recording salvaged, _) = await SalvageAsync(TwoSites.ACam1);
+        await Catalog.SetLegalHoldAsync(salvaged.Id, true, "burglary case 9", CancellationToken.None);
+
+        (_, ExportResult result) = await WriteAsync(Request(TwoSites.ACam1, to: Start.AddSeconds(60)));
+
+        Assert.True(result.UnderLegalHold);
+    }
+
     [Fact]
     public async Task Export_CameraOutsideTheCallersScope_RefusedAsUnknown_AndNothingRecorded()
     {
@@ -187,6 +246,19 @@ public sealed class EvidenceExportTests : IAsyncLifetime, IDisposable
 
     private string Range(int fromSeconds = 6, int toSeconds = 18) =>
         $"from={Uri.EscapeDataString(RecordingItem.Iso(Start.AddSeconds(fromSeconds)))}&to={Uri.EscapeDataString(RecordingItem.Iso(Start.AddSeconds(toSeconds)))}";
+
+    [Fact]
+    public async Task ExportRoute_RangeWithSalvagedFootage_CountsTheSalvagedSegmentsApartFromTheSignedOnes()
+    {
+        await SalvageAsync(TwoSites.ACam1);
+        await SalvageAsync(TwoSites.BCam1);
+
+        (int status, string body) = await PostAsync($"/api/cameras/{TwoSites.ACam1}/export?{Range(6, 60)}", TwoSites.KeyA);
+
+        Assert.True(status == 200, body);
+        JsonElement json = JsonDocument.Parse(body).RootElement;
+        Assert.Equal((5, 1), (json.GetProperty("segments").GetInt32(), json.GetProperty("salvaged").GetInt32()));
+    }
 
     [Fact]
     public async Task ExportRoute_CallerGrantedTheSite_GetsASignedLinkToAnIntactBundleInTheArchive()

@@ -1,6 +1,7 @@
 using Cctv.Functions.Finalize;
 using Cctv.Functions.Reconcile;
 using Cctv.Shared.Domain;
+using Cctv.Shared.Hashing;
 using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
 
@@ -215,6 +216,48 @@ public sealed class ReconcileSweepTests
         Assert.Equal(CloudState.Archived, await rig.StateAsync(keptForever));
         Assert.Equal(3, (await rig.NamesAsync(LocalBackend.ArchiveBucket)).Count);
         Assert.Equal(0, again.Expired.Count);
+    }
+
+    /// <summary>A salvaged recording of <paramref name="recorder"/>'s <paramref name="camera"/>, archived as finalize keeps it.</summary>
+    private static async Task<(string Id, string ArchiveObject)> SalvagedAsync(SweepRig rig, string recorder, string camera, long seq, DateTimeOffset start)
+    {
+        string id = RecordingId.For(recorder, camera, 1, seq);
+        var synthesized = new RecordingAnnouncement(id, recorder, camera, camera, 1, seq, start, start, 0, "", "", null, "video/mp4", ObjectNames.Staging(recorder, camera, id));
+        Assert.Equal(TransitionOutcome.Applied, await rig.Catalog.BeginSalvageAsync(synthesized, SalvageReasons.Offline(start.AddSeconds(3)), CancellationToken.None));
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes($"salvaged {recorder}/{camera}/{seq}");
+        string name = ObjectNames.Archive(new CameraKey(recorder, camera), start, id);
+        StoredObject stored = await rig.Store.UploadAsync(new UploadRequest(LocalBackend.ArchiveBucket, name, "video/mp4",
+            Crc32C.ToBase64(Crc32C.Compute(bytes)), null, 0, new Dictionary<string, string>()), new MemoryStream(bytes), CancellationToken.None);
+        var copy = new SalvagedCopy(1, name, stored.Generation, bytes.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)),
+            Crc32C.ToBase64(Crc32C.Compute(bytes)), start.AddSeconds(2), SalvageReasons.Finished(SalvageReasons.Offline(start.AddSeconds(3)), bytes.Length));
+        Assert.Equal(TransitionOutcome.Applied, await rig.Catalog.MarkSalvagedAsync(id, copy, CancellationToken.None));
+        return (id, name);
+    }
+
+    [Fact]
+    public async Task Retention_ExpiresSalvagedRecordingsLikeArchivedOnes_ButNeverOneUnderALegalHold_NorAnotherSitesUnderItsOwnPolicy()
+    {
+        using var rig = new SweepRig(new SweepOptions { Retention = RetentionPolicy.Parse("0,rec-a~cam1=30") });
+        DateTimeOffset old = rig.Clock.GetUtcNow().AddDays(-40);
+        (string expiredId, string expiredObject) = await SalvagedAsync(rig, "rec-a", "cam1", 1, old);
+        (string heldId, string heldObject) = await SalvagedAsync(rig, "rec-a", "cam1", 2, old.AddMinutes(1));
+        (string recentId, _) = await SalvagedAsync(rig, "rec-a", "cam1", 3, rig.Clock.GetUtcNow().AddDays(-3));
+        (string otherSiteId, string otherSiteObject) = await SalvagedAsync(rig, "rec-b", "cam1", 1, old); // rec-b's cam1: kept forever
+        await rig.Catalog.UpsertCameraAsync(new CameraInfo("cam1", "Cam 1", "rec-a"), CancellationToken.None);
+        await rig.Catalog.UpsertCameraAsync(new CameraInfo("cam1", "Cam 1", "rec-b"), CancellationToken.None);
+        await rig.Catalog.SetLegalHoldAsync(heldId, true, "burglary 2026-02-11", CancellationToken.None);
+
+        SweepReport report = await rig.RunAsync(ReconcileSweep.RetentionJob);
+
+        Assert.Equal((1L, 0L), (report.Expired.Count, report.Errors.Count));
+        Recording gone = (await rig.Catalog.GetAsync(expiredId, CancellationToken.None))!;
+        Assert.Equal((CloudState.Expired, "deleted by retention after 30 days"), (gone.State, gone.Reason));
+        Assert.Null(await rig.Store.GetAsync(LocalBackend.ArchiveBucket, expiredObject, CancellationToken.None));
+        Assert.Equal(CloudState.Salvaged, (await rig.Catalog.GetAsync(heldId, CancellationToken.None))!.State);
+        Assert.NotNull(await rig.Store.GetAsync(LocalBackend.ArchiveBucket, heldObject, CancellationToken.None));
+        Assert.Equal(CloudState.Salvaged, (await rig.Catalog.GetAsync(recentId, CancellationToken.None))!.State);
+        Assert.Equal(CloudState.Salvaged, (await rig.Catalog.GetAsync(otherSiteId, CancellationToken.None))!.State);
+        Assert.NotNull(await rig.Store.GetAsync(LocalBackend.ArchiveBucket, otherSiteObject, CancellationToken.None));
     }
 
     [Fact]

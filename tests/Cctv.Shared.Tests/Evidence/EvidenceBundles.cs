@@ -48,13 +48,16 @@ internal sealed class EvidenceBundles : IDisposable
     }
 
     /// <summary>Writes a bundle with the segments <paramref name="chain"/> holds (default rec-a's); its path.</summary>
-    public async Task<(string Path, BundleWriteResult Result)> WriteAsync(ExportContent? content = null, EvidenceChain? chain = null, string name = "bundle.zip")
+    /// <param name="salvaged">The archive's bytes of salvaged recordings, by recording ID.</param>
+    public async Task<(string Path, BundleWriteResult Result)> WriteAsync(ExportContent? content = null, EvidenceChain? chain = null, string name = "bundle.zip",
+        IReadOnlyDictionary<string, byte[]>? salvaged = null)
     {
         chain ??= A;
         string path = Path.Combine(_folder, name);
         await using FileStream output = System.IO.File.Create(path);
         BundleWriteResult result = await BundleWriter.WriteAsync(content ?? Content(), (entry, _) =>
-            Task.FromResult<Stream?>(chain.Files.TryGetValue(entry.RecordingId!, out byte[]? bytes) ? new MemoryStream(bytes) : null), output, CancellationToken.None);
+            Task.FromResult<Stream?>(chain.Files.TryGetValue(entry.RecordingId!, out byte[]? bytes) ? new MemoryStream(bytes) : null), output, CancellationToken.None,
+            (segment, _) => Task.FromResult<Stream?>(salvaged is not null && salvaged.TryGetValue(segment.RecordingId, out byte[]? bytes) ? new MemoryStream(bytes) : null));
         return (path, result);
     }
 
