@@ -51,14 +51,7 @@ public sealed record BundleIndex(
             foreach (IndexedSegment s in Segments)
             {
                 w.WriteStartObject();
-                w.WriteString("file", s.File);
-                w.WriteString("recording", s.RecordingId);
-                w.WriteNumber("run", s.Run);
-                w.WriteNumber("seq", s.Sequence);
-                w.WriteString("start", Time(s.Start));
-                w.WriteString("end", Time(s.End));
-                w.WriteNumber("size", s.Size);
-                w.WriteString("sha256", s.Sha256);
+                SegmentFields(w, s.File, s.RecordingId, s.Run, s.Sequence, s.Start, s.End, s.Size, s.Sha256);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -66,14 +59,7 @@ public sealed record BundleIndex(
             foreach (SalvagedSegment s in SalvagedSegments)
             {
                 w.WriteStartObject();
-                w.WriteString("file", s.File);
-                w.WriteString("recording", s.RecordingId);
-                w.WriteNumber("run", s.Run);
-                w.WriteNumber("seq", s.Sequence);
-                w.WriteString("start", Time(s.Start));
-                w.WriteString("end", Time(s.End));
-                w.WriteNumber("size", s.Size);
-                w.WriteString("sha256", s.Sha256);
+                SegmentFields(w, s.File, s.RecordingId, s.Run, s.Sequence, s.Start, s.End, s.Size, s.Sha256);
                 w.WriteString("sha256By", SalvagedSha256By);
                 w.WriteString("reason", s.Reason);
                 w.WriteStartObject("custody");
@@ -225,6 +211,20 @@ public sealed record BundleIndex(
     }
 
     private static string Time(DateTimeOffset value) => value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary>What a signed and a salvaged segment's entries share, in this order.</summary>
+    private static void SegmentFields(Utf8JsonWriter w, string file, string recordingId, long run, long sequence, DateTimeOffset start, DateTimeOffset end,
+        long size, string sha256)
+    {
+        w.WriteString("file", file);
+        w.WriteString("recording", recordingId);
+        w.WriteNumber("run", run);
+        w.WriteNumber("seq", sequence);
+        w.WriteString("start", Time(start));
+        w.WriteString("end", Time(end));
+        w.WriteNumber("size", size);
+        w.WriteString("sha256", sha256);
+    }
 
     private static JsonElement Object(JsonElement e, string what) =>
         e.ValueKind == JsonValueKind.Object ? e : throw new BundleFormatException($"{BundleLayout.Index}: {what} is not a JSON object.");
