@@ -22,18 +22,32 @@ internal sealed class RtspStreams : IAsyncDisposable
     public string UrlOf(int camera) => $"rtsp://127.0.0.1:{_clientPort}/cam{camera}";
 
     /// <summary>The clip: 1080p25 H.264 at about 4 Mbit/s, a keyframe every 2 s, 20 s long; made once.</summary>
-    public static async Task<string> ClipAsync(CancellationToken cancellationToken)
+    public static Task<string> ClipAsync(CancellationToken cancellationToken) =>
+        MakeClipAsync("clip-1080p-4mbit.mp4", "testsrc=size=1920x1080:rate=25", ["-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M"], cancellationToken);
+
+    /// <summary>
+    /// A clip that really has the bitrate asked for: testsrc2 with moving grain, which the encoder cannot squeeze below its
+    /// cap (a plain testsrc asked for 2 or 4 Mbit/s comes out at about 1 Mbit/s); 1080p25, a keyframe every 2 s; made once per bitrate.
+    /// </summary>
+    public static Task<string> ClipAtAsync(long bitsPerSecond, CancellationToken cancellationToken)
+    {
+        string rate = bitsPerSecond.ToString(CultureInfo.InvariantCulture);
+        return MakeClipAsync($"clip-1080p-grain-{rate}bps.mp4", "testsrc2=size=1920x1080:rate=25,noise=alls=16:allf=t+u",
+            ["-b:v", rate, "-minrate", rate, "-maxrate", rate, "-bufsize", rate], cancellationToken);
+    }
+
+    private static async Task<string> MakeClipAsync(string name, string source, string[] rateControl, CancellationToken cancellationToken)
     {
         string dir = Path.Combine(Path.GetTempPath(), "cctv-edge-cpu");
         Directory.CreateDirectory(dir);
-        string clip = Path.Combine(dir, "clip-1080p-4mbit.mp4");
+        string clip = Path.Combine(dir, name);
         if (File.Exists(clip))
         {
             return clip;
         }
         Console.Error.WriteLine($"Making the clip (once): {clip}");
-        using Process p = Start("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=1920x1080:rate=25", "-t", "20",
-            "-c:v", "libx264", "-preset", "veryfast", "-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M", "-g", "50", "-pix_fmt", "yuv420p",
+        using Process p = Start("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source, "-t", "20",
+            "-c:v", "libx264", "-preset", "veryfast", .. rateControl, "-g", "50", "-pix_fmt", "yuv420p",
             clip + ".tmp.mp4"]);
         await p.WaitForExitAsync(cancellationToken);
         if (p.ExitCode != 0)
