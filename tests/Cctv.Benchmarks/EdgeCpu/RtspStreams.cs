@@ -60,8 +60,10 @@ internal sealed class RtspStreams : IAsyncDisposable
 
     public async Task StartAsync(string clip, int cameras, CancellationToken cancellationToken)
     {
+        // rtsp-server-perl takes its publishers' RTP ports from 20000 up unless told otherwise: another run on the same
+        // machine (a test, another benchmark) would make every publisher fail with 404. A free block of our own instead.
         _processes.Add(Start("rtsp-server-perl", ["--clientport", Str(_clientPort), "--serverport", Str(_sourcePort),
-            "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1"]));
+            "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "--rtp_start_port", Str(FreeUdpBlock(4 * cameras + 8))]));
         await WaitForPortAsync(_sourcePort, cancellationToken);
         for (int i = 1; i <= cameras; i++)
         {
@@ -70,6 +72,10 @@ internal sealed class RtspStreams : IAsyncDisposable
         }
         Count = cameras;
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken); // the publishers announce their streams
+        if (_processes.FirstOrDefault(p => p.HasExited) is { } failed)
+        {
+            throw new InvalidOperationException($"{failed.StartInfo.FileName} exited with {failed.ExitCode} (its error is above): the cameras are not being served");
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -106,6 +112,32 @@ internal sealed class RtspStreams : IAsyncDisposable
     }
 
     private static string Str(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The first of <paramref name="count"/> consecutive UDP ports on 127.0.0.1, even, all free when looked at.</summary>
+    private static int FreeUdpBlock(int count)
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            int start = 30000 + (2 * Random.Shared.Next(0, 12000));
+            var held = new List<UdpClient>();
+            try
+            {
+                for (int port = start; port < start + count; port++)
+                {
+                    held.Add(new UdpClient(new IPEndPoint(IPAddress.Loopback, port)));
+                }
+                return start;
+            }
+            catch (SocketException)
+            {
+            }
+            finally
+            {
+                held.ForEach(u => u.Dispose());
+            }
+        }
+        throw new InvalidOperationException($"no block of {count} free UDP ports found for rtsp-server-perl");
+    }
 
     private static int FreePort()
     {

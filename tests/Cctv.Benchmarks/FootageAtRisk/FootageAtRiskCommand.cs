@@ -165,7 +165,7 @@ internal static class FootageAtRiskCommand
         var clock = Stopwatch.StartNew();
         double warmUp = o.SegmentSeconds, end = o.SegmentSeconds + o.Seconds;
         GcsServerCounters? before = null;
-        var bytesAtWarmUp = new Dictionary<string, long>();
+        bool done = false;
         try
         {
             using var timer = new PeriodicTimer(SampleEvery);
@@ -193,6 +193,10 @@ internal static class FootageAtRiskCommand
                     }
                 }
             }
+            if (atRisk.Count == 0 || timelines.Values.Any(t => !t.Samples.Exists(s => s.Size > 0)))
+            {
+                throw new InvalidOperationException($"not every camera recorded anything (cameras with bytes: {timelines.Count(t => t.Value.Samples.Exists(s => s.Size > 0))} of {cameras}); see {log}");
+            }
             GcsServerCounters after = server.Counters;
             before ??= after;
             double measured = clock.Elapsed.TotalSeconds - warmUp;
@@ -208,6 +212,7 @@ internal static class FootageAtRiskCommand
                 $"metadata {Delta(GcsRequestKinds.Metadata) / cameraHours:F0}, downloads {Delta(GcsRequestKinds.Download) / cameraHours:F0} per camera-hour");
             atRisk.Sort();
             double mbps = timelines.Values.Average(t => BitsPerSecond(t, warmUp)) / 1e6;
+            done = true;
             return new Row(cameras, live, Percentile(atRisk, 0.50), Percentile(atRisk, 0.99), atRisk.Count == 0 ? double.NaN : atRisk[^1],
                 requests / cameraHours, starts / cameraHours, chunks / cameraHours, finishes / cameraHours, other / cameraHours,
                 (after.ObjectsCommitted - before.ObjectsCommitted) / cameraHours, otherDetail, mbps, 0, atRisk.Count) with
@@ -220,7 +225,7 @@ internal static class FootageAtRiskCommand
                 agent.Kill(entireProcessTree: true);
                 await agent.WaitForExitAsync(CancellationToken.None);
             }
-            if (Environment.GetEnvironmentVariable("FOOTAGE_AT_RISK_KEEP") is null)
+            if (done && Environment.GetEnvironmentVariable("FOOTAGE_AT_RISK_KEEP") is null)
             {
                 Directory.Delete(dir, recursive: true);
             }
