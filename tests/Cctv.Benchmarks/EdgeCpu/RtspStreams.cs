@@ -60,10 +60,16 @@ internal sealed class RtspStreams : IAsyncDisposable
 
     public async Task StartAsync(string clip, int cameras, CancellationToken cancellationToken)
     {
-        // rtsp-server-perl takes its publishers' RTP ports from 20000 up unless told otherwise: another run on the same
-        // machine (a test, another benchmark) would make every publisher fail with 404. A free block of our own instead.
-        _processes.Add(Start("rtsp-server-perl", ["--clientport", Str(_clientPort), "--serverport", Str(_sourcePort),
-            "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "--rtp_start_port", Str(FreeUdpBlock(4 * cameras + 8))]));
+        // rtsp-server-perl takes its publishers' RTP ports from 20000 up: another run on the same machine (a test, another
+        // benchmark) makes every publisher fail with 404. Its --rtp_start_port is undone by its housekeeping, which resets
+        // the next port to the module's $RTP_START_PORT whenever no stream is mounted (at start), so the script runs with
+        // that variable set to a free block of our own.
+        int rtpStart = FreeUdpBlock(4 * cameras + 8);
+        string script = (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Select(d => Path.Combine(d, "rtsp-server-perl")).FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("rtsp-server-perl is not on PATH; install it: apt-get install -y rtsp-server-perl");
+        _processes.Add(Start("perl", ["-e", $"require RTSP::Server; $RTSP::Server::RTP_START_PORT = {Str(rtpStart)}; do '{script}'; die $@ if $@;", "--",
+            "--clientport", Str(_clientPort), "--serverport", Str(_sourcePort),
+            "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "--rtp_start_port", Str(rtpStart)]));
         await WaitForPortAsync(_sourcePort, cancellationToken);
         for (int i = 1; i <= cameras; i++)
         {
