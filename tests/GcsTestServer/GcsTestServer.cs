@@ -124,7 +124,10 @@ public sealed class GcsTestServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(bucket);
         ArgumentNullException.ThrowIfNull(name);
-        return _core.Store.Find(bucket, name) is { } live ? live.Size : _core.Sessions.PersistedFor(bucket, name);
+        // Sessions first: a finishing session commits its object before it counts as completed, so whichever state the
+        // session is seen in, the object is there when looked for afterwards (the other order sees neither for a moment).
+        long persisted = _core.Sessions.PersistedFor(bucket, name);
+        return _core.Store.Find(bucket, name) is { } live ? live.Size : persisted;
     }
 
     /// <summary>How many times an object of this bucket and name has been committed, deleted ones included (0: never).</summary>
