@@ -1,4 +1,5 @@
 using Cctv.Benchmarks.EdgeCpu;
+using Cctv.Benchmarks.FootageAtRisk;
 using Cctv.Benchmarks.Hashing;
 using Cctv.Benchmarks.Loadgen;
 using Cctv.Benchmarks.Playback;
@@ -13,6 +14,7 @@ return args switch
     ["get-url", .. var rest] => await PlaybackCommands.GetUrlAsync(rest),
     ["loadgen", .. var rest] => await LoadgenCommand.RunAsync(rest),
     ["edge-cpu", .. var rest] => await EdgeCpuCommand.RunAsync(rest),
+    ["footage-at-risk", .. var rest] => await FootageAtRiskCommand.RunAsync(rest),
     _ => Usage(),
 };
 
@@ -25,6 +27,7 @@ static int Usage()
                dotnet run -c Release --project tests/Cctv.Benchmarks -- get-url [--duration 20] [--connections 16]   (needs wrk)
                dotnet run -c Release --project tests/Cctv.Benchmarks -- loadgen --recorders N --cameras M --seconds S [--rate R] [--duplicates 0.05] [--concurrency 20] [--backend embedded|gcp]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- edge-cpu [--cameras 16] [--seconds 90] [--rounds 2] [--lagging-verification] [--minutes 10] [--no-uploads] [--warm-up 60]   (needs ffmpeg, rtsp-server-perl)
+               dotnet run -c Release --project tests/Cctv.Benchmarks -- footage-at-risk [--cameras 4,16] [--seconds 120] [--segment-seconds 60] [--bitrate 2000000]   (--help: the method; needs ffmpeg, rtsp-server-perl)
         """);
     return 2;
 }

@@ -115,6 +115,21 @@ public sealed class GcsTestServer : IAsyncDisposable
     /// <summary>The live object, or null.</summary>
     public TestObject? Find(string bucket, string name) => _core.Store.Find(bucket, name);
 
+    /// <summary>
+    /// How many bytes of an object the bucket holds durably right now, as a benchmark measures footage at risk: the live
+    /// object's size once it exists, else the most bytes persisted by an active resumable session for that name
+    /// (what a <c>bytes */*</c> status query would report), else 0. Read-only.
+    /// </summary>
+    public long HeldBytes(string bucket, string name)
+    {
+        ArgumentNullException.ThrowIfNull(bucket);
+        ArgumentNullException.ThrowIfNull(name);
+        // Sessions first: a finishing session commits its object before it counts as completed, so whichever state the
+        // session is seen in, the object is there when looked for afterwards (the other order sees neither for a moment).
+        long persisted = _core.Sessions.PersistedFor(bucket, name);
+        return _core.Store.Find(bucket, name) is { } live ? live.Size : persisted;
+    }
+
     /// <summary>How many times an object of this bucket and name has been committed, deleted ones included (0: never).</summary>
     public int CommitCount(string bucket, string name) => _core.Store.CommitCount(bucket, name);
 

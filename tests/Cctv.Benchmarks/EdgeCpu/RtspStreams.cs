@@ -22,18 +22,32 @@ internal sealed class RtspStreams : IAsyncDisposable
     public string UrlOf(int camera) => $"rtsp://127.0.0.1:{_clientPort}/cam{camera}";
 
     /// <summary>The clip: 1080p25 H.264 at about 4 Mbit/s, a keyframe every 2 s, 20 s long; made once.</summary>
-    public static async Task<string> ClipAsync(CancellationToken cancellationToken)
+    public static Task<string> ClipAsync(CancellationToken cancellationToken) =>
+        MakeClipAsync("clip-1080p-4mbit.mp4", "testsrc=size=1920x1080:rate=25", ["-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M"], cancellationToken);
+
+    /// <summary>
+    /// A clip that really has the bitrate asked for: testsrc2 with moving grain, which the encoder cannot squeeze below its
+    /// cap (a plain testsrc asked for 2 or 4 Mbit/s comes out at about 1 Mbit/s); 1080p25, a keyframe every 2 s; made once per bitrate.
+    /// </summary>
+    public static Task<string> ClipAtAsync(long bitsPerSecond, CancellationToken cancellationToken)
+    {
+        string rate = bitsPerSecond.ToString(CultureInfo.InvariantCulture);
+        return MakeClipAsync($"clip-1080p-grain-{rate}bps.mp4", "testsrc2=size=1920x1080:rate=25,noise=alls=16:allf=t+u",
+            ["-b:v", rate, "-minrate", rate, "-maxrate", rate, "-bufsize", rate], cancellationToken);
+    }
+
+    private static async Task<string> MakeClipAsync(string name, string source, string[] rateControl, CancellationToken cancellationToken)
     {
         string dir = Path.Combine(Path.GetTempPath(), "cctv-edge-cpu");
         Directory.CreateDirectory(dir);
-        string clip = Path.Combine(dir, "clip-1080p-4mbit.mp4");
+        string clip = Path.Combine(dir, name);
         if (File.Exists(clip))
         {
             return clip;
         }
         Console.Error.WriteLine($"Making the clip (once): {clip}");
-        using Process p = Start("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=1920x1080:rate=25", "-t", "20",
-            "-c:v", "libx264", "-preset", "veryfast", "-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M", "-g", "50", "-pix_fmt", "yuv420p",
+        using Process p = Start("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", source, "-t", "20",
+            "-c:v", "libx264", "-preset", "veryfast", .. rateControl, "-g", "50", "-pix_fmt", "yuv420p",
             clip + ".tmp.mp4"]);
         await p.WaitForExitAsync(cancellationToken);
         if (p.ExitCode != 0)
@@ -46,8 +60,16 @@ internal sealed class RtspStreams : IAsyncDisposable
 
     public async Task StartAsync(string clip, int cameras, CancellationToken cancellationToken)
     {
-        _processes.Add(Start("rtsp-server-perl", ["--clientport", Str(_clientPort), "--serverport", Str(_sourcePort),
-            "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1"]));
+        // rtsp-server-perl takes its publishers' RTP ports from 20000 up: another run on the same machine (a test, another
+        // benchmark) makes every publisher fail with 404. Its --rtp_start_port is undone by its housekeeping, which resets
+        // the next port to the module's $RTP_START_PORT whenever no stream is mounted (at start), so the script runs with
+        // that variable set to a free block of our own.
+        int rtpStart = FreeUdpBlock(4 * cameras + 8);
+        string script = (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Select(d => Path.Combine(d, "rtsp-server-perl")).FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("rtsp-server-perl is not on PATH; install it: apt-get install -y rtsp-server-perl");
+        _processes.Add(Start("perl", ["-e", $"require RTSP::Server; $RTSP::Server::RTP_START_PORT = {Str(rtpStart)}; do '{script}'; die $@ if $@;", "--",
+            "--clientport", Str(_clientPort), "--serverport", Str(_sourcePort),
+            "--client_listen_address", "127.0.0.1", "--source_listen_address", "127.0.0.1", "--rtp_start_port", Str(rtpStart)]));
         await WaitForPortAsync(_sourcePort, cancellationToken);
         for (int i = 1; i <= cameras; i++)
         {
@@ -56,6 +78,10 @@ internal sealed class RtspStreams : IAsyncDisposable
         }
         Count = cameras;
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken); // the publishers announce their streams
+        if (_processes.FirstOrDefault(p => p.HasExited) is { } failed)
+        {
+            throw new InvalidOperationException($"{failed.StartInfo.FileName} exited with {failed.ExitCode} (its error is above): the cameras are not being served");
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -92,6 +118,32 @@ internal sealed class RtspStreams : IAsyncDisposable
     }
 
     private static string Str(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The first of <paramref name="count"/> consecutive UDP ports on 127.0.0.1, even, all free when looked at.</summary>
+    private static int FreeUdpBlock(int count)
+    {
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            int start = 30000 + (2 * Random.Shared.Next(0, 12000));
+            var held = new List<UdpClient>();
+            try
+            {
+                for (int port = start; port < start + count; port++)
+                {
+                    held.Add(new UdpClient(new IPEndPoint(IPAddress.Loopback, port)));
+                }
+                return start;
+            }
+            catch (SocketException)
+            {
+            }
+            finally
+            {
+                held.ForEach(u => u.Dispose());
+            }
+        }
+        throw new InvalidOperationException($"no block of {count} free UDP ports found for rtsp-server-perl");
+    }
 
     private static int FreePort()
     {

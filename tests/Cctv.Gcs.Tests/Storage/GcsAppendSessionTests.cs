@@ -60,6 +60,24 @@ public sealed class GcsAppendSessionTests : AppendSessionsContractTests, IAsyncL
     }
 
     [Fact]
+    public async Task HeldBytes_FollowsEachObjectsOwnSession_ThenItsObject_AndOtherSitesCam1StaysApart()
+    {
+        byte[] bytes = RandomNumberGenerator.GetBytes(3 * Piece + 700);
+        Uri siteA = await StartWithAsync("incoming/site-a/cam1/held.mp4", bytes, 2);
+        await StartWithAsync("incoming/site-b/cam1/held.mp4", bytes, 1);
+
+        long aOpen = _server.HeldBytes(Bucket, "incoming/site-a/cam1/held.mp4");
+        long bOpen = _server.HeldBytes(Bucket, "incoming/site-b/cam1/held.mp4");
+        await _store.FinishAsync(siteA, new MemoryStream(bytes), Crc(bytes), CancellationToken.None);
+
+        Assert.Equal(2L * Piece, aOpen);
+        Assert.Equal(1L * Piece, bOpen);
+        Assert.Equal(bytes.Length, _server.HeldBytes(Bucket, "incoming/site-a/cam1/held.mp4"));
+        Assert.Equal(1L * Piece, _server.HeldBytes(Bucket, "incoming/site-b/cam1/held.mp4"));
+        Assert.Equal(0, _server.HeldBytes(Bucket, "incoming/site-c/cam1/held.mp4"));
+    }
+
+    [Fact]
     public async Task ALiveTail_SendsOpenEndedChunks_AndOnlyTheLastRequestGivesTheSizeAndTheCrc32C()
     {
         byte[] bytes = RandomNumberGenerator.GetBytes(3 * Piece + 500);

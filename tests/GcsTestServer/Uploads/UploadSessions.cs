@@ -49,5 +49,26 @@ internal sealed class UploadSessions(TimeProvider time, TimeSpan lifetime)
         }
     }
 
+    /// <summary>The most bytes an active (neither finished nor expired) session for this object holds; 0 when none.</summary>
+    public long PersistedFor(string bucket, string name)
+    {
+        long most = 0;
+        foreach (UploadSession session in _sessions.Values)
+        {
+            if (!string.Equals(session.Bucket, bucket, StringComparison.Ordinal) || !string.Equals(session.Name, name, StringComparison.Ordinal) || IsExpired(session))
+            {
+                continue;
+            }
+            lock (session.Gate)
+            {
+                if (session.State == SessionState.Active)
+                {
+                    most = Math.Max(most, session.Persisted);
+                }
+            }
+        }
+        return most;
+    }
+
     public int ActiveCount => _sessions.Values.Count(s => s.State == SessionState.Active && !IsExpired(s));
 }
