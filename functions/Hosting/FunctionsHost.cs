@@ -131,6 +131,7 @@ public static class FunctionsHost
         services.AddSingleton(buckets);
         services.AddSingleton(sweep);
         services.AddSingleton(new StatusOptions(sweep.RecorderOfflineAfter));
+        services.AddSingleton<IFragmentCoverage, Mp4FragmentCoverage>(); // what a salvaged object covers, read from its media
         services.AddSingleton<ArchiveService>();
         services.AddSingleton<ManifestVerifier>();
     }
