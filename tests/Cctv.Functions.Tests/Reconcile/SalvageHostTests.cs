@@ -6,6 +6,7 @@ using Cctv.Functions.Hosting;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
+using static Cctv.Shared.Tests.Media.Mp4Boxes;
 
 namespace Cctv.Functions.Tests.Reconcile;
 
@@ -16,6 +17,8 @@ namespace Cctv.Functions.Tests.Reconcile;
 /// </summary>
 public sealed class SalvageHostTests
 {
+    private static readonly uint[] OneSecond = [.. Enumerable.Repeat(512u, 25)]; // 25 frames of 40 ms at a 12800 timescale
+
     [Fact]
     public async Task TheSweepFunction_SalvagesASilentRecorder_AndTheTimelineSaysSalvagedThenRecorderOffline()
     {
@@ -29,7 +32,9 @@ public sealed class SalvageHostTests
             string staging = ObjectNames.Staging(recorder, "cam1", id);
             Uri uri = await host.Backend.Store.StartAsync(new AppendSessionRequest(LocalBackend.StagingBucket, staging, "video/mp4", 0,
                 new Dictionary<string, string> { [ObjectMetadata.RecordingId] = id }), CancellationToken.None);
-            await host.Backend.Store.AppendAsync(uri, 0, Encoding.UTF8.GetBytes($"{recorder} fragments so far"), CancellationToken.None);
+            // What FFmpeg writes, in miniature: the header and two whole one-second fragments, then half of a third (cut by the kill).
+            byte[] third = Fragment(25600, OneSecond, payload: 400);
+            await host.Backend.Store.AppendAsync(uri, 0, Concat(Header(), Fragment(0, OneSecond), Fragment(12800, OneSecond), third[..(third.Length / 2)]), CancellationToken.None);
             sessions[recorder] = new LiveSession(id, "cam1", 1, 9, staging, uri, 20, now.AddSeconds(-30), now.AddSeconds(-1));
             await host.Backend.Catalog.RecordLiveSessionsAsync(recorder, now, [sessions[recorder]], CancellationToken.None);
         }
@@ -57,7 +62,10 @@ public sealed class SalvageHostTests
         JsonElement after = entries[Array.IndexOf(entries, segment) + 1];
         Assert.Equal(GapReasons.RecorderOffline, after.GetProperty("reason").GetString());
         string since = now.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
-        string upTo = now.AddSeconds(-1).UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        // Footage up to the session's start plus what its media's whole fragments cover (2 s), read in the cloud: not the
+        // recorder's last report (now - 1 s), which says when bytes were confirmed, not what they play.
+        Assert.Equal(now.AddSeconds(-28).ToUnixTimeMilliseconds(), salvaged.Announcement.EndTime.ToUnixTimeMilliseconds());
+        string upTo = now.AddSeconds(-28).UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal($"recorder offline since {since} UTC, footage up to {upTo} UTC recovered", after.GetProperty("detail").GetString());
 
         using JsonDocument other = JsonDocument.Parse(await host.Client.GetStringAsync($"/api/cameras/site-b~cam1/timeline/?from={from}&to={to}"));
