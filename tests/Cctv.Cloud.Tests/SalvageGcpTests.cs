@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Ports;
-
-using Cctv.TestSupport.Media;
+using static Cctv.TestSupport.Media.Mp4Boxes;
 
 namespace Cctv.Cloud.Tests;
 
@@ -16,11 +15,14 @@ namespace Cctv.Cloud.Tests;
 public sealed class SalvageGcpTests(EmulatorsFixture emulators)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
+    // Long enough that the live site's heartbeat just before each sweep keeps it alive on a loaded machine (at 2 s it did not).
+    private static readonly TimeSpan SalvageAfter = TimeSpan.FromSeconds(6);
+    private static readonly uint[] OneSecond = [.. Enumerable.Repeat(512u, 25)]; // 25 frames of 40 ms at a 12800 timescale
 
     [Fact]
     public async Task ASilentRecordersSession_IsFinishedAtTheHeldBytes_AndArchivedAsSalvaged_WhileTheLiveOneIsNotTouched()
     {
-        await using GcpStack stack = await GcpStack.StartAsync(emulators, salvageAfter: TimeSpan.FromSeconds(2));
+        await using GcpStack stack = await GcpStack.StartAsync(emulators, salvageAfter: SalvageAfter);
         Cctv.Shared.Gcp.Storage.GcsObjectStore sessions = stack.Store; // its IAppendSessions, as the functions use it
         var tails = new Dictionary<string, (LiveSession Session, byte[] Held)>();
         foreach (string recorder in (string[])["site-a", "site-b"])
@@ -30,14 +32,16 @@ public sealed class SalvageGcpTests(EmulatorsFixture emulators)
             Uri uri = await sessions.StartAsync(new AppendSessionRequest(GcpStack.Staging, staging, "video/mp4", 0,
                 new Dictionary<string, string> { [ObjectMetadata.RecordingId] = id, [ObjectMetadata.RecorderId] = recorder, [ObjectMetadata.CameraId] = "cam1" }),
                 CancellationToken.None);
-            byte[] held = Mp4Boxes.CutFootage(recorder, sessions.Quantum, out _); // one 256 KiB quantum: a header, 5 whole fragments and a cut one
+            // One quantum of fragmented MP4 as FFmpeg writes it (header, a whole one-second fragment, the next one cut by the
+            // quantum): finalize reads the covered time from the media, and bytes that are no media would be lost, not salvaged.
+            byte[] held = Concat(Header(), Fragment(0, OneSecond, payload: 100_000), Fragment(12800, OneSecond, payload: 300_000))[..sessions.Quantum];
             Assert.Equal(held.Length, await sessions.AppendAsync(uri, 0, held, CancellationToken.None));
             DateTimeOffset now = DateTimeOffset.UtcNow;
             var session = new LiveSession(id, "cam1", 1, 3, staging, uri, held.Length, now.AddSeconds(-20), now.AddSeconds(-1));
             await stack.Catalog.RecordLiveSessionsAsync(recorder, now, [session], CancellationToken.None);
             tails[recorder] = (session, held);
         }
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Task.Delay(SalvageAfter + TimeSpan.FromSeconds(1));
         await stack.Catalog.RecordHeartbeatAsync(new RecorderHeartbeat("site-b", DateTimeOffset.UtcNow, 0, 0, null), CancellationToken.None);
 
         using System.Text.Json.JsonDocument report = await stack.SweepAsync();
@@ -46,13 +50,13 @@ public sealed class SalvageGcpTests(EmulatorsFixture emulators)
         Recording r = await WaitForAsync(stack, tails["site-a"].Session.RecordingId, CloudState.Salvaged);
         Assert.Equal((tails["site-a"].Held.LongLength, Convert.ToHexStringLower(SHA256.HashData(tails["site-a"].Held))), (r.Announcement.FileSize, r.Announcement.Sha256));
         Assert.StartsWith("recorder offline since ", r.Reason, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(1), r.Announcement.EndTime - r.Announcement.StartTime); // the one whole fragment
         StoredObject archived = Assert.Single(stack.ListSync(GcpStack.ArchiveBucket));
         Assert.Equal((r.ArchiveObject, r.Announcement.Crc32C), (archived.Name, archived.Crc32C));
         Assert.Null(await stack.Catalog.GetAsync(tails["site-b"].Session.RecordingId, CancellationToken.None));
         Assert.False((await sessions.QueryAsync(tails["site-b"].Session.SessionUri, CancellationToken.None)).IsComplete);
 
-        // site-b is still alive (salvage-after is 2 s here: archiving the salvage can take longer than that).
-        await stack.Catalog.RecordHeartbeatAsync(new RecorderHeartbeat("site-b", DateTimeOffset.UtcNow, 0, 0, null), CancellationToken.None);
+        await stack.Catalog.RecordHeartbeatAsync(new RecorderHeartbeat("site-b", DateTimeOffset.UtcNow, 0, 0, null), CancellationToken.None); // still alive
         using System.Text.Json.JsonDocument again = await stack.SweepAsync();
         Assert.Equal(0, again.RootElement.GetProperty("salvaged").GetProperty("count").GetInt32());
         Assert.Equal(r.Version, (await stack.Catalog.GetAsync(r.Id, CancellationToken.None))!.Version);

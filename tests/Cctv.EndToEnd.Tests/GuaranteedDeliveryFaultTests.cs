@@ -17,8 +17,9 @@ using Xunit.Abstractions;
 namespace Cctv.EndToEnd.Tests;
 
 /// <summary>
-/// The guarantee under fire: four synthetic cameras with 2-second segments, recorded for three minutes by the agent
-/// running as its own process on the gcp backend, uploading to the test GCS server while a fifth of the upload requests
+/// The guarantee under fire: four synthetic cameras with 4-second segments, recorded for three minutes by the agent
+/// running as its own process on the gcp backend, with live tails on (each open segment appended to an unknown-size
+/// session while FFmpeg writes it), uploading to the test GCS server while a fifth of the upload requests
 /// fail (5xx, 429, resets mid-chunk, stalls, chunks accepted in part, answers dropped after the commit), and the agent
 /// killed with SIGKILL and restarted at random moments. At the end every sealed segment is in the bucket exactly once,
 /// with the local copy's CRC32C and SHA-256, and the outbox agrees.
@@ -29,6 +30,9 @@ public sealed class GuaranteedDeliveryFaultTests(ITestOutputHelper output)
     private const string Bucket = "cctv-staging";
     private static readonly TimeSpan RecordFor = TimeSpan.FromMinutes(3);
     private const int MinimumKills = 10;
+    // Long enough (about 600 KB at the cameras' ~1.25 Mbit/s, two or three 256 KiB quanta) that live tails append whole
+    // quanta before the segment is sealed, and that kills land mid-tail: the sessions resumed after a kill are live ones.
+    private const int SegmentSeconds = 4;
 
     [Fact]
     public async Task FourCameras_FaultsOnAFifthOfRequests_AndTenKills_EverySegmentReachesTheBucketOnceIntact()
@@ -144,6 +148,11 @@ public sealed class GuaranteedDeliveryFaultTests(ITestOutputHelper output)
         output.WriteLine($"duplicates:        {duplicates}");
         output.WriteLine($"manifests:         {manifests}, every chain intact and every segment signed");
         Assert.True(counters.TotalFaults >= 0.15 * counters.Requests, $"only {counters.TotalFaults} faults in {counters.Requests} requests");
+        // Live tails were really exercised: the server saw open-ended chunks (Content-Range: bytes A-B/*), on average at
+        // least one for every two sealed segments (one run saw 132 for 131 segments: faults, kills and fall-backs leave some
+        // segments, and the tails of all, to the upload after sealing).
+        output.WriteLine($"live tails:        {counters.OpenEndedChunks} open-ended chunks, {counters.StatusQueries} status queries, {counters.SessionsCompleted} sessions completed");
+        Assert.True(counters.OpenEndedChunks >= rows.Count / 2, $"only {counters.OpenEndedChunks} open-ended chunks for {rows.Count} segments: live tails were hardly exercised ({counters})");
     }
 
     /// <summary>
@@ -183,7 +192,7 @@ public sealed class GuaranteedDeliveryFaultTests(ITestOutputHelper output)
                 Id = "fault-site",
                 DataDir = Path.Combine(dir.Path, "data"),
                 Backend = "gcp",
-                SegmentSeconds = 2,
+                SegmentSeconds,
                 StallTimeout = "00:00:08",
                 Cameras = cameras.Select(c => new { c.Id, Name = c.Id, Url = c.Url.ToString(), RtspTransport = "udp" }).ToArray(),
                 Upload = new
@@ -197,6 +206,7 @@ public sealed class GuaranteedDeliveryFaultTests(ITestOutputHelper output)
 
                 },
                 Gcp = new { StagingBucket = Bucket, Catalog = "none" },
+                LiveTail = new { Enabled = true },
             },
         };
         string path = dir.Combine("recorder.json");

@@ -6,8 +6,7 @@ using Cctv.Functions.Hosting;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
 using Cctv.Shared.Ports;
-
-using Cctv.TestSupport.Media;
+using static Cctv.TestSupport.Media.Mp4Boxes;
 
 namespace Cctv.Functions.Tests.Reconcile;
 
@@ -18,13 +17,14 @@ namespace Cctv.Functions.Tests.Reconcile;
 /// </summary>
 public sealed class SalvageHostTests
 {
+    private static readonly uint[] OneSecond = [.. Enumerable.Repeat(512u, 25)]; // 25 frames of 40 ms at a 12800 timescale
+
     [Fact]
     public async Task TheSweepFunction_SalvagesASilentRecorder_AndTheTimelineSaysSalvagedThenRecorderOffline()
     {
         await using LocalFunctionsHost host = await LocalFunctionsHost.StartAsync();
         DateTimeOffset now = host.Clock.GetUtcNow();
         var sessions = new Dictionary<string, LiveSession>();
-        TimeSpan covered = TimeSpan.Zero;
         foreach (string recorder in (string[])["site-a", "site-b"])
         {
             await host.Backend.Catalog.UpsertCameraAsync(new CameraInfo("cam1", "Gate", recorder), CancellationToken.None);
@@ -32,9 +32,10 @@ public sealed class SalvageHostTests
             string staging = ObjectNames.Staging(recorder, "cam1", id);
             Uri uri = await host.Backend.Store.StartAsync(new AppendSessionRequest(LocalBackend.StagingBucket, staging, "video/mp4", 0,
                 new Dictionary<string, string> { [ObjectMetadata.RecordingId] = id }), CancellationToken.None);
-            byte[] held = Mp4Boxes.CutFootage(recorder, 20_000, out covered, fragmentPayload: 2_000); // a header and 8 whole one-second fragments
-            await host.Backend.Store.AppendAsync(uri, 0, held, CancellationToken.None);
-            sessions[recorder] = new LiveSession(id, "cam1", 1, 9, staging, uri, held.Length, now.AddSeconds(-30), now.AddSeconds(-1));
+            // What FFmpeg writes, in miniature: the header and two whole one-second fragments, then half of a third (cut by the kill).
+            byte[] third = Fragment(25600, OneSecond, payload: 400);
+            await host.Backend.Store.AppendAsync(uri, 0, Concat(Header(), Fragment(0, OneSecond), Fragment(12800, OneSecond), third[..(third.Length / 2)]), CancellationToken.None);
+            sessions[recorder] = new LiveSession(id, "cam1", 1, 9, staging, uri, 20, now.AddSeconds(-30), now.AddSeconds(-1));
             await host.Backend.Catalog.RecordLiveSessionsAsync(recorder, now, [sessions[recorder]], CancellationToken.None);
         }
         host.Clock.Advance(TimeSpan.FromMinutes(3));
@@ -61,9 +62,10 @@ public sealed class SalvageHostTests
         JsonElement after = entries[Array.IndexOf(entries, segment) + 1];
         Assert.Equal(GapReasons.RecorderOffline, after.GetProperty("reason").GetString());
         string since = now.UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
-        // Up to what the media covers from its first frame (read by finalize), not the recorder's last report (now - 1 s).
-        string upTo = (now.AddSeconds(-30) + covered).UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(TimeSpan.FromSeconds(8), covered);
+        // Footage up to the session's start plus what its media's whole fragments cover (2 s), read in the cloud: not the
+        // recorder's last report (now - 1 s), which says when bytes were confirmed, not what they play.
+        Assert.Equal(now.AddSeconds(-28).ToUnixTimeMilliseconds(), salvaged.Announcement.EndTime.ToUnixTimeMilliseconds());
+        string upTo = now.AddSeconds(-28).UtcDateTime.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal($"recorder offline since {since} UTC, footage up to {upTo} UTC recovered", after.GetProperty("detail").GetString());
 
         using JsonDocument other = JsonDocument.Parse(await host.Client.GetStringAsync($"/api/cameras/site-b~cam1/timeline/?from={from}&to={to}"));
