@@ -82,6 +82,15 @@ public sealed partial class OutboxStore
         q.ExecuteNonQuery();
     }
 
+    /// <summary>The segment's start, known better now (its predecessor was sealed: it starts where that one ends).</summary>
+    public void SetLiveTailOpenedAt(string recordingId, DateTimeOffset openedAt)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("UPDATE live_tails SET opened_ms = $opened, updated_ms = $now WHERE recording_id = $id",
+            ("$id", recordingId), ("$opened", openedAt.ToUnixTimeMilliseconds()), ("$now", Now));
+        q.ExecuteNonQuery();
+    }
+
     /// <summary>The tail stopped appending (the uplink fell behind): its session is finished after sealing, with what is left.</summary>
     public void MarkLiveTailFallenBack(string recordingId)
     {

@@ -79,6 +79,12 @@ public sealed class LiveTailer
         public List<(long Size, DateTimeOffset At)> Samples { get; } = [];
         /// <summary>No more appends: its successor appeared, it was sealed, it fell back, or its session is gone.</summary>
         public bool Stopped { get; set; }
+
+        /// <summary>
+        /// Its start is when the tailer first saw the file (up to a look after its first frame) until its predecessor is
+        /// sealed: a segment starts where the one before it ends (what the salvage's timeline then shows).
+        /// </summary>
+        public bool StartEstimated { get; set; } = row.Sequence > 0;
     }
 
     public LiveTailer(OutboxStore outbox, IAppendSessions? sessions, EdgePaths paths, string stagingBucket, string recorderId, LiveTailOptions options,
@@ -314,15 +320,23 @@ public sealed class LiveTailer
             _log.LogWarning("Live tail of {RecordingId}: no session could be started ({Error}); tried again on the next pass", id, e.Message);
             return;
         }
-        var row = new LiveTailRow(id, run.CameraId, run.Run, seq, path, objectName, session, 0, _time.GetUtcNow(), null, LiveTailState.Tailing);
+        DateTimeOffset? previousEnd = seq > 0 ? _outbox.Get(RecordingId.For(_recorderId, run.CameraId, run.Run, seq - 1))?.EndTime : null;
+        var row = new LiveTailRow(id, run.CameraId, run.Run, seq, path, objectName, session, 0, previousEnd ?? _time.GetUtcNow(), null, LiveTailState.Tailing);
         _outbox.InsertLiveTail(row);
-        _tails[id] = new Tail(_outbox.GetLiveTail(id) ?? row);
+        _tails[id] = new Tail(_outbox.GetLiveTail(id) ?? row) { StartEstimated = seq > 0 && previousEnd is null };
         _log.LogInformation("Camera {CameraId}: live tail of {RecordingId} started", run.CameraId, id);
     }
 
     /// <summary>Samples the segment, and sends its whole unsent quanta when due. Returns the bytes the store confirmed.</summary>
     private async Task<long> TailOneAsync(Tail tail, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (tail.StartEstimated
+            && _outbox.Get(RecordingId.For(_recorderId, tail.Row.CameraId, tail.Row.Run, tail.Row.Sequence - 1)) is { } previous)
+        {
+            _outbox.SetLiveTailOpenedAt(tail.Row.RecordingId, previous.EndTime);
+            tail.Row = tail.Row with { OpenedAt = previous.EndTime };
+            tail.StartEstimated = false;
+        }
         long size;
         try
         {

@@ -177,6 +177,32 @@ public sealed class LiveTailerTests : IDisposable
     }
 
     [Fact]
+    public async Task ASegmentsStart_IsWhereItsPredecessorEnds_OnceThatIsSealed_NotWhenTheTailerFirstSawIt()
+    {
+        Site site = NewSite();
+        LiveTailer tailer = site.Context.CreateLiveTailer();
+        site.GrowTo(0, 2 * Q);
+        await tailer.PassAsync(CancellationToken.None);
+        site.GrowTo(1, 100); // FFmpeg opened segment 1; the tailer sees it before the sealer has sealed segment 0
+        _clock.Advance(TimeSpan.FromMilliseconds(400));
+        await tailer.PassAsync(CancellationToken.None);
+        DateTimeOffset seen = _clock.GetUtcNow();
+        Assert.Equal(seen, site.Context.Outbox.GetLiveTail(site.Id(1))!.OpenedAt); // an estimate: when it was seen
+
+        _clock.Advance(TimeSpan.FromSeconds(3));
+        OutboxSegment first = site.Seal(0); // (this test's sealer says it ended now)
+        await tailer.PassAsync(CancellationToken.None);
+
+        Assert.NotEqual(seen, first.EndTime);
+        Assert.Equal(first.EndTime, site.Context.Outbox.GetLiveTail(site.Id(1))!.OpenedAt);
+        LiveTailer afterRestart = site.Open().CreateLiveTailer();
+        site.GrowTo(2, 100);
+        OutboxSegment second = site.Seal(1);
+        await afterRestart.PassAsync(CancellationToken.None);
+        Assert.Equal(second.EndTime, site.Context.Outbox.GetLiveTail(site.Id(2))!.OpenedAt); // sealed before it was seen: exact at once
+    }
+
+    [Fact]
     public async Task Sealing_FinishesTheSameSession_IntoOneObject_WhoseCrc32cIsTheFiles()
     {
         Site site = NewSite();
