@@ -86,6 +86,7 @@ def main():
         "frag1s_flush": (["-flush_packets", "1"], base + ":frag_duration=1000000"),
         "frag1s_innerflush": ([], base + ":frag_duration=1000000:flush_packets=1"),
         "frag500ms_innerflush": ([], base + ":frag_duration=500000:flush_packets=1"),
+        "frag250ms_innerflush": ([], base + ":frag_duration=250000:flush_packets=1"),
         "current_innerflush": ([], base + ":flush_packets=1"),
     }
     recs = {}

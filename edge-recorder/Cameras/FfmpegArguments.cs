@@ -6,7 +6,7 @@ namespace Cctv.EdgeRecorder.Cameras;
 /// <summary>
 /// Builds FFmpeg's argument list for recording one camera into fragmented MP4 segments (a pure function:
 /// tested against exact lists). Stream copy only: the camera's encoding is kept, nothing is re-encoded.
-/// Fragmented MP4 (empty moov, a fragment per keyframe and at least every half second) means a segment cut short by a
+/// Fragmented MP4 (empty moov, a fragment per keyframe and at least every quarter second) means a segment cut short by a
 /// crash still plays, and what is on disk is at most one fragment behind capture (docs/live-tail.md, "What FFmpeg
 /// writes and when"): movenc keeps a fragment in memory until it closes it, and the inner MP4 muxer's 32 KiB write
 /// buffer would hold back the fragment's tail (seconds at a low bitrate) unless it is flushed after each packet.
@@ -24,7 +24,7 @@ public static class FfmpegArguments
     public static readonly TimeSpan SocketTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The longest fragment FFmpeg writes (it also starts one at every keyframe).</summary>
-    public static readonly TimeSpan FragmentDuration = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan FragmentDuration = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// The MP4 muxer's options (through the segment muxer, so they reach each segment's own muxer: a top-level

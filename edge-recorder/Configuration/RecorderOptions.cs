@@ -79,8 +79,8 @@ public sealed class LiveTailOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>
-    /// The longest whole quanta of what FFmpeg wrote wait before they are sent: the open segment is looked at four times in
-    /// this interval (at most every 0.5 s), and what is whole goes at each look.
+    /// The longest whole quanta of what FFmpeg wrote wait before they are sent: the open segment is looked at eight times in
+    /// this interval (at most every 0.25 s), and what is whole goes at each look.
     /// </summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(2);
 

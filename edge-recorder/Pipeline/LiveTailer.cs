@@ -44,7 +44,7 @@ public sealed class LiveTailLocks
 /// <summary>
 /// Live tails (docs/live-tail.md): each camera's open segment (the newest <c>seg_*.mp4</c> of its running run, neither
 /// sealed nor followed by another) gets an append session when it appears, its URI in the outbox before any byte goes.
-/// The tailer samples every open segment's size four times per flush interval (at most every 0.5 s), remembering when it
+/// The tailer samples every open segment's size eight times per flush interval (at most every 0.25 s), remembering when it
 /// saw each size; at each look it sends the whole quanta (<see cref="IAppendSessions.Quantum"/>) beyond the confirmed
 /// offset, so whole bytes never wait longer than <see cref="LiveTailOptions.FlushInterval"/> (a destroyed recorder takes
 /// with it what is not yet whole, plus one look: docs/live-tail.md has the bound), and records what the store confirmed and the
@@ -105,8 +105,8 @@ public sealed class LiveTailer
     /// <summary>Whether live tails run: on in the configuration, and a store with append sessions.</summary>
     public bool Enabled => _options.Enabled && _sessions is not null;
 
-    /// <summary>How often the open segments are sampled: a quarter of the flush interval, between 50 and 500 ms.</summary>
-    public TimeSpan SampleInterval => TimeSpan.FromMilliseconds(Math.Clamp(_options.FlushInterval.TotalMilliseconds / 4, 50, 500));
+    /// <summary>How often the open segments are sampled: an eighth of the flush interval, between 50 and 250 ms.</summary>
+    public TimeSpan SampleInterval => TimeSpan.FromMilliseconds(Math.Clamp(_options.FlushInterval.TotalMilliseconds / 8, 50, 250));
 
     /// <summary>Tails until <paramref name="stopping"/>; a failed pass is logged and the next one comes.</summary>
     public async Task RunAsync(CancellationToken stopping)

@@ -32,7 +32,7 @@ internal static class FootageAtRiskCommand
         size it had at c (GcsTestServer.HeldBytes: a completed object's size, or an open session's persisted bytes).
         That is what a recorder destroyed at t would lose, counted from when the bytes were on disk. Pooled over cameras and
         samples of the measured window: p50, p99, max.
-        Not included: FFmpeg's part before the bytes reach the file (the open 0.5 s fragment plus ~0.07 s, docs/live-tail.md),
+        Not included: FFmpeg's part before the bytes reach the file (the open fragment, at most 0.25 s, plus ~0.07 s, docs/live-tail.md),
         so true capture-to-durable is up to ~0.57 s more; the 250 ms sampling adds up to 0.25 s either way.
         Requests per camera-hour: the server's counters over the measured window / cameras / hours. Session starts =
         resumable initiations; finishes = sessions completed (their last chunk); chunks = the other session PUTs with data;

@@ -8,7 +8,7 @@ public sealed class FfmpegArgumentsTests
     private static readonly string[] SegmentTail =
     [
         "-c", "copy", "-f", "segment", "-segment_time", "4", "-segment_format", "mp4",
-        "-segment_format_options", "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=500000:flush_packets=1",
+        "-segment_format_options", "movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=250000:flush_packets=1",
         "-reset_timestamps", "1",
         "-segment_list", "/spool/cam1/000001/segments.csv", "-segment_list_type", "csv", "/spool/cam1/000001/seg_%06d.mp4",
     ];

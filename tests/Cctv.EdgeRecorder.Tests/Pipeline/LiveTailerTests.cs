@@ -145,7 +145,7 @@ public sealed class LiveTailerTests : IDisposable
         Site site = NewSite();
         LiveTailer tailer = site.Context.CreateLiveTailer();
         DateTimeOffset t0 = _clock.GetUtcNow();
-        Assert.Equal(TimeSpan.FromMilliseconds(500), tailer.SampleInterval); // a quarter of the 2 s flush interval
+        Assert.Equal(TimeSpan.FromMilliseconds(250), tailer.SampleInterval); // an eighth of the 2 s flush interval
 
         site.GrowTo(0, 10_000);
         await tailer.PassAsync(CancellationToken.None);
