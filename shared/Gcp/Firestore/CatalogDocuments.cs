@@ -109,14 +109,13 @@ public static class CatalogDocuments
 
     public const string Value = "value";
 
-    /// <summary>A new recording document: state announced, version 1.</summary>
-    public static Dictionary<string, object?> NewRecording(RecordingAnnouncement a, DateTimeOffset now) => new()
+    /// <summary>
+    /// What an announcement says of its segment (name, times, size, checksums, content type, clock): written when it is
+    /// announced, and again when a returning recorder's announcement replaces a salvage's facts.
+    /// </summary>
+    public static Dictionary<string, object?> AnnouncedFacts(RecordingAnnouncement a) => new()
     {
-        [RecorderId] = a.RecorderId,
-        [CameraId] = a.CameraId,
         [CameraName] = a.CameraName,
-        [Run] = a.Run,
-        [Sequence] = a.Sequence,
         [StartTime] = a.StartTime,
         [EndTime] = a.EndTime,
         [FileSize] = a.FileSize,
@@ -124,6 +123,16 @@ public static class CatalogDocuments
         [Crc32C] = a.Crc32C,
         [Md5] = a.Md5,
         [ContentType] = a.ContentType,
+        [ClockState] = ClockStateJson.Write(a.Clock),
+    };
+
+    /// <summary>A new recording document: state announced, version 1.</summary>
+    public static Dictionary<string, object?> NewRecording(RecordingAnnouncement a, DateTimeOffset now) => new(AnnouncedFacts(a))
+    {
+        [RecorderId] = a.RecorderId,
+        [CameraId] = a.CameraId,
+        [Run] = a.Run,
+        [Sequence] = a.Sequence,
         [StagingObject] = a.StagingObject,
         [State] = CloudState.Announced.ToWire(),
         [Reason] = null,
@@ -140,7 +149,6 @@ public static class CatalogDocuments
         [ArchiveDelayMs] = null,
         [ArchivedOnTime] = false,
         [Shard] = ShardOf(a.RecorderId, a.CameraId),
-        [ClockState] = ClockStateJson.Write(a.Clock),
     };
 
     public static Recording ToRecording(FirestoreDocument d)

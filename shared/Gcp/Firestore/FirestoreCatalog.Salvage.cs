@@ -76,18 +76,9 @@ public sealed partial class FirestoreCatalog
                 return TransitionOutcome.Refused;
             }
             DateTimeOffset now = _time.GetUtcNow();
-            var fields = new Dictionary<string, object?>
+            var fields = new Dictionary<string, object?>(CatalogDocuments.AnnouncedFacts(a))
             {
                 [State] = CloudState.Archived.ToWire(),
-                [CameraName] = a.CameraName,
-                [StartTime] = a.StartTime,
-                [EndTime] = a.EndTime,
-                [FileSize] = a.FileSize,
-                [Sha256] = a.Sha256,
-                [Crc32C] = a.Crc32C,
-                [Md5] = a.Md5,
-                [ContentType] = a.ContentType,
-                [CatalogDocuments.ClockState] = ClockStateJson.Write(a.Clock),
                 [Reason] = null,
                 [RecorderAnnouncement] = null,
                 [ReplacementRefused] = null,

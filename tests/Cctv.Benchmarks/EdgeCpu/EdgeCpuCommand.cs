@@ -220,17 +220,7 @@ internal static class EdgeCpuCommand
         {
             if (!agent.HasExited)
             {
-                using Process term = RtspStreams.Start("kill", ["-TERM", agent.Id.ToString(CultureInfo.InvariantCulture)]);
-                await term.WaitForExitAsync(CancellationToken.None);
-                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                try
-                {
-                    await agent.WaitForExitAsync(wait.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    agent.Kill(entireProcessTree: true);
-                }
+                await RtspStreams.StopAgentAsync(agent);
             }
             await verifierStop.CancelAsync();
             await verifier;

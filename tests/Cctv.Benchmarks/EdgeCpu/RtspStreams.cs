@@ -100,6 +100,24 @@ internal sealed class RtspStreams : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the agent as an operator does (SIGTERM), and kills its tree if it is still running a minute later.</summary>
+    public static async Task StopAgentAsync(Process agent)
+    {
+        using (Process term = Start("kill", ["-TERM", agent.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync(CancellationToken.None);
+        }
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await agent.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            agent.Kill(entireProcessTree: true);
+        }
+    }
+
     public static Process Start(string file, IEnumerable<string> args, bool redirectStdin = false, bool redirectStderr = false)
     {
         var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardInput = redirectStdin, RedirectStandardError = redirectStderr };

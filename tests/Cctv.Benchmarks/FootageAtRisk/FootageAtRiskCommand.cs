@@ -333,19 +333,7 @@ internal static class FootageAtRiskCommand
     /// <summary>SIGTERM, as an operator stops it; its log's warnings are counted (an odd row should say why).</summary>
     private static async Task<int> StopAsync(Process agent, string log)
     {
-        using (Process term = RtspStreams.Start("kill", ["-TERM", agent.Id.ToString(CultureInfo.InvariantCulture)]))
-        {
-            await term.WaitForExitAsync(CancellationToken.None);
-        }
-        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await agent.WaitForExitAsync(wait.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            agent.Kill(entireProcessTree: true);
-        }
+        await RtspStreams.StopAgentAsync(agent);
         if (!File.Exists(log))
         {
             return 0;
