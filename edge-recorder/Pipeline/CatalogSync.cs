@@ -111,7 +111,7 @@ public sealed class CatalogSync(OutboxStore outbox, ICatalog? catalog, RecorderC
             .Take(LiveSessionRules.MaxSessions)
             .Select(t => new LiveSession(t.RecordingId, t.CameraId, t.Run, t.Sequence, t.ObjectName, t.SessionUri, t.ConfirmedBytes, t.OpenedAt, t.ConfirmedUpTo))
             .ToList();
-        string fingerprint = string.Join('\n', sessions.Select(s => $"{s.RecordingId} {s.SessionUri} {s.ConfirmedBytes} {s.ConfirmedUpTo?.ToUnixTimeMilliseconds()}"));
+        string fingerprint = string.Join('\n', sessions.Select(s => $"{s.RecordingId} {s.SessionUri} {s.ConfirmedBytes} {s.OpenedAt.ToUnixTimeMilliseconds()} {s.ConfirmedUpTo?.ToUnixTimeMilliseconds()}"));
         if (!force && fingerprint == _lastLiveReport)
         {
             return false;
