@@ -73,7 +73,9 @@ public sealed class GcpEndToEndTests(EmulatorsFixture emulators)
         stack.Gcs.InjectFault(GcsFaultKind.Http503, GcsRequestKinds.Metadata, objectName: transient.ObjectName);
         stack.Eventarc.Release(transient.ObjectName);
         await WaitForAsync(stack, transient, CloudState.Archived);
-        Assert.Contains(stack.Relay.Pushes, p => p.RecordingId == transient.Id && p.Status == 204);
+        Assert.True(
+            await stack.Relay.WaitForPushAsync(p => p.RecordingId == transient.Id && p.Status == 204, Patience),
+            "no push of the transient segment was answered 204: " + string.Join(", ", stack.Relay.Pushes));
         Assert.NotEmpty(stack.Logs.Find(LogLevel.Warning, transient.ObjectName, "handed to the retry topic"));
 
         // 5. A retry that keeps failing: every push is refused, and after its 5 attempts Pub/Sub moves it to the dead-letter topic.

@@ -29,6 +29,25 @@ public sealed class PushRelay : IAsyncDisposable
     /// <summary>Each push: the message ID, its recording attribute, and the status the function answered.</summary>
     public ConcurrentQueue<(string MessageId, string? RecordingId, int Status)> Pushes { get; } = new();
 
+    /// <summary>
+    /// Waits until a push that <paramref name="match"/> accepts has been answered. A push is recorded only once the
+    /// function has answered it, which is after the function changed the catalog: a test that sees the change may look
+    /// here a moment before the push is.
+    /// </summary>
+    public async Task<bool> WaitForPushAsync(Func<(string MessageId, string? RecordingId, int Status), bool> match, TimeSpan patience)
+    {
+        DateTime deadline = DateTime.UtcNow + patience;
+        while (!Pushes.Any(match))
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+            await Task.Delay(20);
+        }
+        return true;
+    }
+
     public static async Task<PushRelay> StartAsync(TestTokenIssuer issuer, string audience, string pushAccount, Uri retryFunction)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
