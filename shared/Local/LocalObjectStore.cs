@@ -256,7 +256,8 @@ public sealed partial class LocalObjectStore : IObjectStore, IAppendSessions
     /// </summary>
     private static async Task<SegmentDigest> CopyAndHashAsync(Stream content, string temp, bool includeMd5, CancellationToken cancellationToken)
     {
-        using var hasher = new SegmentHasher(includeMd5);
+        // Size and CRC32C (and MD5 when declared) are what a store checks and keeps; it has no use for SHA-256.
+        using var hasher = new SegmentHasher(includeMd5, includeSha256: false);
         await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
         {
             byte[] buffer = new byte[SegmentHasher.BufferSize];
@@ -288,7 +289,7 @@ public sealed partial class LocalObjectStore : IObjectStore, IAppendSessions
             Durability.FsyncNewEntry(Path.GetDirectoryName(aside)!, created);
             _report($"the metadata of gs://{bucket}/{name} was corrupt ({problem}); moved aside to {aside} and the object repaired from its bytes");
         }
-        SegmentDigest digest = await SegmentHasher.HashFileAsync(paths.Data, cancellationToken);
+        SegmentDigest digest = await SegmentHasher.ChecksumFileAsync(paths.Data, cancellationToken);
         DateTime written = File.GetLastWriteTimeUtc(paths.Data);
         // The data file's modification time is its generation (set at commit); one that cannot be (a file copied in by hand) gets a new one.
         long generation = written > DateTime.UnixEpoch && (written - DateTime.UnixEpoch).Ticks % 10 == 0

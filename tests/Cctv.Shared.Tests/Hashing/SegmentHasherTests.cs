@@ -57,4 +57,26 @@ public sealed class SegmentHasherTests
         using var withMd5 = new SegmentHasher(includeMd5: true);
         Assert.Equal("1B2M2Y8AsgTpgAmY7PhCfg==", withMd5.Finish().Md5);
     }
+
+    [Fact]
+    public async Task ChecksumFileAsync_GivesTheSizeAndCrc32COfTheFullHash_WithoutSha256()
+    {
+        byte[] data = RandomNumberGenerator.GetBytes(SegmentHasher.BufferSize + 999);
+        string path = Path.Combine(Path.GetTempPath(), $"cctv-checksum-{Guid.NewGuid():N}");
+        await File.WriteAllBytesAsync(path, data);
+        try
+        {
+            SegmentDigest full = await SegmentHasher.HashFileAsync(path, CancellationToken.None);
+            SegmentDigest checksum = await SegmentHasher.ChecksumFileAsync(path, CancellationToken.None);
+
+            Assert.Equal((full.Size, full.Crc32C), (checksum.Size, checksum.Crc32C));
+            Assert.Equal(Crc32C.Compute(data), checksum.Crc32C);
+            Assert.Equal(string.Empty, checksum.Sha256); // a store's check: it never keeps one
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), full.Sha256);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
