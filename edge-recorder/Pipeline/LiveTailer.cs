@@ -324,7 +324,7 @@ public sealed class LiveTailer
         var row = new LiveTailRow(id, run.CameraId, run.Run, seq, path, objectName, session, 0, previousEnd ?? _time.GetUtcNow(), null, LiveTailState.Tailing);
         _outbox.InsertLiveTail(row);
         _tails[id] = new Tail(_outbox.GetLiveTail(id) ?? row) { StartEstimated = seq > 0 && previousEnd is null };
-        _log.LogInformation("Camera {CameraId}: live tail of {RecordingId} started", run.CameraId, id);
+        _log.LogDebug("Camera {CameraId}: live tail of {RecordingId} started", run.CameraId, id); // one a segment: the sealed line says the rest
     }
 
     /// <summary>Samples the segment, and sends its whole unsent quanta when due. Returns the bytes the store confirmed.</summary>
@@ -365,7 +365,7 @@ public sealed class LiveTailer
             return 0;
         }
         using IDisposable turn = await _locks.EnterAsync(tail.Row.RecordingId, cancellationToken);
-        if (_outbox.Get(tail.Row.RecordingId) is not null || _outbox.GetLiveTail(tail.Row.RecordingId) is null)
+        if (!_outbox.IsStillTailed(tail.Row.RecordingId))
         {
             tail.Stopped = true; // sealed meanwhile: the uploader finishes it
             return 0;

@@ -4,6 +4,7 @@ using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
 using Cctv.Shared.Sqlite;
 using Cctv.TestSupport;
+using Microsoft.Data.Sqlite;
 
 namespace Cctv.EdgeRecorder.Tests.Outbox;
 
@@ -87,5 +88,54 @@ public sealed class OutboxStoreTests : IDisposable
         Assert.Equal("XUFAKrxLKna5cZ2REBfFkg==", outbox.Get("old")!.Md5);
         Assert.Null(outbox.Get("new")!.Md5);
         Assert.Equal(["new", "old"], outbox.ClaimDue(2, null).Select(s => s.Id).Order()); // both can be claimed for upload
+    }
+
+    [Fact]
+    public void ConfirmingALiveTail_SkipsTheFsync_ButEveryPooledConnectionIsBackToSynchronousFull()
+    {
+        using PipelineRig rig = Rig();
+        rig.Outbox.InsertLiveTail(new LiveTailRow("rec-1", "cam1", rig.Run.Run, 0, "/spool/seg_000000.mp4", "staging/rec-1.mp4",
+            new Uri("cctv-local://append-session/ab"), 0, DateTimeOffset.UtcNow, null, LiveTailState.Tailing));
+
+        rig.Outbox.ConfirmLiveTail("rec-1", 4096, DateTimeOffset.UtcNow);
+
+        Assert.Equal(4096, rig.Outbox.GetLiveTail("rec-1")!.ConfirmedBytes);
+        // Every idle connection of the outbox's pool (the one the confirmation used among them) commits with an fsync again:
+        // segments, runs and the chain depend on it.
+        var database = new SqliteDatabase(rig.Context.Paths.Outbox, "SELECT 1;");
+        var open = new List<SqliteConnection>();
+        try
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                SqliteConnection c = database.Open();
+                open.Add(c);
+                using SqliteCommand q = c.Command("PRAGMA synchronous");
+                Assert.Equal(2L, q.ExecuteScalar()); // FULL
+            }
+        }
+        finally
+        {
+            open.Reverse();
+            open.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
+    public void IsStillTailed_OnlyWhileTheSegmentHasALiveTailAndIsNotSealed()
+    {
+        using PipelineRig rig = Rig();
+        OutboxSegment sealedOne = rig.Seal(1000);
+        foreach (string id in (string[])["open-1", sealedOne.Id])
+        {
+            rig.Outbox.InsertLiveTail(new LiveTailRow(id, "cam1", rig.Run.Run, 0, "/spool/seg.mp4", $"staging/{id}.mp4",
+                new Uri("cctv-local://append-session/" + id.Length), 0, DateTimeOffset.UtcNow, null, LiveTailState.Tailing));
+        }
+
+        Assert.True(rig.Outbox.IsStillTailed("open-1"));
+        Assert.False(rig.Outbox.IsStillTailed(sealedOne.Id)); // sealed meanwhile: the uploader finishes its session
+        Assert.False(rig.Outbox.IsStillTailed("never-tailed"));
+        rig.Outbox.RemoveLiveTail("open-1");
+        Assert.False(rig.Outbox.IsStillTailed("open-1"));
     }
 }
