@@ -18,7 +18,7 @@ namespace Cctv.Benchmarks.EdgeCpu;
 internal static class EdgeCpuCommand
 {
 
-    private sealed record Options(int Cameras, int Seconds, int Rounds, int SegmentSeconds, bool Lagging, int? Minutes, bool Uploads, TimeSpan WarmUp);
+    private sealed record Options(int Cameras, int Seconds, int Rounds, int SegmentSeconds, bool Lagging, int? Minutes, bool Uploads, bool LiveTail, TimeSpan WarmUp);
 
     private sealed record Sample(double TreeCores, double OwnCores, double? PeakRssMb);
 
@@ -40,7 +40,7 @@ internal static class EdgeCpuCommand
         await using var streams = new RtspStreams();
         await streams.StartAsync(clip, o.Cameras, cancel.Token);
         Console.WriteLine($"edge-cpu: {o.Cameras} cameras of 1080p H.264 ~4 Mbit/s over RTSP, {o.SegmentSeconds} s segments, " +
-            $"verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}, {Environment.ProcessorCount} cores");
+            $"verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}, live tails {(o.LiveTail ? "on" : "off")}, {Environment.ProcessorCount} cores");
 
         if (o.Minutes is { } minutes)
         {
@@ -75,7 +75,7 @@ internal static class EdgeCpuCommand
     {
         int cameras = 16, seconds = 90, rounds = 2, segment = 4, warmUp = 60;
         int? minutes = null;
-        bool lagging = false, uploads = true;
+        bool lagging = false, uploads = true, liveTail = true;
         for (int i = 0; i < args.Length; i++)
         {
             int Next() => i + 1 < args.Length && int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0
@@ -90,10 +90,11 @@ internal static class EdgeCpuCommand
                 case "--warm-up": warmUp = Next(); break;
                 case "--lagging-verification": lagging = true; break;
                 case "--no-uploads": uploads = false; break;
+                case "--no-live-tail": liveTail = false; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, TimeSpan.FromSeconds(warmUp));
+        return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, liveTail, TimeSpan.FromSeconds(warmUp));
     }
 
     private static CameraOptions Camera(RtspStreams streams, int i) =>
@@ -167,6 +168,7 @@ internal static class EdgeCpuCommand
                 SegmentSeconds = o.SegmentSeconds,
                 CleanupLocal = true,
                 AutoUpload = o.Uploads,
+                LiveTail = new { Enabled = o.LiveTail },
                 Cameras = Enumerable.Range(1, o.Cameras).Select(i => Camera(streams, i)).Select(c => new { c.Id, c.Name, c.Url, c.RtspTransport }).ToList(),
             },
         };
