@@ -3,13 +3,15 @@ using System.Globalization;
 using System.Text.Json;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
+using Cctv.Testing.Gcs;
 
 namespace Cctv.Benchmarks.EdgeCpu;
 
 /// <summary>
-/// <c>edge-cpu</c>: the CPU of the recording side at N cameras (issue 15). Serves N RTSP streams of a 1080p 4 Mbit/s clip,
-/// then, in alternation, (a) N FFmpegs alone with the agent's exact arguments (<see cref="FfmpegArguments.ForRecording"/>)
-/// and (b) the real agent (<c>run</c> with a generated configuration, uploading to the embedded backend), each measured
+/// <c>edge-cpu</c>: the CPU of the recording side at N cameras (issue 15). Serves N RTSP streams of a 1080p clip (encoded
+/// asking for 4 Mbit/s; <c>testsrc</c> compresses to about 1 Mbit/s), then, in alternation, (a) N FFmpegs alone with the
+/// agent's exact arguments (<see cref="FfmpegArguments.ForRecording"/>) and (b) the real agent (<c>run</c> with a generated
+/// configuration, uploading to the embedded backend, or with <c>--backend gcp</c> to the test GCS server), each measured
 /// over the same window as utime+stime of its process tree from /proc (children included), after a warm-up (60 s by
 /// default: in its first minute the agent's own CPU is nearly twice its steady state, the JIT compiling its code). Prints the
 /// cores each used, the ratio, the agent's own share per camera and its peak RSS (VmHWM).
@@ -17,8 +19,9 @@ namespace Cctv.Benchmarks.EdgeCpu;
 /// </summary>
 internal static class EdgeCpuCommand
 {
+    private const string GcsBucket = "bench-edge-staging";
 
-    private sealed record Options(int Cameras, int Seconds, int Rounds, int SegmentSeconds, bool Lagging, int? Minutes, bool Uploads, bool LiveTail, TimeSpan WarmUp);
+    private sealed record Options(int Cameras, int Seconds, int Rounds, int SegmentSeconds, bool Lagging, int? Minutes, bool Uploads, bool LiveTail, bool Gcp, TimeSpan WarmUp);
 
     private sealed record Sample(double TreeCores, double OwnCores, double? PeakRssMb);
 
@@ -40,7 +43,9 @@ internal static class EdgeCpuCommand
         await using var streams = new RtspStreams();
         await streams.StartAsync(clip, o.Cameras, cancel.Token);
         Console.WriteLine($"edge-cpu: {o.Cameras} cameras of 1080p H.264 ~4 Mbit/s over RTSP, {o.SegmentSeconds} s segments, " +
-            $"verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}, live tails {(o.LiveTail ? "on" : "off")}, {Environment.ProcessorCount} cores");
+            (o.Gcp ? "gcp backend against the test GCS server in the benchmark's process, no catalog (nothing is verified)"
+                : $"embedded backend, verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}") +
+            $", live tails {(o.LiveTail ? "on" : "off")}, {Environment.ProcessorCount} cores");
 
         if (o.Minutes is { } minutes)
         {
@@ -75,7 +80,7 @@ internal static class EdgeCpuCommand
     {
         int cameras = 16, seconds = 90, rounds = 2, segment = 4, warmUp = 60;
         int? minutes = null;
-        bool lagging = false, uploads = true, liveTail = true;
+        bool lagging = false, uploads = true, liveTail = true, gcp = false;
         for (int i = 0; i < args.Length; i++)
         {
             int Next() => i + 1 < args.Length && int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0
@@ -91,10 +96,18 @@ internal static class EdgeCpuCommand
                 case "--lagging-verification": lagging = true; break;
                 case "--no-uploads": uploads = false; break;
                 case "--no-live-tail": liveTail = false; break;
+                case "--backend":
+                    gcp = i + 1 < args.Length ? args[++i] switch
+                    {
+                        "local" => false,
+                        "gcp" => true,
+                        var other => throw new ArgumentException($"--backend {other}: use local or gcp"),
+                    } : throw new ArgumentException("--backend needs local or gcp");
+                    break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, liveTail, TimeSpan.FromSeconds(warmUp));
+        return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, liveTail, gcp, TimeSpan.FromSeconds(warmUp));
     }
 
     private static CameraOptions Camera(RtspStreams streams, int i) =>
@@ -158,17 +171,22 @@ internal static class EdgeCpuCommand
     {
         string dir = Directory.CreateTempSubdirectory("cctv-edge-cpu-agent-").FullName;
         string config = Path.Combine(dir, "config.json");
+        // gcp: Cloud Storage is the test GCS server, in this process (it stands for Google's side, not counted); without a
+        // catalog, so Firestore's share of a deployed recorder's work (an announcement per segment, the verification
+        // queries, the live sessions' reports) is not in the figure.
+        await using GcsTestServer? gcs = o.Gcp ? await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = [GcsBucket] }, cancellationToken) : null;
         var recorder = new
         {
             Recorder = new
             {
                 Id = "bench-edge",
                 DataDir = Path.Combine(dir, "data"),
-                Backend = "local",
+                Backend = o.Gcp ? "gcp" : "local",
                 SegmentSeconds = o.SegmentSeconds,
                 CleanupLocal = true,
                 AutoUpload = o.Uploads,
                 LiveTail = new { Enabled = o.LiveTail },
+                Gcp = new { StagingBucket = GcsBucket, Catalog = "none" },
                 Cameras = Enumerable.Range(1, o.Cameras).Select(i => Camera(streams, i)).Select(c => new { c.Id, c.Name, c.Url, c.RtspTransport }).ToList(),
             },
         };
@@ -176,9 +194,18 @@ internal static class EdgeCpuCommand
         string agentDll = Path.Combine(AppContext.BaseDirectory, "Cctv.EdgeRecorder.dll");
         string log = Path.Combine(dir, "agent.log");
         // exec: the shell becomes the agent, so the pid measured is the agent's; its log goes to a file as journald would take it.
-        using Process agent = RtspStreams.Start("/bin/sh", ["-c", $"exec dotnet '{agentDll}' run --config '{config}' >> '{log}' 2>&1"]);
+        var launch = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        foreach (string a in (string[])["-c", $"exec dotnet '{agentDll}' run --config '{config}' >> '{log}' 2>&1"])
+        {
+            launch.ArgumentList.Add(a);
+        }
+        if (gcs is not null)
+        {
+            launch.Environment["STORAGE_EMULATOR_HOST"] = gcs.Endpoint.ToString();
+        }
+        using Process agent = Process.Start(launch) ?? throw new InvalidOperationException("the agent did not start");
         using var verifierStop = new CancellationTokenSource();
-        Task verifier = o.Lagging ? Task.CompletedTask : CloudVerifier.RunAsync(Path.Combine(dir, "data"), verifierStop.Token);
+        Task verifier = o.Lagging || o.Gcp ? Task.CompletedTask : CloudVerifier.RunAsync(Path.Combine(dir, "data"), verifierStop.Token);
         try
         {
             await Task.Delay(o.WarmUp, cancellationToken);
