@@ -76,7 +76,8 @@ public sealed partial class OutboxStore
     /// Written without waiting for the disk (synchronous=NORMAL for this one commit: the WAL reaches the disk with the next
     /// ordinary commit or checkpoint). These offsets only inform (<c>status</c>, the catalog's report): after a power cut the
     /// tailer asks the store where each session stands, and the uploader finishes a session from what the store holds. At
-    /// sixteen cameras the tailer confirms some sixty appends a second; an fsync each was a tenth of the recorder's CPU.
+    /// sixteen cameras on the embedded backend the tailer confirms some sixty appends a second, each of them an fsync before
+    /// (strace counted 210 fsyncs a second in all).
     /// </remarks>
     public void ConfirmLiveTail(string recordingId, long confirmedBytes, DateTimeOffset? confirmedUpTo)
     {
