@@ -191,19 +191,9 @@ internal static class EdgeCpuCommand
             },
         };
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(recorder), cancellationToken);
-        string agentDll = Path.Combine(AppContext.BaseDirectory, "Cctv.EdgeRecorder.dll");
         string log = Path.Combine(dir, "agent.log");
-        // exec: the shell becomes the agent, so the pid measured is the agent's; its log goes to a file as journald would take it.
-        var launch = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        foreach (string a in (string[])["-c", $"exec dotnet '{agentDll}' run --config '{config}' >> '{log}' 2>&1"])
-        {
-            launch.ArgumentList.Add(a);
-        }
-        if (gcs is not null)
-        {
-            launch.Environment["STORAGE_EMULATOR_HOST"] = gcs.Endpoint.ToString();
-        }
-        using Process agent = Process.Start(launch) ?? throw new InvalidOperationException("the agent did not start");
+        using Process agent = RtspStreams.StartAgent(config, log,
+            gcs is null ? null : new Dictionary<string, string> { ["STORAGE_EMULATOR_HOST"] = gcs.Endpoint.ToString() });
         using var verifierStop = new CancellationTokenSource();
         Task verifier = o.Lagging || o.Gcp ? Task.CompletedTask : CloudVerifier.RunAsync(Path.Combine(dir, "data"), verifierStop.Token);
         try

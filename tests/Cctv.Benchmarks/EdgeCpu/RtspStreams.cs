@@ -101,6 +101,25 @@ internal sealed class RtspStreams : IAsyncDisposable
     }
 
     /// <summary>Stops the agent as an operator does (SIGTERM), and kills its tree if it is still running a minute later.</summary>
+    /// <summary>
+    /// The agent (<c>run --config</c>) as a process of its own: the shell execs it, so the pid is the agent's, and its log
+    /// goes to <paramref name="log"/> as journald would take it. <paramref name="environment"/> is added to the benchmark's own.
+    /// </summary>
+    public static Process StartAgent(string config, string log, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        string agentDll = Path.Combine(AppContext.BaseDirectory, "Cctv.EdgeRecorder.dll");
+        foreach (string a in (string[])["-c", $"exec dotnet '{agentDll}' run --config '{config}' >> '{log}' 2>&1"])
+        {
+            start.ArgumentList.Add(a);
+        }
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+        return Process.Start(start) ?? throw new InvalidOperationException("the agent did not start");
+    }
+
     public static async Task StopAgentAsync(Process agent)
     {
         using (Process term = Start("kill", ["-TERM", agent.Id.ToString(CultureInfo.InvariantCulture)]))

@@ -150,15 +150,11 @@ internal static class FootageAtRiskCommand
         };
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(recorder), cancellationToken);
 
-        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        string agentDll = Path.Combine(AppContext.BaseDirectory, "Cctv.EdgeRecorder.dll");
-        foreach (string a in (string[])["-c", $"exec dotnet '{agentDll}' run --config '{config}' >> '{log}' 2>&1"])
+        using Process agent = RtspStreams.StartAgent(config, log, new Dictionary<string, string>
         {
-            psi.ArgumentList.Add(a);
-        }
-        psi.Environment["STORAGE_EMULATOR_HOST"] = server.Endpoint.ToString();
-        psi.Environment["CCTV_LOG_LEVEL"] = "Warning";
-        using Process agent = Process.Start(psi) ?? throw new InvalidOperationException("the agent did not start");
+            ["STORAGE_EMULATOR_HOST"] = server.Endpoint.ToString(),
+            ["CCTV_LOG_LEVEL"] = "Warning",
+        });
 
         var timelines = Enumerable.Range(1, cameras).ToDictionary(i => $"cam{i}", _ => new Timeline());
         var atRisk = new List<double>();
