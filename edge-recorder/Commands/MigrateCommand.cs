@@ -128,7 +128,7 @@ public static class MigrateCommand
                     SegmentDigest digest;
                     try
                     {
-                        digest = await SegmentHasher.HashFileAsync(source, cancellationToken);
+                        digest = SegmentHasher.HashFile(source, cancellationToken);
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {

@@ -119,7 +119,7 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
 
         Durability.FsyncFile(path);
         Durability.FsyncDirectory(Path.GetDirectoryName(path)!);
-        SegmentDigest digest = await SegmentHasher.HashFileAsync(path, cancellationToken);
+        SegmentDigest digest = SegmentHasher.HashFile(path, cancellationToken);
 
         double start, end;
         if (listed.TryGetValue(seq, out SegmentListEntry? entry))

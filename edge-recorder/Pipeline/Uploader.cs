@@ -223,7 +223,7 @@ public sealed class Uploader
                     // Corrupted in transit, or on our disk? Only the second is final. Either way the session is spent.
                     _outbox.ClearSession(segment.Id);
                     session = null;
-                    await ThrowIfLocalFileChangedAsync(segment, ct);
+                    ThrowIfLocalFileChanged(segment, ct);
                     throw new ObjectStoreException(ObjectStoreError.Transient, e.Message, e);
                 }
             }, cancellationToken);
@@ -342,7 +342,7 @@ public sealed class Uploader
             _outbox.RemoveLiveTail(segment.Id);
             try
             {
-                await ThrowIfLocalFileChangedAsync(segment, cancellationToken);
+                ThrowIfLocalFileChanged(segment, cancellationToken);
             }
             catch (LocalFileCorruptedException corrupted)
             {
@@ -364,9 +364,9 @@ public sealed class Uploader
         }
     }
 
-    private async Task ThrowIfLocalFileChangedAsync(OutboxSegment segment, CancellationToken cancellationToken)
+    private static void ThrowIfLocalFileChanged(OutboxSegment segment, CancellationToken cancellationToken)
     {
-        SegmentDigest now = await SegmentHasher.HashFileAsync(segment.Path, cancellationToken);
+        SegmentDigest now = SegmentHasher.HashFile(segment.Path, cancellationToken);
         if (now.Crc32CBase64 != segment.Crc32C || now.Sha256 != segment.Sha256 || now.Size != segment.Size)
         {
             throw new LocalFileCorruptedException(

@@ -16,8 +16,13 @@ namespace Cctv.Shared.Hashing;
 /// </remarks>
 public sealed class SegmentHasher : IDisposable
 {
-    /// <summary>How much a reader hands over at once (<see cref="HashAsync"/>, the local object store's copy).</summary>
-    public const int BufferSize = 1 << 20;
+    /// <summary>
+    /// How much a reader hands over at once (<see cref="HashFile"/>, <see cref="HashAsync"/>, the local object store's copy):
+    /// under the runtime's large-object threshold (85,000 bytes), so a buffer per file is a short-lived young object. At
+    /// 1 MiB each buffer was a large object, and at 16 cameras with 4 s segments those allocations alone set off a
+    /// collection of the oldest generation about once a second (dotnet-counters on the recorder, issue 15).
+    /// </summary>
+    public const int BufferSize = 64 * 1024;
 
     /// <summary>
     /// The slice each digest sees in turn: small enough that the bytes SHA-256 has just read are still in the
@@ -72,25 +77,36 @@ public sealed class SegmentHasher : IDisposable
     public static Task<SegmentDigest> HashAsync(Stream stream, CancellationToken cancellationToken) =>
         HashAsync(stream, new SegmentHasher(), cancellationToken);
 
-    public static async Task<SegmentDigest> HashFileAsync(string path, CancellationToken cancellationToken)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        return await HashAsync(stream, cancellationToken);
-    }
+    /// <summary>
+    /// The digest of a file, read synchronously on the calling thread. A file on local disk is read from the page cache in
+    /// microseconds per buffer; asynchronous reads of a file on Linux are the same blocking reads, each handed to a thread
+    /// pool worker and back (issue 15 measured that hop at about a fifth of the sealer's CPU).
+    /// </summary>
+    public static SegmentDigest HashFile(string path, CancellationToken cancellationToken) =>
+        HashFile(path, new SegmentHasher(), cancellationToken);
 
     /// <summary>The size and CRC32C of a file, without SHA-256: what a storage server checks a received object by.</summary>
-    public static async Task<SegmentDigest> ChecksumFileAsync(string path, CancellationToken cancellationToken)
+    public static SegmentDigest ChecksumFile(string path, CancellationToken cancellationToken) =>
+        HashFile(path, new SegmentHasher(includeSha256: false), cancellationToken);
+
+    private static SegmentDigest HashFile(string path, SegmentHasher hasher, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        return await HashAsync(stream, new SegmentHasher(includeSha256: false), cancellationToken);
+        using SegmentHasher _ = hasher;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        byte[] buffer = new byte[BufferSize];
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            hasher.Append(buffer.AsSpan(0, read));
+        }
+        return hasher.Finish();
     }
 
     private static async Task<SegmentDigest> HashAsync(Stream stream, SegmentHasher hasher, CancellationToken cancellationToken)
     {
         using SegmentHasher _ = hasher;
-        // A new buffer each time, on purpose: pooled, the recorder's peak memory at 16 cameras rose from 115 to 175 MB (the
-        // large-object allocations are what set off the collections of the older generation, which otherwise grows).
-        byte[] buffer = new byte[BufferSize];
+        byte[] buffer = new byte[BufferSize]; // under the large-object threshold: see BufferSize
         int read;
         while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
         {

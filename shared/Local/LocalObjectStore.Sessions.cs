@@ -127,7 +127,7 @@ public sealed partial class LocalObjectStore
             Durability.FsyncFile(file);
         }
         // The whole object is checked, the bytes held from earlier appends included.
-        SegmentDigest digest = await SegmentHasher.ChecksumFileAsync(dataPath, cancellationToken);
+        SegmentDigest digest = SegmentHasher.ChecksumFile(dataPath, cancellationToken);
         if (!string.Equals(digest.Crc32CBase64, crc32C, StringComparison.Ordinal))
         {
             var mismatch = new ObjectStoreException(ObjectStoreError.ChecksumMismatch,
@@ -153,7 +153,7 @@ public sealed partial class LocalObjectStore
             throw new ObjectStoreException(ObjectStoreError.NotFound,
                 $"append session {session}: the store holds no byte of gs://{state.Bucket}/{state.Name}; an empty object is not created");
         }
-        return await CommitSessionAsync(dir, state, await SegmentHasher.ChecksumFileAsync(dataPath, cancellationToken), cancellationToken);
+        return await CommitSessionAsync(dir, state, SegmentHasher.ChecksumFile(dataPath, cancellationToken), cancellationToken);
     }
 
     /// <summary>

@@ -289,7 +289,7 @@ public sealed partial class LocalObjectStore : IObjectStore, IAppendSessions
             Durability.FsyncNewEntry(Path.GetDirectoryName(aside)!, created);
             _report($"the metadata of gs://{bucket}/{name} was corrupt ({problem}); moved aside to {aside} and the object repaired from its bytes");
         }
-        SegmentDigest digest = await SegmentHasher.ChecksumFileAsync(paths.Data, cancellationToken);
+        SegmentDigest digest = SegmentHasher.ChecksumFile(paths.Data, cancellationToken);
         DateTime written = File.GetLastWriteTimeUtc(paths.Data);
         // The data file's modification time is its generation (set at commit); one that cannot be (a file copied in by hand) gets a new one.
         long generation = written > DateTime.UnixEpoch && (written - DateTime.UnixEpoch).Ticks % 10 == 0

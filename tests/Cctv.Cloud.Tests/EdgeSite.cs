@@ -66,7 +66,7 @@ public sealed class EdgeSite : IDisposable
         Directory.CreateDirectory(dir);
         string path = Path.Combine(dir, $"seg_{seq:D6}.mp4");
         File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
-        SegmentDigest digest = SegmentHasher.HashFileAsync(path, CancellationToken.None).GetAwaiter().GetResult();
+        SegmentDigest digest = SegmentHasher.HashFile(path, CancellationToken.None);
         DateTimeOffset start = _firstStart.AddSeconds(seq * 4);
         OutboxSegment row = OutboxRows.Sealed(RecorderId, Camera, Run.Run, seq, path, start, start.AddSeconds(4), digest, DateTimeOffset.UtcNow);
         Assert.True(Outbox.InsertSealed(row));

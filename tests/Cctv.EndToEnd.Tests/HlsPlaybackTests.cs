@@ -116,7 +116,7 @@ public sealed class HlsPlaybackTests
         foreach (SegmentListEntry entry in SegmentList.Read(runDir))
         {
             string path = Path.Combine(runDir, entry.FileName);
-            SegmentDigest digest = await SegmentHasher.HashFileAsync(path, CancellationToken.None);
+            SegmentDigest digest = SegmentHasher.HashFile(path, CancellationToken.None);
             string id = RecordingId.For("hls", "cam1", run, entry.Sequence);
             var a = new RecordingAnnouncement(id, "hls", "cam1", "Camera 1", run, entry.Sequence,
                 anchor.AddMilliseconds(Math.Round(entry.Start * 1000)), anchor.AddMilliseconds(Math.Round(entry.End * 1000)),

@@ -42,7 +42,7 @@ internal sealed class SegmentSet : IDisposable
             string name = $"seg-{i:D4}.mp4";
             string path = System.IO.Path.Combine(directory, name);
             await File.WriteAllBytesAsync(path, buffer.AsMemory(0, size), cancellationToken);
-            files.Add(new SegmentFile(name, path, await SegmentHasher.HashFileAsync(path, cancellationToken)));
+            files.Add(new SegmentFile(name, path, SegmentHasher.HashFile(path, cancellationToken)));
         }
         return new SegmentSet(directory, files, root);
     }

@@ -78,7 +78,7 @@ public sealed class LiveTailFfmpegTests : IDisposable
         Assert.True(lags.Max() < 3.5, $"footage confirmed in the store lagged capture by up to {lags.Max().ToString("F1", CultureInfo.InvariantCulture)} s");
         Assert.True(store.Appends.Count >= 4, $"only {store.Appends.Count} appends in 9 s");
 
-        SegmentDigest digest = await SegmentHasher.HashFileAsync(Path.Combine(runDir, "seg_000000.mp4"), CancellationToken.None);
+        SegmentDigest digest = SegmentHasher.HashFile(Path.Combine(runDir, "seg_000000.mp4"), CancellationToken.None);
         OutboxSegment segment = OutboxRows.Sealed("site-a", "cam1", run.Run, 0, Path.Combine(runDir, "seg_000000.mp4"),
             DateTimeOffset.UtcNow.AddSeconds(-9), DateTimeOffset.UtcNow, digest, DateTimeOffset.UtcNow);
         Assert.True(context.Outbox.InsertSealed(segment));

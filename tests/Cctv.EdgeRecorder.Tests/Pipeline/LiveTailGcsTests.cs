@@ -66,7 +66,7 @@ public sealed class LiveTailGcsTests : IAsyncLifetime, IDisposable
         Assert.Equal((1L, 2L, 0L), (tailing.SessionsStarted, tailing.OpenEndedChunks, tailing.ObjectsCommitted));
 
         GrowTo(path, 4 * Q + 4321);
-        SegmentDigest digest = await SegmentHasher.HashFileAsync(path, CancellationToken.None);
+        SegmentDigest digest = SegmentHasher.HashFile(path, CancellationToken.None);
         OutboxSegment segment = OutboxRows.Sealed("site-a", "cam1", run.Run, 0, path, _clock.GetUtcNow().AddSeconds(-10), _clock.GetUtcNow(), digest, _clock.GetUtcNow());
         Assert.True(context.Outbox.InsertSealed(segment));
         Assert.Equal(1, await context.CreateUploader().UploadDueAsync(CancellationToken.None));

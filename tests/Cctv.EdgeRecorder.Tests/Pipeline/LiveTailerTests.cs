@@ -98,7 +98,7 @@ public sealed class LiveTailerTests : IDisposable
         /// <summary>Seals a segment as the sealer does (hash, row).</summary>
         public OutboxSegment Seal(long seq)
         {
-            SegmentDigest digest = SegmentHasher.HashFileAsync(PathOf(seq), CancellationToken.None).GetAwaiter().GetResult();
+            SegmentDigest digest = SegmentHasher.HashFile(PathOf(seq), CancellationToken.None);
             DateTimeOffset start = _time.GetUtcNow().AddSeconds(-10);
             OutboxSegment row = OutboxRows.Sealed(Options.Id, "cam1", Run.Run, seq, PathOf(seq), start, start.AddSeconds(10), digest, _time.GetUtcNow());
             Assert.True(Context.Outbox.InsertSealed(row));

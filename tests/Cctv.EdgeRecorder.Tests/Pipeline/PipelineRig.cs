@@ -44,7 +44,7 @@ internal sealed class PipelineRig : IDisposable
         Directory.CreateDirectory(dir);
         string path = Path.Combine(dir, $"seg_{seq:D6}.mp4");
         File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
-        SegmentDigest digest = SegmentHasher.HashFileAsync(path, CancellationToken.None).GetAwaiter().GetResult();
+        SegmentDigest digest = SegmentHasher.HashFile(path, CancellationToken.None);
         DateTimeOffset begin = start ?? DateTimeOffset.UnixEpoch.AddHours(1).AddSeconds(seq * 2);
         OutboxSegment row = OutboxRows.Sealed(Context.Options.Id, "cam1", Run.Run, seq, path, begin, begin.AddSeconds(2), digest, DateTimeOffset.UtcNow);
         Assert.True(Outbox.InsertSealed(row));

@@ -59,15 +59,15 @@ public sealed class SegmentHasherTests
     }
 
     [Fact]
-    public async Task ChecksumFileAsync_GivesTheSizeAndCrc32COfTheFullHash_WithoutSha256()
+    public async Task ChecksumFile_GivesTheSizeAndCrc32COfTheFullHash_WithoutSha256()
     {
         byte[] data = RandomNumberGenerator.GetBytes(SegmentHasher.BufferSize + 999);
         string path = Path.Combine(Path.GetTempPath(), $"cctv-checksum-{Guid.NewGuid():N}");
         await File.WriteAllBytesAsync(path, data);
         try
         {
-            SegmentDigest full = await SegmentHasher.HashFileAsync(path, CancellationToken.None);
-            SegmentDigest checksum = await SegmentHasher.ChecksumFileAsync(path, CancellationToken.None);
+            SegmentDigest full = SegmentHasher.HashFile(path, CancellationToken.None);
+            SegmentDigest checksum = SegmentHasher.ChecksumFile(path, CancellationToken.None);
 
             Assert.Equal((full.Size, full.Crc32C), (checksum.Size, checksum.Crc32C));
             Assert.Equal(Crc32C.Compute(data), checksum.Crc32C);
