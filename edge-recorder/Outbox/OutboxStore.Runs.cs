@@ -11,6 +11,7 @@ public sealed partial class OutboxStore
     {
         long now = Now;
         long run = InsertNextRun(cameraId, "($cam, $run, $now, NULL, NULL, 0, $clock)", ("$now", now), ("$clock", ClockStateJson.Write(clock)));
+        Interlocked.Increment(ref _openRunsChanged);
         return new CameraRun(cameraId, run, DateTimeOffset.FromUnixTimeMilliseconds(now), null, null, null, false, clock);
     }
 
@@ -36,6 +37,7 @@ public sealed partial class OutboxStore
         using SqliteCommand q = c.Command("UPDATE runs SET ended_ms = $now, end_reason = $reason WHERE camera_id = $cam AND run = $run AND ended_ms IS NULL",
             ("$now", Now), ("$reason", reason), ("$cam", cameraId), ("$run", run));
         q.ExecuteNonQuery();
+        Interlocked.Increment(ref _openRunsChanged);
     }
 
     /// <summary>At start: runs a previous instance never ended (it was killed or lost power) are ended now.</summary>
@@ -43,7 +45,37 @@ public sealed partial class OutboxStore
     {
         using SqliteConnection c = _db.Open();
         using SqliteCommand q = c.Command("UPDATE runs SET ended_ms = $now, end_reason = $reason WHERE ended_ms IS NULL", ("$now", Now), ("$reason", reason));
-        return q.ExecuteNonQuery();
+        int ended = q.ExecuteNonQuery();
+        Interlocked.Increment(ref _openRunsChanged);
+        return ended;
+    }
+
+    private long _openRunsChanged;
+    private OpenRunsRead? _openRuns;
+
+    private sealed record OpenRunsRead(long Version, DateTimeOffset ReadAt, IReadOnlyList<CameraRun> Runs);
+
+    /// <summary>How long <see cref="OpenRuns"/> keeps what it read when nothing in this process started or ended a run.</summary>
+    public static readonly TimeSpan OpenRunsMaxAge = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The runs not ended (the cameras recording now). Read from the table only when this process started or ended a run
+    /// since the last read, or the last read is older than <see cref="OpenRunsMaxAge"/> (a run another process changed):
+    /// the live tailer asks four times a second, and the answer changes when a camera starts or stops.
+    /// </summary>
+    public IReadOnlyList<CameraRun> OpenRuns()
+    {
+        long version = Interlocked.Read(ref _openRunsChanged);
+        DateTimeOffset now = _time.GetUtcNow();
+        if (_openRuns is { } cached && cached.Version == version && now - cached.ReadAt < OpenRunsMaxAge && now >= cached.ReadAt)
+        {
+            return cached.Runs;
+        }
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT * FROM runs WHERE ended_ms IS NULL ORDER BY camera_id, run");
+        IReadOnlyList<CameraRun> runs = ReadRuns(q);
+        _openRuns = new OpenRunsRead(version, now, runs);
+        return runs;
     }
 
     public IReadOnlyList<CameraRun> UnsealedRuns()

@@ -122,6 +122,32 @@ public sealed class OutboxStoreTests : IDisposable
     }
 
     [Fact]
+    public void OpenRuns_SeesThisProcessStartAndEndRunsAtOnce_AndAnotherWritersChangeWithinItsMaxAge()
+    {
+        var time = new SteppableClock();
+        using PipelineRig rig = new(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog, time: time);
+        CameraRun first = rig.Run;
+        Assert.Equal([(first.CameraId, first.Run)], rig.Outbox.OpenRuns().Select(r => (r.CameraId, r.Run)));
+
+        CameraRun second = rig.Outbox.StartRun("cam2");
+        Assert.Equal(2, rig.Outbox.OpenRuns().Count); // no waiting for the cache: this process started it
+        rig.Outbox.EndRun(first.CameraId, first.Run, "camera removed");
+        Assert.Equal([("cam2", second.Run)], rig.Outbox.OpenRuns().Select(r => (r.CameraId, r.Run)));
+        rig.Outbox.EndOpenRuns("recorder stopped");
+        Assert.Empty(rig.Outbox.OpenRuns());
+
+        // A run another process wrote (through its own connection) shows once the cached read is older than the max age.
+        using (SqliteConnection c = new SqliteDatabase(rig.Context.Paths.Outbox, "SELECT 1;").Open())
+        using (SqliteCommand insert = c.Command("INSERT INTO runs (camera_id, run, started_ms, sealed) VALUES ('cam3', 1, 0, 0)"))
+        {
+            insert.ExecuteNonQuery();
+        }
+        Assert.Empty(rig.Outbox.OpenRuns());
+        time.Step(OutboxStore.OpenRunsMaxAge);
+        Assert.Equal(["cam3"], rig.Outbox.OpenRuns().Select(r => r.CameraId));
+    }
+
+    [Fact]
     public void IsStillTailed_OnlyWhileTheSegmentHasALiveTailAndIsNotSealed()
     {
         using PipelineRig rig = Rig();
