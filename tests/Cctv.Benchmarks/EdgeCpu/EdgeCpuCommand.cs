@@ -46,6 +46,8 @@ internal static class EdgeCpuCommand
             (o.Gcp ? "gcp backend against the test GCS server in the benchmark's process, no catalog (nothing is verified)"
                 : $"embedded backend, verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}") +
             $", live tails {(o.LiveTail ? "on" : "off")}, {Environment.ProcessorCount} cores");
+        Console.WriteLine("  the agent runs with the systemd unit's environment: " +
+            string.Join(" ", RtspStreams.UnitEnvironment().Select(v => $"{v.Key}={v.Value}")));
 
         if (o.Minutes is { } minutes)
         {

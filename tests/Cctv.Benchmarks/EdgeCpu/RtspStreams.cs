@@ -102,8 +102,9 @@ internal sealed class RtspStreams : IAsyncDisposable
 
     /// <summary>Stops the agent as an operator does (SIGTERM), and kills its tree if it is still running a minute later.</summary>
     /// <summary>
-    /// The agent (<c>run --config</c>) as a process of its own: the shell execs it, so the pid is the agent's, and its log
-    /// goes to <paramref name="log"/> as journald would take it. <paramref name="environment"/> is added to the benchmark's own.
+    /// The agent (<c>run --config</c>) as a process of its own, as the systemd unit starts it: the shell execs it, so the
+    /// pid is the agent's; its log goes to <paramref name="log"/> as journald would take it; its environment has the unit's
+    /// <c>Environment=</c> settings (<see cref="UnitEnvironment"/>: the GC's budget among them), then <paramref name="environment"/>.
     /// </summary>
     public static Process StartAgent(string config, string log, IReadOnlyDictionary<string, string>? environment = null)
     {
@@ -113,11 +114,40 @@ internal sealed class RtspStreams : IAsyncDisposable
         {
             start.ArgumentList.Add(a);
         }
-        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        foreach ((string name, string value) in UnitEnvironment().Concat(environment ?? new Dictionary<string, string>()))
         {
             start.Environment[name] = value;
         }
         return Process.Start(start) ?? throw new InvalidOperationException("the agent did not start");
+    }
+
+    /// <summary>
+    /// The variables the deployed unit (edge-recorder/deploy/cctv-edge.service) sets with <c>Environment=</c>, read from the
+    /// repository this benchmark was built from: the agent measured is the agent as installed, not as a bare <c>dotnet</c> runs it.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> UnitEnvironment()
+    {
+        DirectoryInfo? root = new(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "CctvServerless.sln")))
+        {
+            root = root.Parent;
+        }
+        string unit = root is null
+            ? throw new InvalidOperationException($"edge-cpu: no CctvServerless.sln above {AppContext.BaseDirectory}, so no systemd unit to start the agent as")
+            : Path.Combine(root.FullName, "edge-recorder", "deploy", "cctv-edge.service");
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string line in File.ReadLines(unit).Select(l => l.Trim()).Where(l => l.StartsWith("Environment=", StringComparison.Ordinal)))
+        {
+            foreach (string assignment in line["Environment=".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                int equals = assignment.IndexOf('=', StringComparison.Ordinal);
+                if (equals > 0)
+                {
+                    variables[assignment[..equals]] = assignment[(equals + 1)..];
+                }
+            }
+        }
+        return variables;
     }
 
     public static async Task StopAgentAsync(Process agent)

@@ -63,6 +63,22 @@ public sealed partial class SystemdUnitTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Environment_CapsTheGcYoungBudget_WhereTheRuntimeReadsIt()
+    {
+        // The runtime reads GCgen0size from the environment only (a runtimeconfig.json entry was measured to change nothing):
+        // without it, a machine reporting a large last-level cache lets the agent's heap grow far before collecting.
+        var variables = Unit.All("Service", "Environment")
+            .SelectMany(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(assignment => assignment.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair[1]);
+
+        Assert.True(variables.TryGetValue("DOTNET_GCgen0size", out string? budget), "the unit does not set DOTNET_GCgen0size");
+        long bytes = Convert.ToInt64(budget, 16); // the runtime reads it as hexadecimal, with or without 0x
+        Assert.InRange(bytes, 256 * 1024, 16 * 1024 * 1024);
+        Assert.DoesNotContain("Gen0Size", Repo.Read("edge-recorder/runtimeconfig.template.json"), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void Stop_SignalsTheAgentAloneAndWaitsLongerThanItsStopGrace()
     {
         // SIGTERM to the agent only: it stops its FFmpegs itself (a SIGTERM to them too would end their segments
