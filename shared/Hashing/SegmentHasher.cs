@@ -19,8 +19,8 @@ public sealed class SegmentHasher : IDisposable
     /// <summary>
     /// How much a reader hands over at once (<see cref="HashFile"/>, <see cref="HashAsync"/>, the local object store's copy):
     /// under the runtime's large-object threshold (85,000 bytes), so a buffer per file is a short-lived young object. At
-    /// 1 MiB each buffer was a large object, and at 16 cameras with 4 s segments those allocations alone set off a
-    /// collection of the oldest generation about once a second (dotnet-counters on the recorder, issue 15).
+    /// 1 MiB each buffer was a large object; at 16 cameras with 4 s segments those allocations, with the live tails'
+    /// quantum-sized ones, set off a collection of the oldest generation about once a second (dotnet-counters, issue 15).
     /// </summary>
     public const int BufferSize = 64 * 1024;
 
@@ -80,7 +80,7 @@ public sealed class SegmentHasher : IDisposable
     /// <summary>
     /// The digest of a file, read synchronously on the calling thread. A file on local disk is read from the page cache in
     /// microseconds per buffer; asynchronous reads of a file on Linux are the same blocking reads, each handed to a thread
-    /// pool worker and back (issue 15 measured that hop at about a fifth of the sealer's CPU).
+    /// pool worker and back: a thread switch per buffer that buys nothing.
     /// </summary>
     public static SegmentDigest HashFile(string path, CancellationToken cancellationToken) =>
         HashFile(path, new SegmentHasher(), cancellationToken);
