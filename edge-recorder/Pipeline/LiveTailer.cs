@@ -380,10 +380,11 @@ public sealed class LiveTailer
             // Pooled: a quantum is 256 KiB on Cloud Storage, a large object; a new one per append (eight a second at 16
             // cameras) kept the collector sweeping the oldest generation. Read synchronously: a page-cache read of a
             // quarter MiB takes microseconds, less than handing it to a thread pool worker and back.
-            buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(MaxAppendBytes, whole - confirmed));
+            int most = (int)Math.Min(MaxAppendBytes, whole - confirmed);
+            buffer = ArrayPool<byte>.Shared.Rent(most);
             while (confirmed < whole)
             {
-                int length = (int)Math.Min(Math.Min(buffer.Length, MaxAppendBytes), whole - confirmed);
+                int length = (int)Math.Min(most, whole - confirmed);
                 int read = RandomAccess.Read(file, buffer.AsSpan(0, length), confirmed);
                 if (read < length)
                 {

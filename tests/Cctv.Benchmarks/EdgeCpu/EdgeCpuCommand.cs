@@ -47,7 +47,7 @@ internal static class EdgeCpuCommand
                 : $"embedded backend, verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}") +
             $", live tails {(o.LiveTail ? "on" : "off")}, {Environment.ProcessorCount} cores");
         Console.WriteLine("  the agent runs with the systemd unit's environment: " +
-            string.Join(" ", RtspStreams.UnitEnvironment().Select(v => $"{v.Key}={v.Value}")));
+            string.Join(" ", RtspStreams.UnitEnvironment.Value.Select(v => $"{v.Key}={v.Value}")));
 
         if (o.Minutes is { } minutes)
         {

@@ -100,7 +100,6 @@ internal sealed class RtspStreams : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the agent as an operator does (SIGTERM), and kills its tree if it is still running a minute later.</summary>
     /// <summary>
     /// The agent (<c>run --config</c>) as a process of its own, as the systemd unit starts it: the shell execs it, so the
     /// pid is the agent's; its log goes to <paramref name="log"/> as journald would take it; its environment has the unit's
@@ -114,7 +113,7 @@ internal sealed class RtspStreams : IAsyncDisposable
         {
             start.ArgumentList.Add(a);
         }
-        foreach ((string name, string value) in UnitEnvironment().Concat(environment ?? new Dictionary<string, string>()))
+        foreach ((string name, string value) in UnitEnvironment.Value.Concat(environment ?? new Dictionary<string, string>()))
         {
             start.Environment[name] = value;
         }
@@ -125,7 +124,9 @@ internal sealed class RtspStreams : IAsyncDisposable
     /// The variables the deployed unit (edge-recorder/deploy/cctv-edge.service) sets with <c>Environment=</c>, read from the
     /// repository this benchmark was built from: the agent measured is the agent as installed, not as a bare <c>dotnet</c> runs it.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> UnitEnvironment()
+    public static readonly Lazy<IReadOnlyDictionary<string, string>> UnitEnvironment = new(() => ReadUnitEnvironment());
+
+    private static Dictionary<string, string> ReadUnitEnvironment()
     {
         DirectoryInfo? root = new(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "CctvServerless.sln")))
@@ -150,6 +151,7 @@ internal sealed class RtspStreams : IAsyncDisposable
         return variables;
     }
 
+    /// <summary>Stops the agent as an operator does (SIGTERM), and kills its tree if it is still running a minute later.</summary>
     public static async Task StopAgentAsync(Process agent)
     {
         using (Process term = Start("kill", ["-TERM", agent.Id.ToString(CultureInfo.InvariantCulture)]))
