@@ -13,11 +13,22 @@ namespace Cctv.EdgeRecorder.Pipeline;
 
 /// <summary>
 /// Per recording, one turn at its append session: the live tailer's appends and the uploader's finish never overlap
-/// (a segment sealed while an append is in flight is finished only after it).
+/// (a segment sealed while an append is in flight is finished only after it). And whether the outbox row's confirmed
+/// byte count is what the store holds: not after an append whose answer never came (the store may have kept it).
 /// </summary>
 public sealed class LiveTailLocks
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _unsure = new(StringComparer.Ordinal);
+
+    /// <summary>An append to the recording's session failed without a word from the store on what it kept.</summary>
+    public void MarkUnsure(string recordingId) => _unsure[recordingId] = true;
+
+    /// <summary>The store confirmed a byte count again.</summary>
+    public void MarkSure(string recordingId) => _unsure.TryRemove(recordingId, out _);
+
+    /// <summary>Whether what the outbox says the store confirmed may be less than the store holds.</summary>
+    public bool IsUnsure(string recordingId) => _unsure.ContainsKey(recordingId);
 
     public async Task<IDisposable> EnterAsync(string recordingId, CancellationToken cancellationToken)
     {
@@ -27,7 +38,11 @@ public sealed class LiveTailLocks
     }
 
     /// <summary>The recording is done with (uploaded): its lock goes.</summary>
-    public void Forget(string recordingId) => _locks.TryRemove(recordingId, out _);
+    public void Forget(string recordingId)
+    {
+        _locks.TryRemove(recordingId, out _);
+        _unsure.TryRemove(recordingId, out _);
+    }
 
     private sealed class Turn(SemaphoreSlim gate) : IDisposable
     {
@@ -397,6 +412,7 @@ public sealed class LiveTailer
                 }
                 confirmed = held;
                 Confirm(tail, confirmed);
+                _locks.MarkSure(tail.Row.RecordingId);
             }
         }
         catch (ObjectStoreException e) when (e.Error is ObjectStoreError.NotFound or ObjectStoreError.PreconditionFailed)
@@ -409,6 +425,7 @@ public sealed class LiveTailer
         }
         catch (Exception e) when (e is ObjectStoreException or HttpRequestException or IOException or TimeoutException)
         {
+            _locks.MarkUnsure(tail.Row.RecordingId);
             _log.LogWarning("Live tail of {RecordingId}: an append failed ({Error}); sent again on the next pass", tail.Row.RecordingId, e.Message);
         }
         finally

@@ -300,6 +300,10 @@ public sealed class Uploader
         try
         {
             using IDisposable turn = await _liveTails.EnterAsync(segment.Id, cancellationToken);
+            // Under the turn, the tailer sends nothing: the row read now holds every byte count the store confirmed to it, and
+            // unless an append went unanswered, that is what the store holds, which then needs no asking (a request a segment
+            // fewer). A retry asks.
+            long? held = _liveTails.IsUnsure(segment.Id) ? null : _outbox.GetLiveTail(segment.Id)?.ConfirmedBytes;
             int tries = 0;
             StoredObject stored = await _retry.ExecuteAsync(async ct =>
             {
@@ -312,7 +316,7 @@ public sealed class Uploader
                 try
                 {
                     await using var file = new FileStream(segment.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                    return await sessions.FinishAsync(live.SessionUri, file, segment.Crc32C, attempt.Token);
+                    return await sessions.FinishAsync(live.SessionUri, file, segment.Crc32C, tries == 1 ? held : null, attempt.Token);
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {

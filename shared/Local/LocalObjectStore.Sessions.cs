@@ -99,7 +99,8 @@ public sealed partial class LocalObjectStore
             : new AppendSessionStatus(new FileInfo(Path.Combine(dir, "data")).Length, null);
     }
 
-    public async Task<StoredObject> FinishAsync(Uri session, Stream content, string crc32C, CancellationToken cancellationToken)
+    /// <summary>The embedded store reads what it holds from its own disk, so <paramref name="held"/> saves it nothing and is not used.</summary>
+    public async Task<StoredObject> FinishAsync(Uri session, Stream content, string crc32C, long? held, CancellationToken cancellationToken)
     {
         string id = SessionIdOf(session);
         using BucketLock _ = await LockSessionAsync(id, cancellationToken);
@@ -113,15 +114,15 @@ public sealed partial class LocalObjectStore
                     + $"these are {content.Length} bytes, CRC32C {crc32C}): it was salvaged while its writer was taken for gone");
         }
         string dataPath = Path.Combine(dir, "data");
-        long held = new FileInfo(dataPath).Length;
-        if (content.Length < held)
+        long onDisk = new FileInfo(dataPath).Length;
+        if (content.Length < onDisk)
         {
             throw new ObjectStoreException(ObjectStoreError.Permanent,
-                $"append session {session}: the content has {content.Length} bytes, fewer than the {held} the store holds");
+                $"append session {session}: the content has {content.Length} bytes, fewer than the {onDisk} the store holds");
         }
         await using (var file = new FileStream(dataPath, FileMode.Append, FileAccess.Write, FileShare.Read, 1, FileOptions.Asynchronous))
         {
-            content.Position = held;
+            content.Position = onDisk;
             await content.CopyToAsync(file, cancellationToken);
             await file.FlushAsync(cancellationToken);
             Durability.FsyncFile(file);

@@ -47,9 +47,11 @@ public interface IAppendSessions
     /// asks where the session stands, sends the rest, the last request carrying the total size and the CRC32C of the
     /// whole object, which the store checks (<see cref="ObjectStoreError.ChecksumMismatch"/>: nothing is stored). A session
     /// already finished with other bytes (salvaged) is <see cref="ObjectStoreError.PreconditionFailed"/>; one the store
-    /// no longer knows is NotFound (then upload the file anew).
+    /// no longer knows is NotFound (then upload the file anew). With <paramref name="held"/> (what the store last confirmed to
+    /// the caller, who has sent nothing since) the first attempt goes on from there without asking; should the store hold
+    /// otherwise, it answers with a refusal or the object, and the next attempt asks.
     /// </summary>
-    Task<StoredObject> FinishAsync(Uri session, Stream content, string crc32C, CancellationToken cancellationToken);
+    Task<StoredObject> FinishAsync(Uri session, Stream content, string crc32C, long? held, CancellationToken cancellationToken);
 
     /// <summary>
     /// Finishes the session at the bytes the store holds now, with no checksum claim (the writer is gone: a salvage).

@@ -76,26 +76,38 @@ public sealed partial class GcsObjectStore
         }, cancellationToken);
     }
 
-    public async Task<StoredObject> FinishAsync(Uri session, Stream content, string crc32C, CancellationToken cancellationToken)
+    public async Task<StoredObject> FinishAsync(Uri session, Stream content, string crc32C, long? held, CancellationToken cancellationToken)
     {
         SessionUri(session);
         long total = content.Length;
         string what = $"finish {session}";
-        // Each attempt asks where the session stands first, so a quick retry sends only what is missing.
+        long? told = held is >= 0 && held <= total ? held : null;
+        // The first attempt goes on from what the caller was told the session holds; every other one asks first, so a quick
+        // retry sends only what is missing.
         return await _quickRetries.ExecuteAsync(async ct =>
         {
-            AppendSessionStatus status = await QueryAsync(session, ct);
-            if (status.Completed is { } done)
+            long at;
+            bool unasked = told is not null;
+            if (told is { } known)
             {
-                return done.Size == total && done.Crc32C == crc32C
-                    ? done
-                    : throw new ObjectStoreException(ObjectStoreError.PreconditionFailed,
-                        $"{what}: gs://{done.Bucket}/{done.Name} was finished already with other bytes ({done.Size} bytes, CRC32C {done.Crc32C}; these are {total} bytes, CRC32C {crc32C}): it was salvaged while its writer was taken for gone");
+                at = known;
+                told = null;
             }
-            long at = status.Persisted;
-            if (at > total)
+            else
             {
-                throw new ObjectStoreException(ObjectStoreError.Permanent, $"{what}: the content has {total} bytes, fewer than the {at} the session holds");
+                AppendSessionStatus status = await QueryAsync(session, ct);
+                if (status.Completed is { } done)
+                {
+                    return done.Size == total && done.Crc32C == crc32C
+                        ? done
+                        : throw new ObjectStoreException(ObjectStoreError.PreconditionFailed,
+                            $"{what}: gs://{done.Bucket}/{done.Name} was finished already with other bytes ({done.Size} bytes, CRC32C {done.Crc32C}; these are {total} bytes, CRC32C {crc32C}): it was salvaged while its writer was taken for gone");
+                }
+                at = status.Persisted;
+                if (at > total)
+                {
+                    throw new ObjectStoreException(ObjectStoreError.Permanent, $"{what}: the content has {total} bytes, fewer than the {at} the session holds");
+                }
             }
             while (true)
             {
@@ -111,7 +123,10 @@ public sealed partial class GcsObjectStore
                     await content.ReadExactlyAsync(chunk.AsMemory(0, length), ct);
                     await TakeLiveBandwidthAsync(length, ct);
                     string range = length == 0 ? $"bytes */{total}" : $"bytes {at}-{at + length - 1}/{total}";
-                    answer = await PutAsync(session, range, length == 0 ? null : new ByteArrayContent(chunk, 0, length), last ? crc32C : null, what, ct);
+                    // Sent from an offset nobody asked about, a refusal (400: the session holds less than we were told) or an
+                    // object of other bytes (finished before, by a salvage) is settled by the next attempt, which asks.
+                    answer = await PutAsync(session, range, length == 0 ? null : new ByteArrayContent(chunk, 0, length), last ? crc32C : null, what, ct,
+                        badRequestIsTransient: unasked);
                 }
                 finally
                 {
@@ -120,11 +135,16 @@ public sealed partial class GcsObjectStore
                 using SessionAnswer _ = answer;
                 if (answer.Completed is { } stored)
                 {
+                    if (unasked && (stored.Crc32C != crc32C || stored.Size != total))
+                    {
+                        throw new ObjectStoreException(ObjectStoreError.Transient, $"{what}: the session was finished already; asking where it stands");
+                    }
                     return stored.Crc32C == crc32C && stored.Size == total
                         ? stored
                         : throw new ObjectStoreException(ObjectStoreError.ChecksumMismatch,
                             $"{what}: gs://{stored.Bucket}/{stored.Name} was stored with {stored.Size} bytes and CRC32C {stored.Crc32C}, not {total} and {crc32C}");
                 }
+                unasked = false;
                 if (answer.Persisted <= at)
                 {
                     // Nothing of the request was kept: a fresh attempt asks where the session stands again.

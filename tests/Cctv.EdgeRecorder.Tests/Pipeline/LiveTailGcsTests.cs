@@ -80,4 +80,65 @@ public sealed class LiveTailGcsTests : IAsyncLifetime, IDisposable
         Assert.Null(context.Outbox.GetLiveTail(id));
         Assert.Equal(EdgeState.Uploaded, context.Outbox.Get(id)!.State);
     }
+
+    [Fact]
+    public async Task AFinish_GoesOnFromTheConfirmedCount_UnlessAnAppendWentUnanswered_ThenItAsksFirst_AndBothObjectsAreWhole()
+    {
+        // No quick retries: the append whose answer is dropped fails in the tailer, as one does when the uplink breaks.
+        using GcsObjectStore store = await GcsObjectStore.CreateAsync(
+            new GcsSettings { Endpoint = _server.Endpoint, Anonymous = true, ChunkSize = Q, RequestTimeout = TimeSpan.FromSeconds(5), SingleRequestMaxBytes = 0, TransientRetries = 0 },
+            CancellationToken.None);
+        var options = new RecorderOptions { Id = "site-a", DataDir = _dir.Combine("data") };
+        options.Cameras.Add(new CameraOptions { Id = "cam1", Name = "Gate", Url = "rtsp://127.0.0.1:1/cam1" });
+        options.Cameras.Add(new CameraOptions { Id = "cam2", Name = "Yard", Url = "rtsp://127.0.0.1:1/cam2" });
+        using ILoggerFactory logs = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Critical));
+        var context = new EdgeContext(options, store, Bucket, catalog: null, _clock, logs);
+        LiveTailer tailer = context.CreateLiveTailer();
+        var paths = new List<(string Camera, long Run, string Path)>();
+        foreach (string camera in (string[])["cam1", "cam2"])
+        {
+            CameraRun run = context.Outbox.StartRun(camera);
+            string path = Path.Combine(context.Paths.RunDirectory(camera, run.Run), "seg_000000.mp4");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            GrowTo(path, 100);
+            paths.Add((camera, run.Run, path));
+        }
+        await tailer.PassAsync(CancellationToken.None); // the sessions start; nothing whole to send yet
+        GrowTo(paths[0].Path, 2 * Q + 10);
+        await tailer.PassAsync(CancellationToken.None);
+        // cam2's append is kept by the server and never answered.
+        _server.InjectFault(GcsFaultKind.DropResponse, GcsRequestKinds.ResumableChunk);
+        GrowTo(paths[1].Path, 2 * Q + 10);
+        await tailer.PassAsync(CancellationToken.None);
+        var segments = new List<OutboxSegment>();
+        foreach ((string camera, long run, string path) in paths)
+        {
+            GrowTo(path, 3 * Q + 99);
+            SegmentDigest digest = SegmentHasher.HashFile(path, CancellationToken.None);
+            segments.Add(OutboxRows.Sealed("site-a", camera, run, 0, path, _clock.GetUtcNow().AddSeconds(-4), _clock.GetUtcNow(), digest, _clock.GetUtcNow()));
+        }
+        Assert.Equal(0, _server.PendingInjectedFaults);
+        Assert.Equal(2L * Q, context.Outbox.GetLiveTail(segments[0].Id)!.ConfirmedBytes);
+        Assert.Equal(0, context.Outbox.GetLiveTail(segments[1].Id)!.ConfirmedBytes);
+        Assert.Equal(2L * Q, _server.HeldBytes(Bucket, segments[1].ObjectName));
+        Uploader uploader = context.CreateUploader();
+
+        var asked = new List<long>();
+        foreach (OutboxSegment segment in segments)
+        {
+            Assert.True(context.Outbox.InsertSealed(segment));
+            long before = _server.Counters.StatusQueries;
+            Assert.Equal(1, await uploader.UploadDueAsync(CancellationToken.None, onlyId: segment.Id));
+            asked.Add(_server.Counters.StatusQueries - before);
+        }
+
+        Assert.Equal([0L, 1L], asked);
+        foreach (OutboxSegment segment in segments)
+        {
+            StoredObject stored = (await store.GetAsync(Bucket, segment.ObjectName, CancellationToken.None))!;
+            Assert.Equal((segment.Size, segment.Crc32C), (stored.Size, stored.Crc32C));
+            Assert.Equal(1, _server.Find(Bucket, segment.ObjectName)!.CommitCount);
+            Assert.Equal(EdgeState.Uploaded, context.Outbox.Get(segment.Id)!.State);
+        }
+    }
 }

@@ -45,10 +45,10 @@ internal sealed class QuantizedAppendStore(LocalObjectStore inner, int quantum) 
 
     public Task<AppendSessionStatus> QueryAsync(Uri session, CancellationToken cancellationToken) => inner.QueryAsync(session, cancellationToken);
 
-    public Task<StoredObject> FinishAsync(Uri session, Stream content, string crc32C, CancellationToken cancellationToken)
+    public Task<StoredObject> FinishAsync(Uri session, Stream content, string crc32C, long? held, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Finishes);
-        return inner.FinishAsync(session, content, crc32C, cancellationToken);
+        return inner.FinishAsync(session, content, crc32C, held, cancellationToken);
     }
 
     public Task<StoredObject> FinishAsHeldAsync(Uri session, CancellationToken cancellationToken) => inner.FinishAsHeldAsync(session, cancellationToken);

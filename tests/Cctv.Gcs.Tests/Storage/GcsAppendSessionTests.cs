@@ -68,7 +68,7 @@ public sealed class GcsAppendSessionTests : AppendSessionsContractTests, IAsyncL
 
         long aOpen = _server.HeldBytes(Bucket, "incoming/site-a/cam1/held.mp4");
         long bOpen = _server.HeldBytes(Bucket, "incoming/site-b/cam1/held.mp4");
-        await _store.FinishAsync(siteA, new MemoryStream(bytes), Crc(bytes), CancellationToken.None);
+        await _store.FinishAsync(siteA, new MemoryStream(bytes), Crc(bytes), held: null, CancellationToken.None);
 
         Assert.Equal(2L * Piece, aOpen);
         Assert.Equal(1L * Piece, bOpen);
@@ -84,7 +84,7 @@ public sealed class GcsAppendSessionTests : AppendSessionsContractTests, IAsyncL
         Uri session = await StartWithAsync("incoming/site-a/cam1/wire.mp4", bytes, 3);
         GcsServerCounters before = _server.Counters;
 
-        await _store.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), CancellationToken.None);
+        await _store.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), held: null, CancellationToken.None);
 
         GcsServerCounters after = _server.Counters;
         Assert.Equal(3, before.OpenEndedChunks);
@@ -98,6 +98,58 @@ public sealed class GcsAppendSessionTests : AppendSessionsContractTests, IAsyncL
     }
 
     [Fact]
+    public async Task Finish_ToldWhatTheSessionHolds_AsksNothing_AndSendsOnlyTheRest()
+    {
+        byte[] bytes = RandomNumberGenerator.GetBytes(3 * Piece + 500);
+        const string Name = "incoming/site-a/cam1/told.mp4";
+        Uri session = await StartWithAsync(Name, bytes, 3);
+        GcsServerCounters before = _server.Counters;
+
+        StoredObject stored = await _store.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), held: 3L * Piece, CancellationToken.None);
+
+        GcsServerCounters after = _server.Counters;
+        Assert.Equal(before.StatusQueries, after.StatusQueries);
+        Assert.Equal(before.Requests + 1, after.Requests);
+        Assert.Equal(bytes.Length, stored.Size);
+        Assert.Equal(bytes, await ReadObjectAsync(Name));
+    }
+
+    [Theory]
+    [InlineData(4, 2)] // told more than the session holds (an append it never kept): refused, then asked
+    [InlineData(1, 3)] // told less (an append whose answer was lost): the bytes sent twice are the same, and kept once
+    [InlineData(0, 0)] // a session nothing was appended to yet
+    public async Task Finish_ToldAWrongCount_EndsWithTheSameObject(int told, int appended)
+    {
+        byte[] bytes = RandomNumberGenerator.GetBytes(4 * Piece + 77);
+        string name = $"incoming/site-b/cam1/wrong-{told}-{appended}.mp4";
+        Uri session = await StartWithAsync(name, bytes, appended);
+
+        StoredObject stored = await _store.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), held: (long)told * Piece, CancellationToken.None);
+
+        Assert.Equal(bytes.Length, stored.Size);
+        Assert.Equal(Crc(bytes), stored.Crc32C);
+        Assert.Equal(bytes, await ReadObjectAsync(name));
+        Assert.Equal(1, _server.Find(Bucket, name)!.CommitCount);
+    }
+
+    [Fact]
+    public async Task Finish_ToldACount_OfASessionTheCloudSalvaged_IsStillPreconditionFailed_AndTheSalvagedObjectStays()
+    {
+        byte[] bytes = RandomNumberGenerator.GetBytes(3 * Piece + 9);
+        const string Name = "incoming/site-a/cam1/salvaged-told.mp4";
+        Uri session = await StartWithAsync(Name, bytes, 2);
+        StoredObject salvaged = await _store.FinishAsHeldAsync(session, CancellationToken.None);
+
+        var e = await Assert.ThrowsAsync<ObjectStoreException>(
+            () => _store.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), held: 2L * Piece, CancellationToken.None));
+
+        Assert.Equal(ObjectStoreError.PreconditionFailed, e.Error);
+        Assert.Equal(2L * Piece, salvaged.Size);
+        Assert.Equal(salvaged.Generation, _server.Find(Bucket, Name)!.Generation);
+        Assert.Equal(bytes.AsSpan(0, 2 * Piece).ToArray(), await ReadObjectAsync(Name));
+    }
+
+    [Fact]
     public async Task Finish_WhenEveryByteIsHeldAlready_FinishesWithTheSizeAlone_AndTheServerStillChecksTheCrc32C()
     {
         byte[] bytes = RandomNumberGenerator.GetBytes(2 * Piece);
@@ -105,8 +157,8 @@ public sealed class GcsAppendSessionTests : AppendSessionsContractTests, IAsyncL
         Uri bad = await StartWithAsync("incoming/site-b/cam1/whole.mp4", bytes, 2);
         long chunks = _server.Counters.Chunks;
 
-        StoredObject stored = await _store.FinishAsync(good, new MemoryStream(bytes), Crc(bytes), CancellationToken.None);
-        var e = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.FinishAsync(bad, new MemoryStream(bytes), Crc(bytes.AsSpan(1)), CancellationToken.None));
+        StoredObject stored = await _store.FinishAsync(good, new MemoryStream(bytes), Crc(bytes), held: null, CancellationToken.None);
+        var e = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.FinishAsync(bad, new MemoryStream(bytes), Crc(bytes.AsSpan(1)), held: null, CancellationToken.None));
 
         Assert.Equal(bytes.Length, stored.Size);
         Assert.Equal(chunks, _server.Counters.Chunks);
@@ -130,7 +182,7 @@ public sealed class GcsAppendSessionTests : AppendSessionsContractTests, IAsyncL
         Assert.Equal(3L * Piece, held); // half was kept: the caller sends the rest again
         Assert.Equal(4L * Piece, await _store.AppendAsync(session, held, bytes.AsMemory((int)held, Piece), CancellationToken.None));
         _server.InjectFault(GcsFaultKind.DropResponse, GcsRequestKinds.ResumableChunk);
-        StoredObject stored = await _store.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), CancellationToken.None);
+        StoredObject stored = await _store.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), held: null, CancellationToken.None);
 
         Assert.Equal(0, _server.PendingInjectedFaults);
         Assert.Equal(bytes, await ReadObjectAsync(Name));

@@ -50,7 +50,7 @@ public sealed class LocalObjectStoreSessionTests : AppendSessionsContractTests, 
         Uri session = await StartWithAsync("incoming/site-a/cam1/event.mp4", bytes, 1);
         Assert.Empty(_events.Pending(10));
 
-        StoredObject stored = await _store.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), CancellationToken.None);
+        StoredObject stored = await _store.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), held: null, CancellationToken.None);
 
         PendingEvent pending = Assert.Single(_events.Pending(10));
         Assert.Equal($"{Bucket}/incoming/site-a/cam1/event.mp4/{stored.Generation}", pending.Event.Id);
@@ -102,7 +102,7 @@ public sealed class LocalObjectStoreSessionTests : AppendSessionsContractTests, 
     {
         byte[] bytes = RandomNumberGenerator.GetBytes(Piece);
         Uri finished = await StartWithAsync("incoming/site-a/cam1/old.mp4", bytes, 1);
-        await _store.FinishAsync(finished, new MemoryStream(bytes), Crc(bytes), CancellationToken.None);
+        await _store.FinishAsync(finished, new MemoryStream(bytes), Crc(bytes), held: null, CancellationToken.None);
         Uri open = await StartWithAsync("incoming/site-a/cam1/old-open.mp4", bytes, 1);
         _clock.Advance(TimeSpan.FromDays(6));
         Uri recent = await StartWithAsync("incoming/site-a/cam1/recent.mp4", bytes, 1);

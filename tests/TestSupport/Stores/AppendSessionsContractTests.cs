@@ -76,7 +76,7 @@ public abstract class AppendSessionsContractTests
 
         IAppendSessions after = await ReopenAsync();
         Assert.Equal(3L * Piece, (await after.QueryAsync(session, CancellationToken.None)).Persisted);
-        StoredObject stored = await after.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), CancellationToken.None);
+        StoredObject stored = await after.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), held: null, CancellationToken.None);
 
         Assert.Equal(bytes.Length, stored.Size);
         Assert.Equal(Crc(bytes), stored.Crc32C);
@@ -87,7 +87,7 @@ public abstract class AppendSessionsContractTests
         Assert.Equal(stored.Generation, status.Completed!.Generation);
         Assert.Equal(bytes.Length, status.Persisted);
         // Finishing again (the answer was lost) returns the same object.
-        Assert.Equal(stored.Generation, (await Sessions.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), CancellationToken.None)).Generation);
+        Assert.Equal(stored.Generation, (await Sessions.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), held: null, CancellationToken.None)).Generation);
     }
 
     [Fact]
@@ -99,9 +99,9 @@ public abstract class AppendSessionsContractTests
         Uri b = await StartWithAsync("incoming/site-b/cam1/s1.mp4", siteB, 2);
         Uri again = await StartWithAsync("incoming/site-a/cam1/s1.mp4", siteB, 1);
 
-        await Sessions.FinishAsync(b, new MemoryStream(siteB), Crc(siteB), CancellationToken.None);
-        await Sessions.FinishAsync(a, new MemoryStream(siteA), Crc(siteA), CancellationToken.None);
-        var e = await Assert.ThrowsAsync<ObjectStoreException>(() => Sessions.FinishAsync(again, new MemoryStream(siteB), Crc(siteB), CancellationToken.None));
+        await Sessions.FinishAsync(b, new MemoryStream(siteB), Crc(siteB), held: null, CancellationToken.None);
+        await Sessions.FinishAsync(a, new MemoryStream(siteA), Crc(siteA), held: null, CancellationToken.None);
+        var e = await Assert.ThrowsAsync<ObjectStoreException>(() => Sessions.FinishAsync(again, new MemoryStream(siteB), Crc(siteB), held: null, CancellationToken.None));
 
         Assert.Equal(ObjectStoreError.PreconditionFailed, e.Error);
         Assert.Equal(siteA, await ReadObjectAsync("incoming/site-a/cam1/s1.mp4"));
@@ -117,7 +117,7 @@ public abstract class AppendSessionsContractTests
         byte[] other = (byte[])bytes.Clone();
         other[^1] ^= 0xff;
 
-        var e = await Assert.ThrowsAsync<ObjectStoreException>(() => Sessions.FinishAsync(session, new MemoryStream(bytes), Crc(other), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<ObjectStoreException>(() => Sessions.FinishAsync(session, new MemoryStream(bytes), Crc(other), held: null, CancellationToken.None));
 
         Assert.Equal(ObjectStoreError.ChecksumMismatch, e.Error);
         Assert.Null(await Objects.GetAsync(Bucket, Name, CancellationToken.None));
@@ -142,7 +142,7 @@ public abstract class AppendSessionsContractTests
         Assert.Equal(salvaged.Generation, (await Sessions.FinishAsHeldAsync(session, CancellationToken.None)).Generation);
         var append = await Assert.ThrowsAsync<ObjectStoreException>(() => Sessions.AppendAsync(session, 3L * Piece, bytes.AsMemory(3 * Piece, Piece), CancellationToken.None));
         Assert.Equal(ObjectStoreError.PreconditionFailed, append.Error);
-        var finish = await Assert.ThrowsAsync<ObjectStoreException>(() => Sessions.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), CancellationToken.None));
+        var finish = await Assert.ThrowsAsync<ObjectStoreException>(() => Sessions.FinishAsync(session, new MemoryStream(bytes), Crc(bytes), held: null, CancellationToken.None));
         Assert.Equal(ObjectStoreError.PreconditionFailed, finish.Error);
         Assert.Equal(held, await ReadObjectAsync(Name));
     }
@@ -195,7 +195,7 @@ public abstract class AppendSessionsContractTests
         [
             uri => Sessions.AppendAsync(uri, 0, bytes, CancellationToken.None),
             uri => Sessions.QueryAsync(uri, CancellationToken.None),
-            uri => Sessions.FinishAsync(uri, new MemoryStream(bytes), Crc(bytes), CancellationToken.None),
+            uri => Sessions.FinishAsync(uri, new MemoryStream(bytes), Crc(bytes), held: null, CancellationToken.None),
             uri => Sessions.FinishAsHeldAsync(uri, CancellationToken.None),
         ];
         foreach (Uri forged in ForgedSessions(genuine))
