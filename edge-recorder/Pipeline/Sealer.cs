@@ -18,12 +18,34 @@ namespace Cctv.EdgeRecorder.Pipeline;
 public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderId, string probePath, TimeProvider time, ILoggerFactory logs)
 {
     private readonly ILogger _log = logs.CreateLogger<Sealer>();
+    private readonly Dictionary<(string CameraId, long Run), RunProgress> _progress = [];
+
+    /// <summary>
+    /// What this sealer knows of a run between passes: its segment list as read so far, and which of its segments have rows,
+    /// from the outbox once and then from its own sealing. Both keep only what concerns the files still in the run's
+    /// directory, so a pass costs what the open end of a run costs, not what its whole history does.
+    /// </summary>
+    private sealed class RunProgress(string directory, HashSet<long> sealedSequences)
+    {
+        public SegmentListFollower List { get; } = new(directory);
+
+        /// <summary>Sequences with an outbox row, at or above the oldest file the last pass saw.</summary>
+        public HashSet<long> Sealed { get; } = sealedSequences;
+
+        /// <summary>Whether any segment of the run has a row (the first one closes the gap before the run).</summary>
+        public bool AnySealed { get; set; } = sealedSequences.Count > 0;
+    }
 
     /// <summary>Seals what is closed in every run not yet fully sealed. Returns how many segments it sealed.</summary>
     public async Task<int> SealAsync(CancellationToken cancellationToken)
     {
         int sealedCount = 0;
-        foreach (CameraRun run in outbox.UnsealedRuns())
+        IReadOnlyList<CameraRun> runs = outbox.UnsealedRuns();
+        foreach ((string, long) gone in _progress.Keys.Except(runs.Select(r => (r.CameraId, r.Run))).ToList())
+        {
+            _progress.Remove(gone); // sealed (here or by another process); reopened later, it is read afresh
+        }
+        foreach (CameraRun run in runs)
         {
             sealedCount += await SealRunAsync(run, cancellationToken);
         }
@@ -42,8 +64,13 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
                 .Select(f => SegmentList.TryParseSequence(Path.GetFileName(f), out long seq) ? (Seq: seq, Path: f) : (Seq: -1L, Path: f))
                 .Where(f => f.Seq >= 0).ToDictionary(f => f.Seq, f => f.Path)
             : [];
-        var listed = SegmentList.Read(dir).ToDictionary(e => e.Sequence);
-        HashSet<long> done = outbox.SealedSequences(run.CameraId, run.Run);
+        (string, long) key = (run.CameraId, run.Run);
+        if (!_progress.TryGetValue(key, out RunProgress? progress))
+        {
+            progress = _progress[key] = new RunProgress(dir, outbox.SealedSequences(run.CameraId, run.Run));
+        }
+        IReadOnlyDictionary<long, SegmentListEntry> listed = progress.List.Read();
+        HashSet<long> done = progress.Sealed;
 
         long? anchor = run.AnchorMs ?? await DeriveAnchorAsync(run, files, listed, ended, cancellationToken);
         int count = 0;
@@ -58,10 +85,17 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
             {
                 break; // cannot happen for a closed segment of a run with footage; wait for the anchor
             }
-            if (await SealOneAsync(run, seq, files[seq], anchor.Value, listed, firstOfRun: done.Count == 0, cancellationToken))
+            switch (await SealOneAsync(run, seq, files[seq], anchor.Value, listed, firstOfRun: !progress.AnySealed, cancellationToken))
             {
-                done.Add(seq);
-                count++;
+                case SealOutcome.Sealed:
+                    done.Add(seq);
+                    progress.AnySealed = true;
+                    count++;
+                    break;
+                case SealOutcome.HadRow:
+                    done.Add(seq); // sealed by another writer meanwhile: not hashed again on the next pass
+                    progress.AnySealed = true;
+                    break;
             }
         }
 
@@ -69,11 +103,18 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         {
             OpenGapAfter(run);
             outbox.MarkRunSealed(run.CameraId, run.Run);
+            _progress.Remove(key);
+            return count;
         }
+        // What lies below the oldest file is done with (uploaded and cleaned up); one entry before it is kept, as an
+        // unlisted segment starts where the one before it ended.
+        long oldest = files.Count == 0 ? listed.Keys.DefaultIfEmpty(-1).Max() : files.Keys.Min();
+        done.RemoveWhere(seq => seq < oldest);
+        progress.List.Forget(oldest - 1);
         return count;
     }
 
-    private async Task<long?> DeriveAnchorAsync(CameraRun run, Dictionary<long, string> files, Dictionary<long, SegmentListEntry> listed, bool ended, CancellationToken cancellationToken)
+    private async Task<long?> DeriveAnchorAsync(CameraRun run, Dictionary<long, string> files, IReadOnlyDictionary<long, SegmentListEntry> listed, bool ended, CancellationToken cancellationToken)
     {
         // A listed segment whose successor exists was closed when the successor's first packet arrived, so
         // its modification time is (anchor + its end time); the earliest such segment gives the anchor.
@@ -102,19 +143,26 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         return null;
     }
 
-    private async Task<bool> SealOneAsync(CameraRun run, long seq, string path, long anchorMs,
-        Dictionary<long, SegmentListEntry> listed, bool firstOfRun, CancellationToken cancellationToken)
+    private enum SealOutcome
+    {
+        Sealed,
+        HadRow,
+        NotSealed,
+    }
+
+    private async Task<SealOutcome> SealOneAsync(CameraRun run, long seq, string path, long anchorMs,
+        IReadOnlyDictionary<long, SegmentListEntry> listed, bool firstOfRun, CancellationToken cancellationToken)
     {
         var info = new FileInfo(path);
         if (!info.Exists)
         {
-            return false;
+            return SealOutcome.NotSealed;
         }
         if (info.Length == 0)
         {
             _log.LogWarning("Camera {CameraId}: run {Run} segment {Seq} is empty (FFmpeg stopped before its first frame); removed", run.CameraId, run.Run, seq);
             File.Delete(path);
-            return false;
+            return SealOutcome.NotSealed;
         }
 
         Durability.FsyncFile(path);
@@ -143,7 +191,7 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         string id = segment.Id;
         if (!outbox.InsertSealed(segment))
         {
-            return false;
+            return SealOutcome.HadRow;
         }
         _log.LogInformation("Camera {CameraId}: sealed {RecordingId} (run {Run}, segment {Seq}, {Seconds:F1} s, {Bytes} bytes, sha256 {Sha256})",
             run.CameraId, id, run.Run, seq, (endTime - startTime).TotalSeconds, digest.Size, digest.Sha256);
@@ -152,7 +200,7 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         {
             CloseGapBefore(run, startTime);
         }
-        return true;
+        return SealOutcome.Sealed;
     }
 
     /// <summary>

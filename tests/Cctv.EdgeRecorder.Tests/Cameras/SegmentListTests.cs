@@ -1,4 +1,5 @@
 using Cctv.EdgeRecorder.Cameras;
+using Cctv.TestSupport;
 
 namespace Cctv.EdgeRecorder.Tests.Cameras;
 
@@ -35,5 +36,43 @@ public sealed class SegmentListTests
         {
             Assert.Equal(seq, parsed);
         }
+    }
+
+    [Fact]
+    public void Follower_ReadsOnlyWhatWasAppended_AndALineStillBeingWrittenOnceItIsWhole()
+    {
+        using var dir = new TempDir("segment-list");
+        string list = Path.Combine(dir.Path, FfmpegArguments.SegmentList);
+        var follower = new SegmentListFollower(dir.Path);
+        Assert.Empty(follower.Read()); // FFmpeg has not written it yet
+
+        File.WriteAllText(list, "seg_000000.mp4,0.000000,2.866667\nseg_000001.mp4,2.866667,4.866667\n");
+        Assert.Equal([0L, 1L], follower.Read().Keys.Order());
+        File.AppendAllText(list, "seg_000002.mp4,4.86");
+        Assert.Equal([0L, 1L], follower.Read().Keys.Order());
+        File.AppendAllText(list, "6667,6.866667\nseg_000003.mp4,6.866667,8.866667\n");
+        IReadOnlyDictionary<long, SegmentListEntry> entries = follower.Read();
+
+        Assert.Equal([0L, 1L, 2L, 3L], entries.Keys.Order());
+        Assert.Equal((4.866667, 6.866667), (entries[2].Start, entries[2].End));
+        Assert.Equal(8.866667, entries[3].End, 6);
+    }
+
+    [Fact]
+    public void Follower_LetsGoOfForgottenEntries_AndReadsAListThatWasReplaced_FromItsStart()
+    {
+        using var dir = new TempDir("segment-list");
+        string list = Path.Combine(dir.Path, FfmpegArguments.SegmentList);
+        File.WriteAllText(list, Recorded);
+        var follower = new SegmentListFollower(dir.Path);
+        follower.Read();
+
+        follower.Forget(2);
+        Assert.Equal([2L], follower.Read().Keys);
+        File.WriteAllText(list, "seg_000000.mp4,0.000000,1.500000\n");
+        IReadOnlyDictionary<long, SegmentListEntry> replaced = follower.Read();
+
+        Assert.Equal([0L], replaced.Keys);
+        Assert.Equal(1.5, replaced[0].End, 6);
     }
 }

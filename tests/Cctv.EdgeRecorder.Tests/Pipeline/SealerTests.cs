@@ -82,4 +82,40 @@ public sealed class SealerTests : LocalCloudTest
         Assert.False(File.Exists(Path.Combine(dir, "seg_000001.mp4")));
         Assert.Empty(rig.Outbox.UnsealedRuns());
     }
+
+    [Fact]
+    public async Task ARunFollowedPassByPass_AsFfmpegWritesAndCleanupRemoves_SealsEachSegmentOnce_WithTheTimesItsListGives()
+    {
+        using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);
+        var anchor = new DateTimeOffset(2026, 12, 1, 3, 10, 0, TimeSpan.Zero);
+        string dir = WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 3, listed: 2);
+        string list = Path.Combine(dir, FfmpegArguments.SegmentList);
+        rig.Outbox.SetAnchor("cam1", rig.Run.Run, anchor.ToUnixTimeMilliseconds());
+        Sealer sealer = SealerOf(rig);
+        Assert.Equal(2, await sealer.SealAsync(CancellationToken.None));
+
+        // Uploaded and cleaned up; FFmpeg is halfway through the line of segment 2, which is still open.
+        File.Delete(Path.Combine(dir, "seg_000000.mp4"));
+        File.Delete(Path.Combine(dir, "seg_000001.mp4"));
+        File.AppendAllText(list, "seg_000002.mp4,8.0");
+        Assert.Equal(0, await sealer.SealAsync(CancellationToken.None));
+        File.AppendAllText(list, "00000,12.500000\n");
+        File.WriteAllBytes(Path.Combine(dir, "seg_000003.mp4"), RandomNumberGenerator.GetBytes(4000));
+        Assert.Equal(1, await sealer.SealAsync(CancellationToken.None));
+        // Another writer of the outbox seals segment 3 first (its times a little off): this sealer leaves its row as it is.
+        File.AppendAllText(list, "seg_000003.mp4,12.500000,16.500000\n");
+        File.WriteAllBytes(Path.Combine(dir, "seg_000004.mp4"), RandomNumberGenerator.GetBytes(10));
+        OutboxSegment byOther = OutboxRows.Sealed("site", "cam1", rig.Run.Run, 3, Path.Combine(dir, "seg_000003.mp4"), anchor.AddSeconds(12.4), anchor.AddSeconds(16.4),
+            Cctv.Shared.Hashing.SegmentHasher.HashFile(Path.Combine(dir, "seg_000003.mp4"), CancellationToken.None), anchor);
+        Assert.True(rig.Outbox.InsertSealed(byOther));
+        Assert.Equal(0, await sealer.SealAsync(CancellationToken.None));
+        rig.Outbox.EndRun("cam1", rig.Run.Run, "recorder stopped");
+        Assert.Equal(1, await sealer.SealAsync(CancellationToken.None));
+
+        OutboxSegment two = rig.Outbox.Get(RecordingId.For("site", "cam1", rig.Run.Run, 2))!;
+        Assert.Equal((anchor.AddSeconds(8), anchor.AddSeconds(12.5)), (two.StartTime, two.EndTime));
+        Assert.Equal(anchor.AddSeconds(12.4), rig.Outbox.Get(byOther.Id)!.StartTime);
+        Assert.Equal([0L, 1L, 2L, 3L, 4L], rig.Outbox.SealedSequences("cam1", rig.Run.Run).Order());
+        Assert.Empty(rig.Outbox.UnsealedRuns());
+    }
 }
