@@ -22,6 +22,15 @@ public sealed partial class OutboxStore
         return q.ExecuteNonQuery() == 1;
     }
 
+    /// <summary>Whether one segment of a run has its row (it was sealed, whatever happened to it since).</summary>
+    public bool HasSegment(string cameraId, long run, long seq)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT EXISTS (SELECT 1 FROM segments WHERE camera_id = $cam AND run = $run AND seq = $seq)",
+            ("$cam", cameraId), ("$run", run), ("$seq", seq));
+        return (long)q.ExecuteScalar()! == 1;
+    }
+
     public HashSet<long> SealedSequences(string cameraId, long run)
     {
         using SqliteConnection c = _db.Open();

@@ -196,12 +196,11 @@ public sealed class LiveTailer
         {
             if (!open.Contains(tail.Row.RecordingId))
             {
-                // Closed (its successor appeared, or the run ended), sealed, or uploaded: the uploader finishes it.
-                tail.Stopped = true;
-                if (_outbox.GetLiveTail(tail.Row.RecordingId) is null)
-                {
-                    _tails.Remove(tail.Row.RecordingId);
-                }
+                // Closed (its successor appeared, or the run ended), sealed, or uploaded: the uploader finishes it, and the
+                // tailer is done with it. A segment is open only while it is its run's newest and unsealed, which it never
+                // becomes again; one missed by a pass (its run's directory unreadable for a moment) is taken up again from
+                // its outbox row, as after a restart.
+                _tails.Remove(tail.Row.RecordingId);
                 continue;
             }
             if (!tail.Stopped)
@@ -300,7 +299,7 @@ public sealed class LiveTailer
             {
                 return null;
             }
-            known = (seq, FfmpegArguments.SegmentFile(dir, seq), _outbox.SealedSequences(run.CameraId, run.Run).Contains(seq));
+            known = (seq, FfmpegArguments.SegmentFile(dir, seq), _outbox.HasSegment(run.CameraId, run.Run, seq));
         }
         bool moved = false;
         while (File.Exists(FfmpegArguments.SegmentFile(dir, known.Seq + 1)))
@@ -311,7 +310,7 @@ public sealed class LiveTailer
         if (!known.Sealed && (moved || !_tails.ContainsKey(RecordingId.For(_recorderId, run.CameraId, run.Run, known.Seq))))
         {
             // A segment not tailed yet may have been sealed meanwhile (the run's end, a restart); a tailed one is asked no more.
-            known = known with { Sealed = _outbox.SealedSequences(run.CameraId, run.Run).Contains(known.Seq) };
+            known = known with { Sealed = _outbox.HasSegment(run.CameraId, run.Run, known.Seq) };
         }
         _newest[key] = known;
         return known;
