@@ -72,10 +72,11 @@ public sealed class ManifestPublisher
         foreach (string cameraId in _outbox.CamerasWithUnsignedEntries(_recorderId))
         {
             var camera = new CameraKey(_recorderId, cameraId);
-            OutboxManifest? last = _outbox.LastManifest(camera);
-            if (last is null || now - last.SignedAt >= Interval || _outbox.EndedRunUnsigned(camera))
+            // When the last was signed decides; the manifest itself (its file, with every entry it covers) is read only to sign the next.
+            DateTimeOffset? lastSignedAt = _outbox.LastManifestSignedAt(camera);
+            if (lastSignedAt is null || now - lastSignedAt >= Interval || _outbox.EndedRunUnsigned(camera))
             {
-                signed += Sign(camera, last, now) ? 1 : 0;
+                signed += Sign(camera, _outbox.LastManifest(camera), now) ? 1 : 0;
             }
         }
         return signed;

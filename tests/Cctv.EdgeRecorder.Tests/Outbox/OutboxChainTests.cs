@@ -82,4 +82,60 @@ public sealed class OutboxChainTests : IDisposable
         Assert.Equal(1, outbox.AppendChain("rec-b"));
         Assert.Equal("rec-b", outbox.ChainHead(new CameraKey("rec-b", "cam1"))!.RecorderId);
     }
+
+    [Fact]
+    public void AppendChain_LooksOnlyAboveWhatItSaw_YetChainsEveryRowOnce_WithAnotherWriter_AndRowsRenumberedBelow_ByItsHourlyWholeLook()
+    {
+        var clock = new ManualClock(T0);
+        var outbox = new OutboxStore(DbPath, clock);
+        var other = new OutboxStore(DbPath, clock); // another process of the same recorder (a manual sync)
+        for (int seq = 0; seq < 3; seq++)
+        {
+            outbox.InsertSealed(Row("rec-a", 1, seq, T0.AddSeconds(4 * seq)));
+        }
+        Assert.Equal(3, outbox.AppendChain("rec-a"));
+        other.InsertSealed(Row("rec-a", 1, 3, T0.AddSeconds(12)));
+        other.InsertSealed(Row("rec-a", 1, 4, T0.AddSeconds(16)));
+        Assert.Equal(2, other.AppendChain("rec-a"));
+        outbox.InsertSealed(Row("rec-a", 1, 5, T0.AddSeconds(20)));
+        Assert.Equal(1, outbox.AppendChain("rec-a"));
+
+        // A row below every rowid this store saw (as a VACUUM by another tool may renumber them): missed by the quick look,
+        // chained by the whole one an hour on.
+        outbox.InsertSealed(Row("rec-a", 1, 6, T0.AddSeconds(24)));
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            c.Open();
+            using var renumber = c.CreateCommand();
+            renumber.CommandText = $"UPDATE segments SET rowid = -1 WHERE id = '{RecordingId.For("rec-a", "cam1", 1, 6)}'";
+            Assert.Equal(1, renumber.ExecuteNonQuery());
+        }
+        Assert.Equal(0, outbox.AppendChain("rec-a"));
+        clock.Advance(OutboxStore.ChainWholeLookInterval);
+        Assert.Equal(1, outbox.AppendChain("rec-a"));
+
+        Assert.Equal(6, outbox.ChainHead(Cam)!.Index);
+        Assert.Equal(Enumerable.Range(0, 7).Select(seq => RecordingId.For("rec-a", "cam1", 1, seq)), outbox.ChainEntries(Cam, 0, 6).Select(e => e.RecordingId));
+        Assert.True(Verify(outbox, Cam).IsIntact);
+    }
+
+    [Fact]
+    public void CamerasWithUnsignedEntries_NamesEachOfThisRecordersCamerasOnce_InOrder_AndNoOtherRecorders()
+    {
+        var outbox = new OutboxStore(DbPath, TimeProvider.System);
+        foreach (string camera in (string[])["cam2", "cam10", "cam1"])
+        {
+            outbox.InsertSealed(Row("rec-a", 1, 0, T0, camera));
+            outbox.InsertSealed(Row("rec-a", 1, 1, T0.AddSeconds(4), camera));
+        }
+        outbox.InsertSealed(Row("rec-b", 1, 0, T0, "cam3"));
+        Assert.Empty(outbox.CamerasWithUnsignedEntries("rec-a"));
+
+        outbox.AppendChain("rec-a");
+        outbox.AppendChain("rec-b");
+
+        Assert.Equal(["cam1", "cam10", "cam2"], outbox.CamerasWithUnsignedEntries("rec-a"));
+        Assert.Equal(["cam3"], outbox.CamerasWithUnsignedEntries("rec-b"));
+        Assert.Empty(outbox.CamerasWithUnsignedEntries("rec-c"));
+    }
 }
