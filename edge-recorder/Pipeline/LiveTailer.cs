@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
 using Cctv.EdgeRecorder.Identity;
 using Cctv.EdgeRecorder.Outbox;
+using Cctv.Shared.Buffers;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Ports;
 using Microsoft.Extensions.Logging;
@@ -391,11 +391,11 @@ public sealed class LiveTailer
         try
         {
             using SafeFileHandle file = File.OpenHandle(tail.Row.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            // Pooled: a quantum is 256 KiB on Cloud Storage, a large object; a new one per append (eight a second at 16
+            // Pooled (TransferBuffers): a quantum is 256 KiB on Cloud Storage, a large object; a new one per append (eight a second at 16
             // cameras) kept the collector sweeping the oldest generation. Read synchronously: a page-cache read of a
             // quarter MiB takes microseconds, less than handing it to a thread pool worker and back.
             int most = (int)Math.Min(MaxAppendBytes, whole - confirmed);
-            buffer = ArrayPool<byte>.Shared.Rent(most);
+            buffer = TransferBuffers.Pool.Rent(most);
             while (confirmed < whole)
             {
                 int length = (int)Math.Min(most, whole - confirmed);
@@ -431,7 +431,7 @@ public sealed class LiveTailer
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                TransferBuffers.Pool.Return(buffer);
             }
         }
         return confirmed - before;

@@ -1,9 +1,9 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Cctv.Shared.Buffers;
 using Cctv.Shared.Ports;
 
 namespace Cctv.Shared.Gcp.Storage;
@@ -113,9 +113,9 @@ public sealed partial class GcsObjectStore
             {
                 int length = (int)Math.Min(total - at, _settings.ChunkSize);
                 bool last = at + length == total;
-                // Pooled: the rest of a live-tailed segment is up to a quantum (256 KiB), a large object; four segments a
+                // Pooled (TransferBuffers): the rest of a live-tailed segment is up to a quantum (256 KiB), a large object; four segments a
                 // second at 16 cameras made these allocations one of the recorder's reasons to sweep its oldest generation.
-                byte[] chunk = ArrayPool<byte>.Shared.Rent(length);
+                byte[] chunk = TransferBuffers.Pool.Rent(length);
                 SessionAnswer answer;
                 try
                 {
@@ -130,7 +130,7 @@ public sealed partial class GcsObjectStore
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(chunk);
+                    TransferBuffers.Pool.Return(chunk);
                 }
                 using SessionAnswer _ = answer;
                 if (answer.Completed is { } stored)
