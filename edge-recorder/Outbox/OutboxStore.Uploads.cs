@@ -45,10 +45,28 @@ public sealed partial class OutboxStore
 
     public void MarkAnnounced(string id) => Update(id, "announced = 1");
 
-    /// <summary>uploading -> uploaded. False when the row is no longer being uploaded (another writer changed it): the caller reports it.</summary>
-    public bool MarkUploaded(string id, long generation) =>
-        Transition(id, [EdgeState.Uploading], EdgeState.Uploaded,
-            "generation = $gen, last_error = NULL, next_attempt_ms = NULL, session_uri = NULL, uploaded_ms = $at", ("$gen", generation), ("$at", Now));
+    /// <summary>
+    /// uploading -> uploaded. False when the row is no longer being uploaded (another writer changed it): the caller reports it.
+    /// With <paramref name="endingLiveTail"/>, the segment's live tail row goes in the same commit (one fsync a segment, not two).
+    /// </summary>
+    public bool MarkUploaded(string id, long generation, bool endingLiveTail = false)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteTransaction tx = c.BeginTransaction();
+        if (!Transition(c, tx, id, [EdgeState.Uploading], EdgeState.Uploaded,
+            "generation = $gen, last_error = NULL, next_attempt_ms = NULL, session_uri = NULL, uploaded_ms = $at", ("$gen", generation), ("$at", Now)))
+        {
+            return false;
+        }
+        if (endingLiveTail)
+        {
+            using SqliteCommand q = c.Command("DELETE FROM live_tails WHERE recording_id = $id", ("$id", id));
+            q.Transaction = tx;
+            q.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return true;
+    }
 
     /// <summary>A resumable session was started for the segment: stored before its first byte goes out.</summary>
     public void SetSession(string id, Uri session) => Update(id, "session_uri = $uri", ("$uri", session.AbsoluteUri));

@@ -105,10 +105,17 @@ public sealed partial class OutboxStore
     private bool Transition(string id, IReadOnlyList<EdgeState> expected, EdgeState target, string? set, params (string, object?)[] parameters)
     {
         using SqliteConnection c = _db.Open();
+        return Transition(c, null, id, expected, target, set, parameters);
+    }
+
+    private bool Transition(SqliteConnection c, SqliteTransaction? tx, string id, IReadOnlyList<EdgeState> expected, EdgeState target, string? set,
+        params (string, object?)[] parameters)
+    {
         var states = expected.Select((state, i) => ($"$s{i}", (object?)state.ToWire())).ToList();
         using SqliteCommand q = c.Command(
             $"UPDATE segments SET state = $target{(set is null ? "" : ", " + set)}, updated_ms = $now WHERE id = $id AND state IN ({string.Join(", ", states.Select(p => p.Item1))})",
             [("$target", target.ToWire()), ("$now", Now), ("$id", id), .. states, .. parameters]);
+        q.Transaction = tx;
         return q.ExecuteNonQuery() == 1;
     }
 

@@ -323,11 +323,10 @@ public sealed class Uploader
                     throw new TimeoutRejectedException($"finishing the live tail of {segment.Id} took longer than {timeout}");
                 }
             }, cancellationToken);
-            if (!MarkUploaded(segment, stored.Generation))
+            if (!MarkUploaded(segment, stored.Generation, endingLiveTail: true))
             {
                 return LiveFinish.Failed;
             }
-            _outbox.RemoveLiveTail(segment.Id);
             _liveTails.Forget(segment.Id);
             _log.LogInformation("Uploaded {RecordingId} to gs://{Bucket}/{Object} (generation {Generation}), finishing its live tail",
                 segment.Id, stored.Bucket, stored.Name, stored.Generation);
@@ -383,9 +382,9 @@ public sealed class Uploader
     /// uploading -> uploaded, compare-and-set: while this upload ran, nothing else may have changed the row (it was claimed);
     /// if something did, the race is reported and the row is left as the other writer made it.
     /// </summary>
-    private bool MarkUploaded(OutboxSegment segment, long generation)
+    private bool MarkUploaded(OutboxSegment segment, long generation, bool endingLiveTail = false)
     {
-        if (_outbox.MarkUploaded(segment.Id, generation))
+        if (_outbox.MarkUploaded(segment.Id, generation, endingLiveTail))
         {
             return true;
         }
