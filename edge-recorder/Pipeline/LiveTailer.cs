@@ -14,21 +14,23 @@ namespace Cctv.EdgeRecorder.Pipeline;
 /// <summary>
 /// Per recording, one turn at its append session: the live tailer's appends and the uploader's finish never overlap
 /// (a segment sealed while an append is in flight is finished only after it). And whether the outbox row's confirmed
-/// byte count is what the store holds: not after an append whose answer never came (the store may have kept it).
+/// byte count is known, in this process, to be what the store holds: the store said so (a new session, an answered
+/// append, a resumed session asked), and no append went unanswered since (the store may have kept it). After a restart
+/// nothing is known until the tailer has asked; a row's count written before a power cut may be behind the store.
 /// </summary>
 public sealed class LiveTailLocks
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, bool> _unsure = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
+
+    /// <summary>The store just said how many bytes the recording's session holds, and the outbox row says the same.</summary>
+    public void MarkKnown(string recordingId) => _known[recordingId] = true;
 
     /// <summary>An append to the recording's session failed without a word from the store on what it kept.</summary>
-    public void MarkUnsure(string recordingId) => _unsure[recordingId] = true;
+    public void MarkUnknown(string recordingId) => _known.TryRemove(recordingId, out _);
 
-    /// <summary>The store confirmed a byte count again.</summary>
-    public void MarkSure(string recordingId) => _unsure.TryRemove(recordingId, out _);
-
-    /// <summary>Whether what the outbox says the store confirmed may be less than the store holds.</summary>
-    public bool IsUnsure(string recordingId) => _unsure.ContainsKey(recordingId);
+    /// <summary>Whether the outbox row's confirmed byte count is what the store holds.</summary>
+    public bool IsKnown(string recordingId) => _known.ContainsKey(recordingId);
 
     public async Task<IDisposable> EnterAsync(string recordingId, CancellationToken cancellationToken)
     {
@@ -41,7 +43,7 @@ public sealed class LiveTailLocks
     public void Forget(string recordingId)
     {
         _locks.TryRemove(recordingId, out _);
-        _unsure.TryRemove(recordingId, out _);
+        _known.TryRemove(recordingId, out _);
     }
 
     private sealed class Turn(SemaphoreSlim gate) : IDisposable
@@ -223,6 +225,10 @@ public sealed class LiveTailer
                 if (!status.IsComplete)
                 {
                     _outbox.ConfirmLiveTail(row.RecordingId, status.Persisted, confirmedUpTo: null);
+                    if (_outbox.GetLiveTail(row.RecordingId)?.ConfirmedBytes == status.Persisted)
+                    {
+                        _locks.MarkKnown(row.RecordingId);
+                    }
                     _log.LogInformation("Live tail of {RecordingId}: its session holds {Bytes} bytes; it goes on from there", row.RecordingId, status.Persisted);
                 }
             }
@@ -338,7 +344,10 @@ public sealed class LiveTailer
         }
         DateTimeOffset? previousEnd = seq > 0 ? _outbox.Get(RecordingId.For(_recorderId, run.CameraId, run.Run, seq - 1))?.EndTime : null;
         var row = new LiveTailRow(id, run.CameraId, run.Run, seq, path, objectName, session, 0, previousEnd ?? _time.GetUtcNow(), null, LiveTailState.Tailing);
-        _outbox.InsertLiveTail(row);
+        if (_outbox.InsertLiveTail(row))
+        {
+            _locks.MarkKnown(id); // a new session holds nothing
+        }
         _tails[id] = new Tail(_outbox.GetLiveTail(id) ?? row) { StartEstimated = seq > 0 && previousEnd is null };
         _log.LogDebug("Camera {CameraId}: live tail of {RecordingId} started", run.CameraId, id); // one a segment: the sealed line says the rest
     }
@@ -411,7 +420,7 @@ public sealed class LiveTailer
                 }
                 confirmed = held;
                 Confirm(tail, confirmed);
-                _locks.MarkSure(tail.Row.RecordingId);
+                _locks.MarkKnown(tail.Row.RecordingId);
             }
         }
         catch (ObjectStoreException e) when (e.Error is ObjectStoreError.NotFound or ObjectStoreError.PreconditionFailed)
@@ -424,7 +433,7 @@ public sealed class LiveTailer
         }
         catch (Exception e) when (e is ObjectStoreException or HttpRequestException or IOException or TimeoutException)
         {
-            _locks.MarkUnsure(tail.Row.RecordingId);
+            _locks.MarkUnknown(tail.Row.RecordingId);
             _log.LogWarning("Live tail of {RecordingId}: an append failed ({Error}); sent again on the next pass", tail.Row.RecordingId, e.Message);
         }
         finally

@@ -301,9 +301,9 @@ public sealed class Uploader
         {
             using IDisposable turn = await _liveTails.EnterAsync(segment.Id, cancellationToken);
             // Under the turn, the tailer sends nothing: the row read now holds every byte count the store confirmed to it, and
-            // unless an append went unanswered, that is what the store holds, which then needs no asking (a request a segment
+            // when this process knows that is what the store holds (LiveTailLocks), it needs no asking (a request a segment
             // fewer). A retry asks.
-            long? held = _liveTails.IsUnsure(segment.Id) ? null : _outbox.GetLiveTail(segment.Id)?.ConfirmedBytes;
+            long? held = _liveTails.IsKnown(segment.Id) ? _outbox.GetLiveTail(segment.Id)?.ConfirmedBytes : null;
             int tries = 0;
             StoredObject stored = await _retry.ExecuteAsync(async ct =>
             {
