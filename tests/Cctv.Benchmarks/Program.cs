@@ -2,6 +2,7 @@ using Cctv.Benchmarks.EdgeCpu;
 using Cctv.Benchmarks.FootageAtRisk;
 using Cctv.Benchmarks.Hashing;
 using Cctv.Benchmarks.Loadgen;
+using Cctv.Benchmarks.Outbox;
 using Cctv.Benchmarks.Playback;
 using Cctv.Benchmarks.Uploads;
 
@@ -15,6 +16,7 @@ return args switch
     ["loadgen", .. var rest] => await LoadgenCommand.RunAsync(rest),
     ["edge-cpu", .. var rest] => await EdgeCpuCommand.RunAsync(rest),
     ["footage-at-risk", .. var rest] => await FootageAtRiskCommand.RunAsync(rest),
+    ["outbox-passes", .. var rest] => OutboxPassesCommand.Run(rest),
     _ => Usage(),
 };
 
@@ -28,6 +30,7 @@ static int Usage()
                dotnet run -c Release --project tests/Cctv.Benchmarks -- loadgen --recorders N --cameras M --seconds S [--rate R] [--duplicates 0.05] [--concurrency 20] [--backend embedded|gcp]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- edge-cpu [--cameras 16] [--seconds 90] [--rounds 2] [--lagging-verification] [--minutes 10] [--no-uploads] [--no-live-tail] [--backend local|gcp] [--warm-up 180]   (needs ffmpeg, rtsp-server-perl)
                dotnet run -c Release --project tests/Cctv.Benchmarks -- footage-at-risk [--cameras 4,16] [--seconds 120] [--segment-seconds 60] [--bitrate 2000000]   (--help: the method; needs ffmpeg, rtsp-server-perl)
+               dotnet run -c Release --project tests/Cctv.Benchmarks -- outbox-passes [--rows 10000,100000,345600] [--passes 20]
         """);
     return 2;
 }
