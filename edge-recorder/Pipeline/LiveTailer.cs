@@ -219,16 +219,14 @@ public sealed class LiveTailer
     {
         foreach (LiveTailRow row in _outbox.LiveTails())
         {
+            long? held = null;
             try
             {
                 AppendSessionStatus status = await _sessions!.QueryAsync(row.SessionUri, cancellationToken);
                 if (!status.IsComplete)
                 {
                     _outbox.ConfirmLiveTail(row.RecordingId, status.Persisted, confirmedUpTo: null);
-                    if (_outbox.GetLiveTail(row.RecordingId)?.ConfirmedBytes == status.Persisted)
-                    {
-                        _locks.MarkKnown(row.RecordingId);
-                    }
+                    held = status.Persisted;
                     _log.LogInformation("Live tail of {RecordingId}: its session holds {Bytes} bytes; it goes on from there", row.RecordingId, status.Persisted);
                 }
             }
@@ -241,6 +239,10 @@ public sealed class LiveTailer
             if (current is not null)
             {
                 _tails[row.RecordingId] = new Tail(current) { Stopped = current.State == LiveTailState.FallenBack };
+                if (current.ConfirmedBytes == held)
+                {
+                    _locks.MarkKnown(row.RecordingId); // the row says what the store just said
+                }
             }
         }
     }
