@@ -53,6 +53,63 @@ public sealed class CameraSchedule
     /// <summary>One-time recordings that have ended by <paramref name="at"/>.</summary>
     public IEnumerable<OneTimeRecording> ExpiredAt(DateTimeOffset at) => OneTime.Where(o => o.End <= at);
 
+    /// <summary>
+    /// The first instant after <paramref name="at"/> at which a window of this schedule begins or ends, or null when
+    /// none does before the day after tomorrow (local). The supervisors wake then, so a window ends when it says rather than at the next one-second look.
+    /// A weekly boundary whose wall-clock time does not exist that night is left out: the regular look finds it.
+    /// </summary>
+    public DateTimeOffset? NextChangeAfter(DateTimeOffset at)
+    {
+        DateTimeOffset? next = null;
+        foreach (OneTimeRecording o in OneTime)
+        {
+            next = Earliest(next, at, o.Start);
+            next = Earliest(next, at, o.End);
+        }
+        if (Mode != Weekly)
+        {
+            return next;
+        }
+        DateTime today = TimeZoneInfo.ConvertTime(at, Zone).Date;
+        foreach (WeeklyWindow w in Windows)
+        {
+            foreach (DateTime day in (DateTime[])[today.AddDays(-1), today, today.AddDays(1)])
+            {
+                if (!w.Days.Contains(day.DayOfWeek))
+                {
+                    continue;
+                }
+                DateTime end = w.End > w.Start ? day + w.End : day.AddDays(1) + w.End;
+                foreach (DateTime local in (DateTime[])[day + w.Start, end])
+                {
+                    foreach (DateTimeOffset instant in InstantsOf(local))
+                    {
+                        next = Earliest(next, at, instant);
+                    }
+                }
+            }
+        }
+        return next;
+    }
+
+    /// <summary>The earlier of <paramref name="next"/> and <paramref name="candidate"/>, counting only instants after <paramref name="at"/>.</summary>
+    public static DateTimeOffset? Earliest(DateTimeOffset? next, DateTimeOffset at, DateTimeOffset candidate) =>
+        candidate > at && (next is null || candidate < next) ? candidate : next;
+
+    /// <summary>The instants a local wall-clock time names in this zone: none in a gap, two in a repeated hour.</summary>
+    private IEnumerable<DateTimeOffset> InstantsOf(DateTime local)
+    {
+        if (Zone.IsInvalidTime(local))
+        {
+            return [];
+        }
+        if (Zone.IsAmbiguousTime(local))
+        {
+            return Zone.GetAmbiguousTimeOffsets(local).Select(offset => new DateTimeOffset(local, offset));
+        }
+        return [new DateTimeOffset(local, Zone.GetUtcOffset(local))];
+    }
+
     private bool InWeeklyWindow(DateTimeOffset at)
     {
         DateTime local = TimeZoneInfo.ConvertTime(at, Zone).DateTime;

@@ -55,7 +55,7 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
                 }
                 try
                 {
-                    await Task.Delay(ScheduleCheck, time, stopping);
+                    await Task.Delay(UntilNextLook(ScheduleCheck), time, stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -138,7 +138,7 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
                 ReportWarnings(_warnings.TakeIfDue());
                 try
                 {
-                    await Task.Delay(RunCheck, time, stopping);
+                    await Task.Delay(UntilNextLook(RunCheck), time, stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -161,6 +161,16 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
             await ffmpeg.DisposeAsync(); // its stderr is read to the end, so the summary holds its last lines
             ReportWarnings(_warnings.Take());
         }
+    }
+
+    /// <summary>
+    /// How long to wait before looking again: the regular interval, or less when a window of the camera's schedule
+    /// begins or ends sooner, so a recording starts and stops at its window's edges and not up to a look later.
+    /// </summary>
+    private TimeSpan UntilNextLook(TimeSpan regular)
+    {
+        DateTimeOffset now = time.GetUtcNow();
+        return schedules.NextChangeAfter(camera.Id, now) is { } change && change - now < regular ? change - now : regular;
     }
 
     /// <summary>The clock's state for a new run; an unsynchronised clock is logged, since every time of the run is as good as it.</summary>

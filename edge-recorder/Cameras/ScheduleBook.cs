@@ -25,6 +25,21 @@ public sealed class ScheduleBook
         (_byCamera.TryGetValue(cameraId, out CameraSchedule? s) ? s : CameraSchedule.Always).IsActive(at)
         || _onDemand.Any(r => r.CameraId == cameraId && r.Start <= at && at < r.End);
 
+    /// <summary>The first instant after <paramref name="at"/> at which the camera's schedule or an on-demand recording of it begins or ends.</summary>
+    public DateTimeOffset? NextChangeAfter(string cameraId, DateTimeOffset at)
+    {
+        DateTimeOffset? next = For(cameraId).NextChangeAfter(at);
+        foreach (OnDemandRecording r in _onDemand)
+        {
+            if (r.CameraId == cameraId)
+            {
+                next = CameraSchedule.Earliest(next, at, r.Start);
+                next = CameraSchedule.Earliest(next, at, r.End);
+            }
+        }
+        return next;
+    }
+
     public CameraSchedule For(string cameraId) => _byCamera.TryGetValue(cameraId, out CameraSchedule? s) ? s : CameraSchedule.Always;
 
     public IReadOnlyList<OnDemandRecording> OnDemand => _onDemand;

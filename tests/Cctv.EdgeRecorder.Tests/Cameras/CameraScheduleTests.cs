@@ -113,6 +113,68 @@ public sealed class CameraScheduleTests
         Assert.Single(s.ExpiredAt(At("2026-11-21T09:05:00Z")));
     }
 
+    [Fact]
+    public void TheNextChange_IsExactlyWhereTheScheduleStartsOrStopsRecording_SoAWindowEndsOnTime()
+    {
+        CameraSchedule s = Weekly("Europe/Paris", ("Fri", "22:00", "06:00"), ("Mon-Wed", "08:30", "17:00"), ("Sun", "00:00", "24:00"));
+        DateTimeOffset from = At("2026-11-16T00:00:00+01:00");
+
+        int boundaries = 0;
+        for (DateTimeOffset t = from; t < from.AddDays(7); t += TimeSpan.FromMinutes(1))
+        {
+            if (s.IsActive(t) != s.IsActive(t + TimeSpan.FromMinutes(1)))
+            {
+                boundaries++;
+                Assert.Equal(t + TimeSpan.FromMinutes(1), s.NextChangeAfter(t));
+                Assert.Equal(t + TimeSpan.FromMinutes(1), s.NextChangeAfter(t + TimeSpan.FromSeconds(59.9)));
+            }
+        }
+        Assert.Equal(10, boundaries); // three weekday windows, Friday night, and Sunday's whole day
+        Assert.Equal(At("2026-11-20T22:00:00+01:00"), s.NextChangeAfter(At("2026-11-20T17:00:00+01:00")));
+        Assert.Equal(At("2026-11-21T06:00:00+01:00"), s.NextChangeAfter(At("2026-11-20T22:00:00+01:00"))); // not the start it is at
+    }
+
+    [Fact]
+    public void TheNextChange_OfAnEndInTheRepeatedHour_IsItsFirstInstant_AndAStartInTheMissingHour_IsLeftToTheRegularLook()
+    {
+        // Paris, 2026-10-25: 03:00 CEST becomes 02:00 CET, so 02:30 happens at 00:30Z and again at 01:30Z.
+        CameraSchedule back = Weekly("Europe/Paris", ("Sat", "22:00", "02:30"));
+        Assert.Equal(At("2026-10-25T00:30:00Z"), back.NextChangeAfter(At("2026-10-25T00:00:00Z")));
+        Assert.Equal(At("2026-10-25T01:30:00Z"), back.NextChangeAfter(At("2026-10-25T00:30:00Z")));
+
+        // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT; 02:15 does not exist that night.
+        CameraSchedule forward = Weekly("America/New_York", ("Sun", "02:15", "04:00"));
+        Assert.Equal(At("2026-03-08T04:00:00-04:00"), forward.NextChangeAfter(At("2026-03-08T01:00:00-05:00")));
+    }
+
+    [Fact]
+    public void TheNextChange_OfAOneTimeRecording_IsItsStartThenItsEnd_AndAContinuousCameraHasNone()
+    {
+        var options = new ScheduleOptions { Mode = "off" };
+        options.OneTime.Add(new OneTimeOptions { Start = "2026-11-21T10:00:00+01:00", Duration = TimeSpan.FromMinutes(5) });
+        var problems = new List<string>();
+        CameraSchedule s = CameraSchedule.Parse(options, TimeZoneInfo.Utc, "k", problems);
+
+        Assert.Equal(At("2026-11-21T09:00:00Z"), s.NextChangeAfter(At("2026-11-21T08:59:59.5Z")));
+        Assert.Equal(At("2026-11-21T09:05:00Z"), s.NextChangeAfter(At("2026-11-21T09:00:00Z")));
+        Assert.Null(s.NextChangeAfter(At("2026-11-21T09:05:00Z")));
+        Assert.Null(CameraSchedule.Always.NextChangeAfter(At("2026-11-21T09:00:00Z")));
+    }
+
+    [Fact]
+    public void TheBook_CountsACameraOwnOnDemandRecordings_AndNotThoseOfAnotherCamera()
+    {
+        var options = new RecorderOptions { Id = "site", DataDir = "/tmp/unused" };
+        options.Cameras.Add(new CameraOptions { Id = "cam1", Url = "rtsp://127.0.0.1/cam1", Schedule = new ScheduleOptions { Mode = "off" } });
+        options.Cameras.Add(new CameraOptions { Id = "cam2", Url = "rtsp://127.0.0.1/cam2", Schedule = new ScheduleOptions { Mode = "off" } });
+        var book = new ScheduleBook(options);
+        book.SetOnDemand([new OnDemandRecording("r1", "cam2", At("2026-11-21T03:10:00Z"), TimeSpan.FromMinutes(5))]);
+
+        Assert.Null(book.NextChangeAfter("cam1", At("2026-11-21T03:00:00Z")));
+        Assert.Equal(At("2026-11-21T03:10:00Z"), book.NextChangeAfter("cam2", At("2026-11-21T03:00:00Z")));
+        Assert.Equal(At("2026-11-21T03:15:00Z"), book.NextChangeAfter("cam2", At("2026-11-21T03:12:00Z")));
+    }
+
     [Theory]
     [InlineData("weekly", "Mon-Fri", "25:00", "06:00", "k:Windows:0:Start '25:00'")]
     [InlineData("weekly", "Moonday", "22:00", "06:00", "k:Windows:0:Days 'Moonday'")]
