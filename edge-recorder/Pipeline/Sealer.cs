@@ -25,9 +25,17 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
     /// from the outbox once and then from its own sealing. Both keep only what concerns the files still in the run's
     /// directory, so a pass costs what the open end of a run costs, not what its whole history does.
     /// </summary>
-    private sealed class RunProgress(string directory, HashSet<long> sealedSequences)
+    private sealed class RunProgress(string directory, HashSet<long> sealedSequences, TimeProvider time)
     {
         public SegmentListFollower List { get; } = new(directory);
+
+        public RunFiles Files { get; } = new(directory, time);
+
+        /// <summary>The lowest number that may still be unsealed: a pass looks from here up, not at every file on disk.</summary>
+        public long FirstUnsealed { get; set; }
+
+        /// <summary>The oldest file's number when what lies below it was last let go of.</summary>
+        public long PrunedBelow { get; set; } = long.MinValue;
 
         /// <summary>Sequences with an outbox row, at or above the oldest file the last pass saw.</summary>
         public HashSet<long> Sealed { get; } = sealedSequences;
@@ -59,25 +67,25 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
     {
         string dir = paths.RunDirectory(run.CameraId, run.Run);
         bool ended = run.EndedAt is not null;
-        var files = Directory.Exists(dir)
-            ? Directory.EnumerateFiles(dir, "seg_*.mp4")
-                .Select(f => SegmentList.TryParseSequence(Path.GetFileName(f), out long seq) ? (Seq: seq, Path: f) : (Seq: -1L, Path: f))
-                .Where(f => f.Seq >= 0).ToDictionary(f => f.Seq, f => f.Path)
-            : [];
         (string, long) key = (run.CameraId, run.Run);
         if (!_progress.TryGetValue(key, out RunProgress? progress))
         {
-            progress = _progress[key] = new RunProgress(dir, outbox.SealedSequences(run.CameraId, run.Run));
+            progress = _progress[key] = new RunProgress(dir, outbox.SealedSequences(run.CameraId, run.Run), time);
         }
+        if (progress.Files.Refresh())
+        {
+            progress.FirstUnsealed = progress.Files.Oldest; // listed whole: look at every file once more
+        }
+        IReadOnlyDictionary<long, string> files = progress.Files.Files;
         IReadOnlyDictionary<long, SegmentListEntry> listed = progress.List.Read();
         HashSet<long> done = progress.Sealed;
 
         long? anchor = run.AnchorMs ?? await DeriveAnchorAsync(run, files, listed, ended, cancellationToken);
         int count = 0;
-        foreach (long seq in files.Keys.Order())
+        for (long seq = Math.Max(progress.FirstUnsealed, progress.Files.Oldest); seq < progress.Files.Next; seq++)
         {
             bool closed = ended || files.ContainsKey(seq + 1);
-            if (!closed || done.Contains(seq))
+            if (!files.ContainsKey(seq) || !closed || done.Contains(seq))
             {
                 continue;
             }
@@ -106,15 +114,24 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
             _progress.Remove(key);
             return count;
         }
+        // The next pass looks from the lowest number still to seal: every number below it is sealed or has no file.
+        while (progress.FirstUnsealed < progress.Files.Next && (done.Contains(progress.FirstUnsealed) || !files.ContainsKey(progress.FirstUnsealed)))
+        {
+            progress.FirstUnsealed++;
+        }
         // What lies below the oldest file is done with (uploaded and cleaned up); one entry before it is kept, as an
         // unlisted segment starts where the one before it ended.
-        long oldest = files.Count == 0 ? listed.Keys.DefaultIfEmpty(-1).Max() : files.Keys.Min();
-        done.RemoveWhere(seq => seq < oldest);
-        progress.List.Forget(oldest - 1);
+        long oldest = files.Count == 0 ? listed.Keys.DefaultIfEmpty(-1).Max() : progress.Files.Oldest;
+        if (oldest > progress.PrunedBelow)
+        {
+            done.RemoveWhere(seq => seq < oldest);
+            progress.List.Forget(oldest - 1);
+            progress.PrunedBelow = oldest;
+        }
         return count;
     }
 
-    private async Task<long?> DeriveAnchorAsync(CameraRun run, Dictionary<long, string> files, IReadOnlyDictionary<long, SegmentListEntry> listed, bool ended, CancellationToken cancellationToken)
+    private async Task<long?> DeriveAnchorAsync(CameraRun run, IReadOnlyDictionary<long, string> files, IReadOnlyDictionary<long, SegmentListEntry> listed, bool ended, CancellationToken cancellationToken)
     {
         // A listed segment whose successor exists was closed when the successor's first packet arrived, so
         // its modification time is (anchor + its end time); the earliest such segment gives the anchor.

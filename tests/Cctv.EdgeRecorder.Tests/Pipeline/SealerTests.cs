@@ -24,8 +24,8 @@ public sealed class SealerTests : LocalCloudTest
         return runDir;
     }
 
-    private static Sealer SealerOf(PipelineRig rig) =>
-        new(rig.Outbox, rig.Context.Paths, rig.Context.Options.Id, rig.Context.Options.Ffmpeg.ProbePath, TimeProvider.System, rig.Logs);
+    private static Sealer SealerOf(PipelineRig rig, TimeProvider? time = null) =>
+        new(rig.Outbox, rig.Context.Paths, rig.Context.Options.Id, rig.Context.Options.Ffmpeg.ProbePath, time ?? TimeProvider.System, rig.Logs);
 
     [Fact]
     public async Task ClosedSegments_AreSealedAsRows_AndTheOneStillBeingWrittenIsNot_UntilTheRunEnds()
@@ -117,5 +117,29 @@ public sealed class SealerTests : LocalCloudTest
         Assert.Equal(anchor.AddSeconds(12.4), rig.Outbox.Get(byOther.Id)!.StartTime);
         Assert.Equal([0L, 1L, 2L, 3L, 4L], rig.Outbox.SealedSequences("cam1", rig.Run.Run).Order());
         Assert.Empty(rig.Outbox.UnsealedRuns());
+    }
+
+    [Fact]
+    public async Task ASegmentBeyondANumberFfmpegSkipped_IsSealedByTheWholeListing_WithinAMinute()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 12, 1, 3, 10, 0, TimeSpan.Zero));
+        using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);
+        string dir = WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 2, listed: 1);
+        rig.Outbox.SetAnchor("cam1", rig.Run.Run, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        Sealer sealer = SealerOf(rig, clock);
+        Assert.Equal(1, await sealer.SealAsync(CancellationToken.None));
+
+        // 2 is never written, so 1 counts as open until the run ends; 3 closes and 4 is open. Passes look only at the next number.
+        File.AppendAllText(Path.Combine(dir, FfmpegArguments.SegmentList), "seg_000001.mp4,4.000000,8.000000\nseg_000003.mp4,12.000000,16.000000\n");
+        File.WriteAllBytes(Path.Combine(dir, "seg_000003.mp4"), RandomNumberGenerator.GetBytes(3000));
+        File.WriteAllBytes(Path.Combine(dir, "seg_000004.mp4"), RandomNumberGenerator.GetBytes(3000));
+        Assert.Equal(0, await sealer.SealAsync(CancellationToken.None));
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await sealer.SealAsync(CancellationToken.None));
+        Assert.Equal([0L, 3L], rig.Outbox.SealedSequences("cam1", rig.Run.Run).Order());
+        rig.Outbox.EndRun("cam1", rig.Run.Run, "recorder stopped");
+        Assert.Equal(2, await sealer.SealAsync(CancellationToken.None));
+        Assert.Equal([0L, 1L, 3L, 4L], rig.Outbox.SealedSequences("cam1", rig.Run.Run).Order());
     }
 }
