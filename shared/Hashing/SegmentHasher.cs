@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Hashing;
 using System.Security.Cryptography;
 
@@ -93,14 +94,23 @@ public sealed class SegmentHasher : IDisposable
     {
         using SegmentHasher _ = hasher;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        byte[] buffer = new byte[BufferSize];
-        int read;
-        while ((read = stream.Read(buffer)) > 0)
+        // Pooled: the recorder hashes every segment twice (sealing, and again before its upload), and a new buffer each time was
+        // a quarter of all it allocated at 16 cameras (an allocation trace of the agent, issue 15).
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            hasher.Append(buffer.AsSpan(0, read));
+            int read;
+            while ((read = stream.Read(buffer, 0, BufferSize)) > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                hasher.Append(buffer.AsSpan(0, read));
+            }
+            return hasher.Finish();
         }
-        return hasher.Finish();
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static async Task<SegmentDigest> HashAsync(Stream stream, SegmentHasher hasher, CancellationToken cancellationToken)
