@@ -16,8 +16,8 @@ public sealed class DiskBudgetTests : IDisposable
 
     public void Dispose() => _cloud.Dispose();
 
-    private PipelineRig Rig(long? maxBytes, long minFree = 0) =>
-        new(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog, o => { o.DiskBudget.MaxBytes = maxBytes; o.DiskBudget.MinFreeBytes = minFree; });
+    private PipelineRig Rig(long? maxBytes, long minFree = 0, TimeProvider? time = null) =>
+        new(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog, o => { o.DiskBudget.MaxBytes = maxBytes; o.DiskBudget.MinFreeBytes = minFree; }, time);
 
     [Fact]
     public void OverBudget_FreesVerifiedThenUploaded_OldestFirst_AndNeverTouchesFootageNotYetUploaded()
@@ -85,6 +85,40 @@ public sealed class DiskBudgetTests : IDisposable
         Assert.Equal(2, report.EvictedVerified);
         Assert.Equal(2, report.LostToDiskFull); // 2 MiB freed is still under the floor plus its margin: the oldest unuploaded go too
         Assert.Equal(4, rig.Outbox.All().Count(s => !File.Exists(s.Path)));
+    }
+
+    [Fact]
+    public void FarBelowItsBudget_TheSpoolIsWalkedOnceAMinute_ButFreeSpaceIsReadAtEveryCheck_AndNearItAtEveryCheck()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 12, 2, 3, 10, 0, TimeSpan.Zero));
+        using PipelineRig rig = Rig(maxBytes: 20 * MiB, minFree: 100L * MiB, time: clock);
+        TimeSpan check = rig.Context.Options.DiskBudget.CheckInterval;
+        long free = long.MaxValue;
+        DiskBudget budget = rig.Context.CreateDiskBudget(_ => free);
+        List<OutboxSegment> segments = Enumerable.Range(0, 2).Select(_ => rig.Seal(MiB)).ToList();
+        long walked = budget.EnforceIfDue()!.SpoolBytes;
+        Assert.InRange(walked, 2 * MiB, 3 * MiB);
+
+        segments.AddRange(Enumerable.Range(0, 8).Select(_ => rig.Seal(MiB)));
+        clock.Advance(check);
+        Assert.Equal(walked, budget.EnforceIfDue()!.SpoolBytes); // 10% of the budget: not walked again yet
+
+        clock.Advance(DiskBudget.FarWalkInterval - check);
+        walked = budget.EnforceIfDue()!.SpoolBytes;
+        Assert.InRange(walked, 10 * MiB, 11 * MiB); // a minute on: walked; half the budget now
+
+        rig.Seal(MiB);
+        clock.Advance(check);
+        Assert.InRange(budget.EnforceIfDue()!.SpoolBytes, 11 * MiB, 12 * MiB); // near the budget: walked at every check
+
+        foreach (OutboxSegment s in segments.Take(2))
+        {
+            rig.Uploaded(s, 1);
+            rig.Outbox.MarkVerified(s.Id);
+        }
+        free = 99L * MiB; // the disk fills from elsewhere
+        clock.Advance(check);
+        Assert.Equal(2, budget.EnforceIfDue()!.EvictedVerified);
     }
 
     [Fact]
