@@ -11,7 +11,7 @@ namespace Cctv.EdgeRecorder.Pipeline;
 /// the first pass and then once every <see cref="FullListingInterval"/>, which catches what looking ahead cannot see:
 /// a number skipped, a file removed out of order.
 /// </summary>
-internal sealed class RunFiles(string directory, TimeProvider time)
+public sealed class RunFiles(string directory, TimeProvider time)
 {
     /// <summary>How often the whole directory is listed again.</summary>
     public static readonly TimeSpan FullListingInterval = TimeSpan.FromMinutes(1);

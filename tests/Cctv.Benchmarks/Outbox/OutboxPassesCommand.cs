@@ -15,8 +15,9 @@ namespace Cctv.Benchmarks.Outbox;
 /// segment list of a sixteenth of them; then, pass after pass, one more segment, and the reads a pass makes now, timed side
 /// by side with the reads they replaced (the peer, on the same files in the same run): the chain's append, which asked
 /// every segment row whether it was chained; finding the cameras with unsigned chain entries, which grouped every entry;
-/// the run's segment list, read whole; whether the run's newest segment is sealed, from every sealed sequence of the run.
-/// Prints the median of the passes in milliseconds.
+/// the run's segment list, read whole; whether the run's newest segment is sealed, from every sealed sequence of the run;
+/// the sealer's look at the run's files when none has been cleaned up (verification lagging: one empty file per segment
+/// of the run), which listed the directory. Prints the median of the passes in milliseconds.
 /// </summary>
 internal static class OutboxPassesCommand
 {
@@ -67,8 +68,8 @@ internal static class OutboxPassesCommand
 
         Console.WriteLine($"outbox-passes: {Cameras} cameras, one recorder; each row the median of {passes} passes, one new segment each, in ms");
         Console.WriteLine();
-        Console.WriteLine("| segment rows (one run's list: lines) | chain append: now | before: every row asked | cameras with unsigned entries: now | before: every entry grouped | run's segment list: now | before: read whole | newest sealed?: now | before: every sealed sequence |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine("| segment rows (one run's list: lines) | chain append: now | before: every row asked | cameras with unsigned entries: now | before: every entry grouped | run's segment list: now | before: read whole | newest sealed?: now | before: every sealed sequence | run's files: now | before: directory listed |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (int size in sizes)
         {
             Console.WriteLine(Measure(size, passes));
@@ -92,8 +93,14 @@ internal static class OutboxPassesCommand
             File.WriteAllLines(list, Enumerable.Range(0, perCamera).Select(ListLine));
             var follower = new SegmentListFollower(runDir);
             follower.Read();
+            for (int seq = 0; seq < perCamera; seq++)
+            {
+                File.Create(FfmpegArguments.SegmentFile(runDir, seq)).Dispose();
+            }
+            var files = new Cctv.EdgeRecorder.Pipeline.RunFiles(runDir, TimeProvider.System);
+            files.Refresh(); // the first look lists the directory; the next ones within a minute look ahead
 
-            var times = new List<double>[8];
+            var times = new List<double>[10];
             for (int i = 0; i < times.Length; i++)
             {
                 times[i] = [];
@@ -105,6 +112,7 @@ internal static class OutboxPassesCommand
                 long seq = perCamera + pass;
                 outbox.InsertSealed(Row("cam01", seq));
                 File.AppendAllText(list, ListLine((int)seq) + "\n");
+                File.Create(FfmpegArguments.SegmentFile(runDir, seq)).Dispose();
 
                 times[0].Add(Time(() => outbox.AppendChain(Recorder)));
                 times[1].Add(Time(() => ReadAll(peer, WholeScanBefore)));
@@ -114,6 +122,8 @@ internal static class OutboxPassesCommand
                 times[5].Add(Time(() => SegmentList.Read(runDir)));
                 times[6].Add(Time(() => outbox.HasSegment("cam01", 1, seq)));
                 times[7].Add(Time(() => outbox.SealedSequences("cam01", 1).Contains(seq)));
+                times[8].Add(Time(() => files.Refresh()));
+                times[9].Add(Time(() => ListRunDirectory(runDir)));
             }
             return string.Create(CultureInfo.InvariantCulture,
                 $"| {perCamera * Cameras + passes:N0} ({perCamera + passes:N0}) | {string.Join(" | ", times.Select(t => Median(t).ToString("F3", CultureInfo.InvariantCulture)))} |");
@@ -166,6 +176,12 @@ internal static class OutboxPassesCommand
             new SegmentDigest(500_000 + seq, Convert.ToHexStringLower(BitConverter.GetBytes(seq).Concat(new byte[24]).ToArray()), (uint)seq), Start);
 
     private static string ListLine(int seq) => string.Create(CultureInfo.InvariantCulture, $"seg_{seq:D6}.mp4,{seq * 4}.000000,{seq * 4 + 4}.000000");
+
+    /// <summary>The sealer's look at a run's files before <see cref="Cctv.EdgeRecorder.Pipeline.RunFiles"/>: the directory listed, every name parsed.</summary>
+    private static Dictionary<long, string> ListRunDirectory(string runDir) =>
+        Directory.EnumerateFiles(runDir, "seg_*.mp4")
+            .Select(f => SegmentList.TryParseSequence(Path.GetFileName(f), out long seq) ? (Seq: seq, Path: f) : (Seq: -1L, Path: f))
+            .Where(f => f.Seq >= 0).ToDictionary(f => f.Seq, f => f.Path);
 
     private static void ReadAll(SqliteConnection c, string sql)
     {
