@@ -16,6 +16,17 @@ public sealed class CameraScheduleTests
         return schedule;
     }
 
+    /// <summary>A camera that is off but for one recording: 2026-11-21 from 10:00 Paris time (09:00Z) for five minutes.</summary>
+    private static CameraSchedule FiveMinutesFrom10AmParis()
+    {
+        var options = new ScheduleOptions { Mode = "off" };
+        options.OneTime.Add(new OneTimeOptions { Start = "2026-11-21T10:00:00+01:00", Duration = TimeSpan.FromMinutes(5) });
+        var problems = new List<string>();
+        CameraSchedule schedule = CameraSchedule.Parse(options, TimeZoneInfo.Utc, "k", problems);
+        Assert.Empty(problems);
+        return schedule;
+    }
+
     private static DateTimeOffset At(string iso) => DateTimeOffset.Parse(iso, CultureInfo.InvariantCulture);
 
     /// <summary>Every minute from..to at which the schedule records, as [start, end) spans.</summary>
@@ -99,12 +110,8 @@ public sealed class CameraScheduleTests
     [Fact]
     public void AOneTimeRecording_RecordsForItsDuration_EvenWhenTheCameraIsOff_AndThenExpires()
     {
-        var options = new ScheduleOptions { Mode = "off" };
-        options.OneTime.Add(new OneTimeOptions { Start = "2026-11-21T10:00:00+01:00", Duration = TimeSpan.FromMinutes(5) });
-        var problems = new List<string>();
-        CameraSchedule s = CameraSchedule.Parse(options, TimeZoneInfo.Utc, "k", problems);
+        CameraSchedule s = FiveMinutesFrom10AmParis();
 
-        Assert.Empty(problems);
         Assert.False(s.IsActive(At("2026-11-21T08:59:59Z")));
         Assert.True(s.IsActive(At("2026-11-21T09:00:00Z")));
         Assert.True(s.IsActive(At("2026-11-21T09:04:59Z")));
@@ -150,10 +157,7 @@ public sealed class CameraScheduleTests
     [Fact]
     public void TheNextChange_OfAOneTimeRecording_IsItsStartThenItsEnd_AndAContinuousCameraHasNone()
     {
-        var options = new ScheduleOptions { Mode = "off" };
-        options.OneTime.Add(new OneTimeOptions { Start = "2026-11-21T10:00:00+01:00", Duration = TimeSpan.FromMinutes(5) });
-        var problems = new List<string>();
-        CameraSchedule s = CameraSchedule.Parse(options, TimeZoneInfo.Utc, "k", problems);
+        CameraSchedule s = FiveMinutesFrom10AmParis();
 
         Assert.Equal(At("2026-11-21T09:00:00Z"), s.NextChangeAfter(At("2026-11-21T08:59:59.5Z")));
         Assert.Equal(At("2026-11-21T09:05:00Z"), s.NextChangeAfter(At("2026-11-21T09:00:00Z")));

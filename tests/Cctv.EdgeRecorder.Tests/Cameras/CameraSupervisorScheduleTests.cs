@@ -33,18 +33,26 @@ public sealed class CameraSupervisorScheduleTests : IDisposable
         CameraOptions gate = rig.Context.Options.Cameras.Single(c => c.Id == "gate");
         CameraSupervisor supervisor = rig.Context.CreateSupervisor(gate, new ProcessRegistry(_dir.Combine("registry"), rig.Logs.CreateLogger("registry")));
 
-        // The supervisor looks every second from when it starts: a window 0.2 s after that, 2.6 s long, has both its
-        // edges well before a look (the run's own looks count from when its FFmpeg started).
-        DateTimeOffset start = DateTimeOffset.UtcNow.AddSeconds(0.2);
-        TimeSpan length = TimeSpan.FromSeconds(2.6);
-        schedule.OneTime.Add(new OneTimeOptions { Start = start.ToString("O", System.Globalization.CultureInfo.InvariantCulture), Duration = length });
+        // Three windows of 1.3 s, 0.7 s apart. Were the supervisor to look only once a second, counted from when it began
+        // to wait or its run began, the first window would start about 0.8 s late and every run would stop 0.7 s late or more.
+        DateTimeOffset first = DateTimeOffset.UtcNow.AddSeconds(0.2);
+        TimeSpan length = TimeSpan.FromSeconds(1.3);
+        DateTimeOffset[] starts = [first, first.AddSeconds(2), first.AddSeconds(4)];
+        foreach (DateTimeOffset start in starts)
+        {
+            schedule.OneTime.Add(new OneTimeOptions { Start = start.ToString("O", System.Globalization.CultureInfo.InvariantCulture), Duration = length });
+        }
         rig.Context.Schedules.Replace(rig.Context.Options);
-        using var stop = new CancellationTokenSource(length + TimeSpan.FromSeconds(2));
+        using var stop = new CancellationTokenSource(starts[^1] + length + TimeSpan.FromSeconds(1) - DateTimeOffset.UtcNow);
         await supervisor.RunAsync(stop.Token);
 
-        CameraRun run = Assert.Single(rig.Outbox.AllRuns(), r => r.CameraId == "gate");
-        Assert.Equal(CameraSupervisor.OutsideSchedule, run.EndReason);
-        Assert.InRange((run.StartedAt - start).TotalSeconds, -0.001, 0.2); // times are kept to the millisecond
-        Assert.InRange((run.EndedAt!.Value - (start + length)).TotalSeconds, 0, 0.2); // about 0.01 s here
+        List<CameraRun> runs = [.. rig.Outbox.AllRuns().Where(r => r.CameraId == "gate").OrderBy(r => r.Run)];
+        Assert.Equal(3, runs.Count);
+        for (int i = 0; i < runs.Count; i++)
+        {
+            Assert.Equal(CameraSupervisor.OutsideSchedule, runs[i].EndReason);
+            Assert.InRange((runs[i].StartedAt - starts[i]).TotalSeconds, -0.001, 0.3); // times are kept to the millisecond
+            Assert.InRange((runs[i].EndedAt!.Value - (starts[i] + length)).TotalSeconds, 0, 0.3); // about 0.01 s here
+        }
     }
 }
