@@ -46,7 +46,8 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
         bool waiting = false;
         while (!stopping.IsCancellationRequested)
         {
-            if (!schedules.IsActive(camera.Id, time.GetUtcNow()))
+            DateTimeOffset lookedAt = time.GetUtcNow();
+            if (!schedules.IsActive(camera.Id, lookedAt))
             {
                 if (!waiting)
                 {
@@ -55,7 +56,7 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
                 }
                 try
                 {
-                    await Task.Delay(UntilNextLook(ScheduleCheck), time, stopping);
+                    await Task.Delay(UntilNextLook(ScheduleCheck, lookedAt), time, stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -116,7 +117,8 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
                     await ffmpeg.StopAsync(FfmpegStopWait);
                     return ("recorder stopped", progress.Any);
                 }
-                if (!schedules.IsActive(camera.Id, time.GetUtcNow()))
+                DateTimeOffset lookedAt = time.GetUtcNow();
+                if (!schedules.IsActive(camera.Id, lookedAt))
                 {
                     await ffmpeg.StopAsync(FfmpegStopWait);
                     _log.LogInformation("Camera {CameraId}: its recording window ended; run {Run} stopped", camera.Id, run.Run);
@@ -138,7 +140,7 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
                 ReportWarnings(_warnings.TakeIfDue());
                 try
                 {
-                    await Task.Delay(UntilNextLook(RunCheck), time, stopping);
+                    await Task.Delay(UntilNextLook(RunCheck, lookedAt), time, stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -165,12 +167,20 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
 
     /// <summary>
     /// How long to wait before looking again: the regular interval, or less when a window of the camera's schedule
-    /// begins or ends sooner, so a recording starts and stops at its window's edges and not up to a look later.
+    /// begins or ends sooner, so a recording starts and stops at its window's edges and not up to a look later. The next
+    /// edge is the one after <paramref name="lookedAt"/>, when the schedule was last read: an edge that passed since
+    /// (a busy machine, a timer that fired a hair early) means looking again at once, not waiting for the edge after it.
     /// </summary>
-    private TimeSpan UntilNextLook(TimeSpan regular)
+    private TimeSpan UntilNextLook(TimeSpan regular, DateTimeOffset lookedAt) =>
+        UntilNextLook(schedules, camera.Id, regular, lookedAt, time.GetUtcNow());
+
+    internal static TimeSpan UntilNextLook(ScheduleBook schedules, string cameraId, TimeSpan regular, DateTimeOffset lookedAt, DateTimeOffset now)
     {
-        DateTimeOffset now = time.GetUtcNow();
-        return schedules.NextChangeAfter(camera.Id, now) is { } change && change - now < regular ? change - now : regular;
+        if (schedules.NextChangeAfter(cameraId, lookedAt) is not { } change || change - now >= regular)
+        {
+            return regular;
+        }
+        return change > now ? change - now : TimeSpan.Zero;
     }
 
     /// <summary>The clock's state for a new run; an unsynchronised clock is logged, since every time of the run is as good as it.</summary>

@@ -179,6 +179,22 @@ public sealed class CameraScheduleTests
         Assert.Equal(At("2026-11-21T03:15:00Z"), book.NextChangeAfter("cam2", At("2026-11-21T03:12:00Z")));
     }
 
+    [Fact]
+    public void ALookDueAtAnEdge_ThatComesAHairLate_LooksAgainAtOnce_NotAtTheEdgeAfter()
+    {
+        var options = new RecorderOptions { Id = "site", DataDir = "/tmp/unused" };
+        options.Cameras.Add(new CameraOptions { Id = "cam1", Url = "rtsp://127.0.0.1/cam1", Schedule = new ScheduleOptions { Mode = "off" } });
+        var book = new ScheduleBook(options);
+        DateTimeOffset start = At("2026-11-21T03:10:00Z");
+        book.SetOnDemand([new OnDemandRecording("r1", "cam1", start, TimeSpan.FromSeconds(30))]);
+        TimeSpan second = TimeSpan.FromSeconds(1);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(400), CameraSupervisor.UntilNextLook(book, "cam1", second, start.AddSeconds(-0.5), start.AddSeconds(-0.4)));
+        // Read as not yet recording a millisecond before the start, and the wait worked out a millisecond after it.
+        Assert.Equal(TimeSpan.Zero, CameraSupervisor.UntilNextLook(book, "cam1", second, start.AddMilliseconds(-1), start.AddMilliseconds(1)));
+        Assert.Equal(second, CameraSupervisor.UntilNextLook(book, "cam1", second, start, start.AddMilliseconds(1))); // the end is 30 s away
+    }
+
     [Theory]
     [InlineData("weekly", "Mon-Fri", "25:00", "06:00", "k:Windows:0:Start '25:00'")]
     [InlineData("weekly", "Moonday", "22:00", "06:00", "k:Windows:0:Days 'Moonday'")]
