@@ -94,8 +94,8 @@ public sealed class SegmentHasher : IDisposable
     {
         using SegmentHasher _ = hasher;
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        // Pooled: the recorder hashes every segment twice (sealing, and again before its upload), and a new buffer each time was
-        // a quarter of all it allocated at 16 cameras (an allocation trace of the agent, issue 15).
+        // Pooled: the sealer hashes every segment (and the uploader again when a store refused its checksum), and a new
+        // buffer each time was a quarter of all the recorder allocated at 16 cameras (an allocation trace of the agent, issue 15).
         byte[] buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
