@@ -81,24 +81,12 @@ public sealed partial class OutboxStore
     /// </remarks>
     public void ConfirmLiveTail(string recordingId, long confirmedBytes, DateTimeOffset? confirmedUpTo)
     {
-        using SqliteConnection c = _db.Open();
-        using (SqliteCommand relaxed = c.Command("PRAGMA synchronous=NORMAL"))
-        {
-            relaxed.ExecuteNonQuery();
-        }
-        try
-        {
-            using SqliteCommand q = c.Command("""
-                UPDATE live_tails SET confirmed_bytes = $bytes, confirmed_up_to_ms = COALESCE($upTo, confirmed_up_to_ms), updated_ms = $now
-                WHERE recording_id = $id AND confirmed_bytes <= $bytes
-                """, ("$id", recordingId), ("$bytes", confirmedBytes), ("$upTo", confirmedUpTo?.ToUnixTimeMilliseconds()), ("$now", Now));
-            q.ExecuteNonQuery();
-        }
-        finally
-        {
-            using SqliteCommand full = c.Command("PRAGMA synchronous=FULL"); // the pooled connection goes back as every other one is
-            full.ExecuteNonQuery();
-        }
+        using SqliteConnection c = _db.OpenUnflushed();
+        using SqliteCommand q = c.Command("""
+            UPDATE live_tails SET confirmed_bytes = $bytes, confirmed_up_to_ms = COALESCE($upTo, confirmed_up_to_ms), updated_ms = $now
+            WHERE recording_id = $id AND confirmed_bytes <= $bytes
+            """, ("$id", recordingId), ("$bytes", confirmedBytes), ("$upTo", confirmedUpTo?.ToUnixTimeMilliseconds()), ("$now", Now));
+        q.ExecuteNonQuery();
     }
 
     /// <summary>Whether the segment may still be appended to: it has a live tail and is not sealed (one query where two were).</summary>

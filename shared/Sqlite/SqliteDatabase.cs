@@ -50,13 +50,24 @@ public sealed class SqliteDatabase
     /// for a second each; taking turns in the process costs microseconds instead. Other processes still meet SQLite's
     /// busy timeout. Connections are used synchronously, opened and disposed on one thread; the gate is reentrant.
     /// </summary>
-    public SqliteConnection Open()
+    public SqliteConnection Open() => Open(unflushed: false);
+
+    /// <summary>
+    /// As <see cref="Open"/>, but its commits do not wait for the disk (synchronous=NORMAL until it is disposed; the pool
+    /// gets it back as every other one is). Such a commit survives a crash of this process, not always a power cut: the WAL
+    /// reaches the disk with the next ordinary commit of any connection (an fsync covers the whole file) or checkpoint,
+    /// and a cut before that takes back these commits and nothing else (the file stays consistent). For rows whose loss
+    /// only costs a repeat: what the next start redoes anyway, or asks another source for.
+    /// </summary>
+    public SqliteConnection OpenUnflushed() => Open(unflushed: true);
+
+    private GatedConnection Open(bool unflushed)
     {
         Lock gate = Gates.GetOrAdd(Path, _ => new Lock());
         gate.Enter();
         try
         {
-            var connection = new GatedConnection(_connectionString, gate);
+            var connection = new GatedConnection(_connectionString, gate, unflushed);
             connection.Open();
             // The settings belong to the native connection, which the pool hands out again and again: set them once per
             // native connection, not per Open (three statements on every outbox call were a measurable share of the agent's CPU).
@@ -67,6 +78,12 @@ public sealed class SqliteDatabase
                 pragmas.ExecuteNonQuery();
                 Configured.AddOrUpdate(connection.Handle!, Marker);
             }
+            if (unflushed)
+            {
+                using SqliteCommand relaxed = connection.CreateCommand();
+                relaxed.CommandText = "PRAGMA synchronous=NORMAL;";
+                relaxed.ExecuteNonQuery();
+            }
             return connection;
         }
         catch
@@ -76,7 +93,7 @@ public sealed class SqliteDatabase
         }
     }
 
-    private sealed class GatedConnection(string connectionString, Lock gate) : SqliteConnection(connectionString)
+    private sealed class GatedConnection(string connectionString, Lock gate, bool unflushed) : SqliteConnection(connectionString)
     {
         private int _released;
 
@@ -84,6 +101,12 @@ public sealed class SqliteDatabase
         {
             try
             {
+                if (disposing && unflushed && State == System.Data.ConnectionState.Open && _released == 0)
+                {
+                    using SqliteCommand full = CreateCommand();
+                    full.CommandText = "PRAGMA synchronous=FULL;"; // the native connection goes back to the pool as every other one is
+                    full.ExecuteNonQuery();
+                }
                 base.Dispose(disposing);
             }
             finally

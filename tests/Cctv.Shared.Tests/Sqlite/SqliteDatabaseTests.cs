@@ -42,6 +42,24 @@ public sealed class SqliteDatabaseTests : IDisposable
         }
     }
 
+    [Fact]
+    public void AnUnflushedConnection_CommitsWithoutWaitingForTheDisk_AndThePoolGetsItBackDurable()
+    {
+        var db = new SqliteDatabase(Path.Combine(_dir, "d.db"), "CREATE TABLE IF NOT EXISTS t (x INTEGER);");
+        SQLitePCL.sqlite3 native;
+        using (SqliteConnection unflushed = db.OpenUnflushed())
+        {
+            native = unflushed.Handle!;
+            Assert.Equal(1L, Scalar(unflushed, "PRAGMA synchronous;")); // NORMAL
+            Scalar(unflushed, "INSERT INTO t VALUES (1);");
+        }
+
+        using SqliteConnection next = db.Open();
+        Assert.Same(native, next.Handle); // the pool's same native connection...
+        Assert.Equal(2L, Scalar(next, "PRAGMA synchronous;")); // ...FULL again
+        Assert.Equal(1L, Scalar(next, "SELECT COUNT(*) FROM t;"));
+    }
+
     private static object? Scalar(SqliteConnection connection, string sql)
     {
         using SqliteCommand command = connection.Command(sql);
