@@ -213,6 +213,7 @@ internal static class EdgeCpuCommand
             }
             (double tree0, double own0) = ProcessCpu.Tree(agent.Id);
             Dictionary<string, double> threads0 = ProcessCpu.ByThreadName(agent.Id);
+            Dictionary<string, long> switches0 = ProcessCpu.ContextSwitchesByThreadName(agent.Id);
             var clock = Stopwatch.StartNew();
             if (perMinute is not null)
             {
@@ -234,6 +235,7 @@ internal static class EdgeCpuCommand
             (double tree1, double own1) = ProcessCpu.Tree(agent.Id);
             double elapsed = clock.Elapsed.TotalSeconds;
             Dictionary<string, double> threads1 = ProcessCpu.ByThreadName(agent.Id);
+            Dictionary<string, long> switches1 = ProcessCpu.ContextSwitchesByThreadName(agent.Id);
             if (ProcessCpu.Read(agent.Id) is { } split)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    agent's own time so far: user {split.User:F1} s, system {split.System:F1} s"));
@@ -241,6 +243,10 @@ internal static class EdgeCpuCommand
             Console.WriteLine("    agent's own time by thread (threads alive at the end): " + string.Join(", ", threads1
                 .Select(t => (t.Key, Cores: (t.Value - threads0.GetValueOrDefault(t.Key)) / elapsed)).Where(t => t.Cores >= 0.0005)
                 .OrderByDescending(t => t.Cores).Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.Cores:F4}"))));
+            var switched = switches1.Select(t => (t.Key, PerSecond: (t.Value - switches0.GetValueOrDefault(t.Key)) / elapsed)).Where(t => t.PerSecond >= 0.5)
+                .OrderByDescending(t => t.PerSecond).ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    agent's context switches a second (threads alive at the end): {switched.Sum(t => t.PerSecond):F0}; ") +
+                string.Join(", ", switched.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Key} {t.PerSecond:F1}"))));
             return new Sample((tree1 - tree0) / elapsed, (own1 - own0) / elapsed, ProcessCpu.PeakRssMb(agent.Id));
         }
         finally

@@ -79,6 +79,50 @@ internal static class ProcessCpu
         return byName;
     }
 
+    /// <summary>
+    /// Context switches of a process's threads so far (voluntary and not), summed by thread name: each is a thread put
+    /// to sleep or woken, which costs more than the work it wakes for when that work is small (a timer's tick, a look).
+    /// </summary>
+    public static Dictionary<string, long> ContextSwitchesByThreadName(int pid)
+    {
+        var byName = new Dictionary<string, long>(StringComparer.Ordinal);
+        try
+        {
+            foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    string? name = null;
+                    long switches = 0;
+                    foreach (string line in File.ReadLines(Path.Combine(task, "status")))
+                    {
+                        if (line.StartsWith("Name:", StringComparison.Ordinal))
+                        {
+                            name = line[5..].Trim();
+                        }
+                        else if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)
+                            || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                        {
+                            switches += long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
+                        }
+                    }
+                    if (name is not null)
+                    {
+                        byName[name] = byName.GetValueOrDefault(name) + switches;
+                    }
+                }
+                catch (IOException)
+                {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return byName;
+    }
+
     /// <summary>The peak resident set of a process (VmHWM) in MiB; null when it is gone.</summary>
     public static double? PeakRssMb(int pid)
     {
