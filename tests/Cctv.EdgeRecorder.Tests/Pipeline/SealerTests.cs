@@ -5,6 +5,8 @@ using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
 using Cctv.TestSupport;
+using Cctv.TestSupport.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace Cctv.EdgeRecorder.Tests.Pipeline;
 
@@ -46,6 +48,35 @@ public sealed class SealerTests : LocalCloudTest
         Assert.Equal(1, await sealer.SealAsync(CancellationToken.None));
         Assert.NotNull(rig.Outbox.Get(RecordingId.For("site", "cam1", rig.Run.Run, 2)));
         Assert.Empty(rig.Outbox.UnsealedRuns());
+    }
+
+    [Fact]
+    public async Task SealedSegments_AreLoggedAsARunsFirstAndOneLineAMinute_NotALineEach()
+    {
+        using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);
+        CameraRun other = rig.Outbox.StartRun("cam2");
+        WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 4, listed: 4);
+        WriteSegments(rig.Context.Paths.RunDirectory("cam2", other.Run), files: 3, listed: 3);
+        rig.Outbox.EndRun("cam1", rig.Run.Run, "recorder stopped");
+        rig.Outbox.EndRun("cam2", other.Run, "recorder stopped");
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        using var capture = new LogCapture();
+        using ILoggerFactory logs = LoggerFactory.Create(b => b.AddProvider(capture).SetMinimumLevel(LogLevel.Trace));
+        var sealer = new Sealer(rig.Outbox, rig.Context.Paths, rig.Context.Options.Id, rig.Context.Options.Ffmpeg.ProbePath, clock, logs);
+
+        Assert.Equal(7, await sealer.SealAsync(CancellationToken.None));
+
+        Assert.Equal(["cam1", "cam2"], capture.Find(LogLevel.Information, ": sealed").Select(e => e.Message[7..11]).Order());
+        Assert.Equal(5, capture.Find(LogLevel.Debug, ": sealed").Count(e => e.Level == LogLevel.Debug)); // each of the others, for CCTV_LOG_LEVEL=Debug
+        Assert.Empty(capture.Find(LogLevel.Information, "segments (")); // the summary waits for its minute
+
+        clock.Advance(Sealer.SummaryInterval);
+        Assert.Equal(0, await sealer.SealAsync(CancellationToken.None));
+        Assert.Single(capture.Find(LogLevel.Information, "Sealed 7 segments", "of 2 cameras", "in the last 60 s"));
+
+        clock.Advance(Sealer.SummaryInterval);
+        await sealer.SealAsync(CancellationToken.None);
+        Assert.Single(capture.Find(LogLevel.Information, "segments (")); // nothing sealed since: no line
     }
 
     [Fact]
