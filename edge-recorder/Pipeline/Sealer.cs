@@ -21,16 +21,11 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
     private readonly Dictionary<(string CameraId, long Run), RunProgress> _progress = [];
 
     /// <summary>
-    /// How often what was sealed is summed up in one log line. Each segment's own line is at Debug (<c>CCTV_LOG_LEVEL=Debug</c>)
-    /// but for a run's first: at 16 cameras and 4-second segments one line each was 345,600 lines a day in the journal, on
-    /// a small box's SD card, and a wake of the console logger's thread four times a second. The outbox, <c>status</c>
-    /// and the evidence chain hold every segment's hash and times.
+    /// What was sealed, said in one log line a minute (<see cref="RoutineTally"/>). Each segment's own line is at Debug
+    /// (<c>CCTV_LOG_LEVEL=Debug</c>) but for a run's first; the outbox, <c>status</c> and the evidence chain hold every
+    /// segment's hash and times.
     /// </summary>
-    public static readonly TimeSpan SummaryInterval = TimeSpan.FromMinutes(1);
-    private DateTimeOffset _summarySince = time.GetUtcNow();
-    private readonly HashSet<string> _summaryCameras = new(StringComparer.Ordinal);
-    private int _summaryCount;
-    private long _summaryBytes;
+    private readonly RoutineTally _sealed = new(time, RoutineTally.Minute);
 
     /// <summary>
     /// What this sealer knows of a run between passes: its segment list as read so far, and which of its segments have rows,
@@ -78,20 +73,11 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
 
     private void SummariseIfDue()
     {
-        DateTimeOffset now = time.GetUtcNow();
-        if (now - _summarySince < SummaryInterval && now >= _summarySince)
-        {
-            return;
-        }
-        if (_summaryCount > 0)
+        if (_sealed.TakeIfDue() is { } sum)
         {
             _log.LogInformation("Sealed {Count} segments ({Bytes} bytes) of {Cameras} cameras in the last {Seconds:F0} s",
-                _summaryCount, _summaryBytes, _summaryCameras.Count, (now - _summarySince).TotalSeconds);
+                sum.Count, sum.Bytes, sum.Cameras, sum.Over.TotalSeconds);
         }
-        _summarySince = now;
-        _summaryCount = 0;
-        _summaryBytes = 0;
-        _summaryCameras.Clear();
     }
 
     private async Task<int> SealRunAsync(CameraRun run, CancellationToken cancellationToken)
@@ -243,9 +229,7 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         }
         _log.Log(firstOfRun ? LogLevel.Information : LogLevel.Debug, "Camera {CameraId}: sealed {RecordingId} (run {Run}, segment {Seq}, {Seconds:F1} s, {Bytes} bytes, sha256 {Sha256})",
             run.CameraId, id, run.Run, seq, (endTime - startTime).TotalSeconds, digest.Size, digest.Sha256);
-        _summaryCount++;
-        _summaryBytes += digest.Size;
-        _summaryCameras.Add(run.CameraId);
+        _sealed.Add(run.CameraId, digest.Size);
 
         if (firstOfRun)
         {

@@ -24,6 +24,7 @@ public sealed class Uploader
     /// <summary>With nothing due and no signal, how long the upload loop sleeps before it looks again anyway (a safety net, not the trigger).</summary>
     public static readonly TimeSpan IdleSafetyPoll = TimeSpan.FromSeconds(30);
     private readonly Metronome? _beat;
+    private readonly RoutineTally _tally;
     private readonly OutboxStore _outbox;
     private readonly IObjectStore _store;
     private readonly string _bucket;
@@ -48,6 +49,7 @@ public sealed class Uploader
         LiveTailLocks? liveTails = null, Metronome? beat = null)
     {
         _beat = beat;
+        _tally = new RoutineTally(time, RoutineTally.Minute);
         _liveTails = liveTails ?? new LiveTailLocks();
         _outbox = outbox;
         _store = store;
@@ -148,6 +150,17 @@ public sealed class Uploader
     }
 
     /// <summary>Until the earliest failed segment is due again, at most the safety poll.</summary>
+    /// <summary>Each upload's own line is at Debug; one line a minute says how many went up (<see cref="RoutineTally"/>).</summary>
+    private void Tally(OutboxSegment segment)
+    {
+        _tally.Add(segment.CameraId, segment.Size);
+        if (_tally.TakeIfDue() is { } sum)
+        {
+            _log.LogInformation("Uploaded {Count} segments ({Bytes} bytes) of {Cameras} cameras to gs://{Bucket} in the last {Seconds:F0} s",
+                sum.Count, sum.Bytes, sum.Cameras, _bucket, sum.Over.TotalSeconds);
+        }
+    }
+
     private TimeSpan IdleWait()
     {
         TimeSpan wait = IdleSafetyPoll;
@@ -236,7 +249,8 @@ public sealed class Uploader
             {
                 return false;
             }
-            _log.LogInformation("Uploaded {RecordingId} to gs://{Bucket}/{Object} (generation {Generation})", segment.Id, stored.Bucket, stored.Name, stored.Generation);
+            _log.LogDebug("Uploaded {RecordingId} to gs://{Bucket}/{Object} (generation {Generation})", segment.Id, stored.Bucket, stored.Name, stored.Generation);
+            Tally(segment);
             return true;
         }
         catch (ObjectStoreException e) when (e.Error == ObjectStoreError.PreconditionFailed)
@@ -333,8 +347,9 @@ public sealed class Uploader
                 return LiveFinish.Failed;
             }
             _liveTails.Forget(segment.Id);
-            _log.LogInformation("Uploaded {RecordingId} to gs://{Bucket}/{Object} (generation {Generation}), finishing its live tail",
+            _log.LogDebug("Uploaded {RecordingId} to gs://{Bucket}/{Object} (generation {Generation}), finishing its live tail",
                 segment.Id, stored.Bucket, stored.Name, stored.Generation);
+            Tally(segment);
             return LiveFinish.Uploaded;
         }
         catch (ObjectStoreException e) when (e.Error is ObjectStoreError.NotFound or ObjectStoreError.PreconditionFailed)

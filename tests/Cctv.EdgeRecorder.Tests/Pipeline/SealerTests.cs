@@ -70,11 +70,11 @@ public sealed class SealerTests : LocalCloudTest
         Assert.Equal(5, capture.Find(LogLevel.Debug, ": sealed").Count(e => e.Level == LogLevel.Debug)); // each of the others, for CCTV_LOG_LEVEL=Debug
         Assert.Empty(capture.Find(LogLevel.Information, "segments (")); // the summary waits for its minute
 
-        clock.Advance(Sealer.SummaryInterval);
+        clock.Advance(RoutineTally.Minute);
         Assert.Equal(0, await sealer.SealAsync(CancellationToken.None));
         Assert.Single(capture.Find(LogLevel.Information, "Sealed 7 segments", "of 2 cameras", "in the last 60 s"));
 
-        clock.Advance(Sealer.SummaryInterval);
+        clock.Advance(RoutineTally.Minute);
         await sealer.SealAsync(CancellationToken.None);
         Assert.Single(capture.Find(LogLevel.Information, "segments (")); // nothing sealed since: no line
     }

@@ -3,6 +3,9 @@ using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Gcp.Storage;
 using Cctv.Testing.Gcs;
+using Cctv.TestSupport;
+using Cctv.TestSupport.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace Cctv.EdgeRecorder.Tests.Pipeline;
 
@@ -114,6 +117,27 @@ public sealed class UploaderTests : IAsyncLifetime
         Assert.Equal(1, row.Resumes);
         Assert.Equal(segment.Crc32C, _server.Find(Bucket, segment.ObjectName)!.Crc32C);
         Assert.Equal(2, _server.Counters.SessionsStarted);
+    }
+
+    [Fact]
+    public async Task Uploads_AreSaidInOneLineAMinute_NotInALineEach()
+    {
+        using var rig = new PipelineRig(_store, Bucket, catalog: null);
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        using var capture = new LogCapture();
+        using ILoggerFactory logs = LoggerFactory.Create(b => b.AddProvider(capture).SetMinimumLevel(LogLevel.Trace));
+        var uploader = new Uploader(rig.Outbox, _store, Bucket, rig.Context.Options.Id, rig.Context.Options.Upload, rig.Context.Claims, clock, logs);
+        rig.Seal(1000);
+        rig.Seal(2000);
+
+        await uploader.UploadDueAsync(CancellationToken.None);
+
+        Assert.Equal(2, capture.Entries.Count(e => e.Level == LogLevel.Debug && e.Message.StartsWith("Uploaded ", StringComparison.Ordinal)));
+        Assert.Empty(capture.Find(LogLevel.Information, "Uploaded "));
+        clock.Advance(RoutineTally.Minute);
+        rig.Seal(3000);
+        await uploader.UploadDueAsync(CancellationToken.None);
+        Assert.Single(capture.Find(LogLevel.Information, "Uploaded 3 segments (6000 bytes) of 1 cameras", "in the last 60 s"));
     }
 
     [Fact]
