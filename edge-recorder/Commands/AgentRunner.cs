@@ -18,7 +18,7 @@ public static class AgentRunner
         using EdgeBackend backend = await EdgeBackend.OpenAsync(options, TimeProvider.System, stopping);
         var context = backend.ContextFor(options, logs);
         var agent = new RecorderAgent(context);
-        await agent.RecoverAsync(stopping);
+        await agent.RecoverAsync(stopping, recordingFollows: true);
         ILogger log = logs.CreateLogger("Agent");
         if (options.Backend == "local")
         {

@@ -99,7 +99,7 @@ public static class RecordCommand
                 context.Schedules.Replace(context.Options);
                 context.Schedules.SetOnDemand([request]);
                 var agent = new RecorderAgent(context);
-                await agent.RecoverAsync(cancellationToken);
+                await agent.RecoverAsync(cancellationToken, recordingFollows: true);
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 stop.CancelAfter(duration + TimeSpan.FromSeconds(1));
                 await agent.RunAsync(stop.Token, endGrace);

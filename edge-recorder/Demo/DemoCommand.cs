@@ -76,7 +76,7 @@ public static class DemoCommand
         var backend = new LocalBackend(settings.DataDir, TimeProvider.System);
         var context = new EdgeContext(options, backend.Store, LocalBackend.StagingBucket, backend.Catalog, TimeProvider.System, logs);
         var agent = new RecorderAgent(context);
-        await agent.RecoverAsync(cancellationToken);
+        await agent.RecoverAsync(cancellationToken, recordingFollows: true);
 
         AnsiConsole.MarkupLine($"[bold]Recording {settings.Cameras} synthetic cameras for {settings.Duration}[/] in {Markup.Escape(paths.DataDir)}; functions host at {baseUrl}");
         using var recording = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

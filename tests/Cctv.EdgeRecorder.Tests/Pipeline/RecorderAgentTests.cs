@@ -30,6 +30,22 @@ public sealed class RecorderAgentTests : LocalCloudTest
     }
 
     [Fact]
+    public async Task RecoveryBeforeRecording_SealsWhatThePreviousInstanceLeft_AndLeavesTheUploadsToTheRunningLoop()
+    {
+        // Uploads hang until released: had recovery uploaded (as the sync command's does), the cameras would not have started.
+        var store = new GatedObjectStore(Backend.Store);
+        using var rig = new PipelineRig(store, LocalBackend.StagingBucket, Backend.Catalog);
+        SealerTests.WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 2, listed: 2); // a run never ended
+
+        await new RecorderAgent(rig.Context).RecoverAsync(CancellationToken.None, recordingFollows: true).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.False(store.UploadEntered.IsCompleted);
+        Assert.Equal(2, rig.Outbox.All().Count(s => s.State == EdgeState.Sealed));
+        Assert.Empty(rig.Outbox.UnsealedRuns());
+        store.Release();
+    }
+
+    [Fact]
     public async Task ANewSegmentFile_GetsTheOneBeforeItSealedAndUploaded_BeforeTheSafetyPass()
     {
         // No camera to record: the test plays FFmpeg, writing into the run the rig started.
