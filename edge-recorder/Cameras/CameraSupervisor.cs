@@ -15,9 +15,10 @@ namespace Cctv.EdgeRecorder.Cameras;
 /// <param name="options">The recorder's settings a run uses: segment length, FFmpeg's path, the stall timeout, the clock-step tolerance.</param>
 /// <param name="schedules">When the camera records.</param>
 /// <param name="clocks">Where a run reads the state of the clock its segments are timed by.</param>
+/// <param name="beat">The agent's shared timer for the regular looks (edges of the schedule keep a timer of their own).</param>
 /// <param name="runEnded">Called after a run has ended in the outbox, so the sealer looks at it at once.</param>
 public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions options, ScheduleBook schedules, OutboxStore outbox, EdgePaths paths,
-    IClockStateReader clocks, ProcessRegistry registry, TimeProvider time, ILoggerFactory logs, Action? runEnded = null)
+    IClockStateReader clocks, ProcessRegistry registry, TimeProvider time, Metronome beat, ILoggerFactory logs, Action? runEnded = null)
 {
     private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
     /// <summary>How long FFmpeg has to close its segment after 'q' before it is killed.</summary>
@@ -56,7 +57,7 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
                 }
                 try
                 {
-                    await Task.Delay(UntilNextLook(ScheduleCheck, lookedAt), time, stopping);
+                    await NextLookAsync(ScheduleCheck, lookedAt, stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -140,7 +141,7 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
                 ReportWarnings(_warnings.TakeIfDue());
                 try
                 {
-                    await Task.Delay(UntilNextLook(RunCheck, lookedAt), time, stopping);
+                    await NextLookAsync(RunCheck, lookedAt, stopping);
                 }
                 catch (OperationCanceledException)
                 {
@@ -166,14 +167,31 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
     }
 
     /// <summary>
+    /// Waits until the next look: on the agent's shared beat, about <paramref name="regular"/> from now, unless a window of
+    /// the schedule begins or ends before that beat could come, when the wait ends at the edge itself.
+    /// </summary>
+    private Task NextLookAsync(TimeSpan regular, DateTimeOffset lookedAt, CancellationToken stopping) =>
+        UntilEdge(schedules, camera.Id, regular, beat.Beat, lookedAt, time.GetUtcNow()) is { } exact
+            ? Task.Delay(exact, time, stopping)
+            : beat.WaitAsync(regular, stopping);
+
+    /// <summary>
+    /// The exact wait to the camera's next schedule edge when it comes within the regular interval and a beat (a beat can
+    /// end a wait up to half a beat late, and a timer fires a little later still); null when the regular look comes first.
+    /// </summary>
+    internal static TimeSpan? UntilEdge(ScheduleBook schedules, string cameraId, TimeSpan regular, TimeSpan beat, DateTimeOffset lookedAt, DateTimeOffset now)
+    {
+        TimeSpan latest = regular + beat;
+        TimeSpan wait = UntilNextLook(schedules, cameraId, latest, lookedAt, now);
+        return wait < latest ? wait : null;
+    }
+
+    /// <summary>
     /// How long to wait before looking again: the regular interval, or less when a window of the camera's schedule
     /// begins or ends sooner, so a recording starts and stops at its window's edges and not up to a look later. The next
     /// edge is the one after <paramref name="lookedAt"/>, when the schedule was last read: an edge that passed since
     /// (a busy machine, a timer that fired a hair early) means looking again at once, not waiting for the edge after it.
     /// </summary>
-    private TimeSpan UntilNextLook(TimeSpan regular, DateTimeOffset lookedAt) =>
-        UntilNextLook(schedules, camera.Id, regular, lookedAt, time.GetUtcNow());
-
     internal static TimeSpan UntilNextLook(ScheduleBook schedules, string cameraId, TimeSpan regular, DateTimeOffset lookedAt, DateTimeOffset now)
     {
         if (schedules.NextChangeAfter(cameraId, lookedAt) is not { } change || change - now >= regular)

@@ -10,7 +10,7 @@ namespace Cctv.EdgeRecorder.Configuration;
 /// arrive); a changed file is loaded and validated in full: accepted, it is handed over; refused, every problem is
 /// logged with the line it is on, and the last good configuration keeps running.
 /// </summary>
-public sealed partial class ConfigurationWatcher(string path, TimeProvider time, ILogger<ConfigurationWatcher> log)
+public sealed partial class ConfigurationWatcher(string path, Pipeline.Metronome beat, ILogger<ConfigurationWatcher> log)
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
@@ -25,7 +25,7 @@ public sealed partial class ConfigurationWatcher(string path, TimeProvider time,
         {
             try
             {
-                await Task.Delay(PollInterval, time, stopping);
+                await beat.WaitAsync(PollInterval, stopping); // with the agent's other looks
             }
             catch (OperationCanceledException)
             {

@@ -36,7 +36,11 @@ public sealed class EdgeContext
         Schedules = new Cameras.ScheduleBook(options);
         Claims = new Identity.RecorderClaimGuard(options, catalog, time, logs);
         ClockStates = new Clock.KernelClock(time);
+        Beat = new Metronome(time, LiveTailer.SampleIntervalFor(options.LiveTail));
     }
+
+    /// <summary>The one timer the periodic looks wait on (the live tailer's, the cameras', the configuration's), so they wake together.</summary>
+    public Metronome Beat { get; }
 
     /// <summary>Where a run reads the state of the clock its segments are timed by (the kernel; a fake in tests).</summary>
     public Clock.IClockStateReader ClockStates { get; init; }
@@ -63,18 +67,18 @@ public sealed class EdgeContext
 
     /// <summary>An uploader; the agent passes its signals, commands and tests get one woken by nothing but its own safety poll.</summary>
     public Uploader CreateUploader(PipelineSignal? due = null, PipelineSignal? uploaded = null) =>
-        new(Outbox, Store, StagingBucket, Options.Id, Options.Upload, Claims, Time, Logs, due: due, uploaded: uploaded, liveTails: LiveTailLocks);
+        new(Outbox, Store, StagingBucket, Options.Id, Options.Upload, Claims, Time, Logs, due: due, uploaded: uploaded, liveTails: LiveTailLocks, beat: Beat);
 
     /// <summary>Shared by the live tailer and the uploaders: one turn at a time at a segment's append session.</summary>
     public LiveTailLocks LiveTailLocks { get; } = new();
 
     /// <summary>The live tailer: uploads each camera's open segment as FFmpeg writes it (off when the store has no append sessions).</summary>
     public LiveTailer CreateLiveTailer() =>
-        new(Outbox, Store as IAppendSessions, Paths, StagingBucket, Options.Id, Options.LiveTail, Claims, LiveTailLocks, Time, Logs);
+        new(Outbox, Store as IAppendSessions, Paths, StagingBucket, Options.Id, Options.LiveTail, Claims, LiveTailLocks, Time, Beat, Logs);
 
     /// <param name="runEnded">Called after each of the camera's runs has ended in the outbox.</param>
     public Cameras.CameraSupervisor CreateSupervisor(CameraOptions camera, Cameras.ProcessRegistry registry, Action? runEnded = null) =>
-        new(camera, Options, Schedules, Outbox, Paths, ClockStates, registry, Time, Logs, runEnded);
+        new(camera, Options, Schedules, Outbox, Paths, ClockStates, registry, Time, Beat, Logs, runEnded);
 
     /// <param name="interval">How often a camera's chain is signed at least; a minute unless a test shortens it.</param>
     public Evidence.ManifestPublisher CreateManifestPublisher(TimeSpan? interval = null, Func<double>? jitter = null) =>

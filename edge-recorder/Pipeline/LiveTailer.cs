@@ -86,6 +86,7 @@ public sealed class LiveTailer
     private readonly RecorderClaimGuard _claims;
     private readonly LiveTailLocks _locks;
     private readonly TimeProvider _time;
+    private readonly Metronome _beat;
     private readonly ILogger _log;
     private readonly Dictionary<string, Tail> _tails = new(StringComparer.Ordinal);
     private readonly Dictionary<(string CameraId, long Run), (long Seq, string Path, bool Sealed)> _newest = [];
@@ -107,8 +108,9 @@ public sealed class LiveTailer
     }
 
     public LiveTailer(OutboxStore outbox, IAppendSessions? sessions, EdgePaths paths, string stagingBucket, string recorderId, LiveTailOptions options,
-        RecorderClaimGuard claims, LiveTailLocks locks, TimeProvider time, ILoggerFactory logs)
+        RecorderClaimGuard claims, LiveTailLocks locks, TimeProvider time, Metronome beat, ILoggerFactory logs)
     {
+        _beat = beat;
         _outbox = outbox;
         _sessions = sessions;
         _paths = paths;
@@ -125,7 +127,11 @@ public sealed class LiveTailer
     public bool Enabled => _options.Enabled && _sessions is not null;
 
     /// <summary>How often the open segments are sampled: an eighth of the flush interval, between 50 and 250 ms.</summary>
-    public TimeSpan SampleInterval => TimeSpan.FromMilliseconds(Math.Clamp(_options.FlushInterval.TotalMilliseconds / 8, 50, 250));
+    public TimeSpan SampleInterval => SampleIntervalFor(_options);
+
+    /// <summary>An eighth of <paramref name="options"/>' flush interval, between 50 and 250 ms; the agent's <see cref="Metronome"/> beats at it.</summary>
+    public static TimeSpan SampleIntervalFor(LiveTailOptions options) =>
+        TimeSpan.FromMilliseconds(Math.Clamp(options.FlushInterval.TotalMilliseconds / 8, 50, 250));
 
     /// <summary>Tails until <paramref name="stopping"/>; a failed pass is logged and the next one comes.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -167,7 +173,7 @@ public sealed class LiveTailer
             }
             try
             {
-                await Task.Delay(SampleInterval, _time, stopping);
+                await _beat.WaitAsync(SampleInterval, stopping); // with the cameras' looks: one wake for all
             }
             catch (OperationCanceledException)
             {

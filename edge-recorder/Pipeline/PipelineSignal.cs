@@ -51,7 +51,15 @@ public sealed class PipelineSignal
     /// Waits until any of <paramref name="signals"/> is set or <paramref name="timeout"/> passes on <paramref name="time"/>.
     /// True when a signal fired. Nothing is cleared: the caller consumes what it handles.
     /// </summary>
-    public static async Task<bool> WaitAnyAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken, params PipelineSignal[] signals)
+    public static Task<bool> WaitAnyAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken, params PipelineSignal[] signals) =>
+        Wait(timeout, (t, token) => Task.Delay(t, time, token), signals, cancellationToken);
+
+    /// <summary>As above, the timeout ending on the nearest beat of <paramref name="beat"/> (no timer of its own).</summary>
+    public static Task<bool> WaitAnyAsync(TimeSpan timeout, Metronome beat, CancellationToken cancellationToken, params PipelineSignal[] signals) =>
+        Wait(timeout, beat.WaitAsync, signals, cancellationToken);
+
+    private static async Task<bool> Wait(TimeSpan timeout, Func<TimeSpan, CancellationToken, Task> wait, PipelineSignal[] signals,
+        CancellationToken cancellationToken)
     {
         Task[] fired = [.. signals.Select(s => s.Fired)];
         if (fired.Any(t => t.IsCompleted))
@@ -62,10 +70,10 @@ public sealed class PipelineSignal
         {
             return false;
         }
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task delay = Task.Delay(timeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : timeout, time, wait.Token);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task delay = timeout == Timeout.InfiniteTimeSpan ? Task.Delay(Timeout.InfiniteTimeSpan, waiting.Token) : wait(timeout, waiting.Token);
         Task first = await Task.WhenAny([.. fired, delay]);
-        await wait.CancelAsync();
+        await waiting.CancelAsync();
         cancellationToken.ThrowIfCancellationRequested();
         return first != delay;
     }

@@ -147,7 +147,7 @@ public sealed class RecorderAgent
             }
             if (configFile is not null)
             {
-                var watcher = new ConfigurationWatcher(configFile, _context.Time, _context.Logs.CreateLogger<ConfigurationWatcher>());
+                var watcher = new ConfigurationWatcher(configFile, _context.Beat, _context.Logs.CreateLogger<ConfigurationWatcher>());
                 watching = watcher.RunAsync(ApplyConfiguration, stopRecording);
             }
             try
@@ -485,11 +485,11 @@ public sealed class RecorderAgent
                 {
                     wake = Min(wake, verifyAt);
                 }
-                if (await PipelineSignal.WaitAnyAsync(wake - _context.Time.GetUtcNow(), _context.Time, stopping, _segmentsClosed, _uploaded, _sealedAtStop)
+                if (await PipelineSignal.WaitAnyAsync(wake - _context.Time.GetUtcNow(), _context.Beat, stopping, _segmentsClosed, _uploaded, _sealedAtStop)
                     && _segmentsClosed.Fired.IsCompleted)
                 {
                     // Cameras close their segments at about the same time: one pass seals them all.
-                    await Task.Delay(SealCoalesce, _context.Time, stopping);
+                    await _context.Beat.WaitAsync(SealCoalesce, stopping);
                 }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)

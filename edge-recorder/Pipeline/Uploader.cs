@@ -23,6 +23,7 @@ public sealed class Uploader
     private const long LargeFile = 100L * 1024 * 1024;
     /// <summary>With nothing due and no signal, how long the upload loop sleeps before it looks again anyway (a safety net, not the trigger).</summary>
     public static readonly TimeSpan IdleSafetyPoll = TimeSpan.FromSeconds(30);
+    private readonly Metronome? _beat;
     private readonly RoutineTally _tally;
     private readonly OutboxStore _outbox;
     private readonly IObjectStore _store;
@@ -42,10 +43,12 @@ public sealed class Uploader
     /// <param name="due">Set when segments become due (sealed, requeued): the running loop wakes on it instead of polling.</param>
     /// <param name="uploaded">Set after each segment reaches the bucket, for whoever waits on the cloud's word.</param>
     /// <param name="liveTails">Shared with the live tailer: a session is finished only when no append to it is in flight.</param>
+    /// <param name="beat">When given, an idle wait ends on its beat (no timer of its own; the agent's); else on a timer of <paramref name="time"/>.</param>
     public Uploader(OutboxStore outbox, IObjectStore store, string stagingBucket, string recorderId, UploadOptions options, RecorderClaimGuard claims,
         TimeProvider time, ILoggerFactory logs, Func<double>? jitter = null, PipelineSignal? due = null, PipelineSignal? uploaded = null,
-        LiveTailLocks? liveTails = null)
+        LiveTailLocks? liveTails = null, Metronome? beat = null)
     {
+        _beat = beat;
         _tally = new RoutineTally(time, RoutineTally.Minute);
         _liveTails = liveTails ?? new LiveTailLocks();
         _outbox = outbox;
@@ -101,7 +104,9 @@ public sealed class Uploader
                         break;
                     }
                     inFlight.RemoveAll(t => t.IsCompleted);
-                    await PipelineSignal.WaitAnyAsync(IdleWait(), _time, cancellationToken, _due);
+                    await (_beat is null
+                        ? PipelineSignal.WaitAnyAsync(IdleWait(), _time, cancellationToken, _due)
+                        : PipelineSignal.WaitAnyAsync(IdleWait(), _beat, cancellationToken, _due));
                     continue;
                 }
                 claimed++;

@@ -195,6 +195,23 @@ public sealed class CameraScheduleTests
         Assert.Equal(second, CameraSupervisor.UntilNextLook(book, "cam1", second, start, start.AddMilliseconds(1))); // the end is 30 s away
     }
 
+    [Fact]
+    public void AnEdgeThatTheSharedBeatCouldOvershoot_GetsATimerOfItsOwn_AndAFarOneWaitsForTheBeat()
+    {
+        var options = new RecorderOptions { Id = "site", DataDir = "/tmp/unused" };
+        options.Cameras.Add(new CameraOptions { Id = "cam1", Url = "rtsp://127.0.0.1/cam1", Schedule = new ScheduleOptions { Mode = "off" } });
+        var book = new ScheduleBook(options);
+        DateTimeOffset start = At("2026-11-21T03:10:00Z");
+        book.SetOnDemand([new OnDemandRecording("r1", "cam1", start, TimeSpan.FromSeconds(30))]);
+        TimeSpan second = TimeSpan.FromSeconds(1), beat = TimeSpan.FromMilliseconds(250);
+
+        // 1.1 s away: past the regular look, but the beat that ends a one-second wait may come up to 0.125 s after it.
+        Assert.Equal(TimeSpan.FromMilliseconds(1100), CameraSupervisor.UntilEdge(book, "cam1", second, beat, start.AddSeconds(-1.1), start.AddSeconds(-1.1)));
+        Assert.Equal(TimeSpan.FromMilliseconds(300), CameraSupervisor.UntilEdge(book, "cam1", second, beat, start.AddSeconds(-0.3), start.AddSeconds(-0.3)));
+        Assert.Null(CameraSupervisor.UntilEdge(book, "cam1", second, beat, start.AddSeconds(-1.3), start.AddSeconds(-1.3)));
+        Assert.Null(CameraSupervisor.UntilEdge(book, "cam1", second, beat, start.AddSeconds(10), start.AddSeconds(10))); // the end is 20 s away
+    }
+
     [Theory]
     [InlineData("weekly", "Mon-Fri", "25:00", "06:00", "k:Windows:0:Start '25:00'")]
     [InlineData("weekly", "Moonday", "22:00", "06:00", "k:Windows:0:Days 'Moonday'")]

@@ -1,4 +1,5 @@
 using Cctv.EdgeRecorder.Configuration;
+using Cctv.EdgeRecorder.Pipeline;
 using Cctv.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -31,7 +32,7 @@ public sealed class ConfigurationWatcherTests : IDisposable
     {
         string path = _dir.Combine("agent.json");
         File.WriteAllText(path, Json("continuous"));
-        var watcher = new ConfigurationWatcher(path, TimeProvider.System, NullLogger<ConfigurationWatcher>.Instance);
+        var watcher = new ConfigurationWatcher(path, new Metronome(TimeProvider.System, TimeSpan.FromMilliseconds(250)), NullLogger<ConfigurationWatcher>.Instance);
         Assert.Null(watcher.CheckNow());
 
         File.WriteAllText(path, Json("weekly"));

@@ -1,0 +1,142 @@
+namespace Cctv.EdgeRecorder.Pipeline;
+
+/// <summary>
+/// One timer for the agent's periodic looks, so they wake together. Each loop that waited on its own timer (the live
+/// tailer four times a second, every camera's supervisor and the configuration watcher once a second, the pipeline
+/// loop between events) cost the runtime's timer thread a wake to fire it and often another to arm the next one, and a
+/// thread pool worker a wake to run it: at 4 cameras the agent switched context 170 times a second, and the timer
+/// thread alone took a sixth of its CPU (issue 15). Here one periodic timer beats while anyone waits, and each beat
+/// releases every wait that is due.
+/// </summary>
+/// <remarks>
+/// A wait ends at the beat nearest to its due time: up to half a beat early or late (plus the timer's own lateness),
+/// never before the next beat. Callers that need an instant (a recording window's edge) keep their own timer for it.
+/// Beats are counted on <see cref="TimeProvider.GetTimestamp"/>, as the timer itself is: a test that moves only the
+/// wall clock does not move them.
+/// </remarks>
+public sealed class Metronome
+{
+    private readonly TimeProvider _time;
+    private readonly long _halfBeat;
+    private readonly Lock _lock = new();
+    private readonly List<Waiter> _waiting = [];
+    private ITimer? _timer;
+
+    public Metronome(TimeProvider time, TimeSpan beat)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(beat, TimeSpan.Zero);
+        _time = time;
+        Beat = beat;
+        _halfBeat = (long)(beat.TotalSeconds / 2 * time.TimestampFrequency);
+    }
+
+    /// <summary>The time between beats.</summary>
+    public TimeSpan Beat { get; }
+
+    /// <summary>Waits for about <paramref name="interval"/>: until the beat nearest to then, at least until the next one.</summary>
+    /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> is cancelled first.</exception>
+    public Task WaitAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+        long due = _time.GetTimestamp() + (long)(Math.Max(0, interval.TotalSeconds) * _time.TimestampFrequency);
+        var waiter = new Waiter(due);
+        if (cancellationToken.CanBeCanceled)
+        {
+            // Registered before the waiter is listed, so a release always finds the registration to remove: a wait on a
+            // token that lives as long as the agent must not leave one behind per beat.
+            waiter.Registration = cancellationToken.UnsafeRegister(static (state, token) =>
+            {
+                var (metronome, w) = ((Metronome, Waiter))state!;
+                metronome.Remove(w);
+                w.TrySetCanceled(token);
+            }, (this, waiter));
+        }
+        lock (_lock)
+        {
+            if (!waiter.Task.IsCompleted)
+            {
+                _waiting.Add(waiter);
+                _timer ??= _time.CreateTimer(static state => ((Metronome)state!).OnBeat(), this, Beat, Beat);
+            }
+        }
+        return waiter.Task;
+    }
+
+    /// <summary>How many waits are listed now (for tests: a cancelled wait must not stay).</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
+    /// <summary>Whether the timer runs; it stops when nobody waits, so an agent with nothing to look at is not woken.</summary>
+    public bool IsBeating
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _timer is not null;
+            }
+        }
+    }
+
+    private void Remove(Waiter waiter)
+    {
+        lock (_lock)
+        {
+            _waiting.Remove(waiter);
+            StopIfIdle();
+        }
+    }
+
+    private void OnBeat()
+    {
+        long now = _time.GetTimestamp();
+        List<Waiter>? due = null;
+        lock (_lock)
+        {
+            for (int i = _waiting.Count - 1; i >= 0; i--)
+            {
+                if (_waiting[i].Due - now <= _halfBeat)
+                {
+                    (due ??= []).Add(_waiting[i]);
+                    _waiting.RemoveAt(i);
+                }
+            }
+            StopIfIdle();
+        }
+        if (due is null)
+        {
+            return;
+        }
+        foreach (Waiter waiter in due)
+        {
+            waiter.Registration.Unregister();
+            waiter.TrySetResult();
+        }
+    }
+
+    private void StopIfIdle()
+    {
+        if (_waiting.Count == 0 && _timer is not null)
+        {
+            _timer.Dispose();
+            _timer = null;
+        }
+    }
+
+    private sealed class Waiter(long due) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public long Due { get; } = due;
+        public CancellationTokenRegistration Registration { get; set; }
+    }
+}

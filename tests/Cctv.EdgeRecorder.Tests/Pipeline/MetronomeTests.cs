@@ -1,0 +1,166 @@
+using System.Runtime.CompilerServices;
+using Cctv.EdgeRecorder.Pipeline;
+
+namespace Cctv.EdgeRecorder.Tests.Pipeline;
+
+/// <summary>
+/// The agent's shared beat: waits of about the same length, begun at different moments, end on one beat; a wait ends
+/// on the beat nearest its due time; nobody waiting, nothing beats; a wait leaves nothing behind on its token.
+/// </summary>
+public sealed class MetronomeTests
+{
+    private static readonly TimeSpan Beat = TimeSpan.FromMilliseconds(250);
+
+    [Fact]
+    public void WaitsOfAboutOneSecond_BegunAtDifferentMoments_EndOnTheSameBeat()
+    {
+        var clock = new BeatClock();
+        var metronome = new Metronome(clock, Beat);
+        Task camera1 = metronome.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+        clock.Pass(TimeSpan.FromMilliseconds(40));
+        Task camera2 = metronome.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+        clock.Pass(TimeSpan.FromMilliseconds(60));
+        Task watcher = metronome.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+
+        Assert.Equal(1, clock.TimersCreated); // one timer for all three
+        clock.Beat(3); // 0.75 s after the first wait began
+        Assert.False(camera1.IsCompleted || camera2.IsCompleted || watcher.IsCompleted);
+        clock.Beat(); // 1.0 s: due at 1.0, 1.04 and 1.1 s, all nearer this beat than the next
+        Assert.True(camera1.IsCompletedSuccessfully && camera2.IsCompletedSuccessfully && watcher.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void AWait_EndsOnTheBeatNearestItsDueTime_AndNeverBeforeTheNextBeat()
+    {
+        var clock = new BeatClock();
+        var metronome = new Metronome(clock, Beat);
+        clock.Pass(TimeSpan.FromMilliseconds(200)); // the timer starts with the first wait, so beats fall at 0.2 + k * 0.25 s
+        Task nearer = metronome.WaitAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None); // due 0.7 s
+        clock.Pass(TimeSpan.FromMilliseconds(140));
+        Task later = metronome.WaitAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None); // due 0.84 s
+        Task now = metronome.WaitAsync(TimeSpan.Zero, CancellationToken.None);
+        Assert.False(now.IsCompleted);
+
+        clock.Beat(); // 0.45 s
+        Assert.True(now.IsCompletedSuccessfully);
+        Assert.False(nearer.IsCompleted);
+        clock.Beat(); // 0.70 s
+        Assert.True(nearer.IsCompletedSuccessfully);
+        Assert.False(later.IsCompleted); // 0.14 s to go: more than half a beat
+        clock.Beat(); // 0.95 s: 0.11 s past it, the nearest beat
+        Assert.True(later.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public void WithNobodyWaiting_TheTimerStops_AndStartsAgainForTheNextWait()
+    {
+        var clock = new BeatClock();
+        var metronome = new Metronome(clock, Beat);
+        Assert.False(metronome.IsBeating);
+        Task wait = metronome.WaitAsync(Beat, CancellationToken.None);
+        Assert.True(metronome.IsBeating);
+
+        clock.Beat();
+
+        Assert.True(wait.IsCompletedSuccessfully);
+        Assert.False(metronome.IsBeating);
+        Assert.Equal(0, clock.TimersRunning);
+        metronome.WaitAsync(Beat, CancellationToken.None);
+        Assert.Equal(1, clock.TimersRunning);
+    }
+
+    [Fact]
+    public async Task ACancelledWait_IsCancelled_AndNoLongerListed()
+    {
+        var clock = new BeatClock();
+        var metronome = new Metronome(clock, Beat);
+        using var stop = new CancellationTokenSource();
+        Task wait = metronome.WaitAsync(TimeSpan.FromMinutes(1), stop.Token);
+
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
+        Assert.Equal(0, metronome.Waiting);
+        Assert.False(metronome.IsBeating);
+        Assert.True(metronome.WaitAsync(Beat, stop.Token).IsCanceled); // on a cancelled token: at once, nothing listed
+        Assert.Equal(0, metronome.Waiting);
+    }
+
+    [Fact]
+    public void AWaitThatEnded_LeavesNothingOnItsToken()
+    {
+        // The loops wait on the agent's stopping token, which lives as long as the agent: four waits a second must not
+        // each leave a registration (and through it, the wait) on it.
+        var clock = new BeatClock();
+        var metronome = new Metronome(clock, Beat);
+        using var stopping = new CancellationTokenSource();
+
+        WeakReference ended = WaitOneBeat(metronome, clock, stopping.Token);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(ended.IsAlive);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference WaitOneBeat(Metronome metronome, BeatClock clock, CancellationToken stopping)
+    {
+        Task wait = metronome.WaitAsync(Beat, stopping);
+        clock.Beat();
+        Assert.True(wait.IsCompletedSuccessfully);
+        return new WeakReference(wait);
+    }
+
+    /// <summary>A monotonic clock moved by hand, whose timers fire when the test says a beat has come.</summary>
+    private sealed class BeatClock : TimeProvider
+    {
+        private long _ticks;
+        private readonly List<ManualTimer> _timers = [];
+
+        public int TimersCreated { get; private set; }
+        public int TimersRunning => _timers.Count(t => !t.Disposed);
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => _ticks;
+
+        public void Pass(TimeSpan by) => _ticks += by.Ticks;
+
+        /// <summary>Moves the clock to each running timer's next fire time and fires it, <paramref name="count"/> times.</summary>
+        public void Beat(int count = 1)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                ManualTimer timer = Assert.Single(_timers, t => !t.Disposed);
+                _ticks = timer.NextFire;
+                timer.NextFire += timer.Period.Ticks;
+                timer.Callback(timer.State);
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            TimersCreated++;
+            var timer = new ManualTimer(callback, state, period) { NextFire = _ticks + dueTime.Ticks };
+            _timers.Add(timer);
+            return timer;
+        }
+
+        private sealed class ManualTimer(TimerCallback callback, object? state, TimeSpan period) : ITimer
+        {
+            public TimerCallback Callback { get; } = callback;
+            public object? State { get; } = state;
+            public TimeSpan Period { get; } = period;
+            public long NextFire { get; set; }
+            public bool Disposed { get; private set; }
+
+            public bool Change(TimeSpan dueTime, TimeSpan period) => throw new NotSupportedException("the metronome never changes its timer");
+            public void Dispose() => Disposed = true;
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return ValueTask.CompletedTask;
+            }
+        }
+    }
+}
