@@ -1,3 +1,4 @@
+using Cctv.Benchmarks;
 using Cctv.Benchmarks.EdgeCpu;
 using Cctv.Benchmarks.FootageAtRisk;
 using Cctv.Benchmarks.Hashing;
@@ -6,19 +7,28 @@ using Cctv.Benchmarks.Outbox;
 using Cctv.Benchmarks.Playback;
 using Cctv.Benchmarks.Uploads;
 
-return args switch
+try
 {
-    ["hashing", .. var rest] => await HashingCommand.RunAsync(rest),
-    ["uploads", .. var rest] => await UploadCommand.RunAsync(rest),
-    ["signing", .. var rest] => PlaybackCommands.Signing(rest),
-    ["playlist", .. var rest] => await PlaybackCommands.PlaylistAsync(rest),
-    ["get-url", .. var rest] => await PlaybackCommands.GetUrlAsync(rest),
-    ["loadgen", .. var rest] => await LoadgenCommand.RunAsync(rest),
-    ["edge-cpu", .. var rest] => await EdgeCpuCommand.RunAsync(rest),
-    ["footage-at-risk", .. var rest] => await FootageAtRiskCommand.RunAsync(rest),
-    ["outbox-passes", .. var rest] => OutboxPassesCommand.Run(rest),
-    _ => Usage(),
-};
+    return args switch
+    {
+        ["hashing", .. var rest] => await HashingCommand.RunAsync(rest),
+        ["uploads", .. var rest] => await UploadCommand.RunAsync(rest),
+        ["signing", .. var rest] => PlaybackCommands.Signing(rest),
+        ["playlist", .. var rest] => await PlaybackCommands.PlaylistAsync(rest),
+        ["get-url", .. var rest] => await PlaybackCommands.GetUrlAsync(rest),
+        ["loadgen", .. var rest] => await LoadgenCommand.RunAsync(rest),
+        ["edge-cpu", .. var rest] => await EdgeCpuCommand.RunAsync(rest),
+        ["footage-at-risk", .. var rest] => await FootageAtRiskCommand.RunAsync(rest),
+        ["outbox-passes", .. var rest] => OutboxPassesCommand.Run(rest),
+        _ => Usage(),
+    };
+}
+catch (OperationCanceledException) when (StopSignal.Received)
+{
+    // Ctrl+C or SIGTERM: the command's cleanup has stopped what it started.
+    Console.Error.WriteLine("stopped before the end: no result");
+    return 130;
+}
 
 static int Usage()
 {

@@ -43,8 +43,7 @@ internal static class EdgeCpuCommand
             Console.Error.WriteLine($"edge-cpu: {e.Message}");
             return 2;
         }
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        using var cancel = new StopSignal();
         string clip = await RtspStreams.ClipAsync(cancel.Token);
         await using var streams = new RtspStreams();
         await streams.StartAsync(clip, o.Cameras, cancel.Token);

@@ -68,8 +68,7 @@ internal static class FootageAtRiskCommand
             Console.Error.WriteLine($"footage-at-risk: {e.Message}\n\n{Help}");
             return 2;
         }
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        using var cancel = new StopSignal();
         string clip = await RtspStreams.ClipAtAsync(o.Bitrate, cancel.Token);
         Console.WriteLine($"footage-at-risk: cameras {string.Join(",", o.Cameras)}, {o.SegmentSeconds} s segments, {o.Seconds} s measured after a " +
             $"{o.SegmentSeconds} s warm-up, clip at {o.Bitrate / 1e6:F1} Mbit/s; {Environment.ProcessorCount} cores, {MachineInfo.CpuModel()}, load {MachineInfo.LoadAverage()}");

@@ -28,12 +28,7 @@ internal static class UploadCommand
             Console.Error.WriteLine(e.Message);
             return 2;
         }
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
+        using var stop = new StopSignal();
         CancellationToken ct = stop.Token;
 
         string rcloneVersion = await MachineInfo.RcloneVersionAsync(options.Rclone);
