@@ -137,6 +137,7 @@ public sealed class RecorderAgent
         // Live tails run beside the backlog with their own loop: sealed segments waiting never delay the open ones.
         Task tails = _context.Options.AutoUpload ? _tailer.RunAsync(pipelineStop.Token) : Task.CompletedTask;
         Task pipeline = PipelineLoopAsync(pipelineStop.Token);
+        Task trimming = NativeHeap.RunAsync(_context.Time, _log, pipelineStop.Token);
         _stopRecording = stopRecording;
         Task watching = Task.CompletedTask;
         try
@@ -179,6 +180,7 @@ public sealed class RecorderAgent
         {
             await pipelineStop.CancelAsync();
             await pipeline;
+            await trimming;
             await uploads;
             await tails;
             _continuousUploads = false;

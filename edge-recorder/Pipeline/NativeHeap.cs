@@ -1,0 +1,69 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace Cctv.EdgeRecorder.Pipeline;
+
+/// <summary>
+/// Gives the C library's free memory back to the kernel. The JIT compiles most of what the agent runs in its first
+/// minute, and with tiered compilation off (edge-recorder/runtimeconfig.template.json) it compiles each method optimised,
+/// with more scratch memory: freed back to malloc, it stayed resident, 11 MiB of [heap] in the agent at 16 cameras
+/// against 3 with tiers. glibc gives pages back by itself only from the top of its heap; <c>malloc_trim(0)</c> gives back
+/// every whole free page (glibc 2.8 and later). A C library without it (musl) has nothing to call.
+/// </summary>
+internal static class NativeHeap
+{
+    /// <summary>The first trim: after the start's compiling, most of which is over by then.</summary>
+    public static readonly TimeSpan AfterStart = TimeSpan.FromMinutes(1);
+    /// <summary>Then now and again, for what later compiles, SQLite and TLS free.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
+
+    private static volatile bool _unavailable;
+
+    /// <summary>Gives every whole free page of the C library's heaps back to the kernel; false where the C library cannot.</summary>
+    public static bool Trim()
+    {
+        if (_unavailable || !OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+        try
+        {
+            _ = MallocTrim(0); // 1 when it gave pages back, 0 when there were none to give
+            return true;
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            _unavailable = true;
+            return false;
+        }
+    }
+
+    /// <summary>Trims <see cref="AfterStart"/> after it is called, then every <see cref="Interval"/>, until <paramref name="stopping"/>.</summary>
+    public static async Task RunAsync(TimeProvider time, ILogger log, CancellationToken stopping)
+    {
+        TimeSpan wait = AfterStart;
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(wait, time, stopping); // two timers in ten minutes: not worth the shared beat
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            long before = Environment.WorkingSet;
+            if (!Trim())
+            {
+                log.LogDebug("The C library has no malloc_trim: its free memory stays with the agent");
+                return;
+            }
+            log.LogDebug("Free native memory given back: resident {Before} MiB, now {After} MiB", before >> 20, Environment.WorkingSet >> 20);
+            wait = Interval;
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int MallocTrim(nuint pad);
+}
