@@ -182,11 +182,7 @@ public sealed class CameraScheduleTests
     [Fact]
     public void ALookDueAtAnEdge_ThatComesAHairLate_LooksAgainAtOnce_NotAtTheEdgeAfter()
     {
-        var options = new RecorderOptions { Id = "site", DataDir = "/tmp/unused" };
-        options.Cameras.Add(new CameraOptions { Id = "cam1", Url = "rtsp://127.0.0.1/cam1", Schedule = new ScheduleOptions { Mode = "off" } });
-        var book = new ScheduleBook(options);
-        DateTimeOffset start = At("2026-11-21T03:10:00Z");
-        book.SetOnDemand([new OnDemandRecording("r1", "cam1", start, TimeSpan.FromSeconds(30))]);
+        (ScheduleBook book, DateTimeOffset start) = ThirtySecondsOnDemand();
         TimeSpan second = TimeSpan.FromSeconds(1);
 
         Assert.Equal(TimeSpan.FromMilliseconds(400), CameraSupervisor.UntilNextLook(book, "cam1", second, start.AddSeconds(-0.5), start.AddSeconds(-0.4)));
@@ -198,11 +194,7 @@ public sealed class CameraScheduleTests
     [Fact]
     public void AnEdgeThatTheSharedBeatCouldOvershoot_GetsATimerOfItsOwn_AndAFarOneWaitsForTheBeat()
     {
-        var options = new RecorderOptions { Id = "site", DataDir = "/tmp/unused" };
-        options.Cameras.Add(new CameraOptions { Id = "cam1", Url = "rtsp://127.0.0.1/cam1", Schedule = new ScheduleOptions { Mode = "off" } });
-        var book = new ScheduleBook(options);
-        DateTimeOffset start = At("2026-11-21T03:10:00Z");
-        book.SetOnDemand([new OnDemandRecording("r1", "cam1", start, TimeSpan.FromSeconds(30))]);
+        (ScheduleBook book, DateTimeOffset start) = ThirtySecondsOnDemand();
         TimeSpan second = TimeSpan.FromSeconds(1), beat = TimeSpan.FromMilliseconds(250);
 
         // 1.1 s away: past the regular look, but the beat that ends a one-second wait may come up to 0.125 s after it.
@@ -210,6 +202,17 @@ public sealed class CameraScheduleTests
         Assert.Equal(TimeSpan.FromMilliseconds(300), CameraSupervisor.UntilEdge(book, "cam1", second, beat, start.AddSeconds(-0.3), start.AddSeconds(-0.3)));
         Assert.Null(CameraSupervisor.UntilEdge(book, "cam1", second, beat, start.AddSeconds(-1.3), start.AddSeconds(-1.3)));
         Assert.Null(CameraSupervisor.UntilEdge(book, "cam1", second, beat, start.AddSeconds(10), start.AddSeconds(10))); // the end is 20 s away
+    }
+
+    /// <summary>Camera cam1, off but for one on-demand recording of 30 s from 03:10:00.</summary>
+    private static (ScheduleBook Book, DateTimeOffset Start) ThirtySecondsOnDemand()
+    {
+        var options = new RecorderOptions { Id = "site", DataDir = "/tmp/unused" };
+        options.Cameras.Add(new CameraOptions { Id = "cam1", Url = "rtsp://127.0.0.1/cam1", Schedule = new ScheduleOptions { Mode = "off" } });
+        var book = new ScheduleBook(options);
+        DateTimeOffset start = At("2026-11-21T03:10:00Z");
+        book.SetOnDemand([new OnDemandRecording("r1", "cam1", start, TimeSpan.FromSeconds(30))]);
+        return (book, start);
     }
 
     [Theory]
