@@ -17,12 +17,10 @@ internal static class NativeHeap
     /// <summary>Then now and again, for what later compiles, SQLite and TLS free.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
 
-    private static volatile bool _unavailable;
-
     /// <summary>Gives every whole free page of the C library's heaps back to the kernel; false where the C library cannot.</summary>
     public static bool Trim()
     {
-        if (_unavailable || !OperatingSystem.IsLinux())
+        if (!OperatingSystem.IsLinux())
         {
             return false;
         }
@@ -33,8 +31,7 @@ internal static class NativeHeap
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
-            _unavailable = true;
-            return false;
+            return false; // and RunAsync asks no more
         }
     }
 
@@ -52,13 +49,17 @@ internal static class NativeHeap
             {
                 return;
             }
-            long before = Environment.WorkingSet;
+            bool said = log.IsEnabled(LogLevel.Debug); // the resident set is read only for the line that shows it
+            long before = said ? Environment.WorkingSet : 0;
             if (!Trim())
             {
                 log.LogDebug("The C library has no malloc_trim: its free memory stays with the agent");
                 return;
             }
-            log.LogDebug("Free native memory given back: resident {Before} MiB, now {After} MiB", before >> 20, Environment.WorkingSet >> 20);
+            if (said)
+            {
+                log.LogDebug("Free native memory given back: resident {Before} MiB, now {After} MiB", before >> 20, Environment.WorkingSet >> 20);
+            }
             wait = Interval;
         }
     }
