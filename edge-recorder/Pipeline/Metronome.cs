@@ -51,7 +51,8 @@ public sealed class Metronome
             {
                 var (metronome, w) = ((Metronome, Waiter))state!;
                 metronome.Remove(w);
-                w.TrySetCanceled(token);
+                // Its continuation runs on the pool: inline it would run inside Cancel(), under whatever the canceller holds.
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.Waiter.TrySetCanceled(s.Token), (Waiter: w, Token: token), preferLocal: false);
             }, (this, waiter));
         }
         lock (_lock)
@@ -77,7 +78,7 @@ public sealed class Metronome
         }
     }
 
-    /// <summary>Whether the timer runs; it stops when nobody waits, so an agent with nothing to look at is not woken.</summary>
+    /// <summary>Whether the timer runs; it stops at a beat that finds nobody waiting, so an agent with nothing to look at is not woken.</summary>
     public bool IsBeating
     {
         get
@@ -94,7 +95,6 @@ public sealed class Metronome
         lock (_lock)
         {
             _waiting.Remove(waiter);
-            StopIfIdle();
         }
     }
 
@@ -104,6 +104,12 @@ public sealed class Metronome
         List<Waiter>? due = null;
         lock (_lock)
         {
+            if (_waiting.Count == 0)
+            {
+                _timer?.Dispose();
+                _timer = null;
+                return;
+            }
             for (int i = _waiting.Count - 1; i >= 0; i--)
             {
                 if (_waiting[i].Due - now <= _halfBeat)
@@ -112,7 +118,6 @@ public sealed class Metronome
                     _waiting.RemoveAt(i);
                 }
             }
-            StopIfIdle();
         }
         if (due is null)
         {
@@ -121,20 +126,12 @@ public sealed class Metronome
         foreach (Waiter waiter in due)
         {
             waiter.Registration.Unregister();
-            waiter.TrySetResult();
+            waiter.TrySetResult(); // its continuation runs here, up to its next await
         }
     }
 
-    private void StopIfIdle()
-    {
-        if (_waiting.Count == 0 && _timer is not null)
-        {
-            _timer.Dispose();
-            _timer = null;
-        }
-    }
-
-    private sealed class Waiter(long due) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>Completed by a beat with its continuations inline (see the remarks); cancelled on the pool.</summary>
+    private sealed class Waiter(long due) : TaskCompletionSource
     {
         public long Due { get; } = due;
         public CancellationTokenRegistration Registration { get; set; }

@@ -52,7 +52,7 @@ public sealed class MetronomeTests
     }
 
     [Fact]
-    public void WithNobodyWaiting_TheTimerStops_AndStartsAgainForTheNextWait()
+    public void WithNobodyWaiting_TheTimerStopsAtTheNextBeat_AndStartsAgainForTheNextWait()
     {
         var clock = new BeatClock();
         var metronome = new Metronome(clock, Beat);
@@ -61,12 +61,105 @@ public sealed class MetronomeTests
         Assert.True(metronome.IsBeating);
 
         clock.Beat();
-
         Assert.True(wait.IsCompletedSuccessfully);
+        Assert.True(metronome.IsBeating); // a loop that waits again at once finds it running
+        clock.Beat(); // nobody waited through this one
+
         Assert.False(metronome.IsBeating);
         Assert.Equal(0, clock.TimersRunning);
         metronome.WaitAsync(Beat, CancellationToken.None);
         Assert.Equal(1, clock.TimersRunning);
+    }
+
+    [Fact]
+    public void ALoopThatWaitsAgainAtOnce_KeepsTheOneTimer()
+    {
+        // Each look of the live tailer ends a wait and begins the next: stopping the timer in between and starting a new one
+        // cost the runtime's timer thread a wake per beat.
+        var clock = new BeatClock();
+        var metronome = new Metronome(clock, Beat);
+        using var stopping = new CancellationTokenSource();
+        int looks = 0;
+        async Task LookAgainAndAgain()
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                await metronome.WaitAsync(Beat, stopping.Token);
+                looks++;
+            }
+        }
+        Task loop = LookAgainAndAgain();
+
+        clock.Beat(8);
+
+        Assert.Equal(8, looks);
+        Assert.Equal(1, clock.TimersCreated);
+        stopping.Cancel();
+    }
+
+    [Fact]
+    public void TheWaitsABeatEnds_RunOnTheThreadThatTookIt()
+    {
+        // One worker woken for every look a beat releases, not one each: at 4 cameras those hand-offs were most of the
+        // agent's CPU.
+        var clock = new BeatClock();
+        var metronome = new Metronome(clock, Beat);
+        var ranOn = new List<int>();
+        async Task LookOnce()
+        {
+            await metronome.WaitAsync(Beat, CancellationToken.None).ConfigureAwait(false); // the agent has no synchronisation context; the test runner has one
+            lock (ranOn)
+            {
+                ranOn.Add(Environment.CurrentManagedThreadId);
+            }
+        }
+        Task[] looks = [LookOnce(), LookOnce(), LookOnce()];
+        int beatThread = 0;
+        var beat = new Thread(() =>
+        {
+            beatThread = Environment.CurrentManagedThreadId;
+            clock.Beat();
+        });
+
+        beat.Start();
+        beat.Join();
+
+        Assert.True(looks.All(t => t.IsCompletedSuccessfully)); // done by the time the beat returned
+        Assert.Equal([beatThread, beatThread, beatThread], ranOn);
+    }
+
+    [Fact]
+    public async Task ACancelledWait_EndsOnThePool_NotInsideWhoeverCancelled()
+    {
+        var clock = new BeatClock();
+        var metronome = new Metronome(clock, Beat);
+        using var stop = new CancellationTokenSource();
+        int ranOn = 0;
+        Task look = Look();
+        async Task Look()
+        {
+            try
+            {
+                await metronome.WaitAsync(TimeSpan.FromMinutes(1), stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                ranOn = Environment.CurrentManagedThreadId;
+            }
+        }
+        int cancelThread = 0;
+        var canceller = new Thread(() =>
+        {
+            cancelThread = Environment.CurrentManagedThreadId;
+            stop.Cancel();
+        });
+
+        canceller.Start();
+        canceller.Join();
+        await look;
+
+        Assert.NotEqual(0, ranOn);
+        Assert.NotEqual(cancelThread, ranOn);
     }
 
     [Fact]
@@ -81,6 +174,7 @@ public sealed class MetronomeTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => wait);
         Assert.Equal(0, metronome.Waiting);
+        clock.Beat();
         Assert.False(metronome.IsBeating);
         Assert.True(metronome.WaitAsync(Beat, stop.Token).IsCanceled); // on a cancelled token: at once, nothing listed
         Assert.Equal(0, metronome.Waiting);
