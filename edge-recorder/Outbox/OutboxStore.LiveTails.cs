@@ -57,9 +57,15 @@ public sealed partial class OutboxStore
     };
 
     /// <summary>A live tail's session was started: recorded before its first byte is sent. False when the segment has one already.</summary>
+    /// <remarks>
+    /// Committed without waiting for the disk (see <see cref="ConfirmLiveTail"/>): a power cut that takes the row back leaves a
+    /// session in the store that nobody finishes, which expires unfinished, and the segment, sealed by the next start, goes
+    /// up whole. The row only has to exist before the first append, which a commit in this process ensures. Every segment of
+    /// every camera starts one, so this was an fsync a segment.
+    /// </remarks>
     public bool InsertLiveTail(LiveTailRow row)
     {
-        using SqliteConnection c = _db.Open();
+        using SqliteConnection c = _db.OpenUnflushed();
         using SqliteCommand q = c.Command("""
             INSERT OR IGNORE INTO live_tails (recording_id, camera_id, run, seq, path, object_name, session_uri, confirmed_bytes, opened_ms,
                 confirmed_up_to_ms, state, updated_ms)
@@ -100,9 +106,10 @@ public sealed partial class OutboxStore
     }
 
     /// <summary>The segment's start, known better now (its predecessor was sealed: it starts where that one ends).</summary>
+    /// <remarks>Without waiting for the disk: after a power cut the predecessor's sealed row still says where it ends.</remarks>
     public void SetLiveTailOpenedAt(string recordingId, DateTimeOffset openedAt)
     {
-        using SqliteConnection c = _db.Open();
+        using SqliteConnection c = _db.OpenUnflushed();
         using SqliteCommand q = c.Command("UPDATE live_tails SET opened_ms = $opened, updated_ms = $now WHERE recording_id = $id",
             ("$id", recordingId), ("$opened", openedAt.ToUnixTimeMilliseconds()), ("$now", Now));
         q.ExecuteNonQuery();
