@@ -79,24 +79,54 @@ public sealed class UplinkBudgetTests
         await next.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
-    /// <summary>A clock whose one timer fires when the test says.</summary>
+    [Fact]
+    public async Task AFullBucketThatNobodyWaitsOn_StopsTicking_AndTheNextBiteStartsItAgain()
+    {
+        // A recorder with a cap was woken ten times a second for as long as it ran, uploading or not.
+        var time = new TickingTime();
+        using var budget = new UplinkBudget(10_000, time);
+        Assert.False(time.Running); // full from the start
+
+        await budget.AcquireAsync(300, live: false, CancellationToken.None);
+        Assert.True(time.Running); // 700 left: it refills
+        time.Tick();
+
+        Assert.False(time.Running);
+        Assert.False(budget.IsTicking);
+        await budget.AcquireAsync(1000, live: true, CancellationToken.None); // full again: served at once
+        Assert.True(time.Running);
+        Task waiting = budget.AcquireAsync(1000, live: false, CancellationToken.None).AsTask();
+        time.Tick();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(time.Running); // empty again after serving it
+    }
+
+    /// <summary>A clock whose one timer fires when the test says, and says whether it was started or stopped.</summary>
     private sealed class TickingTime : TimeProvider
     {
         private TimerCallback? _callback;
         private object? _state;
 
+        /// <summary>Whether the timer was last set to fire (rather than stopped).</summary>
+        public bool Running { get; private set; }
+
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
             _callback = callback;
             _state = state;
-            return new NoTimer();
+            Running = dueTime != Timeout.InfiniteTimeSpan;
+            return new NoTimer(this);
         }
 
         public void Tick() => _callback!(_state);
 
-        private sealed class NoTimer : ITimer
+        private sealed class NoTimer(TickingTime time) : ITimer
         {
-            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                time.Running = dueTime != Timeout.InfiniteTimeSpan;
+                return true;
+            }
 
             public void Dispose()
             {
