@@ -36,14 +36,19 @@ internal static class NativeHeap
     }
 
     /// <summary>Trims <see cref="AfterStart"/> after it is called, then every <see cref="Interval"/>, until <paramref name="stopping"/>.</summary>
-    public static async Task RunAsync(TimeProvider time, ILogger log, CancellationToken stopping)
+    /// <remarks>
+    /// It waits on the agent's beat, not on a timer of its own: a pending .NET timer due in more than a third of a second
+    /// sits in its timer queue's long list, and a queue with only long timers wakes every 333 ms to look at them (strace
+    /// of the agent's timer thread: a second series of wakes a third of a second apart, each also waking a pool worker).
+    /// </remarks>
+    public static async Task RunAsync(Metronome beat, ILogger log, CancellationToken stopping)
     {
         TimeSpan wait = AfterStart;
         while (true)
         {
             try
             {
-                await Task.Delay(wait, time, stopping); // two timers in ten minutes: not worth the shared beat
+                await beat.WaitAsync(wait, stopping);
             }
             catch (OperationCanceledException)
             {

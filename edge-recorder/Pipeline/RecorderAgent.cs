@@ -137,7 +137,7 @@ public sealed class RecorderAgent
         // Live tails run beside the backlog with their own loop: sealed segments waiting never delay the open ones.
         Task tails = _context.Options.AutoUpload ? _tailer.RunAsync(pipelineStop.Token) : Task.CompletedTask;
         Task pipeline = PipelineLoopAsync(pipelineStop.Token);
-        Task trimming = NativeHeap.RunAsync(_context.Time, _log, pipelineStop.Token);
+        Task trimming = NativeHeap.RunAsync(_context.Beat, _log, pipelineStop.Token);
         _stopRecording = stopRecording;
         Task watching = Task.CompletedTask;
         try
