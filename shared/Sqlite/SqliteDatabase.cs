@@ -61,10 +61,30 @@ public sealed class SqliteDatabase
     /// </summary>
     public SqliteConnection OpenUnflushed() => Open(unflushed: true);
 
-    private GatedConnection Open(bool unflushed)
+    /// <summary>The two connections this process keeps open on the file (commits that wait for the disk, and those that do not), made at first use.</summary>
+    private readonly ResidentConnection?[] _resident = new ResidentConnection?[2];
+
+    private SqliteConnection Open(bool unflushed)
     {
         Lock gate = Gates.GetOrAdd(Path, _ => new Lock());
+        bool nested = gate.IsHeldByCurrentThread;
         gate.Enter();
+        if (!nested)
+        {
+            // The gate makes this thread the file's only user in the process: it gets the resident connection, whose statements
+            // stay prepared. A nested open (a store calling another while it holds a connection) gets a pooled one, as before.
+            try
+            {
+                ResidentConnection resident = _resident[unflushed ? 1 : 0] ??= ResidentConnection.Create(_connectionString, unflushed);
+                resident.Hold(gate);
+                return resident;
+            }
+            catch
+            {
+                gate.Exit();
+                throw;
+            }
+        }
         try
         {
             var connection = new GatedConnection(_connectionString, gate, unflushed);
@@ -92,6 +112,77 @@ public sealed class SqliteDatabase
             throw;
         }
     }
+
+    /// <summary>
+    /// A connection that stays open for the process's life and keeps each statement it ran prepared, keyed by its SQL (see
+    /// <see cref="SqliteExtensions.Command"/>). Opening a pooled connection, preparing each statement and finalizing it again
+    /// on every outbox call was a sixth of the agent's CPU at 16 cameras (perf: SQLite's parser and planner 6%, the rest in
+    /// the provider); a prepared statement is only bound and stepped. Its synchronous setting is fixed at creation, so a
+    /// commit that need not wait for the disk no longer switches it there and back. Disposing it releases the gate and
+    /// nothing else.
+    /// </summary>
+    private sealed class ResidentConnection : SqliteConnection
+    {
+        private readonly Dictionary<string, ResidentCommand> _statements = new(StringComparer.Ordinal);
+        private Lock? _heldGate;
+
+        private ResidentConnection(string connectionString) : base(connectionString)
+        {
+        }
+
+        public static ResidentConnection Create(string connectionString, bool unflushed)
+        {
+            var connection = new ResidentConnection(connectionString);
+            connection.Open();
+            using SqliteCommand pragmas = connection.CreateCommand();
+            pragmas.CommandText = $"PRAGMA synchronous={(unflushed ? "NORMAL" : "FULL")}; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            pragmas.ExecuteNonQuery();
+            return connection;
+        }
+
+        public void Hold(Lock gate) => _heldGate = gate;
+
+        /// <summary>The statement for <paramref name="sql"/>, prepared once: its parameters cleared, no transaction set.</summary>
+        public ResidentCommand Statement(string sql)
+        {
+            if (!_statements.TryGetValue(sql, out ResidentCommand? command))
+            {
+                command = new ResidentCommand(sql, this);
+                _statements[sql] = command;
+            }
+            command.Parameters.Clear();
+            command.Transaction = null;
+            return command;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (!disposing)
+            {
+                base.Dispose(disposing);
+                return;
+            }
+            Lock? gate = _heldGate;
+            _heldGate = null;
+            gate?.Exit();
+        }
+    }
+
+    /// <summary>A statement of a <see cref="ResidentConnection"/>: disposing it at the end of a call keeps it prepared for the next.</summary>
+    private sealed class ResidentCommand(string sql, SqliteConnection connection) : SqliteCommand(sql, connection)
+    {
+        protected override void Dispose(bool disposing)
+        {
+            if (!disposing)
+            {
+                base.Dispose(disposing);
+            }
+        }
+    }
+
+    /// <summary>The resident connection's prepared statement for <paramref name="sql"/>, or null for any other connection.</summary>
+    internal static SqliteCommand? ResidentStatement(SqliteConnection connection, string sql) =>
+        connection is ResidentConnection resident ? resident.Statement(sql) : null;
 
     private sealed class GatedConnection(string connectionString, Lock gate, bool unflushed) : SqliteConnection(connectionString)
     {
@@ -123,10 +214,14 @@ public sealed class SqliteDatabase
 /// <summary>Small helpers that keep the SQL call sites short.</summary>
 public static class SqliteExtensions
 {
+    /// <summary>A command for <paramref name="sql"/> with its parameters; on the database's resident connection, its prepared statement.</summary>
     public static SqliteCommand Command(this SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {
-        SqliteCommand command = connection.CreateCommand();
-        command.CommandText = sql;
+        SqliteCommand command = SqliteDatabase.ResidentStatement(connection, sql) ?? connection.CreateCommand();
+        if (command.CommandText != sql)
+        {
+            command.CommandText = sql; // a new text would drop the prepared statement
+        }
         foreach ((string name, object? value) in parameters)
         {
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
