@@ -89,7 +89,7 @@ public sealed class LiveTailer
     private readonly Metronome _beat;
     private readonly ILogger _log;
     private readonly Dictionary<string, Tail> _tails = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string CameraId, long Run), (long Seq, string Path, bool Sealed)> _newest = [];
+    private readonly Dictionary<(string CameraId, long Run), Newest> _newest = [];
     private bool _resumed;
 
     /// <summary>What the tailer knows of one segment between passes: its sizes as sampled, and when it last sent.</summary>
@@ -265,7 +265,7 @@ public sealed class LiveTailer
             {
                 continue;
             }
-            string id = RecordingId.For(_recorderId, run.CameraId, run.Run, newest.Seq);
+            string id = newest.Id;
             open.Add(id);
             if (!_tails.ContainsKey(id))
             {
@@ -291,12 +291,12 @@ public sealed class LiveTailer
     /// each look only asks whether the next file exists (four looks a second must cost a stat per camera, not a listing
     /// of a run's files and a query of its sealed segments).
     /// </summary>
-    private (long Seq, string Path, bool Sealed)? NewestSegment(CameraRun run)
+    private Newest? NewestSegment(CameraRun run)
     {
         (string, long) key = (run.CameraId, run.Run);
-        string dir = _paths.RunDirectory(run.CameraId, run.Run);
-        if (!_newest.TryGetValue(key, out (long Seq, string Path, bool Sealed) known))
+        if (!_newest.TryGetValue(key, out Newest known))
         {
+            string dir = _paths.RunDirectory(run.CameraId, run.Run);
             if (!Directory.Exists(dir))
             {
                 return null;
@@ -313,15 +313,15 @@ public sealed class LiveTailer
             {
                 return null;
             }
-            known = (seq, FfmpegArguments.SegmentFile(dir, seq), _outbox.HasSegment(run.CameraId, run.Run, seq));
+            known = At(run, dir, seq, _outbox.HasSegment(run.CameraId, run.Run, seq));
         }
         bool moved = false;
-        while (File.Exists(FfmpegArguments.SegmentFile(dir, known.Seq + 1)))
+        while (File.Exists(known.NextPath))
         {
-            known = (known.Seq + 1, FfmpegArguments.SegmentFile(dir, known.Seq + 1), false);
+            known = At(run, known.Directory, known.Seq + 1, isSealed: false);
             moved = true;
         }
-        if (!known.Sealed && (moved || !_tails.ContainsKey(RecordingId.For(_recorderId, run.CameraId, run.Run, known.Seq))))
+        if (!known.Sealed && (moved || !_tails.ContainsKey(known.Id)))
         {
             // A segment not tailed yet may have been sealed meanwhile (the run's end, a restart); a tailed one is asked no more.
             known = known with { Sealed = _outbox.HasSegment(run.CameraId, run.Run, known.Seq) };
@@ -329,6 +329,17 @@ public sealed class LiveTailer
         _newest[key] = known;
         return known;
     }
+
+    /// <summary>
+    /// A run's newest segment as the tailer knows it, with the names a look needs worked out once a segment (its recording
+    /// ID is a name-based UUID, a SHA-1; sixteen cameras looked at four times a second made it, and the next file's path,
+    /// 128 times a second).
+    /// </summary>
+    private readonly record struct Newest(long Seq, string Path, bool Sealed, string Id, string Directory, string NextPath);
+
+    private Newest At(CameraRun run, string dir, long seq, bool isSealed) =>
+        new(seq, FfmpegArguments.SegmentFile(dir, seq), isSealed, RecordingId.For(_recorderId, run.CameraId, run.Run, seq), dir,
+            FfmpegArguments.SegmentFile(dir, seq + 1));
 
     private async Task StartAsync(string id, CameraRun run, long seq, string path, CancellationToken cancellationToken)
     {
