@@ -11,7 +11,7 @@ public sealed partial class OutboxStore
     {
         long now = Now;
         long run = InsertNextRun(cameraId, "($cam, $run, $now, NULL, NULL, 0, $clock)", ("$now", now), ("$clock", ClockStateJson.Write(clock)));
-        Interlocked.Increment(ref _openRunsChanged);
+        Interlocked.Increment(ref _runsChanged);
         return new CameraRun(cameraId, run, DateTimeOffset.FromUnixTimeMilliseconds(now), null, null, null, false, clock);
     }
 
@@ -37,7 +37,7 @@ public sealed partial class OutboxStore
         using SqliteCommand q = c.Command("UPDATE runs SET ended_ms = $now, end_reason = $reason WHERE camera_id = $cam AND run = $run AND ended_ms IS NULL",
             ("$now", Now), ("$reason", reason), ("$cam", cameraId), ("$run", run));
         q.ExecuteNonQuery();
-        Interlocked.Increment(ref _openRunsChanged);
+        Interlocked.Increment(ref _runsChanged);
     }
 
     /// <summary>At start: runs a previous instance never ended (it was killed or lost power) are ended now.</summary>
@@ -46,43 +46,45 @@ public sealed partial class OutboxStore
         using SqliteConnection c = _db.Open();
         using SqliteCommand q = c.Command("UPDATE runs SET ended_ms = $now, end_reason = $reason WHERE ended_ms IS NULL", ("$now", Now), ("$reason", reason));
         int ended = q.ExecuteNonQuery();
-        Interlocked.Increment(ref _openRunsChanged);
+        Interlocked.Increment(ref _runsChanged);
         return ended;
     }
 
-    private long _openRunsChanged;
-    private OpenRunsRead? _openRuns;
+    private long _runsChanged;
+    private RunsRead? _openRuns;
+    private RunsRead? _unsealedRuns;
 
-    private sealed record OpenRunsRead(long Version, DateTimeOffset ReadAt, IReadOnlyList<CameraRun> Runs);
+    private sealed record RunsRead(long Version, DateTimeOffset ReadAt, IReadOnlyList<CameraRun> Runs);
 
-    /// <summary>How long <see cref="OpenRuns"/> keeps what it read when nothing in this process started or ended a run.</summary>
+    /// <summary>How long <see cref="OpenRuns"/> and <see cref="UnsealedRuns"/> keep what they read when nothing in this process changed a run.</summary>
     public static readonly TimeSpan OpenRunsMaxAge = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// The runs not ended (the cameras recording now). Read from the table only when this process started or ended a run
-    /// since the last read, or the last read is older than <see cref="OpenRunsMaxAge"/> (a run another process changed):
-    /// the live tailer asks four times a second, and the answer changes when a camera starts or stops.
+    /// The runs not ended (the cameras recording now). Read from the table only when this process changed a run since the
+    /// last read, or the last read is older than <see cref="OpenRunsMaxAge"/> (a run another process changed): the live
+    /// tailer asks four times a second, and the answer changes when a camera starts or stops.
     /// </summary>
-    public IReadOnlyList<CameraRun> OpenRuns()
+    public IReadOnlyList<CameraRun> OpenRuns() => CachedRuns(ref _openRuns, "SELECT * FROM runs WHERE ended_ms IS NULL ORDER BY camera_id, run");
+
+    /// <summary>
+    /// The runs with segments still to seal, cached as <see cref="OpenRuns"/> is: the sealer asks on every pass (each a
+    /// query and every run's clock state parsed again, a few times a second at 16 cameras), and a run changes a few times a day.
+    /// </summary>
+    public IReadOnlyList<CameraRun> UnsealedRuns() => CachedRuns(ref _unsealedRuns, "SELECT * FROM runs WHERE sealed = 0 ORDER BY camera_id, run");
+
+    private IReadOnlyList<CameraRun> CachedRuns(ref RunsRead? cache, string sql)
     {
-        long version = Interlocked.Read(ref _openRunsChanged);
+        long version = Interlocked.Read(ref _runsChanged);
         DateTimeOffset now = _time.GetUtcNow();
-        if (_openRuns is { } cached && cached.Version == version && now - cached.ReadAt < OpenRunsMaxAge && now >= cached.ReadAt)
+        if (cache is { } cached && cached.Version == version && now - cached.ReadAt < OpenRunsMaxAge && now >= cached.ReadAt)
         {
             return cached.Runs;
         }
         using SqliteConnection c = _db.Open();
-        using SqliteCommand q = c.Command("SELECT * FROM runs WHERE ended_ms IS NULL ORDER BY camera_id, run");
+        using SqliteCommand q = c.Command(sql);
         IReadOnlyList<CameraRun> runs = ReadRuns(q);
-        _openRuns = new OpenRunsRead(version, now, runs);
+        cache = new RunsRead(version, now, runs);
         return runs;
-    }
-
-    public IReadOnlyList<CameraRun> UnsealedRuns()
-    {
-        using SqliteConnection c = _db.Open();
-        using SqliteCommand q = c.Command("SELECT * FROM runs WHERE sealed = 0 ORDER BY camera_id, run");
-        return ReadRuns(q);
     }
 
     public CameraRun? GetRun(string cameraId, long run)
@@ -98,6 +100,7 @@ public sealed partial class OutboxStore
         using SqliteCommand q = c.Command("UPDATE runs SET anchor_ms = $a WHERE camera_id = $cam AND run = $run AND anchor_ms IS NULL",
             ("$a", anchorMs), ("$cam", cameraId), ("$run", run));
         q.ExecuteNonQuery();
+        Interlocked.Increment(ref _runsChanged);
     }
 
     public void MarkRunSealed(string cameraId, long run)
@@ -105,6 +108,7 @@ public sealed partial class OutboxStore
         using SqliteConnection c = _db.Open();
         using SqliteCommand q = c.Command("UPDATE runs SET sealed = 1 WHERE camera_id = $cam AND run = $run", ("$cam", cameraId), ("$run", run));
         q.ExecuteNonQuery();
+        Interlocked.Increment(ref _runsChanged);
     }
 
     /// <summary>The latest run before <paramref name="run"/> that produced footage, with the end of its last segment.</summary>
@@ -133,7 +137,9 @@ public sealed partial class OutboxStore
             INSERT INTO runs (camera_id, run, started_ms, ended_ms, end_reason) VALUES ($cam, $run, $start, $now, $reason)
             ON CONFLICT DO NOTHING
             """, ("$cam", cameraId), ("$run", run), ("$start", startedAt.ToUnixTimeMilliseconds()), ("$now", Now), ("$reason", reason));
-        return q.ExecuteNonQuery() == 1;
+        bool adopted = q.ExecuteNonQuery() == 1;
+        Interlocked.Increment(ref _runsChanged);
+        return adopted;
     }
 
     /// <summary>A sealed run holds a file with no row: the sealer looks at the run again.</summary>
@@ -142,6 +148,7 @@ public sealed partial class OutboxStore
         using SqliteConnection c = _db.Open();
         using SqliteCommand q = c.Command("UPDATE runs SET sealed = 0 WHERE camera_id = $cam AND run = $run AND ended_ms IS NOT NULL", ("$cam", cameraId), ("$run", run));
         q.ExecuteNonQuery();
+        Interlocked.Increment(ref _runsChanged);
     }
 
     public IReadOnlyList<CameraRun> AllRuns()

@@ -148,6 +148,37 @@ public sealed class OutboxStoreTests : IDisposable
     }
 
     [Fact]
+    public void UnsealedRuns_SeesEveryChangeThisProcessMakesAtOnce_AndAnotherWritersWithinTheMaxAge()
+    {
+        // The sealer asks on every pass; what it reads of a run (its anchor, its end) must never be older than this
+        // process's own last change to it.
+        var time = new SteppableClock();
+        using PipelineRig rig = new(_backend.Store, LocalBackend.StagingBucket, _backend.Catalog, time: time);
+        CameraRun first = rig.Run;
+        Assert.Null(Assert.Single(rig.Outbox.UnsealedRuns()).AnchorMs);
+
+        rig.Outbox.SetAnchor(first.CameraId, first.Run, 1234);
+        Assert.Equal(1234, Assert.Single(rig.Outbox.UnsealedRuns()).AnchorMs);
+        rig.Outbox.EndRun(first.CameraId, first.Run, "camera removed");
+        Assert.NotNull(Assert.Single(rig.Outbox.UnsealedRuns()).EndedAt);
+        rig.Outbox.MarkRunSealed(first.CameraId, first.Run);
+        Assert.Empty(rig.Outbox.UnsealedRuns());
+        rig.Outbox.ReopenRun(first.CameraId, first.Run);
+        Assert.Single(rig.Outbox.UnsealedRuns());
+        rig.Outbox.AdoptRun("cam9", 7, time.GetUtcNow(), "found in the spool");
+        Assert.Equal(2, rig.Outbox.UnsealedRuns().Count);
+
+        using (SqliteConnection c = new SqliteDatabase(rig.Context.Paths.Outbox, "SELECT 1;").Open())
+        using (SqliteCommand insert = c.Command("INSERT INTO runs (camera_id, run, started_ms, sealed) VALUES ('cam3', 1, 0, 0)"))
+        {
+            insert.ExecuteNonQuery();
+        }
+        Assert.Equal(2, rig.Outbox.UnsealedRuns().Count);
+        time.Step(OutboxStore.OpenRunsMaxAge);
+        Assert.Equal(3, rig.Outbox.UnsealedRuns().Count);
+    }
+
+    [Fact]
     public void IsStillTailed_OnlyWhileTheSegmentHasALiveTailAndIsNotSealed()
     {
         using PipelineRig rig = Rig();
