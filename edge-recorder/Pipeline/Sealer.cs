@@ -10,7 +10,7 @@ namespace Cctv.EdgeRecorder.Pipeline;
 /// <summary>
 /// Turns closed segment files into outbox rows. For each: fsync the file, fsync its directory, hash it in
 /// one pass, then commit the row (the crash protocol: a row never points at bytes that might not be on
-/// disk). A segment is closed when FFmpeg has opened its successor, or when its run has ended — which also
+/// disk); the rows of a pass reach the disk together, with the pass's last commit. A segment is closed when FFmpeg has opened its successor, or when its run has ended — which also
 /// adopts the files of a run whose agent was killed. Wall-clock times come from the run's anchor (derived
 /// from when FFmpeg closed a segment) plus FFmpeg's own segment times, so segments of a run are contiguous; the
 /// first segment of a run starts at its first frame (<see cref="FirstFrameAsync"/>). docs/time.md has the whole story.
@@ -26,6 +26,9 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
     /// segment's hash and times.
     /// </summary>
     private readonly RoutineTally _sealed = new(time, RoutineTally.Minute);
+
+    /// <summary>Rows inserted so far, whose commits did not wait for the disk; a pass ends with one that does.</summary>
+    private long _inserted;
 
     /// <summary>
     /// What this sealer knows of a run between passes: its segment list as read so far, and which of its segments have rows,
@@ -60,13 +63,27 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         {
             _progress.Remove(gone); // sealed (here or by another process); reopened later, it is read afresh
         }
-        foreach (CameraRun run in runs)
+        long insertedBefore = _inserted;
+        try
         {
-            sealedCount += await SealRunAsync(run, cancellationToken);
+            foreach (CameraRun run in runs)
+            {
+                sealedCount += await SealRunAsync(run, cancellationToken);
+            }
+        }
+        catch when (_inserted != insertedBefore)
+        {
+            outbox.FlushCommits(); // what this pass did seal is durable before the failure goes up
+            throw;
         }
         // Each camera's evidence chain takes what was sealed and the gaps that closed (docs/evidence-format.md); a crash
-        // before this line leaves them unchained, and the next pass chains them, once.
-        outbox.AppendChain(recorderId);
+        // before this line leaves them unchained, and the next pass chains them, once. Its commit waits for the disk, and so
+        // makes the pass's segment rows durable too (theirs did not wait: one fsync a pass, not one a segment).
+        int chained = outbox.AppendChain(recorderId);
+        if (_inserted != insertedBefore && chained == 0)
+        {
+            outbox.FlushCommits();
+        }
         SummariseIfDue();
         return sealedCount;
     }
@@ -227,6 +244,7 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         {
             return SealOutcome.HadRow;
         }
+        _inserted++;
         _log.Log(firstOfRun ? LogLevel.Information : LogLevel.Debug, "Camera {CameraId}: sealed {RecordingId} (run {Run}, segment {Seq}, {Seconds:F1} s, {Bytes} bytes, sha256 {Sha256})",
             run.CameraId, id, run.Run, seq, (endTime - startTime).TotalSeconds, digest.Size, digest.Sha256);
         _sealed.Add(run.CameraId, digest.Size);

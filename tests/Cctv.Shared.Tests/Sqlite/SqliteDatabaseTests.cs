@@ -60,6 +60,37 @@ public sealed class SqliteDatabaseTests : IDisposable
     }
 
     [Fact]
+    public void Flush_FsyncsTheWriteAheadLog_WhereCommitsThatDidNotWaitAre()
+    {
+        var db = new SqliteDatabase(Path.Combine(_dir, "h.db"), "CREATE TABLE IF NOT EXISTS t (x INTEGER);");
+        var synced = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        void OnSynced(string path)
+        {
+            if (path.StartsWith(_dir, StringComparison.Ordinal))
+            {
+                synced.Enqueue(path);
+            }
+        }
+        Cctv.Shared.Local.Durability.Synced += OnSynced;
+        try
+        {
+            using (SqliteConnection c = db.OpenUnflushed())
+            {
+                Scalar(c, "INSERT INTO t VALUES (1);");
+            }
+            Assert.True(File.Exists(db.Path + "-wal"), "the unflushed commit is in the write-ahead log");
+
+            db.Flush();
+
+            Assert.Equal([db.Path + "-wal"], synced);
+        }
+        finally
+        {
+            Cctv.Shared.Local.Durability.Synced -= OnSynced;
+        }
+    }
+
+    [Fact]
     public void AStatement_StaysPreparedBetweenCalls_OnTheDatabasesOwnConnection()
     {
         // Preparing every statement again on each outbox call was most of SQLite's share of the agent's CPU.
