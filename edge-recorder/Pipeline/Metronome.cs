@@ -21,6 +21,11 @@ public sealed class Metronome
     private readonly Lock _lock = new();
     private readonly List<Waiter> _waiting = [];
     private ITimer? _timer;
+    /// <summary>On the system clock, the thread that beats (see <see cref="StartBeating"/>), and whether it is beating or parked.</summary>
+    private Thread? _beatThread;
+    private bool _threadBeating;
+    private readonly object _parking = new();
+    private int _unparks;
 
     public Metronome(TimeProvider time, TimeSpan beat)
     {
@@ -60,7 +65,7 @@ public sealed class Metronome
             if (!waiter.Task.IsCompleted)
             {
                 _waiting.Add(waiter);
-                _timer ??= _time.CreateTimer(static state => ((Metronome)state!).OnBeat(), this, Beat, Beat);
+                StartBeating();
             }
         }
         return waiter.Task;
@@ -85,7 +90,76 @@ public sealed class Metronome
         {
             lock (_lock)
             {
-                return _timer is not null;
+                return _timer is not null || _threadBeating;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts the beat if it is stopped; under the lock. On the system clock a thread of its own beats: it sleeps a beat and
+    /// runs the waits that are due. A .NET timer of a period under a third of a second cost more than its beats: the runtime's
+    /// timer queue keeps a timer due beyond its next 333 ms mark on a second list, which it looks at on a wake of its own at
+    /// that mark, so the beat's timer, moving between the lists as the mark moved, added a wake of the timer thread and of a
+    /// pool worker three times a second to the two of each beat (strace of the agent's timer thread: a series of wakes a
+    /// third of a second apart besides the beats). The thread wakes once a beat, and the waits run on it.
+    /// Any other clock (a test's) beats with a timer of its own.
+    /// </summary>
+    private void StartBeating()
+    {
+        if (_time != TimeProvider.System)
+        {
+            _timer ??= _time.CreateTimer(static state => ((Metronome)state!).OnBeat(), this, Beat, Beat);
+            return;
+        }
+        if (_threadBeating)
+        {
+            return;
+        }
+        _threadBeating = true;
+        if (_beatThread is null)
+        {
+            _beatThread = new Thread(BeatLoop) { IsBackground = true, Name = "Agent beat" };
+            _beatThread.Start();
+        }
+        else
+        {
+            lock (_parking)
+            {
+                _unparks++;
+                Monitor.Pulse(_parking);
+            }
+        }
+    }
+
+    private void BeatLoop()
+    {
+        while (true)
+        {
+            Thread.Sleep(Beat);
+            try
+            {
+                OnBeat();
+            }
+            catch (Exception e)
+            {
+                // A wait's continuation does not throw into its completer; should anything else, the beat must go on.
+                System.Diagnostics.Trace.TraceError($"The agent's beat: {e}");
+            }
+            bool parked;
+            lock (_lock)
+            {
+                parked = !_threadBeating;
+            }
+            if (parked)
+            {
+                lock (_parking)
+                {
+                    while (_unparks == 0)
+                    {
+                        Monitor.Wait(_parking); // until a wait is listed again
+                    }
+                    _unparks--;
+                }
             }
         }
     }
@@ -108,6 +182,7 @@ public sealed class Metronome
             {
                 _timer?.Dispose();
                 _timer = null;
+                _threadBeating = false;
                 return;
             }
             for (int i = _waiting.Count - 1; i >= 0; i--)

@@ -163,6 +163,29 @@ public sealed class MetronomeTests
     }
 
     [Fact]
+    public async Task OnTheSystemClock_AThreadOfItsOwnBeats_RunsTheWaits_AndParksWhenNobodyWaits()
+    {
+        var metronome = new Metronome(TimeProvider.System, TimeSpan.FromMilliseconds(20));
+        string? ranOn = null;
+        async Task Look()
+        {
+            await metronome.WaitAsync(TimeSpan.FromMilliseconds(40), CancellationToken.None).ConfigureAwait(false);
+            ranOn = Thread.CurrentThread.Name;
+        }
+
+        await Look().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal("Agent beat", ranOn); // not a .NET timer's callback on a pool worker
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (metronome.IsBeating && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+        Assert.False(metronome.IsBeating, "the beat went on with nobody waiting");
+        await metronome.WaitAsync(TimeSpan.FromMilliseconds(20), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)); // and it starts again
+    }
+
+    [Fact]
     public async Task ACancelledWait_IsCancelled_AndNoLongerListed()
     {
         var clock = new BeatClock();
