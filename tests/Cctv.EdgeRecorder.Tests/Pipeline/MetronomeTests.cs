@@ -114,15 +114,8 @@ public sealed class MetronomeTests
             }
         }
         Task[] looks = [LookOnce(), LookOnce(), LookOnce()];
-        int beatThread = 0;
-        var beat = new Thread(() =>
-        {
-            beatThread = Environment.CurrentManagedThreadId;
-            clock.Beat();
-        });
 
-        beat.Start();
-        beat.Join();
+        int beatThread = OnAThreadOfItsOwn(() => clock.Beat(1));
 
         Assert.True(looks.All(t => t.IsCompletedSuccessfully)); // done by the time the beat returned
         Assert.Equal([beatThread, beatThread, beatThread], ranOn);
@@ -147,15 +140,8 @@ public sealed class MetronomeTests
                 ranOn = Environment.CurrentManagedThreadId;
             }
         }
-        int cancelThread = 0;
-        var canceller = new Thread(() =>
-        {
-            cancelThread = Environment.CurrentManagedThreadId;
-            stop.Cancel();
-        });
 
-        canceller.Start();
-        canceller.Join();
+        int cancelThread = OnAThreadOfItsOwn(stop.Cancel);
         await look;
 
         Assert.NotEqual(0, ranOn);
@@ -227,6 +213,20 @@ public sealed class MetronomeTests
         clock.Beat();
         Assert.True(wait.IsCompletedSuccessfully);
         return new WeakReference(wait);
+    }
+
+    /// <summary>Runs <paramref name="action"/> on a new thread (never a pool worker) to its end; returns that thread's managed ID.</summary>
+    private static int OnAThreadOfItsOwn(Action action)
+    {
+        int id = 0;
+        var thread = new Thread(() =>
+        {
+            id = Environment.CurrentManagedThreadId;
+            action();
+        });
+        thread.Start();
+        thread.Join();
+        return id;
     }
 
     /// <summary>A monotonic clock moved by hand, whose timers fire when the test says a beat has come.</summary>
