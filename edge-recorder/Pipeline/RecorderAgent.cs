@@ -493,6 +493,12 @@ public sealed class RecorderAgent
                     // Cameras close their segments at about the same time: one pass seals them all.
                     await _context.Beat.WaitAsync(SealCoalesce, stopping);
                 }
+                if (!Thread.CurrentThread.IsThreadPoolThread)
+                {
+                    // Ended by the beat, this loop would go on on the beat's thread (Metronome): a seal pass fsyncs and hashes,
+                    // and the beat's other looks (the live tails, the cameras) must not wait for the disk.
+                    await Task.Yield();
+                }
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
