@@ -36,11 +36,7 @@ internal static class NativeHeap
     }
 
     /// <summary>Trims <see cref="AfterStart"/> after it is called, then every <see cref="Interval"/>, until <paramref name="stopping"/>.</summary>
-    /// <remarks>
-    /// It waits on the agent's beat, not on a timer of its own: a pending .NET timer due in more than a third of a second
-    /// sits in its timer queue's long list, and a queue with only long timers wakes every 333 ms to look at them (strace
-    /// of the agent's timer thread: a second series of wakes a third of a second apart, each also waking a pool worker).
-    /// </remarks>
+    /// <remarks>It waits on the agent's beat, which runs anyway while the agent does: one timer fewer in the runtime's timer queues.</remarks>
     public static async Task RunAsync(Metronome beat, ILogger log, CancellationToken stopping)
     {
         TimeSpan wait = AfterStart;

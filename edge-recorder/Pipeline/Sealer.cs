@@ -10,8 +10,8 @@ namespace Cctv.EdgeRecorder.Pipeline;
 /// <summary>
 /// Turns closed segment files into outbox rows. For each: fsync the file, fsync its directory, hash it in
 /// one pass, then commit the row (the crash protocol: a row never points at bytes that might not be on
-/// disk); the rows of a pass reach the disk together, with the pass's last commit. A segment is closed when FFmpeg has opened its successor, or when its run has ended — which also
-/// adopts the files of a run whose agent was killed. Wall-clock times come from the run's anchor (derived
+/// disk); the rows of a pass reach the disk together, with the pass's last commit. A segment is closed when FFmpeg
+/// has opened its successor, or when its run has ended — which also adopts the files of a run whose agent was killed. Wall-clock times come from the run's anchor (derived
 /// from when FFmpeg closed a segment) plus FFmpeg's own segment times, so segments of a run are contiguous; the
 /// first segment of a run starts at its first frame (<see cref="FirstFrameAsync"/>). docs/time.md has the whole story.
 /// </summary>
