@@ -8,9 +8,10 @@ public sealed partial class OutboxStore
 {
     /// <summary>Inserts a sealed segment; false when a row with its ID already exists (a repeated seal).</summary>
     /// <remarks>
-    /// Committed without waiting for the disk: the sealer seals every camera's closed segment in one pass and then calls
-    /// <see cref="FlushCommits"/>, one fsync for the pass where each row had its own (sixteen every four seconds at 16
-    /// cameras). A power cut before it takes back rows whose files are on disk, fsynced: the next start seals them again.
+    /// Committed without waiting for the disk: the sealer seals every camera's closed segment in one pass, whose chain
+    /// append (an ordinary commit) or else <see cref="FlushCommits"/> makes them durable together, one fsync for the pass
+    /// where each row had its own (sixteen every four seconds at 16 cameras). A power cut before it takes back rows whose
+    /// files are on disk, fsynced: the next start seals them again.
     /// </remarks>
     public bool InsertSealed(OutboxSegment s)
     {
