@@ -7,7 +7,7 @@ namespace Cctv.EdgeRecorder.Commands;
 /// <summary>
 /// The <c>run</c> command: recover, then record and upload until a stop signal; then stop in order (FFmpeg closes its
 /// segments, they are sealed, uploads get <see cref="RecorderOptions.StopGrace"/>) and exit 0, so that the next start has
-/// nothing to recover.
+/// nothing to recover; 1 when the last seal failed (its error is logged, and the next start seals what is left).
 /// </summary>
 public static class AgentRunner
 {
@@ -30,7 +30,11 @@ public static class AgentRunner
             log.LogInformation("Recorder {RecorderId} recording {Count} cameras into {DataDir}, uploading to gs://{Bucket} at {Endpoint}",
                 options.Id, options.Cameras.Count, options.DataDir, backend.StagingBucket, (backend.Store as Cctv.Shared.Gcp.Storage.GcsObjectStore)?.Endpoint);
         }
-        await agent.RunAsync(stopping, signals.Hurry, configFile).ConfigureAwait(false);
+        if (!await agent.RunAsync(stopping, signals.Hurry, configFile).ConfigureAwait(false))
+        {
+            log.LogError("Recorder {RecorderId} stopped: every FFmpeg stopped, but not every segment is sealed (above); the next start seals them", options.Id);
+            return 1;
+        }
         log.LogInformation("Recorder {RecorderId} stopped: every FFmpeg stopped, every segment sealed", options.Id);
         return 0;
     }

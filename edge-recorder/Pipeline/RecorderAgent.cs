@@ -122,11 +122,13 @@ public sealed class RecorderAgent
     /// Records until <paramref name="stopRecording"/> fires, then stops in order: each FFmpeg closes its segment ('q', a
     /// bounded wait, then a kill), what they wrote is sealed, and uploads under way or due go on until none is left or
     /// <see cref="RecorderOptions.StopGrace"/> (counted from <paramref name="stopRecording"/>) runs out, whichever is first;
-    /// <paramref name="stopPipeline"/> ends that grace at once. It returns with no FFmpeg running and no upload claimed.
+    /// <paramref name="stopPipeline"/> ends that grace at once. It returns with no FFmpeg running and no upload claimed: true
+    /// when the last seal sealed everything FFmpeg wrote, false when it failed (logged; the next start seals what is left).
     /// </summary>
     /// <param name="configFile">When given, a change to this file is applied while recording (see <see cref="ApplyConfiguration"/>).</param>
-    public async Task RunAsync(CancellationToken stopRecording, CancellationToken stopPipeline, string? configFile = null)
+    public async Task<bool> RunAsync(CancellationToken stopRecording, CancellationToken stopPipeline, string? configFile = null)
     {
+        bool sealedAll = true;
         using var pipelineStop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _context.Time);
         using CancellationTokenRegistration onHurry = stopPipeline.UnsafeRegister(_ => pipelineStop.Cancel(), null);
         using CancellationTokenRegistration onStop = stopRecording.UnsafeRegister(_ => pipelineStop.CancelAfter(_context.Options.StopGrace), null);
@@ -166,8 +168,20 @@ public sealed class RecorderAgent
             await Task.WhenAll(all.Select(r => r.Task));
             await watching;
             // Everything the cameras closed while stopping, whatever is left of the grace: sealing is local and quick,
-            // and an unsealed run is what the next start would have to recover.
-            if (await _sealer.SealAsync(CancellationToken.None) > 0)
+            // and an unsealed run is what the next start would have to recover. A pass of the pipeline's own still under way
+            // is waited for. A failure here (a disk error) must not cost the uploads their grace: it is said, and the next
+            // start seals what is left.
+            int sealedAtStop = 0;
+            try
+            {
+                sealedAtStop = await _sealer.SealAsync(CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                sealedAll = false;
+                _log.LogError("The last seal failed ({Error}); what FFmpeg wrote stays in the spool, and the next start seals it", e.Message);
+            }
+            if (sealedAtStop > 0)
             {
                 // The pipeline and the uploader sleep until something wakes them: these last segments must be announced
                 // and uploaded within the grace, not after the next safety pass or idle poll (which may be past it).
@@ -193,6 +207,7 @@ public sealed class RecorderAgent
                 _running.Clear();
             }
         }
+        return sealedAll;
     }
 
     /// <summary>

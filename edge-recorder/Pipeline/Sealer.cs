@@ -21,6 +21,14 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
     private readonly Dictionary<(string CameraId, long Run), RunProgress> _progress = [];
 
     /// <summary>
+    /// The pass under way or the last one; the next waits for it. One pass at a time: the pipeline's pass may still be running
+    /// when a stop starts the last one, and what a pass keeps between passes (<see cref="RunProgress"/>) is not shared safely
+    /// (two passes at once broke each other's segment lists, and hashed and probed the same files twice).
+    /// </summary>
+    private Task _lastPass = Task.CompletedTask;
+    private readonly Lock _passes = new();
+
+    /// <summary>
     /// What was sealed, said in one log line a minute (<see cref="RoutineTally"/>). Each segment's own line is at Debug
     /// (<c>CCTV_LOG_LEVEL=Debug</c>) but for a run's first; the outbox, <c>status</c> and the evidence chain hold every
     /// segment's hash and times.
@@ -54,8 +62,40 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         public bool AnySealed { get; set; } = sealedSequences.Count > 0;
     }
 
-    /// <summary>Seals what is closed in every run not yet fully sealed. Returns how many segments it sealed.</summary>
+    /// <summary>
+    /// Seals what is closed in every run not yet fully sealed. Returns how many segments it sealed. A call made while another
+    /// pass runs waits for it, then makes its own (which seals what closed meanwhile).
+    /// </summary>
     public async Task<int> SealAsync(CancellationToken cancellationToken)
+    {
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task before;
+        lock (_passes)
+        {
+            before = _lastPass;
+            _lastPass = mine.Task;
+        }
+        try
+        {
+            await before.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // This pass never ran; the one after it still waits for the one before.
+            _ = before.ContinueWith(_ => mine.SetResult(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+        try
+        {
+            return await SealPassAsync(cancellationToken);
+        }
+        finally
+        {
+            mine.SetResult();
+        }
+    }
+
+    private async Task<int> SealPassAsync(CancellationToken cancellationToken)
     {
         int sealedCount = 0;
         IReadOnlyList<CameraRun> runs = outbox.UnsealedRuns();

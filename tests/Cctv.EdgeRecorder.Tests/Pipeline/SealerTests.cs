@@ -173,4 +173,55 @@ public sealed class SealerTests : LocalCloudTest
         Assert.Equal(2, await sealer.SealAsync(CancellationToken.None));
         Assert.Equal([0L, 1L, 3L, 4L], rig.Outbox.SealedSequences("cam1", rig.Run.Run).Order());
     }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task APassStartedWhileAnotherRuns_WaitsItsTurn_AndEverySegmentIsSealedOnce()
+    {
+        // The stop's last pass comes while the pipeline's pass is still probing a first segment: the first probe answers
+        // only when let go, every later one at once (unreadable, as random bytes are). FFMpegCore asks for -version first.
+        using var probe = new TempDir("held-probe");
+        string release = probe.Combine("release");
+        string ffprobe = probe.Combine("ffprobe");
+        File.WriteAllText(ffprobe, $"#!/bin/sh\n[ \"$1\" = -version ] && exit 0\nif mkdir '{probe.Combine("first")}' 2>/dev/null; then while [ ! -e '{release}' ]; do sleep 0.02; done; fi\nexit 1\n");
+        File.SetUnixFileMode(ffprobe, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);
+        CameraRun other = rig.Outbox.StartRun("cam2");
+        WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 3, listed: 3);
+        WriteSegments(rig.Context.Paths.RunDirectory("cam2", other.Run), files: 3, listed: 3);
+        rig.Outbox.EndRun("cam1", rig.Run.Run, "recorder stopped");
+        rig.Outbox.EndRun("cam2", other.Run, "recorder stopped");
+        var sealer = new Sealer(rig.Outbox, rig.Context.Paths, rig.Context.Options.Id, ffprobe, TimeProvider.System, rig.Logs);
+
+        Task<int> pipelines = Task.Run(() => sealer.SealAsync(CancellationToken.None));
+        await WaitUntilAsync(() => rig.Outbox.UnsealedRuns().Single(r => r.CameraId == "cam1").AnchorMs is not null, "the first pass to reach cam1's first probe");
+        // A pass that gives up while waiting (its loop stopped) does not let the one after it in early.
+        using (var givenUp = new CancellationTokenSource())
+        {
+            Task<int> waiting = sealer.SealAsync(givenUp.Token);
+            await givenUp.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        }
+        Task<int> stops = Task.Run(() => sealer.SealAsync(CancellationToken.None));
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.False(stops.IsCompleted, "the second pass ran beside the first");
+        Assert.Empty(rig.Outbox.All()); // the first is still at its first segment
+
+        File.WriteAllText(release, "");
+        int[] sealedBy = await Task.WhenAll(pipelines, stops);
+
+        Assert.Equal([6, 0], sealedBy); // the first sealed all six; the second, after it, found nothing left
+        Assert.Equal(6, rig.Outbox.All().Count);
+        Assert.Empty(rig.Outbox.UnsealedRuns());
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), $"timed out waiting for {what}");
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+    }
 }
