@@ -78,8 +78,12 @@ public sealed class SqliteDatabase
         }
     }
 
-    /// <summary>The two connections this process keeps open on the file (commits that wait for the disk, and those that do not), made at first use.</summary>
-    private readonly ResidentConnection?[] _resident = new ResidentConnection?[2];
+    /// <summary>
+    /// The connection this process keeps open on the file, made at first use. One, not one per synchronous setting: a commit on
+    /// one connection made SQLite drop the other's whole page cache at its next transaction (the write-ahead log had changed
+    /// under it), and at 16 cameras the re-reads, two system calls a page, were a third of the agent's calls.
+    /// </summary>
+    private ResidentConnection? _resident;
 
     private SqliteConnection Open(bool unflushed)
     {
@@ -92,8 +96,8 @@ public sealed class SqliteDatabase
             // stay prepared. A nested open (a store calling another while it holds a connection) gets a pooled one, as before.
             try
             {
-                ResidentConnection resident = _resident[unflushed ? 1 : 0] ??= ResidentConnection.Create(_connectionString, unflushed);
-                resident.Hold(gate);
+                ResidentConnection resident = _resident ??= ResidentConnection.Create(_connectionString);
+                resident.Hold(gate, unflushed);
                 return resident;
             }
             catch
@@ -134,34 +138,39 @@ public sealed class SqliteDatabase
     /// A connection that stays open for the process's life and keeps each statement it ran prepared, keyed by its SQL (see
     /// <see cref="SqliteExtensions.Command"/>). Every outbox call opened a pooled connection and prepared and finalized its
     /// statements again: perf at 16 cameras put 13% of the agent's samples in SQLite, half of it parsing and planning (6.7%
-    /// after this); a prepared statement is only bound and stepped. Its synchronous setting is fixed at creation, so a
-    /// commit that need not wait for the disk no longer switches it there and back. Disposing it releases the gate and
-    /// nothing else.
+    /// after this); a prepared statement is only bound and stepped. Each holder says whether its commits wait for the disk,
+    /// and the synchronous setting is switched only when that differs from the last holder's (a flag in SQLite, no I/O).
+    /// Disposing it releases the gate and nothing else.
     /// </summary>
     private sealed class ResidentConnection : SqliteConnection
     {
         private readonly Dictionary<string, ResidentCommand> _statements = new(StringComparer.Ordinal);
         private Lock? _heldGate;
+        private bool _unflushed;
 
         private ResidentConnection(string connectionString) : base(connectionString)
         {
         }
 
-        public static ResidentConnection Create(string connectionString, bool unflushed)
+        public static ResidentConnection Create(string connectionString)
         {
             var connection = new ResidentConnection(connectionString);
             connection.Open();
             using SqliteCommand pragmas = connection.CreateCommand();
-            // The unflushed one writes small rows (claims, confirmed offsets, sealed segments) and reads little: a page cache of
-            // 256 KiB, not SQLite's 2 MiB, so that the second connection does not hold a second copy of the file's hot pages.
-            pragmas.CommandText = unflushed
-                ? "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-256;"
-                : "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            pragmas.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
             pragmas.ExecuteNonQuery();
             return connection;
         }
 
-        public void Hold(Lock gate) => _heldGate = gate;
+        public void Hold(Lock gate, bool unflushed)
+        {
+            if (unflushed != _unflushed)
+            {
+                Statement(unflushed ? "PRAGMA synchronous=NORMAL;" : "PRAGMA synchronous=FULL;").ExecuteNonQuery();
+                _unflushed = unflushed;
+            }
+            _heldGate = gate;
+        }
 
         /// <summary>The statement for <paramref name="sql"/>, prepared once: its parameters cleared, no transaction set.</summary>
         public ResidentCommand Statement(string sql)
