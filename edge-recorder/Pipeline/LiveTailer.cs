@@ -101,6 +101,25 @@ public sealed class LiveTailer
         public bool Stopped { get; set; }
 
         /// <summary>
+        /// The segment's file, open from the tail's first look until it ends: a look is one fstat and an append reads from it.
+        /// A look by name cost a stat and a geteuid, and each append an open, two flocks, an fstat and a close; at 16 cameras
+        /// that was a hundred system calls a second, each dear on a virtual machine.
+        /// </summary>
+        public SafeFileHandle? Handle { get; set; }
+
+        public void Stop()
+        {
+            Stopped = true;
+            Close();
+        }
+
+        public void Close()
+        {
+            Handle?.Dispose();
+            Handle = null;
+        }
+
+        /// <summary>
         /// Its start is when the tailer first saw the file (up to a look after its first frame) until its predecessor is
         /// sealed: a segment starts where the one before it ends (what the salvage's timeline then shows).
         /// </summary>
@@ -157,27 +176,37 @@ public sealed class LiveTailer
             _log.LogError(e, "Live tails are off: this installation may not upload ({Error})", e.Message);
             return;
         }
-        while (!stopping.IsCancellationRequested)
+        try
         {
-            try
+            while (!stopping.IsCancellationRequested)
             {
-                await PassAsync(stopping);
+                try
+                {
+                    await PassAsync(stopping);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    _log.LogError(e, "A live tail pass failed; the next one follows");
+                }
+                try
+                {
+                    await _beat.WaitAsync(SampleInterval, stopping); // with the cameras' looks: one wake for all
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        }
+        finally
+        {
+            foreach (Tail tail in _tails.Values)
             {
-                return;
-            }
-            catch (Exception e)
-            {
-                _log.LogError(e, "A live tail pass failed; the next one follows");
-            }
-            try
-            {
-                await _beat.WaitAsync(SampleInterval, stopping); // with the cameras' looks: one wake for all
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                tail.Close();
             }
         }
     }
@@ -209,6 +238,7 @@ public sealed class LiveTailer
                 // becomes again; one missed by a pass (its run's directory unreadable for a moment) is taken up again from
                 // its outbox row, as after a restart.
                 _tails.Remove(tail.Row.RecordingId);
+                tail.Close();
                 continue;
             }
             if (!tail.Stopped)
@@ -384,9 +414,10 @@ public sealed class LiveTailer
         long size;
         try
         {
-            size = new FileInfo(tail.Row.Path).Length;
+            tail.Handle ??= File.OpenHandle(tail.Row.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            size = RandomAccess.GetLength(tail.Handle);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return 0;
         }
@@ -411,14 +442,14 @@ public sealed class LiveTailer
         using IDisposable turn = await _locks.EnterAsync(tail.Row.RecordingId, cancellationToken);
         if (!_outbox.IsStillTailed(tail.Row.RecordingId))
         {
-            tail.Stopped = true; // sealed meanwhile: the uploader finishes it
+            tail.Stop(); // sealed meanwhile: the uploader finishes it
             return 0;
         }
         long before = confirmed;
         byte[]? buffer = null;
         try
         {
-            using SafeFileHandle file = File.OpenHandle(tail.Row.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            SafeFileHandle file = tail.Handle;
             // Pooled (TransferBuffers): a quantum is 256 KiB on Cloud Storage, a large object; a new one per append (eight a second at 16
             // cameras) kept the collector sweeping the oldest generation. Read synchronously: a page-cache read of a
             // quarter MiB takes microseconds, less than handing it to a thread pool worker and back.
@@ -447,7 +478,7 @@ public sealed class LiveTailer
             // Gone (expired, cancelled) or finished by the cloud's salvage: the segment goes up the ordinary way after sealing.
             _log.LogWarning("Live tail of {RecordingId}: its session {Outcome}; the segment is uploaded after sealing",
                 tail.Row.RecordingId, e.Error == ObjectStoreError.NotFound ? "is gone" : "was finished by the cloud");
-            tail.Stopped = true;
+            tail.Stop();
             _outbox.RemoveLiveTail(tail.Row.RecordingId);
         }
         catch (Exception e) when (e is ObjectStoreException or HttpRequestException or IOException or TimeoutException)
@@ -481,7 +512,7 @@ public sealed class LiveTailer
 
     private void FallBack(Tail tail, long unsent, TimeSpan waited)
     {
-        tail.Stopped = true;
+        tail.Stop();
         _outbox.MarkLiveTailFallenBack(tail.Row.RecordingId);
         tail.Row = tail.Row with { State = LiveTailState.FallenBack };
         _log.LogWarning("Camera {CameraId}: live tail behind ({Bytes} bytes unsent for {Waited:F0} s): {RecordingId} is uploaded after sealing",
