@@ -157,7 +157,9 @@ public sealed class SqliteDatabase
             var connection = new ResidentConnection(connectionString);
             connection.Open();
             using SqliteCommand pragmas = connection.CreateCommand();
-            pragmas.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            // A page cache of 512 KiB, not SQLite's 2 MiB: what the outbox reads again and again (the open rows, the indexes' ends)
+            // is a few dozen pages, and a full 2 MiB cache put the agent's peak RSS at 16 cameras 3 MB higher.
+            pragmas.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-512;";
             pragmas.ExecuteNonQuery();
             return connection;
         }
