@@ -51,6 +51,9 @@ public sealed partial class OutboxStore
     }
 
     private long _runsChanged;
+
+    /// <summary>Grows with every change this process makes to a run (start, end, anchor, seal, adoption): what was read at one value holds until it moves.</summary>
+    public long RunsVersion => Interlocked.Read(ref _runsChanged);
     private RunsRead? _openRuns;
     private RunsRead? _unsealedRuns;
 

@@ -113,11 +113,31 @@ public sealed class ManifestPublisherTests : LocalCloudTest
         Seal(a, 0);
         await publisher.PublishAsync(upload: true, CancellationToken.None);
         Seal(a, 1);
+        Assert.Equal(0, await publisher.PublishAsync(upload: true, CancellationToken.None)); // within the minute, and the run goes on
         a.Outbox.EndRun("cam1", a.Run.Run, "recording stopped");
         a.Outbox.MarkRunSealed("cam1", a.Run.Run);
 
         Assert.Equal(1, await publisher.PublishAsync(upload: true, CancellationToken.None)); // no time has passed
 
+        Assert.Equal(1, a.Outbox.LastManifest(new CameraKey("rec-a", "cam1"))!.Last);
+    }
+
+    [Fact]
+    public async Task Publish_RunEndedAndSealedByAnotherProcess_IsSignedWithinSecondsNotAtTheMinute()
+    {
+        using PipelineRig a = Rig("rec-a");
+        ManifestPublisher publisher = Publisher(a);
+        Seal(a, 0);
+        await publisher.PublishAsync(upload: true, CancellationToken.None);
+        Seal(a, 1);
+        Assert.Equal(0, await publisher.PublishAsync(upload: true, CancellationToken.None));
+        // A sync command's own outbox on the same file ends and seals the run: this process's outbox saw no change of its own.
+        var other = new OutboxStore(a.Context.Paths.Outbox, _clock);
+        other.EndRun("cam1", a.Run.Run, "recording stopped");
+        other.MarkRunSealed("cam1", a.Run.Run);
+
+        _clock.Advance(OutboxStore.OpenRunsMaxAge);
+        Assert.Equal(1, await publisher.PublishAsync(upload: true, CancellationToken.None));
         Assert.Equal(1, a.Outbox.LastManifest(new CameraKey("rec-a", "cam1"))!.Last);
     }
 
