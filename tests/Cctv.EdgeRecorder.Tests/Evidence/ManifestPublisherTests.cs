@@ -54,6 +54,16 @@ public sealed class ManifestPublisherTests : LocalCloudTest
                 : null));
     }
 
+    /// <summary>A publisher that has signed the camera's first segment, and a second segment sealed since.</summary>
+    private static async Task<ManifestPublisher> SignedFirstThenOneMoreAsync(PipelineRig rig)
+    {
+        ManifestPublisher publisher = Publisher(rig);
+        Seal(rig, 0);
+        await publisher.PublishAsync(upload: true, CancellationToken.None);
+        Seal(rig, 1);
+        return publisher;
+    }
+
     [Fact]
     public async Task Publish_TwoRecordersWithACam1_EachManifestVerifiesWithItsOwnRegisteredKeyOnly()
     {
@@ -86,10 +96,7 @@ public sealed class ManifestPublisherTests : LocalCloudTest
     public async Task Publish_NewEntriesWithinTheInterval_WaitForTheMinuteThenAreSigned()
     {
         using PipelineRig a = Rig("rec-a");
-        ManifestPublisher publisher = Publisher(a);
-        Seal(a, 0);
-        await publisher.PublishAsync(upload: true, CancellationToken.None);
-        Seal(a, 1);
+        ManifestPublisher publisher = await SignedFirstThenOneMoreAsync(a);
         Seal(a, 2);
 
         _clock.Advance(TimeSpan.FromSeconds(59));
@@ -109,10 +116,7 @@ public sealed class ManifestPublisherTests : LocalCloudTest
     public async Task Publish_RunEnded_SignsItsLastSegmentAtOnce()
     {
         using PipelineRig a = Rig("rec-a");
-        ManifestPublisher publisher = Publisher(a);
-        Seal(a, 0);
-        await publisher.PublishAsync(upload: true, CancellationToken.None);
-        Seal(a, 1);
+        ManifestPublisher publisher = await SignedFirstThenOneMoreAsync(a);
         Assert.Equal(0, await publisher.PublishAsync(upload: true, CancellationToken.None)); // within the minute, and the run goes on
         a.Outbox.EndRun("cam1", a.Run.Run, "recording stopped");
         a.Outbox.MarkRunSealed("cam1", a.Run.Run);
@@ -126,10 +130,7 @@ public sealed class ManifestPublisherTests : LocalCloudTest
     public async Task Publish_RunEndedAndSealedByAnotherProcess_IsSignedWithinSecondsNotAtTheMinute()
     {
         using PipelineRig a = Rig("rec-a");
-        ManifestPublisher publisher = Publisher(a);
-        Seal(a, 0);
-        await publisher.PublishAsync(upload: true, CancellationToken.None);
-        Seal(a, 1);
+        ManifestPublisher publisher = await SignedFirstThenOneMoreAsync(a);
         Assert.Equal(0, await publisher.PublishAsync(upload: true, CancellationToken.None));
         // A sync command's own outbox on the same file ends and seals the run: this process's outbox saw no change of its own.
         var other = new OutboxStore(a.Context.Paths.Outbox, _clock);

@@ -26,6 +26,16 @@ public sealed class SealerTests : LocalCloudTest
         return runDir;
     }
 
+    /// <summary>cam1's run (the rig's) and a run of cam2, each with its segments written and listed, both ended by a stop.</summary>
+    private static void EndedRunsOfTwoCameras(PipelineRig rig, int cam1Files, int cam2Files)
+    {
+        CameraRun other = rig.Outbox.StartRun("cam2");
+        WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: cam1Files, listed: cam1Files);
+        WriteSegments(rig.Context.Paths.RunDirectory("cam2", other.Run), files: cam2Files, listed: cam2Files);
+        rig.Outbox.EndRun("cam1", rig.Run.Run, "recorder stopped");
+        rig.Outbox.EndRun("cam2", other.Run, "recorder stopped");
+    }
+
     private static Sealer SealerOf(PipelineRig rig, TimeProvider? time = null) =>
         new(rig.Outbox, rig.Context.Paths, rig.Context.Options.Id, rig.Context.Options.Ffmpeg.ProbePath, time ?? TimeProvider.System, rig.Logs);
 
@@ -54,11 +64,7 @@ public sealed class SealerTests : LocalCloudTest
     public async Task SealedSegments_AreLoggedAsARunsFirstAndOneLineAMinute_NotALineEach()
     {
         using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);
-        CameraRun other = rig.Outbox.StartRun("cam2");
-        WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 4, listed: 4);
-        WriteSegments(rig.Context.Paths.RunDirectory("cam2", other.Run), files: 3, listed: 3);
-        rig.Outbox.EndRun("cam1", rig.Run.Run, "recorder stopped");
-        rig.Outbox.EndRun("cam2", other.Run, "recorder stopped");
+        EndedRunsOfTwoCameras(rig, cam1Files: 4, cam2Files: 3);
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         using var capture = new LogCapture();
         using ILoggerFactory logs = LoggerFactory.Create(b => b.AddProvider(capture).SetMinimumLevel(LogLevel.Trace));
@@ -183,16 +189,24 @@ public sealed class SealerTests : LocalCloudTest
         using var probe = new TempDir("held-probe");
         string release = probe.Combine("release");
         string ffprobe = probe.Combine("ffprobe");
-        File.WriteAllText(ffprobe, $"#!/bin/sh\n[ \"$1\" = -version ] && exit 0\nif mkdir '{probe.Combine("first")}' 2>/dev/null; then while [ ! -e '{release}' ]; do sleep 0.02; done; fi\nexit 1\n");
+        File.WriteAllText(ffprobe, $"#!/bin/sh\n[ \"$1\" = -version ] && exit 0\nif mkdir '{probe.Combine("first")}' 2>/dev/null; then while [ ! -e '{release}' ] && [ -d '{probe.Path}' ]; do sleep 0.02; done; fi\nexit 1\n");
         File.SetUnixFileMode(ffprobe, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         using var rig = new PipelineRig(Backend.Store, LocalBackend.StagingBucket, Backend.Catalog);
-        CameraRun other = rig.Outbox.StartRun("cam2");
-        WriteSegments(rig.Context.Paths.RunDirectory("cam1", rig.Run.Run), files: 3, listed: 3);
-        WriteSegments(rig.Context.Paths.RunDirectory("cam2", other.Run), files: 3, listed: 3);
-        rig.Outbox.EndRun("cam1", rig.Run.Run, "recorder stopped");
-        rig.Outbox.EndRun("cam2", other.Run, "recorder stopped");
+        EndedRunsOfTwoCameras(rig, cam1Files: 3, cam2Files: 3);
         var sealer = new Sealer(rig.Outbox, rig.Context.Paths, rig.Context.Options.Id, ffprobe, TimeProvider.System, rig.Logs);
 
+        try
+        {
+            await TwoPassesAsync(rig, sealer, release);
+        }
+        finally
+        {
+            File.WriteAllText(release, ""); // a failed assertion must not leave the held probe waiting
+        }
+    }
+
+    private static async Task TwoPassesAsync(PipelineRig rig, Sealer sealer, string release)
+    {
         Task<int> pipelines = Task.Run(() => sealer.SealAsync(CancellationToken.None));
         await WaitUntilAsync(() => rig.Outbox.UnsealedRuns().Single(r => r.CameraId == "cam1").AnchorMs is not null, "the first pass to reach cam1's first probe");
         // A pass that gives up while waiting (its loop stopped) does not let the one after it in early.
