@@ -221,6 +221,8 @@ public sealed class UploaderWakeTests : IDisposable
         due.Set();
 
         Assert.True(await UploadedWithinAsync(rig.Outbox, s.Id, Soon), "the sealed segment was not uploaded soon after the signal");
+        // The row says uploaded a moment before the loop signals it (the upload returns, then the loop sets the signal).
+        await uploaded.Fired.WaitAsync(Soon);
         Assert.True(uploaded.Consume());
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
