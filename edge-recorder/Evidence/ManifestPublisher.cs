@@ -41,8 +41,9 @@ public sealed class ManifestPublisher
 
     /// <summary>
     /// Cameras found with no ended run unsigned, with the outbox's <see cref="OutboxStore.RunsVersion"/> taken before that
-    /// pass's chain append and when it was asked. The answer can only turn when a run is sealed, which moves the version; a run
-    /// sealed by another process is seen within <see cref="OutboxStore.OpenRunsMaxAge"/>, and the minute's manifest comes anyway.
+    /// pass's chain append and when it was asked, kept as the outbox keeps its runs (<see cref="OutboxStore.RunsReadHolds"/>): the
+    /// answer can only turn when a run is sealed, which moves the version, and a run sealed by another process is seen within
+    /// <see cref="OutboxStore.OpenRunsMaxAge"/>.
     /// Asking both for every camera on every pass was a sixth of the agent's SQLite statements at 16 cameras.
     /// </summary>
     private readonly Dictionary<string, (long RunsVersion, DateTimeOffset At)> _noEndedRunUnsigned = new(StringComparer.Ordinal);
@@ -107,8 +108,7 @@ public sealed class ManifestPublisher
 
     private bool EndedRunUnsigned(CameraKey camera, long runsVersion, DateTimeOffset now)
     {
-        if (_noEndedRunUnsigned.TryGetValue(camera.CameraId, out var known) && known.RunsVersion == runsVersion
-            && now - known.At < OutboxStore.OpenRunsMaxAge && now >= known.At)
+        if (_noEndedRunUnsigned.TryGetValue(camera.CameraId, out var known) && OutboxStore.RunsReadHolds(known.RunsVersion, known.At, runsVersion, now))
         {
             return false;
         }

@@ -51,11 +51,19 @@ public sealed partial class OutboxStore
     }
 
     private long _runsChanged;
-
-    /// <summary>Grows with every change this process makes to a run (start, end, anchor, seal, adoption): what was read at one value holds until it moves.</summary>
-    public long RunsVersion => Interlocked.Read(ref _runsChanged);
     private RunsRead? _openRuns;
     private RunsRead? _unsealedRuns;
+
+    /// <summary>Grows with every change this process makes to a run (start, end, anchor, seal, adoption).</summary>
+    public long RunsVersion => Interlocked.Read(ref _runsChanged);
+
+    /// <summary>
+    /// Whether what was read of the runs at version <paramref name="readVersion"/> and time <paramref name="readAt"/> still
+    /// holds at <paramref name="version"/> and <paramref name="now"/>: this process changed no run since, and the read is younger
+    /// than <see cref="OpenRunsMaxAge"/> (a run another process changed) by a clock that has not stepped back.
+    /// </summary>
+    internal static bool RunsReadHolds(long readVersion, DateTimeOffset readAt, long version, DateTimeOffset now) =>
+        readVersion == version && now - readAt < OpenRunsMaxAge && now >= readAt;
 
     private sealed record RunsRead(long Version, DateTimeOffset ReadAt, IReadOnlyList<CameraRun> Runs);
 
@@ -79,7 +87,7 @@ public sealed partial class OutboxStore
     {
         long version = Interlocked.Read(ref _runsChanged);
         DateTimeOffset now = _time.GetUtcNow();
-        if (cache is { } cached && cached.Version == version && now - cached.ReadAt < OpenRunsMaxAge && now >= cached.ReadAt)
+        if (cache is { } cached && RunsReadHolds(cached.Version, cached.ReadAt, version, now))
         {
             return cached.Runs;
         }

@@ -53,8 +53,8 @@ public sealed class SqliteDatabase
     public SqliteConnection Open() => Open(unflushed: false);
 
     /// <summary>
-    /// As <see cref="Open"/>, but its commits do not wait for the disk (synchronous=NORMAL until it is disposed; the pool
-    /// gets it back as every other one is). Such a commit survives a crash of this process, not always a power cut: the WAL
+    /// As <see cref="Open"/>, but its commits do not wait for the disk (synchronous=NORMAL until it is disposed; the next
+    /// holder of the connection gets its own setting back). Such a commit survives a crash of this process, not always a power cut: the WAL
     /// reaches the disk with the next ordinary commit of any connection (an fsync covers the whole file) or checkpoint,
     /// and a cut before that takes back these commits and nothing else (the file stays consistent). For rows whose loss
     /// only costs a repeat: what the next start redoes anyway, or asks another source for.
