@@ -18,7 +18,8 @@ namespace Cctv.EdgeRecorder.Cameras;
 /// <param name="beat">The agent's shared timer for the regular looks (edges of the schedule keep a timer of their own).</param>
 /// <param name="runEnded">Called after a run has ended in the outbox, so the sealer looks at it at once.</param>
 public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions options, ScheduleBook schedules, OutboxStore outbox, EdgePaths paths,
-    IClockStateReader clocks, ProcessRegistry registry, TimeProvider time, Metronome beat, ILoggerFactory logs, Action? runEnded = null)
+    IClockStateReader clocks, ProcessRegistry registry, TimeProvider time, Metronome beat, ILoggerFactory logs, Action? runEnded = null,
+    SegmentArrivals? arrivals = null)
 {
     private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
     /// <summary>How long FFmpeg has to close its segment after 'q' before it is killed.</summary>
@@ -31,6 +32,8 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
     /// <summary>The end reason of a run stopped by the schedule (a gap with this reason is planned, not a fault).</summary>
     public const string OutsideSchedule = "outside the recording schedule";
     private readonly ILogger _log = logs.CreateLogger<CameraSupervisor>();
+    /// <summary>For a supervisor built without the agent's watcher: nobody watches, so every check looks for the next file.</summary>
+    private static readonly SegmentArrivals NoArrivals = new();
     private readonly FfmpegWarningSummary _warnings = new(camera.Id, time);
 
     /// <summary>The last minute's summary of FFmpeg's warnings (also kept on disk for <c>status</c>).</summary>
@@ -110,7 +113,7 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
         try
         {
             registry.Register(camera.Id, ffmpeg.Id, dir);
-            var progress = new OutputProgress(dir, time);
+            var progress = new OutputProgress(dir, time, arrivals ?? NoArrivals);
             while (!ffmpeg.HasExited)
             {
                 if (stopping.IsCancellationRequested)
@@ -235,26 +238,36 @@ public sealed class CameraSupervisor(CameraOptions camera, RecorderOptions optio
 
     /// <summary>
     /// Watches a run's output grow; reports how long it has not. Only the newest segment is looked at (FFmpeg writes
-    /// nothing else): a check costs a stat or two, however many segments the run has made.
+    /// nothing else): a check costs a stat, however many segments the run has made, and a second one for the next file only
+    /// when the spool's watcher heard of a new file in the run's directory (<see cref="SegmentArrivals"/>) or the newest
+    /// did not grow since the last check: a stall is never declared on a file FFmpeg has left, whatever the watcher missed.
     /// </summary>
-    private sealed class OutputProgress(string directory, TimeProvider time)
+    internal sealed class OutputProgress(string directory, TimeProvider time, SegmentArrivals arrivals)
     {
         private long _segment;
         private long _lastSize = -1;
+        private bool _grew;
+        private SegmentArrivals.Mark? _looked;
         private DateTimeOffset _lastChange = time.GetUtcNow();
 
         public bool Any { get; private set; }
 
         public TimeSpan Check()
         {
-            while (File.Exists(SegmentPath(_segment + 1)))
+            SegmentArrivals.Mark mark = arrivals.MarkOf(directory);
+            if (mark != _looked || !_grew)
             {
-                _segment++; // a new segment: the run went on
-                _lastSize = -1;
+                while (File.Exists(SegmentPath(_segment + 1)))
+                {
+                    _segment++; // a new segment: the run went on
+                    _lastSize = -1;
+                }
+                _looked = mark;
             }
             var current = new FileInfo(SegmentPath(_segment));
             long size = current.Exists ? current.Length : 0;
-            if (size != _lastSize)
+            _grew = size != _lastSize;
+            if (_grew)
             {
                 _lastSize = size;
                 _lastChange = time.GetUtcNow();

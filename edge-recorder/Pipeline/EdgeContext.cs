@@ -61,7 +61,7 @@ public sealed class EdgeContext
     public TimeProvider Time { get; }
     public ILoggerFactory Logs { get; }
 
-    public Sealer CreateSealer() => new(Outbox, Paths, Options.Id, Options.Ffmpeg.ProbePath, Time, Logs);
+    public Sealer CreateSealer() => new(Outbox, Paths, Options.Id, Options.Ffmpeg.ProbePath, Time, Logs, Arrivals);
 
     public SpoolScanner CreateSpoolScanner() => new(Outbox, Paths.Spool, Time, Logs);
 
@@ -72,13 +72,16 @@ public sealed class EdgeContext
     /// <summary>Shared by the live tailer and the uploaders: one turn at a time at a segment's append session.</summary>
     public LiveTailLocks LiveTailLocks { get; } = new();
 
+    /// <summary>The spool's new segment files as the agent's watcher hears them; the tailer and the cameras' progress checks read it.</summary>
+    public SegmentArrivals Arrivals { get; } = new();
+
     /// <summary>The live tailer: uploads each camera's open segment as FFmpeg writes it (off when the store has no append sessions).</summary>
     public LiveTailer CreateLiveTailer() =>
-        new(Outbox, Store as IAppendSessions, Paths, StagingBucket, Options.Id, Options.LiveTail, Claims, LiveTailLocks, Time, Beat, Logs);
+        new(Outbox, Store as IAppendSessions, Paths, StagingBucket, Options.Id, Options.LiveTail, Claims, LiveTailLocks, Time, Beat, Logs, Arrivals);
 
     /// <param name="runEnded">Called after each of the camera's runs has ended in the outbox.</param>
     public Cameras.CameraSupervisor CreateSupervisor(CameraOptions camera, Cameras.ProcessRegistry registry, Action? runEnded = null) =>
-        new(camera, Options, Schedules, Outbox, Paths, ClockStates, registry, Time, Beat, Logs, runEnded);
+        new(camera, Options, Schedules, Outbox, Paths, ClockStates, registry, Time, Beat, Logs, runEnded, Arrivals);
 
     /// <param name="interval">How often a camera's chain is signed at least; a minute unless a test shortens it.</param>
     public Evidence.ManifestPublisher CreateManifestPublisher(TimeSpan? interval = null, Func<double>? jitter = null) =>

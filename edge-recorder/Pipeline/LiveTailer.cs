@@ -87,6 +87,7 @@ public sealed class LiveTailer
     private readonly LiveTailLocks _locks;
     private readonly TimeProvider _time;
     private readonly Metronome _beat;
+    private readonly SegmentArrivals _arrivals;
     private readonly ILogger _log;
     private readonly Dictionary<string, Tail> _tails = new(StringComparer.Ordinal);
     private readonly Dictionary<(string CameraId, long Run), Newest> _newest = [];
@@ -127,9 +128,10 @@ public sealed class LiveTailer
     }
 
     public LiveTailer(OutboxStore outbox, IAppendSessions? sessions, EdgePaths paths, string stagingBucket, string recorderId, LiveTailOptions options,
-        RecorderClaimGuard claims, LiveTailLocks locks, TimeProvider time, Metronome beat, ILoggerFactory logs)
+        RecorderClaimGuard claims, LiveTailLocks locks, TimeProvider time, Metronome beat, ILoggerFactory logs, SegmentArrivals? arrivals = null)
     {
         _beat = beat;
+        _arrivals = arrivals ?? new SegmentArrivals();
         _outbox = outbox;
         _sessions = sessions;
         _paths = paths;
@@ -311,6 +313,7 @@ public sealed class LiveTailer
         }
         foreach ((string, long) ended in _newest.Keys.Where(k => !running.Contains(k)).ToList())
         {
+            _arrivals.Forget(_newest[ended].Directory);
             _newest.Remove(ended);
         }
         return open;
@@ -318,15 +321,19 @@ public sealed class LiveTailer
 
     /// <summary>
     /// The newest segment file of a running run, and whether it is sealed. The directory is listed once per run; after that
-    /// each look only asks whether the next file exists (four looks a second must cost a stat per camera, not a listing
-    /// of a run's files and a query of its sealed segments).
+    /// a look asks whether the next file exists only when the spool's watcher heard of a new file in the run's directory
+    /// (<see cref="SegmentArrivals"/>), or when it last asked <see cref="NextFileSafetyLook"/> ago or more (a notification
+    /// the kernel dropped delays a new segment's tail by that much at most). Four looks a second must cost next to nothing
+    /// per camera, not a listing of a run's files and a query of its sealed segments, nor a stat of a file not there yet.
     /// </summary>
     private Newest? NewestSegment(CameraRun run)
     {
         (string, long) key = (run.CameraId, run.Run);
+        DateTimeOffset now = _time.GetUtcNow();
         if (!_newest.TryGetValue(key, out Newest known))
         {
             string dir = _paths.RunDirectory(run.CameraId, run.Run);
+            SegmentArrivals.Mark listedAt = _arrivals.MarkOf(dir);
             if (!Directory.Exists(dir))
             {
                 return null;
@@ -343,13 +350,18 @@ public sealed class LiveTailer
             {
                 return null;
             }
-            known = At(run, dir, seq, _outbox.HasSegment(run.CameraId, run.Run, seq));
+            known = At(run, dir, seq, _outbox.HasSegment(run.CameraId, run.Run, seq)) with { Looked = listedAt, LookedAt = now };
         }
         bool moved = false;
-        while (File.Exists(known.NextPath))
+        SegmentArrivals.Mark mark = _arrivals.MarkOf(known.Directory);
+        if (mark != known.Looked || now - known.LookedAt >= NextFileSafetyLook || now < known.LookedAt)
         {
-            known = At(run, known.Directory, known.Seq + 1, isSealed: false);
-            moved = true;
+            while (File.Exists(known.NextPath))
+            {
+                known = At(run, known.Directory, known.Seq + 1, isSealed: false);
+                moved = true;
+            }
+            known = known with { Looked = mark, LookedAt = now };
         }
         if (!known.Sealed && (moved || !_tails.ContainsKey(known.Id)))
         {
@@ -360,12 +372,19 @@ public sealed class LiveTailer
         return known;
     }
 
+    /// <summary>The longest a look goes without asking whether the next segment file exists, whatever the watcher said.</summary>
+    public static readonly TimeSpan NextFileSafetyLook = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// A run's newest segment as the tailer knows it, with the names a look needs worked out once a segment (its recording
     /// ID is a name-based UUID, a SHA-1; sixteen cameras looked at four times a second made it, and the next file's path,
-    /// 128 times a second).
+    /// 128 times a second), and when the tailer last asked whether the next file exists (with the arrivals it had heard of then).
     /// </summary>
-    private readonly record struct Newest(long Seq, string Path, bool Sealed, string Id, string Directory, string NextPath);
+    private readonly record struct Newest(long Seq, string Path, bool Sealed, string Id, string Directory, string NextPath)
+    {
+        public SegmentArrivals.Mark Looked { get; init; }
+        public DateTimeOffset LookedAt { get; init; }
+    }
 
     private Newest At(CameraRun run, string dir, long seq, bool isSealed) =>
         new(seq, FfmpegArguments.SegmentFile(dir, seq), isSealed, RecordingId.For(_recorderId, run.CameraId, run.Run, seq), dir,

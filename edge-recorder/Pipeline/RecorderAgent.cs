@@ -134,7 +134,7 @@ public sealed class RecorderAgent
         using CancellationTokenRegistration onStop = stopRecording.UnsafeRegister(_ => pipelineStop.CancelAfter(_context.Options.StopGrace), null);
         // Uploads stream on their own (a slot frees, the next segment goes); the rest of the pipeline runs beside them.
         _continuousUploads = _context.Options.AutoUpload;
-        using var segments = new SegmentWatcher(_context.Paths.Spool, _segmentsClosed);
+        using var segments = new SegmentWatcher(_context.Paths.Spool, _segmentsClosed, _context.Arrivals);
         Task uploads = _continuousUploads ? UploadLoopAsync(pipelineStop.Token) : Task.CompletedTask;
         // Live tails run beside the backlog with their own loop: sealed segments waiting never delay the open ones.
         Task tails = _context.Options.AutoUpload ? _tailer.RunAsync(pipelineStop.Token) : Task.CompletedTask;

@@ -9,15 +9,21 @@ namespace Cctv.EdgeRecorder.Pipeline;
 /// Listing the whole directory at each pass cost what the files on disk number: while verification lags nothing is
 /// cleaned up, and a camera's run gathers 900 files an hour at 4-second segments. The directory is still listed whole at
 /// the first pass and then once every <see cref="FullListingInterval"/>, which catches what looking ahead cannot see:
-/// a number skipped, a file removed out of order.
+/// a number skipped, a file removed out of order. With the spool watched (<see cref="SegmentArrivals"/>), a pass looks for
+/// the next number only when a new file appeared in the directory, or when it last looked
+/// <see cref="LiveTailer.NextFileSafetyLook"/> ago or more: a seal pass runs over every camera's run each time any camera
+/// opens a segment, and its stat of each run's missing next file was most of the sealer's system calls.
 /// </summary>
-public sealed class RunFiles(string directory, TimeProvider time)
+public sealed class RunFiles(string directory, TimeProvider time, SegmentArrivals? arrivals = null)
 {
     /// <summary>How often the whole directory is listed again.</summary>
     public static readonly TimeSpan FullListingInterval = TimeSpan.FromMinutes(1);
 
     private readonly Dictionary<long, string> _files = [];
     private DateTimeOffset _nextListing = DateTimeOffset.MinValue;
+    private readonly SegmentArrivals _arrivals = arrivals ?? new SegmentArrivals();
+    private SegmentArrivals.Mark? _lookedAhead;
+    private DateTimeOffset _lookedAheadAt;
 
     /// <summary>The run's segment files by number: those seen, less those found gone at the bottom.</summary>
     public IReadOnlyDictionary<long, string> Files => _files;
@@ -32,17 +38,23 @@ public sealed class RunFiles(string directory, TimeProvider time)
     public bool Refresh()
     {
         DateTimeOffset now = time.GetUtcNow();
+        SegmentArrivals.Mark mark = _arrivals.MarkOf(directory); // before looking: a file that appears meanwhile moves it
         if (now >= _nextListing)
         {
             ListAll();
             _nextListing = now + FullListingInterval;
+            (_lookedAhead, _lookedAheadAt) = (mark, now);
             return true;
         }
-        string next;
-        while (File.Exists(next = FfmpegArguments.SegmentFile(directory, Next)))
+        if (mark != _lookedAhead || now - _lookedAheadAt >= LiveTailer.NextFileSafetyLook || now < _lookedAheadAt)
         {
-            _files[Next] = next;
-            Next++;
+            string next;
+            while (File.Exists(next = FfmpegArguments.SegmentFile(directory, Next)))
+            {
+                _files[Next] = next;
+                Next++;
+            }
+            (_lookedAhead, _lookedAheadAt) = (mark, now);
         }
         while (Oldest < Next && !(_files.TryGetValue(Oldest, out string? path) && File.Exists(path)))
         {

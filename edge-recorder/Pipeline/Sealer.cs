@@ -15,7 +15,8 @@ namespace Cctv.EdgeRecorder.Pipeline;
 /// from when FFmpeg closed a segment) plus FFmpeg's own segment times, so segments of a run are contiguous; the
 /// first segment of a run starts at its first frame (<see cref="FirstFrameAsync"/>). docs/time.md has the whole story.
 /// </summary>
-public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderId, string probePath, TimeProvider time, ILoggerFactory logs)
+public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderId, string probePath, TimeProvider time, ILoggerFactory logs,
+    SegmentArrivals? arrivals = null)
 {
     private readonly ILogger _log = logs.CreateLogger<Sealer>();
     private readonly Dictionary<(string CameraId, long Run), RunProgress> _progress = [];
@@ -43,11 +44,11 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
     /// from the outbox once and then from its own sealing. Both keep only what concerns the files still in the run's
     /// directory, so a pass costs what the open end of a run costs, not what its whole history does.
     /// </summary>
-    private sealed class RunProgress(string directory, HashSet<long> sealedSequences, TimeProvider time)
+    private sealed class RunProgress(string directory, HashSet<long> sealedSequences, TimeProvider time, SegmentArrivals? arrivals)
     {
         public SegmentListFollower List { get; } = new(directory);
 
-        public RunFiles Files { get; } = new(directory, time);
+        public RunFiles Files { get; } = new(directory, time, arrivals);
 
         /// <summary>The lowest number that may still be unsealed: a pass looks from here up, not at every file on disk.</summary>
         public long FirstUnsealed { get; set; }
@@ -144,7 +145,7 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         (string, long) key = (run.CameraId, run.Run);
         if (!_progress.TryGetValue(key, out RunProgress? progress))
         {
-            progress = _progress[key] = new RunProgress(dir, outbox.SealedSequences(run.CameraId, run.Run), time);
+            progress = _progress[key] = new RunProgress(dir, outbox.SealedSequences(run.CameraId, run.Run), time, arrivals);
         }
         if (progress.Files.Refresh())
         {
@@ -167,7 +168,7 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
             {
                 break; // cannot happen for a closed segment of a run with footage; wait for the anchor
             }
-            switch (await SealOneAsync(run, seq, files[seq], anchor.Value, listed, firstOfRun: !progress.AnySealed, cancellationToken))
+            switch (await SealOneAsync(run, seq, files[seq], anchor.Value, listed, progress, cancellationToken))
             {
                 case SealOutcome.Sealed:
                     done.Add(seq);
@@ -242,8 +243,9 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
     }
 
     private async Task<SealOutcome> SealOneAsync(CameraRun run, long seq, string path, long anchorMs,
-        IReadOnlyDictionary<long, SegmentListEntry> listed, bool firstOfRun, CancellationToken cancellationToken)
+        IReadOnlyDictionary<long, SegmentListEntry> listed, RunProgress progress, CancellationToken cancellationToken)
     {
+        bool firstOfRun = !progress.AnySealed;
         var info = new FileInfo(path);
         if (!info.Exists)
         {

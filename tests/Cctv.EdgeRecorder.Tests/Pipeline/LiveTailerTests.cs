@@ -177,6 +177,52 @@ public sealed class LiveTailerTests : IDisposable
     }
 
     [Fact]
+    public async Task WithTheSpoolWatched_TheNextSegmentIsLookedForWhenTheWatcherHearsOfIt_OrAfterTheSafetyLook()
+    {
+        Site site = NewSite();
+        SegmentArrivals arrivals = site.Context.Arrivals;
+        arrivals.WatcherStarted(); // a watcher stands; its notices are given by hand here, so the test says when one comes
+        LiveTailer tailer = site.Context.CreateLiveTailer();
+        site.GrowTo(0, 10_000);
+        await tailer.PassAsync(CancellationToken.None);
+        Assert.NotNull(site.Context.Outbox.GetLiveTail(site.Id(0)));
+
+        site.GrowTo(1, 10_000); // FFmpeg moved on; the watcher's notice has not come yet
+        _clock.Advance(TimeSpan.FromMilliseconds(250));
+        await tailer.PassAsync(CancellationToken.None);
+        Assert.Null(site.Context.Outbox.GetLiveTail(site.Id(1))); // no notice, no look for the next file
+
+        arrivals.Arrived(site.PathOf(1));
+        await tailer.PassAsync(CancellationToken.None);
+        Assert.NotNull(site.Context.Outbox.GetLiveTail(site.Id(1))); // the notice: tailed at the next look
+
+        site.GrowTo(2, 10_000); // a notice the kernel dropped
+        _clock.Advance(LiveTailer.NextFileSafetyLook - TimeSpan.FromMilliseconds(250));
+        await tailer.PassAsync(CancellationToken.None);
+        Assert.Null(site.Context.Outbox.GetLiveTail(site.Id(2)));
+        _clock.Advance(TimeSpan.FromMilliseconds(250));
+        await tailer.PassAsync(CancellationToken.None);
+        Assert.NotNull(site.Context.Outbox.GetLiveTail(site.Id(2))); // found by the safety look, at most that much late
+
+        site.GrowTo(3, 10_000);
+        arrivals.Lost(); // the kernel's queue overflowed: every directory counts as changed
+        await tailer.PassAsync(CancellationToken.None);
+        Assert.NotNull(site.Context.Outbox.GetLiveTail(site.Id(3)));
+    }
+
+    [Fact]
+    public async Task WithoutAWatcher_EveryLookAsksForTheNextSegment()
+    {
+        Site site = NewSite();
+        LiveTailer tailer = site.Context.CreateLiveTailer();
+        site.GrowTo(0, 10_000);
+        await tailer.PassAsync(CancellationToken.None);
+        site.GrowTo(1, 10_000);
+        await tailer.PassAsync(CancellationToken.None); // the clock has not moved: only an unconditional look finds it
+        Assert.NotNull(site.Context.Outbox.GetLiveTail(site.Id(1)));
+    }
+
+    [Fact]
     public async Task ASegmentsStart_IsWhereItsPredecessorEnds_OnceThatIsSealed_NotWhenTheTailerFirstSawIt()
     {
         Site site = NewSite();

@@ -80,4 +80,30 @@ public sealed class RunFilesTests : IDisposable
         Assert.False(files.Refresh());
         Assert.Equal([0L], files.Files.Keys);
     }
+
+    [Fact]
+    public void WithTheSpoolWatched_APassLooksAheadWhenTheWatcherHeardOfANewFile_OrAfterTheSafetyLook()
+    {
+        var arrivals = new SegmentArrivals();
+        arrivals.WatcherStarted(); // notices given by hand: the test says when one comes
+        Write(0);
+        var files = new RunFiles(_dir.Path, _clock, arrivals);
+        Assert.True(files.Refresh());
+
+        Write(1); // no notice yet
+        Assert.False(files.Refresh());
+        Assert.Equal(1L, files.Next);
+
+        arrivals.Arrived(Segment(1));
+        Assert.False(files.Refresh());
+        Assert.Equal(2L, files.Next);
+
+        Write(2); // a notice the kernel dropped: found by the safety look
+        _clock.Advance(LiveTailer.NextFileSafetyLook - TimeSpan.FromMilliseconds(1));
+        files.Refresh();
+        Assert.Equal(2L, files.Next);
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        files.Refresh();
+        Assert.Equal(3L, files.Next);
+    }
 }
