@@ -61,6 +61,13 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
 
         /// <summary>Whether any segment of the run has a row (the first one closes the gap before the run).</summary>
         public bool AnySealed { get; set; } = sealedSequences.Count > 0;
+
+        /// <summary>
+        /// The files below this number were in the directory when it was last fsynced, so their names are on the disk. A
+        /// segment is sealed only once its successor exists, so each fsync of the directory covers the next seal's file too:
+        /// one fsync of a run's directory every other segment, not one a segment.
+        /// </summary>
+        public long DirectoryDurableBelow { get; set; }
     }
 
     /// <summary>
@@ -259,7 +266,13 @@ public sealed class Sealer(OutboxStore outbox, EdgePaths paths, string recorderI
         }
 
         Durability.FsyncFile(path);
-        Durability.FsyncDirectory(Path.GetDirectoryName(path)!);
+        if (seq >= progress.DirectoryDurableBelow)
+        {
+            // Every file the pass listed (this one's successor among them) was there before this fsync.
+            long listedBelow = progress.Files.Next;
+            Durability.FsyncDirectory(Path.GetDirectoryName(path)!);
+            progress.DirectoryDurableBelow = listedBelow;
+        }
         SegmentDigest digest = SegmentHasher.HashFile(path, cancellationToken);
 
         double start, end;
