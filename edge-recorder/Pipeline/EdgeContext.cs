@@ -72,7 +72,7 @@ public sealed class EdgeContext
     /// <summary>Shared by the live tailer and the uploaders: one turn at a time at a segment's append session.</summary>
     public LiveTailLocks LiveTailLocks { get; } = new();
 
-    /// <summary>The spool's new segment files as the agent's watcher hears them; the tailer and the cameras' progress checks read it.</summary>
+    /// <summary>The spool's new segment files as the agent's watcher hears them; the tailer, the cameras' progress checks and the sealer read it.</summary>
     public SegmentArrivals Arrivals { get; } = new();
 
     /// <summary>The live tailer: uploads each camera's open segment as FFmpeg writes it (off when the store has no append sessions).</summary>

@@ -4,9 +4,9 @@ namespace Cctv.EdgeRecorder.Pipeline;
 
 /// <summary>
 /// Which run directories FFmpeg has created a segment file in since a reader last looked, as the spool's
-/// <see cref="SegmentWatcher"/> hears it: the live tailer and each camera's progress check ask whether the next segment
-/// exists only when their directory had one, instead of a stat of a missing file on every look (four a second per camera
-/// for the tailer; at 16 cameras those lookups were a tenth of the agent's system calls). Without a watcher feeding it (a
+/// <see cref="SegmentWatcher"/> hears it: the live tailer, each camera's progress check and the sealer's pass over the runs
+/// ask whether a run's next segment exists only when its directory had one, instead of a stat of a missing file on every
+/// look (four a second per camera for the tailer; at 16 cameras those stats were a tenth of the agent's system calls). Without a watcher feeding it (a
 /// command, a test that builds a stage alone) or after the kernel's queue overflowed, every look asks, as before.
 /// </summary>
 public sealed class SegmentArrivals
