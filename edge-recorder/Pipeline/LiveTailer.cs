@@ -322,7 +322,7 @@ public sealed class LiveTailer
     /// <summary>
     /// The newest segment file of a running run, and whether it is sealed. The directory is listed once per run; after that
     /// a look asks whether the next file exists only when the spool's watcher heard of a new file in the run's directory
-    /// (<see cref="SegmentArrivals"/>), or when it last asked <see cref="NextFileSafetyLook"/> ago or more (a notification
+    /// (<see cref="SegmentArrivals"/>), or when it last asked <see cref="SegmentArrivals.SafetyLook"/> ago or more (a notification
     /// the kernel dropped delays a new segment's tail by that much at most). Four looks a second must cost next to nothing
     /// per camera, not a listing of a run's files and a query of its sealed segments, nor a stat of a file not there yet.
     /// </summary>
@@ -354,7 +354,7 @@ public sealed class LiveTailer
         }
         bool moved = false;
         SegmentArrivals.Mark mark = _arrivals.MarkOf(known.Directory);
-        if (mark != known.Looked || now - known.LookedAt >= NextFileSafetyLook || now < known.LookedAt)
+        if (SegmentArrivals.LookAgain(known.Looked, known.LookedAt, mark, now))
         {
             while (File.Exists(known.NextPath))
             {
@@ -371,9 +371,6 @@ public sealed class LiveTailer
         _newest[key] = known;
         return known;
     }
-
-    /// <summary>The longest a look goes without asking whether the next segment file exists, whatever the watcher said.</summary>
-    public static readonly TimeSpan NextFileSafetyLook = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// A run's newest segment as the tailer knows it, with the names a look needs worked out once a segment (its recording

@@ -11,7 +11,7 @@ namespace Cctv.EdgeRecorder.Pipeline;
 /// the first pass and then once every <see cref="FullListingInterval"/>, which catches what looking ahead cannot see:
 /// a number skipped, a file removed out of order. With the spool watched (<see cref="SegmentArrivals"/>), a pass looks for
 /// the next number only when a new file appeared in the directory, or when it last looked
-/// <see cref="LiveTailer.NextFileSafetyLook"/> ago or more: a seal pass runs over every camera's run each time any camera
+/// <see cref="SegmentArrivals.SafetyLook"/> ago or more: a seal pass runs over every camera's run each time any camera
 /// opens a segment, and its stat of each run's missing next file was most of the sealer's system calls.
 /// </summary>
 public sealed class RunFiles(string directory, TimeProvider time, SegmentArrivals? arrivals = null)
@@ -46,7 +46,7 @@ public sealed class RunFiles(string directory, TimeProvider time, SegmentArrival
             (_lookedAhead, _lookedAheadAt) = (mark, now);
             return true;
         }
-        if (mark != _lookedAhead || now - _lookedAheadAt >= LiveTailer.NextFileSafetyLook || now < _lookedAheadAt)
+        if (SegmentArrivals.LookAgain(_lookedAhead, _lookedAheadAt, mark, now))
         {
             string next;
             while (File.Exists(next = FfmpegArguments.SegmentFile(directory, Next)))

@@ -26,6 +26,17 @@ public sealed class SegmentArrivals
     public Mark MarkOf(string directory) =>
         Watching ? new Mark(_byDirectory.GetValueOrDefault(directory), Volatile.Read(ref _everywhere)) : new Mark(-1, Interlocked.Increment(ref _everywhere));
 
+    /// <summary>The longest a reader goes without looking for a run's next segment file, whatever the watcher said.</summary>
+    public static readonly TimeSpan SafetyLook = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Whether a reader that last looked at <paramref name="lookedAt"/>, with <paramref name="looked"/> then, must look again at
+    /// <paramref name="now"/>, when the mark is <paramref name="mark"/>: a new file arrived (or may have), the safety look is
+    /// due, or the clock stepped back.
+    /// </summary>
+    public static bool LookAgain(Mark? looked, DateTimeOffset lookedAt, Mark mark, DateTimeOffset now) =>
+        mark != looked || now - lookedAt >= SafetyLook || now < lookedAt;
+
     /// <summary>A segment file appeared (created, or renamed into place) at <paramref name="path"/>.</summary>
     public void Arrived(string path)
     {

@@ -197,7 +197,7 @@ public sealed class LiveTailerTests : IDisposable
         Assert.NotNull(site.Context.Outbox.GetLiveTail(site.Id(1))); // the notice: tailed at the next look
 
         site.GrowTo(2, 10_000); // a notice the kernel dropped
-        _clock.Advance(LiveTailer.NextFileSafetyLook - TimeSpan.FromMilliseconds(250));
+        _clock.Advance(SegmentArrivals.SafetyLook - TimeSpan.FromMilliseconds(250));
         await tailer.PassAsync(CancellationToken.None);
         Assert.Null(site.Context.Outbox.GetLiveTail(site.Id(2)));
         _clock.Advance(TimeSpan.FromMilliseconds(250));

@@ -99,7 +99,7 @@ public sealed class RunFilesTests : IDisposable
         Assert.Equal(2L, files.Next);
 
         Write(2); // a notice the kernel dropped: found by the safety look
-        _clock.Advance(LiveTailer.NextFileSafetyLook - TimeSpan.FromMilliseconds(1));
+        _clock.Advance(SegmentArrivals.SafetyLook - TimeSpan.FromMilliseconds(1));
         files.Refresh();
         Assert.Equal(2L, files.Next);
         _clock.Advance(TimeSpan.FromMilliseconds(1));
