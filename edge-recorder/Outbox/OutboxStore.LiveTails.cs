@@ -77,12 +77,12 @@ public sealed partial class OutboxStore
         return q.ExecuteNonQuery() == 1;
     }
 
-    /// <summary>The store confirmed more bytes (after an append, or when a resumed session was asked). Never moves backwards.</summary>
+    /// <summary>The store confirmed more bytes (when a resumed session was asked; the tailer's appends go by <see cref="WriteLiveTails"/>). Never moves backwards.</summary>
     /// <remarks>
     /// Written without waiting for the disk (synchronous=NORMAL for this one commit: the WAL reaches the disk with the next
     /// ordinary commit or checkpoint). These offsets only inform (<c>status</c>, the catalog's report): after a power cut the
     /// tailer asks the store where each session stands, and the uploader finishes a session from what the store holds. At
-    /// sixteen cameras on the embedded backend the tailer confirms some sixty appends a second, each of them an fsync before
+    /// sixteen cameras on the embedded backend the tailer confirmed some sixty appends a second, each of them an fsync before
     /// (strace counted 210 fsyncs a second in all).
     /// </remarks>
     public void ConfirmLiveTail(string recordingId, long confirmedBytes, DateTimeOffset? confirmedUpTo)
@@ -95,6 +95,39 @@ public sealed partial class OutboxStore
         q.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// What the live tailer learned in one pass, written in one commit: per tail, the bytes the store confirmed, the capture
+    /// time they reach, and the segment's start (better known once its predecessor is sealed). Never moves a count backwards;
+    /// a tail whose row is gone (its segment uploaded meanwhile) is skipped.
+    /// </summary>
+    /// <remarks>
+    /// Unflushed, as <see cref="ConfirmLiveTail"/>. One commit a pass, not one an append: each commit wrote a handful of pages
+    /// to the write-ahead log (two system calls a page with the SQLite bundled here) and took and released its locks, and at
+    /// 16 cameras the appends made some thirty commits a second. The rows only inform (<c>status</c>, the catalog's
+    /// report, each a few seconds apart); the uploader takes the confirmed count from <see cref="Pipeline.LiveTailLocks"/>.
+    /// </remarks>
+    public void WriteLiveTails(IReadOnlyCollection<LiveTailRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        using SqliteConnection c = _db.OpenUnflushed();
+        using SqliteTransaction tx = c.BeginTransaction();
+        foreach (LiveTailRow row in rows)
+        {
+            using SqliteCommand q = Tx(c, tx, """
+                UPDATE live_tails SET confirmed_bytes = MAX(confirmed_bytes, $bytes),
+                    confirmed_up_to_ms = CASE WHEN confirmed_bytes <= $bytes THEN COALESCE($upTo, confirmed_up_to_ms) ELSE confirmed_up_to_ms END,
+                    opened_ms = $opened, updated_ms = $now
+                WHERE recording_id = $id
+                """, ("$id", row.RecordingId), ("$bytes", row.ConfirmedBytes), ("$upTo", row.ConfirmedUpTo?.ToUnixTimeMilliseconds()),
+                ("$opened", row.OpenedAt.ToUnixTimeMilliseconds()), ("$now", Now));
+            q.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
     /// <summary>Whether the segment may still be appended to: it has a live tail and is not sealed (one query where two were).</summary>
     public bool IsStillTailed(string recordingId)
     {
@@ -103,16 +136,6 @@ public sealed partial class OutboxStore
             SELECT EXISTS (SELECT 1 FROM live_tails WHERE recording_id = $id) AND NOT EXISTS (SELECT 1 FROM segments WHERE id = $id)
             """, ("$id", recordingId));
         return q.ExecuteScalar() is long yes && yes == 1;
-    }
-
-    /// <summary>The segment's start, known better now (its predecessor was sealed: it starts where that one ends).</summary>
-    /// <remarks>Without waiting for the disk: after a power cut the predecessor's sealed row still says where it ends.</remarks>
-    public void SetLiveTailOpenedAt(string recordingId, DateTimeOffset openedAt)
-    {
-        using SqliteConnection c = _db.OpenUnflushed();
-        using SqliteCommand q = c.Command("UPDATE live_tails SET opened_ms = $opened, updated_ms = $now WHERE recording_id = $id",
-            ("$id", recordingId), ("$opened", openedAt.ToUnixTimeMilliseconds()), ("$now", Now));
-        q.ExecuteNonQuery();
     }
 
     /// <summary>The tail stopped appending (the uplink fell behind): its session is finished after sealing, with what is left.</summary>

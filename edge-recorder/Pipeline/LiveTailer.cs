@@ -14,23 +14,24 @@ namespace Cctv.EdgeRecorder.Pipeline;
 /// <summary>
 /// Per recording, one turn at its append session: the live tailer's appends and the uploader's finish never overlap
 /// (a segment sealed while an append is in flight is finished only after it). And whether the outbox row's confirmed
-/// byte count is known, in this process, to be what the store holds: the store said so (a new session, an answered
-/// append, a resumed session asked), and no append went unanswered since (the store may have kept it). After a restart
-/// nothing is known until the tailer has asked; a row's count written before a power cut may be behind the store.
+/// byte count the store holds, when this process knows it: the store said so (a new session, an answered append, a resumed
+/// session asked), and no append went unanswered since (the store may have kept it). After a restart nothing is known until
+/// the tailer has asked. The count lives here, not only in the outbox row: the tailer writes its rows once a pass, so a row
+/// may be a pass behind what the store confirmed.
 /// </summary>
 public sealed class LiveTailLocks
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, bool> _known = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _known = new(StringComparer.Ordinal);
 
-    /// <summary>The store just said how many bytes the recording's session holds, and the outbox row says the same.</summary>
-    public void MarkKnown(string recordingId) => _known[recordingId] = true;
+    /// <summary>The store just said that the recording's session holds <paramref name="bytes"/>.</summary>
+    public void MarkKnown(string recordingId, long bytes) => _known[recordingId] = bytes;
 
     /// <summary>An append to the recording's session failed without a word from the store on what it kept.</summary>
     public void MarkUnknown(string recordingId) => _known.TryRemove(recordingId, out _);
 
-    /// <summary>Whether the outbox row's confirmed byte count is what the store holds.</summary>
-    public bool IsKnown(string recordingId) => _known.ContainsKey(recordingId);
+    /// <summary>The bytes the recording's session holds, when this process knows; null when it must ask the store.</summary>
+    public long? KnownBytes(string recordingId) => _known.TryGetValue(recordingId, out long bytes) ? bytes : null;
 
     public async Task<IDisposable> EnterAsync(string recordingId, CancellationToken cancellationToken)
     {
@@ -100,6 +101,9 @@ public sealed class LiveTailer
         public List<(long Size, DateTimeOffset At)> Samples { get; } = [];
         /// <summary>No more appends: its successor appeared, it was sealed, it fell back, or its session is gone.</summary>
         public bool Stopped { get; set; }
+
+        /// <summary><see cref="Row"/> says more than the outbox row (a confirmation, a better start): written at the pass's end.</summary>
+        public bool Unwritten { get; set; }
 
         /// <summary>
         /// The segment's file, open from the tail's first look until it ends: a look is one fstat and an append reads from it.
@@ -206,6 +210,14 @@ public sealed class LiveTailer
         }
         finally
         {
+            try
+            {
+                WriteDown(_tails.Values);
+            }
+            catch (Exception e)
+            {
+                _log.LogWarning("Live tails: the last confirmations could not be written to the outbox ({Error}); the next start asks the store", e.Message);
+            }
             foreach (Tail tail in _tails.Values)
             {
                 tail.Close();
@@ -231,8 +243,10 @@ public sealed class LiveTailer
         HashSet<string> open = await OpenSegmentsAsync(cancellationToken);
         DateTimeOffset now = _time.GetUtcNow();
         var work = new List<Task<long>>();
+        var looked = new List<Tail>(_tails.Count);
         foreach (Tail tail in _tails.Values.ToList())
         {
+            looked.Add(tail);
             if (!open.Contains(tail.Row.RecordingId))
             {
                 // Closed (its successor appeared, or the run ended), sealed, or uploaded: the uploader finishes it, and the
@@ -248,8 +262,30 @@ public sealed class LiveTailer
                 work.Add(TailOneAsync(tail, now, cancellationToken));
             }
         }
-        long[] sent = await Task.WhenAll(work);
-        return sent.Sum();
+        try
+        {
+            long[] sent = await Task.WhenAll(work);
+            return sent.Sum();
+        }
+        finally
+        {
+            WriteDown(looked);
+        }
+    }
+
+    /// <summary>
+    /// What the tails learned (confirmed bytes, the capture time they reach, a better start) goes to their outbox rows in one
+    /// commit, at the end of each pass: the rows only inform (<c>status</c>, the catalog's report), and the uploader takes
+    /// the confirmed count from <see cref="LiveTailLocks"/>. A row the uploader removed meanwhile is left removed.
+    /// </summary>
+    private void WriteDown(IEnumerable<Tail> tails)
+    {
+        List<Tail> due = tails.Where(t => t.Unwritten).ToList();
+        _outbox.WriteLiveTails(due.Select(t => t.Row).ToList());
+        foreach (Tail tail in due)
+        {
+            tail.Unwritten = false;
+        }
     }
 
     /// <summary>Sessions the outbox holds from before this process: the offset is what the store reports, not what was last written down.</summary>
@@ -279,7 +315,7 @@ public sealed class LiveTailer
                 _tails[row.RecordingId] = new Tail(current) { Stopped = current.State == LiveTailState.FallenBack };
                 if (current.ConfirmedBytes == held)
                 {
-                    _locks.MarkKnown(row.RecordingId); // the row says what the store just said
+                    _locks.MarkKnown(row.RecordingId, current.ConfirmedBytes); // the row says what the store just said
                 }
             }
         }
@@ -411,7 +447,7 @@ public sealed class LiveTailer
         var row = new LiveTailRow(id, run.CameraId, run.Run, seq, path, objectName, session, 0, previousEnd ?? _time.GetUtcNow(), null, LiveTailState.Tailing);
         if (_outbox.InsertLiveTail(row))
         {
-            _locks.MarkKnown(id); // a new session holds nothing
+            _locks.MarkKnown(id, 0); // a new session holds nothing
         }
         _tails[id] = new Tail(_outbox.GetLiveTail(id) ?? row) { StartEstimated = seq > 0 && previousEnd is null };
         _log.LogDebug("Camera {CameraId}: live tail of {RecordingId} started", run.CameraId, id); // one a segment: the sealed line says the rest
@@ -423,8 +459,8 @@ public sealed class LiveTailer
         if (tail.StartEstimated
             && _outbox.Get(RecordingId.For(_recorderId, tail.Row.CameraId, tail.Row.Run, tail.Row.Sequence - 1)) is { } previous)
         {
-            _outbox.SetLiveTailOpenedAt(tail.Row.RecordingId, previous.EndTime);
             tail.Row = tail.Row with { OpenedAt = previous.EndTime };
+            tail.Unwritten = true;
             tail.StartEstimated = false;
         }
         long size;
@@ -486,7 +522,7 @@ public sealed class LiveTailer
                 }
                 confirmed = held;
                 Confirm(tail, confirmed);
-                _locks.MarkKnown(tail.Row.RecordingId);
+                _locks.MarkKnown(tail.Row.RecordingId, confirmed);
             }
         }
         catch (ObjectStoreException e) when (e.Error is ObjectStoreError.NotFound or ObjectStoreError.PreconditionFailed)
@@ -512,7 +548,7 @@ public sealed class LiveTailer
         return confirmed - before;
     }
 
-    /// <summary>Writes down what the store confirmed, and the capture time it covers: when the newest sample it covers was taken.</summary>
+    /// <summary>Notes what the store confirmed, and the capture time it covers: when the newest sample it covers was taken (the row is written at the pass's end).</summary>
     private void Confirm(Tail tail, long confirmed)
     {
         DateTimeOffset? upTo = tail.Row.ConfirmedUpTo;
@@ -522,8 +558,8 @@ public sealed class LiveTailer
             upTo = tail.Samples[covered].At;
             tail.Samples.RemoveRange(0, covered); // older samples say nothing more
         }
-        _outbox.ConfirmLiveTail(tail.Row.RecordingId, confirmed, upTo);
         tail.Row = tail.Row with { ConfirmedBytes = confirmed, ConfirmedUpTo = upTo };
+        tail.Unwritten = true;
     }
 
     private void FallBack(Tail tail, long unsent, TimeSpan waited)

@@ -319,10 +319,10 @@ public sealed class Uploader
         try
         {
             using IDisposable turn = await _liveTails.EnterAsync(segment.Id, cancellationToken);
-            // Under the turn, the tailer sends nothing: the row read now holds every byte count the store confirmed to it, and
-            // when this process knows that is what the store holds (LiveTailLocks), it needs no asking (a request a segment
-            // fewer). A retry asks.
-            long? held = _liveTails.IsKnown(segment.Id) ? _outbox.GetLiveTail(segment.Id)?.ConfirmedBytes : null;
+            // Under the turn, the tailer sends nothing: when this process knows what the store holds (LiveTailLocks: the count
+            // the store last confirmed to the tailer, which writes its outbox rows only once a pass), it needs no asking (a
+            // request a segment fewer). A retry asks.
+            long? held = _liveTails.KnownBytes(segment.Id);
             int tries = 0;
             StoredObject stored = await _retry.ExecuteAsync(async ct =>
             {

@@ -249,6 +249,78 @@ public sealed class LiveTailerTests : IDisposable
     }
 
     [Fact]
+    public async Task APass_WritesWhatEveryTailLearned_InOneCommit_AfterItsAppends()
+    {
+        Site site = NewSite();
+        CameraRun cam2 = site.Context.Outbox.StartRun("cam2"); // a second camera recording into the same outbox
+        string cam2Segment = Path.Combine(site.Context.Paths.RunDirectory("cam2", cam2.Run), "seg_000000.mp4");
+        LiveTailer tailer = site.Context.CreateLiveTailer();
+        site.GrowTo(0, 100);
+        Directory.CreateDirectory(Path.GetDirectoryName(cam2Segment)!);
+        await File.WriteAllBytesAsync(cam2Segment, RandomNumberGenerator.GetBytes(100));
+        await tailer.PassAsync(CancellationToken.None); // both sessions start (their rows before any byte)
+        Assert.Equal(2, site.Context.Outbox.LiveTails().Count);
+        int before = WalCommits(site.Context.Paths.Outbox);
+
+        site.GrowTo(0, 2 * Q + 5);
+        await using (var grow = new FileStream(cam2Segment, FileMode.Append))
+        {
+            await grow.WriteAsync(RandomNumberGenerator.GetBytes(3 * Q));
+        }
+        _clock.Advance(TimeSpan.FromMilliseconds(250));
+        await tailer.PassAsync(CancellationToken.None);
+
+        Assert.Equal(2, _store.Appends.Count); // one append a tail
+        Assert.Equal(1, WalCommits(site.Context.Paths.Outbox) - before); // and one commit for both rows, not one an append
+        Assert.Equal([2L * Q, 3L * Q], site.Context.Outbox.LiveTails().Select(t => t.ConfirmedBytes).Order());
+    }
+
+    [Fact]
+    public async Task TheUploader_FinishesFromTheBytesTheStoreConfirmedToTheTailer_EvenWhenTheRowIsBehind_WithoutAsking()
+    {
+        Site site = NewSite();
+        LiveTailer tailer = site.Context.CreateLiveTailer();
+        site.GrowTo(0, 3 * Q + 10);
+        await tailer.PassAsync(CancellationToken.None);
+        Assert.Equal(3L * Q, site.Context.Outbox.GetLiveTail(site.Id(0))!.ConfirmedBytes);
+        // The row a pass behind the store (as between an append's answer and the end of its pass).
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={site.Context.Paths.Outbox}"))
+        {
+            db.Open();
+            using Microsoft.Data.Sqlite.SqliteCommand behind = db.CreateCommand();
+            behind.CommandText = "UPDATE live_tails SET confirmed_bytes = 0";
+            Assert.Equal(1, behind.ExecuteNonQuery());
+        }
+        site.GrowTo(0, 4 * Q + 99);
+        site.GrowTo(1, 10);
+        OutboxSegment segment = site.Seal(0);
+
+        Assert.Equal(1, await site.Context.CreateUploader().UploadDueAsync(CancellationToken.None));
+
+        await AssertOneObjectHoldingTheFileAsync(site, segment);
+        Assert.Equal([3L * Q], _store.FinishedFrom); // finished from what the store said it holds, not from the row's 0
+        Assert.Equal(0, _store.Queries); // and without asking
+    }
+
+    /// <summary>
+    /// How many commits the write-ahead log of <paramref name="database"/> holds: frames of the log's current generation (its
+    /// salts) whose "database size after commit" is set (https://www.sqlite.org/fileformat.html, "The WAL File Format").
+    /// </summary>
+    private static int WalCommits(string database)
+    {
+        byte[] wal = File.ReadAllBytes(database + "-wal");
+        static uint At(byte[] b, int offset) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(offset, 4));
+        int pageSize = (int)At(wal, 8);
+        (uint salt1, uint salt2) = (At(wal, 16), At(wal, 20));
+        int commits = 0;
+        for (int frame = 32; frame + 24 + pageSize <= wal.Length && At(wal, frame + 8) == salt1 && At(wal, frame + 12) == salt2; frame += 24 + pageSize)
+        {
+            commits += At(wal, frame + 4) != 0 ? 1 : 0;
+        }
+        return commits;
+    }
+
+    [Fact]
     public async Task Sealing_FinishesTheSameSession_IntoOneObject_WhoseCrc32cIsTheFiles()
     {
         Site site = NewSite();

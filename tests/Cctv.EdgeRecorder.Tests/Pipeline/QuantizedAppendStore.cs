@@ -14,8 +14,11 @@ internal sealed class QuantizedAppendStore(LocalObjectStore inner, int quantum) 
     public sealed record Append(Uri Session, long Offset, int Length);
 
     public ConcurrentQueue<Append> Appends { get; } = new();
+    /// <summary>Per finish, the byte count its caller said the session holds (null: unknown, ask); the embedded store reads its own.</summary>
+    public ConcurrentQueue<long?> FinishedFrom { get; } = new();
     public int Starts;
     public int Finishes;
+    public int Queries;
     public int Uploads;
     public volatile bool UplinkDown;
 
@@ -43,11 +46,16 @@ internal sealed class QuantizedAppendStore(LocalObjectStore inner, int quantum) 
         return inner.AppendAsync(session, offset, data, cancellationToken);
     }
 
-    public Task<AppendSessionStatus> QueryAsync(Uri session, CancellationToken cancellationToken) => inner.QueryAsync(session, cancellationToken);
+    public Task<AppendSessionStatus> QueryAsync(Uri session, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref Queries);
+        return inner.QueryAsync(session, cancellationToken);
+    }
 
     public Task<StoredObject> FinishAsync(Uri session, Stream content, string crc32C, long? held, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Finishes);
+        FinishedFrom.Enqueue(held);
         return inner.FinishAsync(session, content, crc32C, held, cancellationToken);
     }
 
