@@ -52,11 +52,19 @@ public sealed partial class OutboxStore
 
     /// <summary>
     /// uploading -> uploaded. False when the row is no longer being uploaded (another writer changed it): the caller reports it.
-    /// With <paramref name="endingLiveTail"/>, the segment's live tail row goes in the same commit (one fsync a segment, not two).
+    /// With <paramref name="endingLiveTail"/>, the segment's live tail row goes in the same commit.
     /// </summary>
+    /// <remarks>
+    /// Committed without waiting for the disk (<see cref="SqliteDatabase.OpenUnflushed"/>; the next ordinary commit makes it
+    /// durable, the seal pass's within seconds). A power cut that takes it back leaves the row uploading, which the next start
+    /// makes due again: the segment goes again, create-only, and the bucket's object is taken as it is when its CRC32C is the
+    /// file's (a finished live tail's session answers with the object). What deletes the files of uploaded rows flushes
+    /// first (<see cref="FlushCommits"/> in the disk budget), so a row taken back always still has its file. One fsync a
+    /// segment fewer: four a second at 16 cameras.
+    /// </remarks>
     public bool MarkUploaded(string id, long generation, bool endingLiveTail = false)
     {
-        using SqliteConnection c = _db.Open();
+        using SqliteConnection c = _db.OpenUnflushed();
         using SqliteTransaction tx = c.BeginTransaction();
         if (!Transition(c, tx, id, [EdgeState.Uploading], EdgeState.Uploaded,
             "generation = $gen, last_error = NULL, next_attempt_ms = NULL, session_uri = NULL, uploaded_ms = $at", ("$gen", generation), ("$at", Now)))

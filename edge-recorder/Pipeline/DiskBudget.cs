@@ -86,6 +86,9 @@ public sealed class DiskBudget(OutboxStore outbox, string spool, DiskBudgetOptio
                 long freed = Delete(s.Path);
                 (used, free, verified) = (used - freed, Add(free, freed), verified + 1);
             }
+            // An uploaded row is committed without waiting for the disk: made durable before its file can go, so a power cut
+            // never takes back the row of a file deleted as uploaded (the next start would find it uploading, without its file).
+            outbox.FlushCommits();
             foreach (OutboxSegment s in outbox.ListByState(EdgeState.Uploaded, int.MaxValue).Where(s => File.Exists(s.Path)))
             {
                 if (!AboveTarget())
