@@ -28,6 +28,22 @@ public sealed partial class OutboxStore
         return q.ExecuteNonQuery() == 1;
     }
 
+    /// <summary>The newest segment row's rowid (0 when there is none): a mark for <see cref="BytesSealedAfter"/>.</summary>
+    public long NewestSegmentMark()
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT COALESCE(MAX(rowid), 0) FROM segments");
+        return (long)q.ExecuteScalar()!;
+    }
+
+    /// <summary>The bytes of the segments sealed (or adopted) since <paramref name="mark"/> (<see cref="NewestSegmentMark"/>): a range of the rowid, whatever the table's size.</summary>
+    public long BytesSealedAfter(long mark)
+    {
+        using SqliteConnection c = _db.Open();
+        using SqliteCommand q = c.Command("SELECT COALESCE(SUM(size), 0) FROM segments WHERE rowid > $mark", ("$mark", mark));
+        return (long)q.ExecuteScalar()!;
+    }
+
     /// <summary>Makes every commit so far survive a power cut (one fsync of the outbox's write-ahead log).</summary>
     public void FlushCommits() => _db.Flush();
 

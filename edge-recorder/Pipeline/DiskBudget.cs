@@ -19,8 +19,9 @@ public sealed record DiskBudgetReport(long SpoolBytes, long FreeBytes, int Evict
 /// floor) and stops at 85%, so that it does not run at every pass.
 /// </summary>
 /// <param name="freeBytesProbe">The free bytes of the file system holding a path; the drive's own unless a test pins it.</param>
+/// <param name="spoolWalk">The bytes in the spool, by walking it (a stat a file); the real walk unless a test stands in for it.</param>
 public sealed class DiskBudget(OutboxStore outbox, string spool, DiskBudgetOptions budget, TimeProvider time, ILoggerFactory logs,
-    Func<string, long>? freeBytesProbe = null)
+    Func<string, long>? freeBytesProbe = null, Func<string, long>? spoolWalk = null)
 {
     private const double Trigger = 0.95;
     private const double Target = 0.85;
@@ -28,7 +29,13 @@ public sealed class DiskBudget(OutboxStore outbox, string spool, DiskBudgetOptio
     private readonly Func<string, long> _freeBytes = freeBytesProbe ?? (path => new DriveInfo(path).AvailableFreeSpace);
     private DateTimeOffset _nextCheck = DateTimeOffset.MinValue;
     private DateTimeOffset _nextWalk = DateTimeOffset.MinValue;
+    private readonly Func<string, long> _walk = spoolWalk ?? SpoolBytes;
+    /// <summary>The spool's bytes at the last walk.</summary>
     private long _walked;
+    /// <summary>The outbox's newest segment row when the last walk began: rows above it were sealed since.</summary>
+    private long _walkedThrough;
+    /// <summary>What this budget deleted since the last walk.</summary>
+    private long _freedSinceWalk;
 
     /// <summary>
     /// How long the spool may go without a walk while it holds less than <see cref="Near"/> of its budget (or has no byte
@@ -39,7 +46,17 @@ public sealed class DiskBudget(OutboxStore outbox, string spool, DiskBudgetOptio
     /// </summary>
     public static readonly TimeSpan FarWalkInterval = TimeSpan.FromMinutes(1);
 
-    /// <summary>The share of the byte budget from which the spool is walked at every check.</summary>
+    /// <summary>
+    /// The most of the agent's time the walks may take: the next walk waits at least this many times the last one's length.
+    /// A spool the disk budget keeps full holds as many files as the budget allows (a million at 500 GB of 500 KB segments):
+    /// walked at every check, or even once a minute, its stats alone would cost more than recording. Between walks the spool
+    /// is estimated: the last walk's bytes, plus what was sealed since (the outbox knows each sealed segment's size), less
+    /// what the budget deleted since; what others deleted (the cleanup of verified segments, an operator) still counts, so
+    /// the estimate only errs high, and eviction starts early rather than late.
+    /// </summary>
+    public const int WalkTimeShare = 100;
+
+    /// <summary>The share of the byte budget from which the spool is walked at every check (unless walks are slow: <see cref="WalkTimeShare"/>).</summary>
     public const double Near = 0.5;
 
     /// <summary>The latest report, for status.</summary>
@@ -57,11 +74,26 @@ public sealed class DiskBudget(OutboxStore outbox, string spool, DiskBudgetOptio
         return Enforce(walk: now >= _nextWalk);
     }
 
-    /// <param name="walk">Measure the spool by walking it; otherwise take the last walk's figure, less what evictions freed since.</param>
+    /// <param name="walk">Measure the spool by walking it; otherwise estimate it from the last walk (see <see cref="WalkTimeShare"/>).</param>
     public DiskBudgetReport Enforce(bool walk = true)
     {
         Directory.CreateDirectory(spool);
-        long used = walk ? SpoolBytes(spool) : _walked;
+        TimeSpan walkedFor = TimeSpan.Zero;
+        long used;
+        if (walk)
+        {
+            long began = System.Diagnostics.Stopwatch.GetTimestamp(); // the walk's length on a clock that never steps
+            _walkedThrough = outbox.NewestSegmentMark(); // before the walk: a segment sealed during it counts twice, never not at all
+            used = _walk(spool);
+            walkedFor = System.Diagnostics.Stopwatch.GetElapsedTime(began);
+            _freedSinceWalk = 0;
+            _walked = used;
+        }
+        else
+        {
+            used = Math.Max(0, _walked + outbox.BytesSealedAfter(_walkedThrough) - _freedSinceWalk);
+        }
+        long measured = used;
         long free = _freeBytes(spool);
         long? max = budget.MaxBytes;
         long minFree = budget.MinFreeBytes;
@@ -114,11 +146,13 @@ public sealed class DiskBudget(OutboxStore outbox, string spool, DiskBudgetOptio
             }
         }
 
-        _walked = used;
+        _freedSinceWalk += measured - used;
         if (walk)
         {
             bool near = max is { } limit && used >= limit * Near;
-            _nextWalk = time.GetUtcNow() + (near ? TimeSpan.Zero : FarWalkInterval);
+            TimeSpan rest = walkedFor * WalkTimeShare;
+            TimeSpan interval = near ? TimeSpan.Zero : FarWalkInterval;
+            _nextWalk = time.GetUtcNow() + (rest > interval ? rest : interval);
         }
         var report = new DiskBudgetReport(used, free, verified, uploaded, lost);
         if (lost > 0)

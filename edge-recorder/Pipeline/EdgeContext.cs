@@ -90,6 +90,6 @@ public sealed class EdgeContext
     public CatalogSync CreateCatalogSync() => new(Outbox, Catalog, Claims, Options, Time, Logs);
 
     /// <param name="freeBytesProbe">The file system's free bytes; the drive's own unless a test pins it.</param>
-    public DiskBudget CreateDiskBudget(Func<string, long>? freeBytesProbe = null) =>
-        new(Outbox, Paths.Spool, Options.DiskBudget, Time, Logs, freeBytesProbe);
+    public DiskBudget CreateDiskBudget(Func<string, long>? freeBytesProbe = null, Func<string, long>? spoolWalk = null) =>
+        new(Outbox, Paths.Spool, Options.DiskBudget, Time, Logs, freeBytesProbe, spoolWalk);
 }

@@ -101,7 +101,7 @@ public sealed class DiskBudgetTests : IDisposable
 
         segments.AddRange(Enumerable.Range(0, 8).Select(_ => rig.Seal(MiB)));
         clock.Advance(check);
-        Assert.Equal(walked, budget.EnforceIfDue()!.SpoolBytes); // 10% of the budget: not walked again yet
+        Assert.Equal(walked + 8 * MiB, budget.EnforceIfDue()!.SpoolBytes); // 10% of the budget: not walked again yet, the seals since counted
 
         clock.Advance(DiskBudget.FarWalkInterval - check);
         walked = budget.EnforceIfDue()!.SpoolBytes;
@@ -119,6 +119,49 @@ public sealed class DiskBudgetTests : IDisposable
         free = 99L * MiB; // the disk fills from elsewhere
         clock.Advance(check);
         Assert.Equal(2, budget.EnforceIfDue()!.EvictedVerified);
+    }
+
+    [Fact]
+    public void ASlowWalk_IsNotRepeatedAtEveryCheck_EvenNearTheBudget_AndBetweenWalksTheEstimateCountsWhatWasSealedAndFreed()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2026, 12, 3, 3, 10, 0, TimeSpan.Zero));
+        using PipelineRig rig = Rig(maxBytes: 20 * MiB, minFree: 100L * MiB, time: clock);
+        TimeSpan check = rig.Context.Options.DiskBudget.CheckInterval;
+        int walks = 0;
+        // A spool of a million files: its walk takes a while (here 0.2 s; a walk's next comes at least 100 times that later).
+        DiskBudget budget = rig.Context.CreateDiskBudget(_ => long.MaxValue, spool =>
+        {
+            walks++;
+            Thread.Sleep(200);
+            return new DirectoryInfo(spool).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        });
+        List<OutboxSegment> segments = Enumerable.Range(0, 12).Select(_ => rig.Seal(MiB)).ToList();
+        long walked = budget.EnforceIfDue()!.SpoolBytes; // 60% of the budget: near it
+        Assert.Equal((1, 12 * MiB), (walks, walked));
+
+        segments.Add(rig.Seal(MiB));
+        clock.Advance(check);
+        Assert.Equal(walked + MiB, budget.EnforceIfDue()!.SpoolBytes); // near, yet not walked again: estimated
+        Assert.Equal(1, walks);
+
+        foreach (OutboxSegment s in segments.Take(4))
+        {
+            rig.Uploaded(s, 1);
+            rig.Outbox.MarkVerified(s.Id);
+        }
+        segments.AddRange(Enumerable.Range(0, 7).Select(_ => rig.Seal(MiB))); // 20 MiB: over 95% of the budget
+        clock.Advance(check);
+        DiskBudgetReport evicting = budget.EnforceIfDue()!;
+        Assert.Equal((1, 3, 17 * MiB), (walks, evicting.EvictedVerified, evicting.SpoolBytes)); // down to 85%, on the estimate alone
+        Assert.Equal(3, segments.Take(4).Count(s => !File.Exists(s.Path)));
+
+        clock.Advance(check);
+        Assert.Equal(17 * MiB, budget.EnforceIfDue()!.SpoolBytes); // what it freed stays subtracted
+        Assert.Equal(1, walks);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(17 * MiB, budget.EnforceIfDue()!.SpoolBytes); // walked again at last, and it agrees
+        Assert.Equal(2, walks);
     }
 
     [Fact]
