@@ -13,8 +13,8 @@ namespace Cctv.EdgeRecorder.Pipeline;
 
 /// <summary>
 /// Per recording, one turn at its append session: the live tailer's appends and the uploader's finish never overlap
-/// (a segment sealed while an append is in flight is finished only after it). And whether the outbox row's confirmed
-/// byte count the store holds, when this process knows it: the store said so (a new session, an answered append, a resumed
+/// (a segment sealed while an append is in flight is finished only after it). And the byte count the recording's session
+/// holds, when this process knows it: the store said so (a new session, an answered append, a resumed
 /// session asked), and no append went unanswered since (the store may have kept it). After a restart nothing is known until
 /// the tailer has asked. The count lives here, not only in the outbox row: the tailer writes its rows once a pass, so a row
 /// may be a pass behind what the store confirmed.
