@@ -243,10 +243,9 @@ public sealed class LiveTailer
         HashSet<string> open = await OpenSegmentsAsync(cancellationToken);
         DateTimeOffset now = _time.GetUtcNow();
         var work = new List<Task<long>>();
-        var looked = new List<Tail>(_tails.Count);
-        foreach (Tail tail in _tails.Values.ToList())
+        List<Tail> looked = _tails.Values.ToList();
+        foreach (Tail tail in looked)
         {
-            looked.Add(tail);
             if (!open.Contains(tail.Row.RecordingId))
             {
                 // Closed (its successor appeared, or the run ended), sealed, or uploaded: the uploader finishes it, and the
@@ -281,6 +280,10 @@ public sealed class LiveTailer
     private void WriteDown(IEnumerable<Tail> tails)
     {
         List<Tail> due = tails.Where(t => t.Unwritten).ToList();
+        if (due.Count == 0)
+        {
+            return;
+        }
         _outbox.WriteLiveTails(due.Select(t => t.Row).ToList());
         foreach (Tail tail in due)
         {
