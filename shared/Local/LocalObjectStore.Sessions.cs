@@ -38,13 +38,16 @@ public sealed partial class LocalObjectStore
         string id = Guid.NewGuid().ToString("N");
         string dir = SessionDir(id);
         IReadOnlyList<string> created = Durability.CreateDirectory(dir);
-        await using (var data = new FileStream(Path.Combine(dir, "data"), FileMode.CreateNew, FileAccess.Write, FileShare.None))
-        {
-            Durability.FsyncFile(data);
-        }
+        // An empty file has no bytes to sync: the folder's fsync below makes its entry durable. The state file is written
+        // in place (nobody knows the folder before this returns), synced, then the folder and each one the start created.
+        new FileStream(Path.Combine(dir, "data"), FileMode.CreateNew, FileAccess.Write, FileShare.None).Dispose();
         DateTimeOffset now = _time.GetUtcNow();
-        await WriteSessionAsync(dir, new SessionFile(request.Bucket, request.Name, request.ContentType, request.IfGenerationMatch,
-            new Dictionary<string, string>(request.Metadata), SessionStates.Open, now, null, null, null), cancellationToken);
+        using (var stream = new FileStream(Path.Combine(dir, "session.json"), FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            JsonSerializer.Serialize(stream, new SessionFile(request.Bucket, request.Name, request.ContentType, request.IfGenerationMatch,
+                new Dictionary<string, string>(request.Metadata), SessionStates.Open, now, null, null, null), Json);
+            Durability.FsyncFile(stream);
+        }
         Durability.FsyncNewEntry(dir, created);
         return new Uri($"{SessionScheme}://{SessionHost}/{id}");
     }
@@ -60,7 +63,9 @@ public sealed partial class LocalObjectStore
                 $"append session {session}: gs://{state.Bucket}/{state.Name} was finished already (at {state.Completed!.Size} bytes); nothing more can be appended");
         }
         string dataPath = Path.Combine(dir, "data");
-        await using var file = new FileStream(dataPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.Asynchronous);
+        // Plain (synchronous) file calls: a local write lands in the page cache, and the fsync blocks either way; the
+        // asynchronous kind would only hand each call to the thread pool and back.
+        using var file = new FileStream(dataPath, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 1);
         long held = file.Length;
         if (offset < 0 || offset > held)
         {
@@ -72,7 +77,7 @@ public sealed partial class LocalObjectStore
         {
             byte[] heldBytes = new byte[overlap];
             file.Position = offset;
-            await file.ReadExactlyAsync(heldBytes, cancellationToken);
+            file.ReadExactly(heldBytes);
             if (!heldBytes.AsSpan().SequenceEqual(data.Span[..overlap]))
             {
                 throw new ObjectStoreException(ObjectStoreError.Permanent,
@@ -82,8 +87,7 @@ public sealed partial class LocalObjectStore
         if (overlap < data.Length)
         {
             file.Position = held;
-            await file.WriteAsync(data[overlap..], cancellationToken);
-            await file.FlushAsync(cancellationToken);
+            file.Write(data.Span[overlap..]);
             Durability.FsyncFile(file);
         }
         return file.Length;
@@ -120,12 +124,11 @@ public sealed partial class LocalObjectStore
             throw new ObjectStoreException(ObjectStoreError.Permanent,
                 $"append session {session}: the content has {content.Length} bytes, fewer than the {onDisk} the store holds");
         }
-        await using (var file = new FileStream(dataPath, FileMode.Append, FileAccess.Write, FileShare.Read, 1, FileOptions.Asynchronous))
+        // Not synced here: the commit syncs the file once, after it has set the generation as the file's time.
+        using (var file = new FileStream(dataPath, FileMode.Append, FileAccess.Write, FileShare.Read, 1))
         {
             content.Position = onDisk;
-            await content.CopyToAsync(file, cancellationToken);
-            await file.FlushAsync(cancellationToken);
-            Durability.FsyncFile(file);
+            content.CopyTo(file);
         }
         // The whole object is checked, the bytes held from earlier appends included.
         SegmentDigest digest = SegmentHasher.ChecksumFile(dataPath, cancellationToken);

@@ -33,8 +33,15 @@ public sealed class LocalObjectStoreDurabilityTests : IDisposable
         if (path.StartsWith(_dir.Path, StringComparison.Ordinal))
         {
             _synced.Enqueue(path);
+            if (File.Exists(path))
+            {
+                _syncedWithTime.Enqueue((path, File.GetLastWriteTimeUtc(path), new FileInfo(path).Length));
+            }
         }
     }
+
+    /// <summary>Each file synced, with its modification time and length at that moment.</summary>
+    private readonly ConcurrentQueue<(string Path, DateTime Written, long Length)> _syncedWithTime = new();
 
     private Task<StoredObject> UploadAsync(string name, string text)
     {
@@ -64,6 +71,29 @@ public sealed class LocalObjectStoreDurabilityTests : IDisposable
         string[] before = sequence[..^expectedTail.Length];
         Assert.StartsWith(Path.Combine(bucket, "tmp") + Path.DirectorySeparatorChar, before[^1], StringComparison.Ordinal);
         Assert.Contains(_dir.Combine("buckets"), before);
+    }
+
+    [Fact]
+    public async Task AppendSession_IsDurableWhenStarted_EachAppendWhenConfirmed_AndTheObjectsBytesAreSyncedWithTheirGenerationAsTheirTime()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "directory fsync exists on Linux only; this test needs it");
+        Uri session = await _store.StartAsync(new AppendSessionRequest("staging", "cam/live.mp4", "video/mp4", 0, new Dictionary<string, string>()),
+            CancellationToken.None);
+        string sessions = _dir.Combine("buckets", ".sessions");
+        string folder = Path.Combine(sessions, session.AbsolutePath[1..]);
+        // The state file, then its folder, then the folder that holds the folder, then that one's parent (it was new too).
+        Assert.Equal([Path.Combine(folder, "session.json"), folder, sessions, _dir.Combine("buckets")], _synced.Where(p => p.StartsWith(sessions, StringComparison.Ordinal) || p == _dir.Combine("buckets")));
+
+        byte[] bytes = Encoding.UTF8.GetBytes("first bytes, then the rest");
+        _syncedWithTime.Clear();
+        Assert.Equal(11, await _store.AppendAsync(session, 0, bytes.AsMemory(0, 11), CancellationToken.None));
+        Assert.Contains((Path.Combine(folder, "data"), 11L), _syncedWithTime.Select(s => (s.Path, s.Length)));
+
+        _syncedWithTime.Clear();
+        StoredObject stored = await _store.FinishAsync(session, new MemoryStream(bytes), Crc32C.ToBase64(Crc32C.Compute(bytes)), 11, CancellationToken.None);
+        // The whole object is synced once its time carries the generation (what a repair after a lost metadata file reads back).
+        (string _, DateTime written, long length) = Assert.Single(_syncedWithTime, s => s.Path == Path.Combine(folder, "data"));
+        Assert.Equal((DateTime.UnixEpoch.AddTicks(stored.Generation * 10), (long)bytes.Length), (written, length));
     }
 
     [Fact]
