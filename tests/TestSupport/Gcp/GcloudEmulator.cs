@@ -119,19 +119,86 @@ public sealed class GcloudEmulator : IAsyncDisposable
     }
 
     /// <summary>Stops the emulator (kills gcloud and everything it started). Safe to call twice.</summary>
+    /// <remarks>
+    /// Its processes are found by their parents in /proc before any is killed, and each is killed: <c>Kill(entireProcessTree)</c>
+    /// alone was seen to leave the emulator's JVM running (gcloud's python, then a bash script, then java), orphaned and
+    /// still answering on its port, one more with every test that started one.
+    /// </remarks>
     public async Task StopAsync()
     {
         try
         {
             if (!_process.HasExited)
             {
+                List<int> started = DescendantsOf(_process.Id);
                 _process.Kill(entireProcessTree: true);
+                foreach (int pid in started)
+                {
+                    KillIfAlive(pid);
+                }
             }
             using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             await _process.WaitForExitAsync(wait.Token);
         }
         catch (InvalidOperationException)
         {
+        }
+    }
+
+    /// <summary>Every process below <paramref name="root"/> (children, their children...), from each process's parent in /proc.</summary>
+    private static List<int> DescendantsOf(int root)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return [];
+        }
+        var children = new Dictionary<int, List<int>>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid))
+            {
+                continue;
+            }
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // gone in the meantime
+            }
+            // "pid (name) state ppid ...": the name may hold spaces and parentheses, so the fields start after the last ')'.
+            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields.Length > 1 && int.TryParse(fields[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int parent))
+            {
+                (children.TryGetValue(parent, out List<int>? list) ? list : children[parent] = []).Add(pid);
+            }
+        }
+        var found = new List<int>();
+        var next = new Queue<int>([root]);
+        while (next.TryDequeue(out int pid))
+        {
+            foreach (int child in children.GetValueOrDefault(pid) ?? [])
+            {
+                found.Add(child);
+                next.Enqueue(child);
+            }
+        }
+        return found;
+    }
+
+    private static void KillIfAlive(int pid)
+    {
+        try
+        {
+            using Process p = Process.GetProcessById(pid);
+            p.Kill();
+            p.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
         }
     }
 
