@@ -3,7 +3,13 @@ using System.Globalization;
 using System.Text.Json;
 using Cctv.EdgeRecorder.Cameras;
 using Cctv.EdgeRecorder.Configuration;
+using Cctv.Shared.Gcp;
+using Cctv.Shared.Gcp.Firestore;
+using Cctv.Shared.Gcp.Storage;
+using Cctv.Shared.Local;
+using Cctv.Shared.Ports;
 using Cctv.Testing.Gcs;
+using Cctv.TestSupport.Gcp;
 
 namespace Cctv.Benchmarks.EdgeCpu;
 
@@ -11,7 +17,8 @@ namespace Cctv.Benchmarks.EdgeCpu;
 /// <c>edge-cpu</c>: the CPU of the recording side at N cameras (issue 15). Serves N RTSP streams of a 1080p clip (encoded
 /// asking for 4 Mbit/s; <c>testsrc</c> compresses to about 1 Mbit/s), then, in alternation, (a) N FFmpegs alone with the
 /// agent's exact arguments (<see cref="FfmpegArguments.ForRecording"/>) and (b) the real agent (<c>run</c> with a generated
-/// configuration, uploading to the embedded backend, or with <c>--backend gcp</c> to the test GCS server), each measured
+/// configuration, uploading to the embedded backend, or with <c>--backend gcp</c> to the test GCS server and announcing to the
+/// Firestore emulator, as a deployed recorder does to the services), each measured
 /// over the same window as utime+stime of its process tree from /proc (children included), after a warm-up: the agent's
 /// 180 s by default, as its JIT settles only after two minutes or more (dotnet-counters at 16 cameras, 15 s intervals: 0.22 s
 /// of compiling in the first minute's last quarter, a burst of 0.24 s at about two minutes, then 0.001 to 0.03 s); FFmpeg's
@@ -22,6 +29,7 @@ namespace Cctv.Benchmarks.EdgeCpu;
 internal static class EdgeCpuCommand
 {
     private const string GcsBucket = "bench-edge-staging";
+    private const string FirestoreProject = "cctv-edge-bench";
 
     private sealed record Options(int Cameras, int Seconds, int Rounds, int SegmentSeconds, bool Lagging, int? Minutes, bool Uploads, bool LiveTail, bool Gcp, TimeSpan WarmUp)
     {
@@ -47,16 +55,19 @@ internal static class EdgeCpuCommand
         string clip = await RtspStreams.ClipAsync(cancel.Token);
         await using var streams = new RtspStreams();
         await streams.StartAsync(clip, o.Cameras, cancel.Token);
+        // gcp: the services are Google's side, not counted: Cloud Storage is the test GCS server in this process, Firestore
+        // the Google Cloud CLI's emulator in its own, started once for every round.
+        await using GcloudEmulator? firestore = o.Gcp ? await GcloudEmulator.StartFirestoreAsync() : null;
         Console.WriteLine($"edge-cpu: {o.Cameras} cameras of 1080p H.264 ~4 Mbit/s over RTSP, {o.SegmentSeconds} s segments, " +
-            (o.Gcp ? "gcp backend against the test GCS server in the benchmark's process, no catalog (nothing is verified)"
-                : $"embedded backend, verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}") +
+            (o.Gcp ? "gcp backend (the test GCS server in the benchmark's process, the Firestore emulator)" : "embedded backend") +
+            $", verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}" +
             $", live tails {(o.LiveTail ? "on" : "off")}, {Environment.ProcessorCount} cores");
         Console.WriteLine("  the agent runs with the systemd unit's environment: " +
             string.Join(" ", RtspStreams.UnitEnvironment.Value.Select(v => $"{v.Key}={v.Value}")));
 
         if (o.Minutes is { } minutes)
         {
-            await CreepAsync(o, streams, minutes, cancel.Token);
+            await CreepAsync(o, streams, firestore?.HostPort, minutes, cancel.Token);
             return 0;
         }
         var ffmpeg = new List<Sample>();
@@ -66,7 +77,7 @@ internal static class EdgeCpuCommand
             Sample f = await FfmpegAloneAsync(o, streams, cancel.Token);
             Console.WriteLine($"  round {round}: FFmpeg alone     {f.TreeCores:F3} cores");
             ffmpeg.Add(f);
-            Sample a = await AgentAsync(o, streams, TimeSpan.FromSeconds(o.Seconds), null, cancel.Token);
+            Sample a = await AgentAsync(o, streams, firestore?.HostPort, TimeSpan.FromSeconds(o.Seconds), null, cancel.Token);
             Console.WriteLine($"  round {round}: agent + children {a.TreeCores:F3} cores (agent itself {a.OwnCores:F3}, peak RSS {a.PeakRssMb:F0} MB)");
             agent.Add(a);
         }
@@ -174,35 +185,41 @@ internal static class EdgeCpuCommand
     }
 
     /// <summary>The agent (<c>run</c>) on a fresh data directory, measured over the window after the warm-up; then SIGTERM.</summary>
-    private static async Task<Sample> AgentAsync(Options o, RtspStreams streams, TimeSpan window, Action<int, Sample>? perMinute, CancellationToken cancellationToken)
+    private static async Task<Sample> AgentAsync(Options o, RtspStreams streams, string? firestore, TimeSpan window, Action<int, Sample>? perMinute,
+        CancellationToken cancellationToken)
     {
         string dir = Directory.CreateTempSubdirectory("cctv-edge-cpu-agent-").FullName;
         string config = Path.Combine(dir, "config.json");
-        // gcp: Cloud Storage is the test GCS server, in this process (it stands for Google's side, not counted); without a
-        // catalog, so Firestore's share of a deployed recorder's work (an announcement per segment, the verification
-        // queries, the live sessions' reports) is not in the figure.
+        // gcp: what a deployed recorder talks to, with the emulators standing for the services: its uploads go to the test
+        // GCS server (in this process), its announcements, verification queries and live sessions' reports to Firestore.
         await using GcsTestServer? gcs = o.Gcp ? await GcsTestServer.StartAsync(new GcsTestServerOptions { Buckets = [GcsBucket] }, cancellationToken) : null;
         var recorder = new
         {
             Recorder = new
             {
-                Id = "bench-edge",
+                // Its own ID each time: on the gcp backend an ID belongs to the installation that claimed it first in the
+                // catalog, which every round shares, and a fresh data directory is another installation.
+                Id = $"bench-edge-{Path.GetFileName(dir)[^6..].ToLowerInvariant()}",
                 DataDir = Path.Combine(dir, "data"),
                 Backend = o.Gcp ? "gcp" : "local",
                 SegmentSeconds = o.SegmentSeconds,
                 CleanupLocal = true,
                 AutoUpload = o.Uploads,
                 LiveTail = new { Enabled = o.LiveTail },
-                Gcp = new { StagingBucket = GcsBucket, Catalog = "none" },
+                Gcp = new { StagingBucket = GcsBucket, ProjectId = FirestoreProject, Catalog = "firestore" },
                 Cameras = Enumerable.Range(1, o.Cameras).Select(i => Camera(streams, i)).Select(c => new { c.Id, c.Name, c.Url, c.RtspTransport }).ToList(),
             },
         };
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(recorder), cancellationToken);
         string log = Path.Combine(dir, "agent.log");
-        using Process agent = RtspStreams.StartAgent(config, log,
-            gcs is null ? null : new Dictionary<string, string> { ["STORAGE_EMULATOR_HOST"] = gcs.Endpoint.ToString() });
+        using Process agent = RtspStreams.StartAgent(config, log, gcs is null ? null : new Dictionary<string, string>
+        {
+            ["STORAGE_EMULATOR_HOST"] = gcs.Endpoint.ToString(),
+            ["FIRESTORE_EMULATOR_HOST"] = firestore ?? throw new ArgumentNullException(nameof(firestore)),
+        });
         using var verifierStop = new CancellationTokenSource();
-        Task verifier = o.Lagging || o.Gcp ? Task.CompletedTask : CloudVerifier.RunAsync(Path.Combine(dir, "data"), verifierStop.Token);
+        await using CloudSide cloud = await CloudSide.OpenAsync(o.Gcp ? gcs : null, firestore, Path.Combine(dir, "data"), cancellationToken);
+        Task verifier = o.Lagging ? Task.CompletedTask : CloudVerifier.RunAsync(cloud.Catalog, cloud.Store, cloud.StagingBucket, verifierStop.Token);
         try
         {
             await Task.Delay(o.WarmUp, cancellationToken);
@@ -280,14 +297,44 @@ internal static class EdgeCpuCommand
             $"{lines.Count(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("error", StringComparison.OrdinalIgnoreCase))} with 'fail'/'error'");
     }
 
-    private static async Task CreepAsync(Options o, RtspStreams streams, int minutes, CancellationToken cancellationToken)
+    private static async Task CreepAsync(Options o, RtspStreams streams, string? firestore, int minutes, CancellationToken cancellationToken)
     {
         Console.WriteLine("| minute | agent + children | agent itself | peak RSS |");
         Console.WriteLine("| --- | --- | --- | --- |");
-        Sample all = await AgentAsync(o, streams, TimeSpan.FromMinutes(minutes), (minute, s) =>
+        Sample all = await AgentAsync(o, streams, firestore, TimeSpan.FromMinutes(minutes), (minute, s) =>
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {minute} | {s.TreeCores:F3} cores | {s.OwnCores:F3} cores | {s.PeakRssMb:F0} MB |")),
             cancellationToken);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"over {minutes} minutes: agent + children {all.TreeCores:F3} cores, agent itself {all.OwnCores:F3} cores, peak RSS {all.PeakRssMb:F0} MB"));
+    }
+
+    /// <summary>The catalog and store the benchmark's verifier works on: the agent's own embedded ones, or the emulated services.</summary>
+    private sealed class CloudSide(ICatalog catalog, IObjectStore store, string stagingBucket, params IDisposable[] owned) : IAsyncDisposable
+    {
+        public ICatalog Catalog { get; } = catalog;
+        public IObjectStore Store { get; } = store;
+        public string StagingBucket { get; } = stagingBucket;
+
+        public static async Task<CloudSide> OpenAsync(GcsTestServer? gcs, string? firestore, string dataDir, CancellationToken cancellationToken)
+        {
+            if (gcs is null)
+            {
+                var local = new LocalBackend(dataDir, TimeProvider.System);
+                return new CloudSide(local.Catalog, local.Store, LocalBackend.StagingBucket);
+            }
+            GcsObjectStore store = await GcsObjectStore.CreateAsync(new GcsSettings { Endpoint = gcs.Endpoint, Anonymous = true }, cancellationToken);
+            GcpEndpoint endpoint = GcloudEmulator.Endpoint(GcpService.Firestore, firestore!);
+            var catalog = new FirestoreCatalog(new FirestoreClient(endpoint, FirestoreProject), TimeProvider.System);
+            return new CloudSide(catalog, store, GcsBucket, store, endpoint);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            foreach (IDisposable d in owned)
+            {
+                d.Dispose();
+            }
+            return ValueTask.CompletedTask;
+        }
     }
 }
