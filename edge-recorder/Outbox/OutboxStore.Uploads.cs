@@ -48,7 +48,24 @@ public sealed partial class OutboxStore
         return q.ExecuteNonQuery();
     }
 
-    public void MarkAnnounced(string id) => Update(id, "announced = 1");
+    /// <summary>
+    /// The catalog took these announcements: one commit, not waiting for the disk (<see cref="SqliteDatabase.OpenUnflushed"/>).
+    /// A power cut that takes the marks back only has them announced again, which the catalog takes as a no-op.
+    /// </summary>
+    public void MarkAnnounced(IReadOnlyCollection<string> ids)
+    {
+        using SqliteConnection c = _db.OpenUnflushed();
+        using SqliteTransaction tx = c.BeginTransaction();
+        foreach (string id in ids)
+        {
+            using SqliteCommand q = Tx(c, tx, "UPDATE segments SET announced = 1, updated_ms = $now WHERE id = $id", ("$now", Now), ("$id", id));
+            if (q.ExecuteNonQuery() != 1)
+            {
+                throw new InvalidOperationException($"No outbox row {id}.");
+            }
+        }
+        tx.Commit();
+    }
 
     /// <summary>
     /// uploading -> uploaded. False when the row is no longer being uploaded (another writer changed it): the caller reports it.

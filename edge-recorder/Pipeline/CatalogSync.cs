@@ -29,10 +29,12 @@ public sealed class CatalogSync(OutboxStore outbox, ICatalog? catalog, RecorderC
         }
         await claims.EnsureAsync(cancellationToken);
         var clocks = new Dictionary<(string CameraId, long Run), ClockState?>(); // a run's clock, read once per pass
-        foreach (OutboxSegment segment in outbox.Unannounced(200))
+        // What a seal pass sealed (a segment of every camera, as they close together) goes to the catalog in one write.
+        IReadOnlyList<OutboxSegment> unannounced = outbox.Unannounced(200);
+        if (unannounced.Count > 0)
         {
-            await catalog.AnnounceAsync(Announcements.Of(options, outbox, segment, clocks), cancellationToken);
-            outbox.MarkAnnounced(segment.Id);
+            await catalog.AnnounceManyAsync([.. unannounced.Select(s => Announcements.Of(options, outbox, s, clocks))], cancellationToken);
+            outbox.MarkAnnounced([.. unannounced.Select(s => s.Id)]);
         }
         foreach ((RecordingGap gap, _) in outbox.Gaps(unsyncedOnly: true, options.Id))
         {

@@ -172,6 +172,16 @@ public sealed partial class SqliteCatalog : ICatalog
         tx.Commit();
     }
 
+    /// <summary>One at a time: each is a short local transaction.</summary>
+    public async Task AnnounceManyAsync(IReadOnlyList<RecordingAnnouncement> announcements, CancellationToken cancellationToken)
+    {
+        foreach (RecordingAnnouncement a in announcements)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await AnnounceAsync(a, cancellationToken);
+        }
+    }
+
     public Task AnnounceAsync(RecordingAnnouncement announcement, CancellationToken cancellationToken)
     {
         RecordingAnnouncement a = announcement;

@@ -47,6 +47,13 @@ public partial interface ICatalog
     /// <summary>Records that a segment exists. Repeating it is a no-op; a different announcement for the same ID is an error.</summary>
     Task AnnounceAsync(RecordingAnnouncement announcement, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// <see cref="AnnounceAsync"/> for each, in order, in as few writes as the store allows (Firestore: one commit for the
+    /// lot when none exists yet; a recorder's seal pass closes a segment on every camera at once). When it throws, any
+    /// prefix of them may have been recorded: announcing again is the remedy, as for one.
+    /// </summary>
+    Task AnnounceManyAsync(IReadOnlyList<RecordingAnnouncement> announcements, CancellationToken cancellationToken);
+
     Task<Recording?> GetAsync(string id, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<Recording>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken);

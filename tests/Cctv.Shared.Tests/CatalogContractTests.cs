@@ -48,6 +48,53 @@ public abstract partial class CatalogContractTests
         Assert.Equal(1, r.Version);
     }
 
+    /// <summary>Two recorders whose cameras share names (cam1 on both), as two sites installed from one template do.</summary>
+    protected static IReadOnlyList<RecordingAnnouncement> APassOfTwoSites(int seq) =>
+    [
+        Announcement("cam1", seq), Announcement("cam2", seq),
+        Announcement("cam1", seq) with { Id = RecordingId.For("r2", "cam1", 1, seq), RecorderId = "r2", StagingObject = $"incoming/r2/cam1/{seq}.mp4", Sha256 = "cc" },
+    ];
+
+    [Fact]
+    public async Task AnnounceMany_RecordsEachAsAnnounceWould_AcrossRecordersThatReuseCameraNames()
+    {
+        IReadOnlyList<RecordingAnnouncement> pass = APassOfTwoSites(0);
+        await Catalog.AnnounceManyAsync(pass, CancellationToken.None);
+        await Catalog.AnnounceManyAsync(pass, CancellationToken.None); // again, as after a crash took the outbox's marks back
+
+        foreach (RecordingAnnouncement a in pass)
+        {
+            Recording r = (await Catalog.GetAsync(a.Id, CancellationToken.None))!;
+            Assert.Equal((a, CloudState.Announced, 1L), (r.Announcement, r.State, r.Version));
+        }
+        await Catalog.AnnounceManyAsync([], CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task AnnounceMany_WhereOneWasAnnouncedAndMovedOn_RecordsTheOthers_AndLeavesThatOneAsItIs()
+    {
+        IReadOnlyList<RecordingAnnouncement> pass = APassOfTwoSites(1);
+        await Catalog.AnnounceAsync(pass[1], CancellationToken.None);
+        Assert.Equal(TransitionOutcome.Applied, await Catalog.MarkStagedAsync(pass[1].Id, 5, CancellationToken.None));
+
+        await Catalog.AnnounceManyAsync(pass, CancellationToken.None);
+
+        Assert.Equal(CloudState.Announced, (await Catalog.GetAsync(pass[0].Id, CancellationToken.None))!.State);
+        Assert.Equal(CloudState.Staged, (await Catalog.GetAsync(pass[1].Id, CancellationToken.None))!.State);
+        Assert.Equal(pass[2], (await Catalog.GetAsync(pass[2].Id, CancellationToken.None))!.Announcement);
+    }
+
+    [Fact]
+    public async Task AnnounceMany_WithADifferentAnnouncementForAnIdTaken_IsRefused_AndTheTakenOneKeepsItsFacts()
+    {
+        IReadOnlyList<RecordingAnnouncement> pass = APassOfTwoSites(2);
+        await Catalog.AnnounceAsync(pass[2], CancellationToken.None);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Catalog.AnnounceManyAsync([pass[0], pass[1], pass[2] with { Sha256 = "dd" }], CancellationToken.None));
+
+        Assert.Equal("cc", (await Catalog.GetAsync(pass[2].Id, CancellationToken.None))!.Announcement.Sha256);
+    }
+
     [Fact]
     public async Task Transitions_AreGuarded_SoRepeatingOrReorderingThemChangesNothing()
     {

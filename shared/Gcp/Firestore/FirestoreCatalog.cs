@@ -90,6 +90,38 @@ public sealed partial class FirestoreCatalog : ICatalog
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// New recordings in one commit each <see cref="MaxWritesPerCommit"/> (create-only, so all or none of a commit lands);
+    /// when any of them exists already (announced before a crash took the outbox's mark back, or salvaged), the commit is
+    /// refused as a whole and each is announced on its own, which reads what is there and decides.
+    /// </summary>
+    public async Task AnnounceManyAsync(IReadOnlyList<RecordingAnnouncement> announcements, CancellationToken cancellationToken)
+    {
+        foreach (RecordingAnnouncement[] chunk in announcements.Chunk(MaxWritesPerCommit))
+        {
+            if (chunk.Length == 1)
+            {
+                await AnnounceAsync(chunk[0], cancellationToken);
+                continue;
+            }
+            DateTimeOffset now = _time.GetUtcNow();
+            try
+            {
+                await _client.CommitAsync([.. chunk.Select(a => FirestoreWrite.Create(_client.DocumentName(Recordings, a.Id), NewRecording(a, now)))], cancellationToken);
+            }
+            catch (GcpApiException e) when (e.Status == "ALREADY_EXISTS")
+            {
+                foreach (RecordingAnnouncement a in chunk)
+                {
+                    await AnnounceAsync(a, cancellationToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>Firestore's limit on the writes of one commit.</summary>
+    public const int MaxWritesPerCommit = 500;
+
     public async Task<Recording?> GetAsync(string id, CancellationToken cancellationToken) =>
         NameOf(id) is { } name && await _client.GetAsync(name, cancellationToken) is { } doc ? ToRecording(doc) : null;
 

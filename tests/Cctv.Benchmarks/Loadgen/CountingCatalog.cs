@@ -29,6 +29,12 @@ public sealed class CountingCatalog(ICatalog inner) : ICatalog
         return inner.AnnounceAsync(announcement, cancellationToken);
     }
 
+    public Task AnnounceManyAsync(IReadOnlyList<RecordingAnnouncement> announcements, CancellationToken cancellationToken)
+    {
+        Interlocked.Add(ref _writes, announcements.Count);
+        return inner.AnnounceManyAsync(announcements, cancellationToken);
+    }
+
     public Task<Recording?> GetAsync(string id, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _reads);

@@ -3,6 +3,7 @@ using Cctv.EdgeRecorder.Outbox;
 using Cctv.EdgeRecorder.Pipeline;
 using Cctv.Shared.Domain;
 using Cctv.Shared.Local;
+using Cctv.Shared.Ports;
 using Cctv.TestSupport;
 
 namespace Cctv.EdgeRecorder.Tests.Pipeline;
@@ -31,6 +32,58 @@ public sealed class CatalogSyncTests : IDisposable
         RecorderStatus recorder = Assert.Single(await backend.Catalog.ListRecordersAsync(CancellationToken.None));
         Assert.Equal(("site", 2L, 2000L), (recorder.RecorderId, recorder.Heartbeat.BacklogSegments, recorder.Heartbeat.BacklogBytes));
         Assert.Equal(clock.GetUtcNow(), recorder.Heartbeat.SentAt);
+    }
+
+    [Fact]
+    public async Task APassAnnouncesWhatWasSealed_InOneCallToTheCatalog_AndMarksEachAnnounced()
+    {
+        var backend = new LocalBackend(_cloud.Path, TimeProvider.System);
+        var calls = new List<(string Method, int Count)>();
+        ICatalog counted = CountingProxy.Over(backend.Catalog, calls);
+        using var rig = new PipelineRig(backend.Store, LocalBackend.StagingBucket, counted);
+        List<OutboxSegment> sealedNow = [.. Enumerable.Range(0, 16).Select(i => rig.Seal(1000 + i))];
+        var sync = rig.Context.CreateCatalogSync();
+
+        await sync.AnnounceAsync(CancellationToken.None);
+        await sync.AnnounceAsync(CancellationToken.None); // nothing left: no call
+
+        Assert.Equal([("AnnounceManyAsync", 16)], calls.Where(c => c.Method.StartsWith("Announce", StringComparison.Ordinal)));
+        Assert.Empty(rig.Outbox.Unannounced(100));
+        foreach (OutboxSegment s in sealedNow)
+        {
+            Assert.Equal(s.Sha256, (await backend.Catalog.GetAsync(s.Id, CancellationToken.None))!.Announcement.Sha256);
+        }
+    }
+
+    /// <summary>Forwards every call to the catalog and notes its name and, for a list, how many it carried.</summary>
+    public class CountingProxy : System.Reflection.DispatchProxy
+    {
+        private ICatalog _inner = null!;
+        private List<(string, int)> _calls = null!;
+
+        public static ICatalog Over(ICatalog inner, List<(string, int)> calls)
+        {
+            ICatalog proxy = Create<ICatalog, CountingProxy>();
+            ((CountingProxy)(object)proxy)._inner = inner;
+            ((CountingProxy)(object)proxy)._calls = calls;
+            return proxy;
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            lock (_calls)
+            {
+                _calls.Add((targetMethod!.Name, args?.FirstOrDefault() is System.Collections.ICollection list ? list.Count : 1));
+            }
+            try
+            {
+                return targetMethod.Invoke(_inner, args);
+            }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+            {
+                throw e.InnerException;
+            }
+        }
     }
 }
 

@@ -49,6 +49,21 @@ public sealed class FirestoreCatalogTests : CatalogContractTests, IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnnounceMany_OfNewRecordings_IsOneCommit_AllWithItsTime()
+    {
+        IReadOnlyList<RecordingAnnouncement> pass = [.. Enumerable.Range(1, 16).Select(i => Announcement($"cam{i}", 0))];
+
+        await Catalog.AnnounceManyAsync(pass, CancellationToken.None);
+
+        var times = new HashSet<string>();
+        foreach (RecordingAnnouncement a in pass)
+        {
+            times.Add((await _client.GetAsync(_client.DocumentName("recordings", a.Id), CancellationToken.None))!.UpdateTime);
+        }
+        Assert.Single(times);
+    }
+
+    [Fact]
     public async Task EveryQueryTheCatalogIssues_IsOneTheIndexTableLists()
     {
         RecordingAnnouncement a = Announcement("cam1", 0);
