@@ -184,7 +184,15 @@ public sealed partial class LocalObjectStore
             }
             using (await BucketLock.AcquireAsync(dir, cancellationToken))
             {
-                SessionFile? state = await ReadSessionAsync(dir, cancellationToken);
+                SessionFile? state;
+                try
+                {
+                    state = await ReadSessionAsync(dir, cancellationToken);
+                }
+                catch (ObjectStoreException)
+                {
+                    state = null; // a state file torn by a crash while its start wrote it (the start never returned its URI)
+                }
                 // A folder without its file is what a lookup of an unknown id left behind, or a start that died half-way.
                 DateTimeOffset started = state?.Created ?? new DateTimeOffset(Directory.GetCreationTimeUtc(dir), TimeSpan.Zero);
                 if (started > cutoff)

@@ -122,6 +122,25 @@ public sealed class LocalObjectStoreSessionTests : AppendSessionsContractTests, 
     }
 
     [Fact]
+    public async Task AStartTornByACrash_LeavesAStateFileHalfWritten_WhichTheExpirySweepPassesOver_AndLaterStartsWork()
+    {
+        byte[] bytes = RandomNumberGenerator.GetBytes(Piece);
+        Uri old = await StartWithAsync("incoming/site-a/cam1/old.mp4", bytes, 1);
+        // A start writes its state file in place (nobody knows the folder yet): a crash mid-write leaves it torn.
+        string torn = _dir.Combine("buckets", ".sessions", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(torn);
+        await File.WriteAllTextAsync(Path.Combine(torn, "session.json"), "{\"bucket\":\"stag");
+        _clock.Advance(LocalObjectStore.SessionLifetime + TimeSpan.FromMinutes(1));
+
+        Assert.Equal(1, await _store.RemoveExpiredSessionsAsync(CancellationToken.None));
+        Uri next = await StartWithAsync("incoming/site-a/cam1/next.mp4", bytes, 1); // its start runs the hourly sweep again
+
+        var e = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.QueryAsync(old, CancellationToken.None));
+        Assert.Equal(ObjectStoreError.NotFound, e.Error);
+        Assert.Equal(Piece, (await _store.QueryAsync(next, CancellationToken.None)).Persisted);
+    }
+
+    [Fact]
     public async Task AForgedSessionUri_TouchesNoFileOutsideTheSessionsFolder()
     {
         byte[] bytes = RandomNumberGenerator.GetBytes(Piece);
