@@ -120,7 +120,7 @@ public sealed partial class FirestoreCatalog : ICatalog
     }
 
     /// <summary>Firestore's limit on the writes of one commit.</summary>
-    public const int MaxWritesPerCommit = 500;
+    private const int MaxWritesPerCommit = 500;
 
     public async Task<Recording?> GetAsync(string id, CancellationToken cancellationToken) =>
         NameOf(id) is { } name && await _client.GetAsync(name, cancellationToken) is { } doc ? ToRecording(doc) : null;

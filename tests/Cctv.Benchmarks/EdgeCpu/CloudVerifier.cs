@@ -28,7 +28,6 @@ internal static class CloudVerifier
                         await store.DeleteAsync(stagingBucket, a.StagingObject, staged.Generation, stopping);
                     }
                 }
-                await Task.Delay(TimeSpan.FromSeconds(1), stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -37,7 +36,14 @@ internal static class CloudVerifier
             catch (Exception e) when (e is ObjectStoreException or Cctv.Shared.Gcp.GcpApiException or IOException or HttpRequestException or Microsoft.Data.Sqlite.SqliteException)
             {
                 Console.Error.WriteLine($"  verifier: {e.Message}");
-                await Task.Delay(TimeSpan.FromSeconds(1), stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stopping); // after a failed pass too: never a tight loop
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }

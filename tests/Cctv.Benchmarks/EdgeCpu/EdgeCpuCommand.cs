@@ -218,7 +218,7 @@ internal static class EdgeCpuCommand
             ["FIRESTORE_EMULATOR_HOST"] = firestore ?? throw new ArgumentNullException(nameof(firestore)),
         });
         using var verifierStop = new CancellationTokenSource();
-        await using CloudSide cloud = await CloudSide.OpenAsync(o.Gcp ? gcs : null, firestore, Path.Combine(dir, "data"), cancellationToken);
+        await using CloudSide cloud = await CloudSide.OpenAsync(gcs, firestore, Path.Combine(dir, "data"), cancellationToken);
         Task verifier = o.Lagging ? Task.CompletedTask : CloudVerifier.RunAsync(cloud.Catalog, cloud.Store, cloud.StagingBucket, verifierStop.Token);
         try
         {
