@@ -4,12 +4,15 @@ using Microsoft.Extensions.Logging;
 namespace Cctv.EdgeRecorder.Pipeline;
 
 /// <summary>
-/// Gives the C library's free memory back to the kernel. The JIT compiles most of what the agent runs in its first
-/// minute, and with tiered compilation off (edge-recorder/runtimeconfig.template.json) it compiles each method optimised,
-/// with more scratch memory: freed back to malloc, it stayed resident, 11 MiB of [heap] in the agent at 16 cameras
-/// against 3 with tiers. glibc gives pages back by itself only from the top of its heap; <c>malloc_trim(0)</c> gives back
-/// every whole free page (glibc 2.8 and later). A C library without it (musl) has nothing to call.
+/// Gives the C library's free memory back to the kernel. glibc gives pages back by itself only from the top of its heap;
+/// <c>malloc_trim(0)</c> gives back every whole free page (glibc 2.8 and later), here what the start's compiles, SQLite and
+/// TLS freed. A C library without it (musl) has nothing to call.
 /// </summary>
+/// <remarks>
+/// The 11 MiB of [heap] this was written for (16 cameras, tiered compilation off) turned out to be mostly the runtime's
+/// cache of the JIT's freed scratch memory (up to 16 MiB, JitHostMaxSlabCache), which the systemd unit now turns off;
+/// with it off the first trim gives back about half a MiB (12th session: [heap] 2.5 to 1.9 MiB).
+/// </remarks>
 internal static class NativeHeap
 {
     /// <summary>The first trim: after the start's compiling, most of which is over by then.</summary>
