@@ -16,6 +16,13 @@ namespace Cctv.EdgeRecorder.Cameras;
 public sealed class FfmpegProcess : IAsyncDisposable
 {
     private const int KeptLines = 8;
+    /// <summary>
+    /// The buffer that drains stdout. FFmpeg writes its segments to files and nothing to stdout, but the pipe is drained so
+    /// that a child which does write never blocks; the drain's read stays pending for the child's whole life, and
+    /// <see cref="Stream.CopyToAsync(Stream)"/>'s default (81,920 bytes, rented from the shared pool as 128 KiB) would hold
+    /// a large object per camera for nothing.
+    /// </summary>
+    private const int StdoutDrainBytes = 4096;
     private readonly Process _process;
     private readonly Task _stderrPump;
     private readonly Queue<string> _lastLines = new();
@@ -29,7 +36,7 @@ public sealed class FfmpegProcess : IAsyncDisposable
         _log = log;
         _cameraId = cameraId;
         _warnings = warnings;
-        _stderrPump = Task.WhenAll(PumpStderrAsync(), process.StandardOutput.BaseStream.CopyToAsync(Stream.Null));
+        _stderrPump = Task.WhenAll(PumpStderrAsync(), process.StandardOutput.BaseStream.CopyToAsync(Stream.Null, StdoutDrainBytes));
     }
 
     public int Id => _process.Id;

@@ -30,4 +30,18 @@ public sealed class FfmpegProcessTests : IDisposable
 
         Assert.Equal($"admin:{HostilePassword}", received);
     }
+
+    [Fact]
+    public async Task AChildThatWritesToStdout_IsDrained_AndNeverBlocksOnTheFullPipe()
+    {
+        // FFmpeg writes its segments to files, but a build or an option that prints to stdout must not stall it on a full
+        // pipe (64 KiB on Linux): the drain reads everything, with a small buffer of its own.
+        string shell = RequiredTool.Find("sh", "dash");
+        await using FfmpegProcess process = FfmpegProcess.Start(shell, ["-c", "head -c 4000000 /dev/zero; echo written >&2"], NullLogger.Instance, "cam1");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(0, process.ExitCode);
+    }
 }
