@@ -74,10 +74,25 @@ public sealed class LiveTailLocks
 /// finishes the session with the rest and the CRC32C. The tailer has its own loop and concurrency, so a backlog of
 /// sealed segments never delays it.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
+    "Its SemaphoreSlim holds nothing to release unless its AvailableWaitHandle is asked for, which nothing here does.")]
 public sealed class LiveTailer
 {
-    /// <summary>Most bytes in one append request.</summary>
-    private const int MaxAppendBytes = 8 * 1024 * 1024;
+    /// <summary>
+    /// Most bytes in one append request (whole quanta of it: four of Cloud Storage's). A tail the uplink left behind catches
+    /// up in several requests, one after another; each request's buffer is pooled, and a pool keeps what it lent, so a
+    /// larger request would leave a larger buffer resident for the agent's life (at 8 MiB, up to 128 MiB at 16 cameras).
+    /// </summary>
+    internal const int MaxAppendBytes = 1024 * 1024;
+
+    /// <summary>
+    /// Most appends in flight at once, across all cameras. They share one uplink, so a few keep it busy (while one waits for
+    /// its answer, the others send: four quarter-MiB appends are 1 MiB in flight, what 100 Mbit/s carries in an 80 ms round
+    /// trip); each holds a pooled buffer, and the pool keeps as many of each size as were ever out
+    /// together: with one append per camera that was sixteen quarter-MiB buffers at 16 cameras, resident for nothing.
+    /// </summary>
+    internal const int AppendsInFlight = 4;
+    private readonly SemaphoreSlim _appendSlots = new(AppendsInFlight, AppendsInFlight);
     private readonly OutboxStore _outbox;
     private readonly IAppendSessions? _sessions;
     private readonly EdgePaths _paths;
@@ -227,7 +242,7 @@ public sealed class LiveTailer
 
     /// <summary>
     /// One pass: sessions from before (a previous process) are asked where they stand, new open segments get a session,
-    /// every open segment is sampled, and those due send their whole quanta (all cameras at once). Returns the bytes confirmed.
+    /// every open segment is sampled, and those due send their whole quanta (all cameras together, at most <see cref="AppendsInFlight"/> appends at once). Returns the bytes confirmed.
     /// </summary>
     public async Task<long> PassAsync(CancellationToken cancellationToken)
     {
@@ -502,13 +517,14 @@ public sealed class LiveTailer
         }
         long before = confirmed;
         byte[]? buffer = null;
+        await _appendSlots.WaitAsync(cancellationToken);
         try
         {
             SafeFileHandle file = tail.Handle;
             // Pooled (TransferBuffers): a quantum is 256 KiB on Cloud Storage, a large object; a new one per append (eight a second at 16
             // cameras) kept the collector sweeping the oldest generation. Read synchronously: a page-cache read of a
             // quarter MiB takes microseconds, less than handing it to a thread pool worker and back.
-            int most = (int)Math.Min(MaxAppendBytes, whole - confirmed);
+            int most = (int)Math.Min(Math.Max(MaxAppendBytes / quantum, 1) * (long)quantum, whole - confirmed);
             buffer = TransferBuffers.Pool.Rent(most);
             while (confirmed < whole)
             {
@@ -547,6 +563,7 @@ public sealed class LiveTailer
             {
                 TransferBuffers.Pool.Return(buffer);
             }
+            _appendSlots.Release();
         }
         return confirmed - before;
     }

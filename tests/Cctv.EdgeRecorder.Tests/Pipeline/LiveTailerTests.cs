@@ -82,13 +82,18 @@ public sealed class LiveTailerTests : IDisposable
 
         public string Id(long seq) => RecordingId.For(Options.Id, "cam1", Run.Run, seq);
 
-        public string PathOf(long seq) => Path.Combine(Context.Paths.RunDirectory("cam1", Run.Run), $"seg_{seq:D6}.mp4");
+        public string PathOf(long seq) => PathOf(Run, seq);
+
+        public string PathOf(CameraRun run, long seq) => Path.Combine(Context.Paths.RunDirectory(run.CameraId, run.Run), $"seg_{seq:D6}.mp4");
 
         /// <summary>Appends random bytes to a segment file, as FFmpeg does, until it holds <paramref name="size"/> bytes.</summary>
-        public void GrowTo(long seq, long size)
+        public void GrowTo(long seq, long size) => GrowTo(Run, seq, size);
+
+        /// <summary>The same for a segment of another camera's run.</summary>
+        public void GrowTo(CameraRun run, long seq, long size)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(PathOf(seq))!);
-            using var file = new FileStream(PathOf(seq), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            Directory.CreateDirectory(Path.GetDirectoryName(PathOf(run, seq))!);
+            using var file = new FileStream(PathOf(run, seq), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
             if (size > file.Length)
             {
                 file.Write(RandomNumberGenerator.GetBytes((int)(size - file.Length)));
@@ -174,6 +179,49 @@ public sealed class LiveTailerTests : IDisposable
         _clock.Advance(TimeSpan.FromSeconds(1));
         StatusCommand.CameraStatus camera = Assert.Single(StatusCommand.Read(site.Options.DataDir, _clock).Cameras);
         Assert.Equal((StatusCommand.LiveTailOn, 3.0), (camera.LiveTail, camera.FootageAtRiskSeconds)); // 3.1 s after t0, confirmed up to t0 + 0.1 s
+    }
+
+    [Fact]
+    public async Task ATailTheUplinkLeftBehind_CatchesUpInRequestsOfAtMostOneMebibyte_WithinOnePass()
+    {
+        const int MiB = 1024 * 1024; // each request's buffer stays in the pool for the agent's life: larger ones would stay too
+        Site site = NewSite();
+        LiveTailer tailer = site.Context.CreateLiveTailer();
+        site.GrowTo(0, 10_000);
+        await tailer.PassAsync(CancellationToken.None);
+        Uri session = site.Context.Outbox.GetLiveTail(site.Id(0))!.SessionUri;
+
+        _clock.Advance(TimeSpan.FromMilliseconds(250));
+        site.GrowTo(0, 2 * MiB + 8 * Q + 100); // two and a half MiB whole at one look, as after the uplink came back
+        await tailer.PassAsync(CancellationToken.None);
+
+        Assert.Equal([new(session, 0, MiB), new(session, MiB, MiB), new(session, 2 * MiB, 8 * Q)], _store.Appends);
+        Assert.Equal(2L * MiB + 8 * Q, site.Context.Outbox.GetLiveTail(site.Id(0))!.ConfirmedBytes);
+    }
+
+    [Fact]
+    public async Task SixteenCamerasDueAtOneLook_SendAtMostFourAppendsAtOnce_AndAllSixteenInThatPass()
+    {
+        Site site = NewSite();
+        _store.AppendTime = TimeSpan.FromMilliseconds(40); // an uplink's round trip: without a bound all sixteen would overlap
+        List<CameraRun> runs = [site.Run, .. Enumerable.Range(2, 15).Select(c => site.Context.Outbox.StartRun($"cam{c}"))];
+        LiveTailer tailer = site.Context.CreateLiveTailer();
+        foreach (CameraRun run in runs)
+        {
+            site.GrowTo(run, 0, 10_000);
+        }
+        await tailer.PassAsync(CancellationToken.None); // sixteen sessions, nothing whole yet
+        Assert.Empty(_store.Appends);
+
+        _clock.Advance(TimeSpan.FromMilliseconds(250));
+        foreach (CameraRun run in runs)
+        {
+            site.GrowTo(run, 0, Q + 10_000);
+        }
+        long sent = await tailer.PassAsync(CancellationToken.None);
+
+        Assert.Equal((16, 16L * Q), (_store.Appends.Count, sent));
+        Assert.Equal(4, _store.MostInFlight);
     }
 
     [Fact]

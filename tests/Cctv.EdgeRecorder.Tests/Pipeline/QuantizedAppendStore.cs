@@ -21,6 +21,13 @@ internal sealed class QuantizedAppendStore(LocalObjectStore inner, int quantum) 
     public int Queries;
     public int Uploads;
     public volatile bool UplinkDown;
+    /// <summary>How long each append takes before it reaches the store, as an uplink's round trip does; zero: at once.</summary>
+    public TimeSpan AppendTime = TimeSpan.Zero;
+    private int _inFlight;
+    private int _mostInFlight;
+
+    /// <summary>The most appends that were in flight at one time.</summary>
+    public int MostInFlight => Volatile.Read(ref _mostInFlight);
 
     public int Quantum => quantum;
 
@@ -32,7 +39,28 @@ internal sealed class QuantizedAppendStore(LocalObjectStore inner, int quantum) 
         return inner.StartAsync(request, cancellationToken);
     }
 
-    public Task<long> AppendAsync(Uri session, long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public async Task<long> AppendAsync(Uri session, long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        int inFlight = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            for (int most = MostInFlight; inFlight > most; most = MostInFlight)
+            {
+                Interlocked.CompareExchange(ref _mostInFlight, inFlight, most);
+            }
+            if (AppendTime > TimeSpan.Zero)
+            {
+                await Task.Delay(AppendTime, cancellationToken);
+            }
+            return await AppendNowAsync(session, offset, data, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private Task<long> AppendNowAsync(Uri session, long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         if (UplinkDown)
         {
