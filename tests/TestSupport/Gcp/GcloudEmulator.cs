@@ -52,7 +52,31 @@ public sealed class GcloudEmulator : IAsyncDisposable
     private static Task<GcloudEmulator> StartAsync(string name, Func<int, string[]> arguments) =>
         StartAsync(name, (port, _) => arguments(port));
 
+    /// <summary>How many ports a start tries: the free port it picks can be taken before the emulator binds it.</summary>
+    private const int PortAttempts = 3;
+
+    /// <remarks>
+    /// The port is one the kernel called free a moment before, from the range it also hands to outgoing connections, so
+    /// another process can take it first (seen in CI: the emulator exited with "java.net.BindException: Address already in
+    /// use", and all 77 tests of the fixture failed). Such a start is tried again on another port; any other failure is not.
+    /// </remarks>
     private static async Task<GcloudEmulator> StartAsync(string name, Func<int, string, string[]> arguments)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(name, arguments);
+            }
+            catch (EmulatorPortTakenException) when (attempt < PortAttempts)
+            {
+            }
+        }
+    }
+
+    private sealed class EmulatorPortTakenException(string message) : InvalidOperationException(message);
+
+    private static async Task<GcloudEmulator> StartOnceAsync(string name, Func<int, string, string[]> arguments)
     {
         string gcloud = RequiredTool.Find("gcloud", Install);
         RequiredTool.Find("java", Install);
@@ -99,6 +123,11 @@ public sealed class GcloudEmulator : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                _process.WaitForExit(); // and its output read to the end
+                if (Output.Contains("Address already in use", StringComparison.Ordinal))
+                {
+                    throw new EmulatorPortTakenException($"The {name} emulator could not bind {HostPort}: another process took it. Its output:\n{Output}");
+                }
                 throw new InvalidOperationException(
                     $"The {name} emulator exited with code {_process.ExitCode} before it answered (is the component installed? {Install}). Its output:\n{Output}");
             }
