@@ -25,7 +25,8 @@ namespace Cctv.Benchmarks.EdgeCpu;
 /// of compiling in the first minute's last quarter, a burst of 0.24 s at about two minutes, then 0.001 to 0.03 s); FFmpeg's
 /// at most 30 s, past the RTSP sessions' start. Prints the cores each used, the ratio, the agent's own share per camera and
 /// its peak RSS (VmHWM).
-/// <c>--minutes M</c> runs the agent alone for M minutes and prints its CPU per minute (a creep check).
+/// <c>--minutes M</c> runs the agent alone for M minutes and prints its CPU per minute (a creep check). <c>--pin</c> keeps the
+/// stand-ins for cameras and services off the recording side's cores (<see cref="CpuPinning"/>).
 /// </summary>
 internal static class EdgeCpuCommand
 {
@@ -33,7 +34,7 @@ internal static class EdgeCpuCommand
     private const string FirestoreProject = "cctv-edge-bench";
 
     private sealed record Options(int Cameras, int Seconds, int Rounds, int SegmentSeconds, bool Lagging, int? Minutes, bool Uploads, bool LiveTail, bool Gcp, TimeSpan WarmUp,
-        long Bitrate, bool PlainClip)
+        long Bitrate, bool PlainClip, bool Pin)
     {
         /// <summary>FFmpeg alone has no JIT to settle: its warm-up only has to pass the RTSP sessions' start.</summary>
         public TimeSpan FfmpegWarmUp => WarmUp < TimeSpan.FromSeconds(30) ? WarmUp : TimeSpan.FromSeconds(30);
@@ -54,6 +55,7 @@ internal static class EdgeCpuCommand
             return 2;
         }
         using var cancel = new StopSignal();
+        CpuPinning? pinning = o.Pin ? await CpuPinning.PinStandInsAsync(cancel.Token) : null; // before anything is started
         string clip = o.PlainClip ? await RtspStreams.ClipAsync(cancel.Token) : await RtspStreams.ClipAtAsync(o.Bitrate, cancel.Token);
         await using var streams = new RtspStreams();
         await streams.StartAsync(clip, o.Cameras, cancel.Token);
@@ -64,23 +66,23 @@ internal static class EdgeCpuCommand
         Console.WriteLine($"edge-cpu: {o.Cameras} cameras of 1080p H.264 at {stream} over RTSP, {o.SegmentSeconds} s segments, " +
             (o.Gcp ? "gcp backend (the test GCS server in the benchmark's process, the Firestore emulator)" : "embedded backend") +
             $", verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}" +
-            $", live tails {(o.LiveTail ? "on" : "off")}, {Environment.ProcessorCount} cores");
+            $", live tails {(o.LiveTail ? "on" : "off")}, {Environment.ProcessorCount} cores" + (pinning is null ? "" : $"; {pinning}"));
         Console.WriteLine("  the agent runs with the systemd unit's environment: " +
             string.Join(" ", RtspStreams.UnitEnvironment.Value.Select(v => $"{v.Key}={v.Value}")));
 
         if (o.Minutes is { } minutes)
         {
-            await CreepAsync(o, streams, firestore?.HostPort, minutes, cancel.Token);
+            await CreepAsync(o, streams, firestore?.HostPort, pinning, minutes, cancel.Token);
             return 0;
         }
         var ffmpeg = new List<Sample>();
         var agent = new List<Sample>();
         for (int round = 1; round <= o.Rounds; round++)
         {
-            Sample f = await FfmpegAloneAsync(o, streams, cancel.Token);
+            Sample f = await FfmpegAloneAsync(o, streams, pinning, cancel.Token);
             Console.WriteLine($"  round {round}: FFmpeg alone     {f.TreeCores:F3} cores");
             ffmpeg.Add(f);
-            Sample a = await AgentAsync(o, streams, firestore?.HostPort, TimeSpan.FromSeconds(o.Seconds), null, cancel.Token);
+            Sample a = await AgentAsync(o, streams, firestore?.HostPort, pinning, TimeSpan.FromSeconds(o.Seconds), null, cancel.Token);
             Console.WriteLine($"  round {round}: agent + children {a.TreeCores:F3} cores (agent itself {a.OwnCores:F3}, peak RSS {a.PeakRssMb:F0} MB)");
             agent.Add(a);
         }
@@ -101,7 +103,7 @@ internal static class EdgeCpuCommand
     {
         int cameras = 16, seconds = 90, rounds = 2, segment = 4, warmUp = 180;
         int? minutes = null;
-        bool lagging = false, uploads = true, liveTail = true, gcp = false, plainClip = false;
+        bool lagging = false, uploads = true, liveTail = true, gcp = false, plainClip = false, pin = false;
         long bitrate = 4_000_000;
         for (int i = 0; i < args.Length; i++)
         {
@@ -126,6 +128,7 @@ internal static class EdgeCpuCommand
                     }
                     break;
                 case "--plain-clip": plainClip = true; break;
+                case "--pin": pin = true; break;
                 case "--backend":
                     gcp = i + 1 < args.Length ? args[++i] switch
                     {
@@ -137,14 +140,14 @@ internal static class EdgeCpuCommand
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, liveTail, gcp, TimeSpan.FromSeconds(warmUp), bitrate, plainClip);
+        return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, liveTail, gcp, TimeSpan.FromSeconds(warmUp), bitrate, plainClip, pin);
     }
 
     private static CameraOptions Camera(RtspStreams streams, int i) =>
         new() { Id = $"cam{i}", Name = $"Camera {i}", Url = streams.UrlOf(i), RtspTransport = "udp" };
 
     /// <summary>N FFmpegs with the agent's exact arguments, measured over the window after the warm-up.</summary>
-    private static async Task<Sample> FfmpegAloneAsync(Options o, RtspStreams streams, CancellationToken cancellationToken)
+    private static async Task<Sample> FfmpegAloneAsync(Options o, RtspStreams streams, CpuPinning? pinning, CancellationToken cancellationToken)
     {
         string dir = Directory.CreateTempSubdirectory("cctv-edge-cpu-ffmpeg-").FullName;
         var processes = new List<Process>();
@@ -154,7 +157,9 @@ internal static class EdgeCpuCommand
             {
                 string runDir = Path.Combine(dir, $"cam{i}");
                 Directory.CreateDirectory(runDir);
-                Process p = RtspStreams.Start("ffmpeg", FfmpegArguments.ForRecording(Camera(streams, i), o.SegmentSeconds, runDir), redirectStdin: true, redirectStderr: true);
+                string[] arguments = [.. FfmpegArguments.ForRecording(Camera(streams, i), o.SegmentSeconds, runDir)];
+                (string file, string[] args) = pinning?.OnRecordingCores("ffmpeg", arguments) ?? ("ffmpeg", arguments);
+                Process p = RtspStreams.Start(file, args, redirectStdin: true, redirectStderr: true);
                 _ = p.StandardError.BaseStream.CopyToAsync(Stream.Null, cancellationToken); // read, as the agent reads it
                 processes.Add(p);
             }
@@ -197,7 +202,7 @@ internal static class EdgeCpuCommand
     }
 
     /// <summary>The agent (<c>run</c>) on a fresh data directory, measured over the window after the warm-up; then SIGTERM.</summary>
-    private static async Task<Sample> AgentAsync(Options o, RtspStreams streams, string? firestore, TimeSpan window, Action<int, Sample>? perMinute,
+    private static async Task<Sample> AgentAsync(Options o, RtspStreams streams, string? firestore, CpuPinning? pinning, TimeSpan window, Action<int, Sample>? perMinute,
         CancellationToken cancellationToken)
     {
         string dir = Directory.CreateTempSubdirectory("cctv-edge-cpu-agent-").FullName;
@@ -228,7 +233,7 @@ internal static class EdgeCpuCommand
         {
             ["STORAGE_EMULATOR_HOST"] = gcs.Endpoint.ToString(),
             ["FIRESTORE_EMULATOR_HOST"] = firestore ?? throw new ArgumentNullException(nameof(firestore)),
-        });
+        }, pinning);
         using var verifierStop = new CancellationTokenSource();
         await using CloudSide cloud = await CloudSide.OpenAsync(gcs, firestore, Path.Combine(dir, "data"), cancellationToken);
         Task verifier = o.Lagging ? Task.CompletedTask : CloudVerifier.RunAsync(cloud.Catalog, cloud.Store, cloud.StagingBucket, verifierStop.Token);
@@ -309,11 +314,11 @@ internal static class EdgeCpuCommand
             $"{lines.Count(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("error", StringComparison.OrdinalIgnoreCase))} with 'fail'/'error'");
     }
 
-    private static async Task CreepAsync(Options o, RtspStreams streams, string? firestore, int minutes, CancellationToken cancellationToken)
+    private static async Task CreepAsync(Options o, RtspStreams streams, string? firestore, CpuPinning? pinning, int minutes, CancellationToken cancellationToken)
     {
         Console.WriteLine("| minute | agent + children | agent itself | peak RSS |");
         Console.WriteLine("| --- | --- | --- | --- |");
-        Sample all = await AgentAsync(o, streams, firestore, TimeSpan.FromMinutes(minutes), (minute, s) =>
+        Sample all = await AgentAsync(o, streams, firestore, pinning, TimeSpan.FromMinutes(minutes), (minute, s) =>
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {minute} | {s.TreeCores:F3} cores | {s.OwnCores:F3} cores | {s.PeakRssMb:F0} MB |")),
             cancellationToken);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -21,7 +21,7 @@ internal sealed class RtspStreams : IAsyncDisposable
 
     public string UrlOf(int camera) => $"rtsp://127.0.0.1:{_clientPort}/cam{camera}";
 
-    /// <summary>The clip: 1080p25 H.264 at about 4 Mbit/s, a keyframe every 2 s, 20 s long; made once.</summary>
+    /// <summary>The plain clip of the sessions before the fourteenth: 1080p25 H.264 asked for 4 Mbit/s (testsrc comes out at about 1), a keyframe every 2 s, 20 s long; made once.</summary>
     public static Task<string> ClipAsync(CancellationToken cancellationToken) =>
         MakeClipAsync("clip-1080p-4mbit.mp4", "testsrc=size=1920x1080:rate=25", ["-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M"], cancellationToken);
 
@@ -105,11 +105,12 @@ internal sealed class RtspStreams : IAsyncDisposable
     /// pid is the agent's; its log goes to <paramref name="log"/> as journald would take it; its environment has the unit's
     /// <c>Environment=</c> settings (<see cref="UnitEnvironment"/>: the GC's budget among them), then <paramref name="environment"/>.
     /// </summary>
-    public static Process StartAgent(string config, string log, IReadOnlyDictionary<string, string>? environment = null)
+    public static Process StartAgent(string config, string log, IReadOnlyDictionary<string, string>? environment = null, CpuPinning? pinning = null)
     {
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         string agentDll = Path.Combine(AppContext.BaseDirectory, "Cctv.EdgeRecorder.dll");
-        foreach (string a in (string[])["-c", $"exec dotnet '{agentDll}' run --config '{config}' >> '{log}' 2>&1"])
+        string onCores = pinning is null ? "" : $"taskset -c {pinning.RecordingCpus} "; // taskset execs too: the pid stays the agent's
+        foreach (string a in (string[])["-c", $"exec {onCores}dotnet '{agentDll}' run --config '{config}' >> '{log}' 2>&1"])
         {
             start.ArgumentList.Add(a);
         }
@@ -169,9 +170,12 @@ internal sealed class RtspStreams : IAsyncDisposable
         }
     }
 
-    public static Process Start(string file, IEnumerable<string> args, bool redirectStdin = false, bool redirectStderr = false)
+    public static Process Start(string file, IEnumerable<string> args, bool redirectStdin = false, bool redirectStderr = false, bool redirectStdout = false)
     {
-        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardInput = redirectStdin, RedirectStandardError = redirectStderr };
+        var psi = new ProcessStartInfo(file)
+        {
+            UseShellExecute = false, RedirectStandardInput = redirectStdin, RedirectStandardError = redirectStderr, RedirectStandardOutput = redirectStdout,
+        };
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
