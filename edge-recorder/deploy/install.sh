@@ -143,6 +143,12 @@ if [[ -f "${CONFIG_DIR}/environment" ]]; then
     env_vars+=("${line}")
   done <"${CONFIG_DIR}/environment"
 fi
+# And the unit's own Environment= settings, so validate starts the runtime as the service will: one it
+# cannot honour (a GC library the runtime lacks) fails here, not at every restart of the service.
+while IFS= read -r line; do
+  read -r -a assignments <<<"${line#Environment=}"
+  env_vars+=("${assignments[@]}")
+done < <(grep '^Environment=' "${UNIT_PATH}")
 validated=true
 (cd "${DATA_DIR}" && runuser -u "${SERVICE_USER}" -- env "${env_vars[@]}" \
   "${BINARY}" validate --config "${CONFIG_DIR}/config.json") || validated=false
