@@ -24,15 +24,10 @@ internal sealed class CpuPinning
 
     public int StandInCpu { get; }
 
-    /// <summary>Pins this process (every thread it has now; later ones inherit) to the last core; needs two cores or more.</summary>
+    /// <summary>Pins this process (every thread it has now; later ones inherit) to the last core; the caller checked there are two or more.</summary>
     public static async Task<CpuPinning> PinStandInsAsync(CancellationToken cancellationToken)
     {
-        int cores = Environment.ProcessorCount;
-        if (cores < 2)
-        {
-            throw new ArgumentException($"--pin needs two cores or more; this machine has {cores}");
-        }
-        int last = cores - 1;
+        int last = Environment.ProcessorCount - 1;
         var pinning = new CpuPinning(last == 1 ? "0" : $"0-{Str(last - 1)}", last);
         using var taskset = RtspStreams.Start("taskset", ["-a", "-p", "-c", Str(last), Str(Environment.ProcessId)], redirectStdout: true);
         await taskset.WaitForExitAsync(cancellationToken);

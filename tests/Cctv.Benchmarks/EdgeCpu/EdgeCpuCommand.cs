@@ -140,6 +140,14 @@ internal static class EdgeCpuCommand
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
+        if (plainClip && args.Contains("--bitrate"))
+        {
+            throw new ArgumentException("--plain-clip serves the plain clip at whatever rate it came out at: give it or --bitrate, not both");
+        }
+        if (pin && Environment.ProcessorCount < 2)
+        {
+            throw new ArgumentException($"--pin needs two cores or more (one for the stand-ins); this machine has {Environment.ProcessorCount}");
+        }
         return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, liveTail, gcp, TimeSpan.FromSeconds(warmUp), bitrate, plainClip, pin);
     }
 
