@@ -104,7 +104,7 @@ internal static class EdgeCpuCommand
         int cameras = 16, seconds = 90, rounds = 2, segment = 4, warmUp = 180;
         int? minutes = null;
         bool lagging = false, uploads = true, liveTail = true, gcp = false, plainClip = false, pin = false;
-        long bitrate = 4_000_000;
+        long? bitrate = null; // the 4 Mbit/s unless given
         for (int i = 0; i < args.Length; i++)
         {
             int Next() => i + 1 < args.Length && int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0
@@ -120,13 +120,7 @@ internal static class EdgeCpuCommand
                 case "--lagging-verification": lagging = true; break;
                 case "--no-uploads": uploads = false; break;
                 case "--no-live-tail": liveTail = false; break;
-                case "--bitrate":
-                    bitrate = Next();
-                    if (bitrate < 100_000)
-                    {
-                        throw new FormatException($"--bitrate {bitrate} is bits per second: use 100000 or more");
-                    }
-                    break;
+                case "--bitrate": bitrate = RtspStreams.CheckBitrate(Next()); break;
                 case "--plain-clip": plainClip = true; break;
                 case "--pin": pin = true; break;
                 case "--backend":
@@ -140,7 +134,7 @@ internal static class EdgeCpuCommand
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        if (plainClip && args.Contains("--bitrate"))
+        if (plainClip && bitrate is not null)
         {
             throw new ArgumentException("--plain-clip serves the plain clip at whatever rate it came out at: give it or --bitrate, not both");
         }
@@ -148,7 +142,7 @@ internal static class EdgeCpuCommand
         {
             throw new ArgumentException($"--pin needs two cores or more (one for the stand-ins); this machine has {Environment.ProcessorCount}");
         }
-        return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, liveTail, gcp, TimeSpan.FromSeconds(warmUp), bitrate, plainClip, pin);
+        return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, liveTail, gcp, TimeSpan.FromSeconds(warmUp), bitrate ?? 4_000_000, plainClip, pin);
     }
 
     private static CameraOptions Camera(RtspStreams streams, int i) =>

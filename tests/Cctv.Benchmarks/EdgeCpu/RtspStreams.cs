@@ -31,10 +31,16 @@ internal sealed class RtspStreams : IAsyncDisposable
     /// </summary>
     public static Task<string> ClipAtAsync(long bitsPerSecond, CancellationToken cancellationToken)
     {
+        CheckBitrate(bitsPerSecond);
         string rate = bitsPerSecond.ToString(CultureInfo.InvariantCulture);
         return MakeClipAsync($"clip-1080p-grain-{rate}bps.mp4", "testsrc2=size=1920x1080:rate=25,noise=alls=16:allf=t+u",
             ["-b:v", rate, "-minrate", rate, "-maxrate", rate, "-bufsize", rate], cancellationToken);
     }
+
+    /// <summary>A <c>--bitrate</c> the clips can be made at: bits per second, 100 kbit/s or more.</summary>
+    /// <exception cref="FormatException">When it is below that (a rate given in kbit/s or Mbit/s, most likely).</exception>
+    public static long CheckBitrate(long bitsPerSecond) => bitsPerSecond >= 100_000
+        ? bitsPerSecond : throw new FormatException($"--bitrate {bitsPerSecond} is bits per second: use 100000 or more");
 
     private static async Task<string> MakeClipAsync(string name, string source, string[] rateControl, CancellationToken cancellationToken)
     {

@@ -116,13 +116,9 @@ internal static class FootageAtRiskCommand
                     break;
                 case "--seconds": seconds = checked((int)Positive(Value(), "--seconds")); break;
                 case "--segment-seconds": segment = checked((int)Positive(Value(), "--segment-seconds")); break;
-                case "--bitrate": bitrate = Positive(Value(), "--bitrate"); break;
+                case "--bitrate": bitrate = RtspStreams.CheckBitrate(Positive(Value(), "--bitrate")); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
-        }
-        if (bitrate < 100_000)
-        {
-            throw new FormatException($"--bitrate {bitrate} is bits per second: use 100000 or more");
         }
         return new Options(cameras, seconds, segment, bitrate);
     }
