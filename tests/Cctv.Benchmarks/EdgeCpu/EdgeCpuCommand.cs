@@ -26,7 +26,8 @@ namespace Cctv.Benchmarks.EdgeCpu;
 /// at most 30 s, past the RTSP sessions' start. Prints the cores each used, the ratio, the agent's own share per camera and
 /// its peak RSS (VmHWM).
 /// <c>--minutes M</c> runs the agent alone for M minutes and prints its CPU per minute (a creep check). <c>--pin</c> keeps the
-/// stand-ins for cameras and services off the recording side's cores (<see cref="CpuPinning"/>).
+/// stand-ins for cameras and services off the recording side's cores (<see cref="CpuPinning"/>). <c>--agent-env NAME=VALUE</c>
+/// (repeatable) gives the agent a runtime setting on top of the unit's, to measure one before the unit takes it.
 /// </summary>
 internal static class EdgeCpuCommand
 {
@@ -34,7 +35,7 @@ internal static class EdgeCpuCommand
     private const string FirestoreProject = "cctv-edge-bench";
 
     private sealed record Options(int Cameras, int Seconds, int Rounds, int SegmentSeconds, bool Lagging, int? Minutes, bool Uploads, bool LiveTail, bool Gcp, TimeSpan WarmUp,
-        long Bitrate, bool PlainClip, bool Pin)
+        long Bitrate, bool PlainClip, bool Pin, IReadOnlyDictionary<string, string> AgentEnvironment)
     {
         /// <summary>FFmpeg alone has no JIT to settle: its warm-up only has to pass the RTSP sessions' start.</summary>
         public TimeSpan FfmpegWarmUp => WarmUp < TimeSpan.FromSeconds(30) ? WarmUp : TimeSpan.FromSeconds(30);
@@ -68,7 +69,8 @@ internal static class EdgeCpuCommand
             $", verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}" +
             $", live tails {(o.LiveTail ? "on" : "off")}, {Environment.ProcessorCount} cores" + (pinning is null ? "" : $"; {pinning}"));
         Console.WriteLine("  the agent runs with the systemd unit's environment: " +
-            string.Join(" ", RtspStreams.UnitEnvironment.Value.Select(v => $"{v.Key}={v.Value}")));
+            string.Join(" ", RtspStreams.UnitEnvironment.Value.Select(v => $"{v.Key}={v.Value}"))
+            + (o.AgentEnvironment.Count == 0 ? "" : "; and --agent-env " + string.Join(" ", o.AgentEnvironment.Select(v => $"{v.Key}={v.Value}"))));
 
         if (o.Minutes is { } minutes)
         {
@@ -105,6 +107,7 @@ internal static class EdgeCpuCommand
         int? minutes = null;
         bool lagging = false, uploads = true, liveTail = true, gcp = false, plainClip = false, pin = false;
         long? bitrate = null; // the issue's 4 Mbit/s unless given
+        var agentEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < args.Length; i++)
         {
             int Next() => i + 1 < args.Length && int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0
@@ -123,6 +126,10 @@ internal static class EdgeCpuCommand
                 case "--bitrate": bitrate = RtspStreams.CheckBitrate(Next()); break;
                 case "--plain-clip": plainClip = true; break;
                 case "--pin": pin = true; break;
+                case "--agent-env":
+                    (string name, string value) = AgentSetting(i + 1 < args.Length ? args[++i] : throw new ArgumentException("--agent-env needs NAME=VALUE"));
+                    agentEnvironment[name] = value;
+                    break;
                 case "--backend":
                     gcp = i + 1 < args.Length ? args[++i] switch
                     {
@@ -142,7 +149,28 @@ internal static class EdgeCpuCommand
         {
             throw new ArgumentException($"--pin needs two cores or more (one for the stand-ins); this machine has {Environment.ProcessorCount}");
         }
-        return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, liveTail, gcp, TimeSpan.FromSeconds(warmUp), bitrate ?? 4_000_000, plainClip, pin);
+        return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, liveTail, gcp, TimeSpan.FromSeconds(warmUp), bitrate ?? 4_000_000, plainClip, pin,
+            agentEnvironment);
+    }
+
+    /// <summary>
+    /// One <c>--agent-env</c>: a variable name as a shell and systemd's <c>Environment=</c> take it, and a value without
+    /// spaces (the unit's lines split at them), so what was measured can be written into the unit as it is.
+    /// </summary>
+    private static (string Name, string Value) AgentSetting(string setting)
+    {
+        int equals = setting.IndexOf('=', StringComparison.Ordinal);
+        string name = equals < 0 ? setting : setting[..equals];
+        string value = equals < 0 ? "" : setting[(equals + 1)..];
+        if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        {
+            throw new ArgumentException($"--agent-env {setting}: give NAME=VALUE, a name of letters, digits and '_' (e.g. DOTNET_ReadyToRun=0)");
+        }
+        if (value.Length == 0 || value.Any(char.IsWhiteSpace))
+        {
+            throw new ArgumentException($"--agent-env {setting}: give a value, without spaces (the unit's Environment= lines split at them)");
+        }
+        return (name, value);
     }
 
     private static CameraOptions Camera(RtspStreams streams, int i) =>
@@ -231,11 +259,13 @@ internal static class EdgeCpuCommand
         };
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(recorder), cancellationToken);
         string log = Path.Combine(dir, "agent.log");
-        using Process agent = RtspStreams.StartAgent(config, log, gcs is null ? null : new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(o.AgentEnvironment, StringComparer.Ordinal);
+        if (gcs is not null)
         {
-            ["STORAGE_EMULATOR_HOST"] = gcs.Endpoint.ToString(),
-            ["FIRESTORE_EMULATOR_HOST"] = firestore ?? throw new ArgumentNullException(nameof(firestore)),
-        }, pinning);
+            environment["STORAGE_EMULATOR_HOST"] = gcs.Endpoint.ToString();
+            environment["FIRESTORE_EMULATOR_HOST"] = firestore ?? throw new ArgumentNullException(nameof(firestore));
+        }
+        using Process agent = RtspStreams.StartAgent(config, log, environment, pinning);
         using var verifierStop = new CancellationTokenSource();
         await using CloudSide cloud = await CloudSide.OpenAsync(gcs, firestore, Path.Combine(dir, "data"), cancellationToken);
         Task verifier = o.Lagging ? Task.CompletedTask : CloudVerifier.RunAsync(cloud.Catalog, cloud.Store, cloud.StagingBucket, verifierStop.Token);
