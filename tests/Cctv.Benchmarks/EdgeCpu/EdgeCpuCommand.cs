@@ -34,6 +34,9 @@ internal static class EdgeCpuCommand
     private const string GcsBucket = "bench-edge-staging";
     private const string FirestoreProject = "cctv-edge-bench";
 
+    /// <summary>What the gcp backend sets in the agent's environment (the test GCS server, the Firestore emulator): no <c>--agent-env</c> may.</summary>
+    private static readonly string[] StandInVariables = ["STORAGE_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST"];
+
     private sealed record Options(int Cameras, int Seconds, int Rounds, int SegmentSeconds, bool Lagging, int? Minutes, bool Uploads, bool LiveTail, bool Gcp, TimeSpan WarmUp,
         long Bitrate, bool PlainClip, bool Pin, IReadOnlyDictionary<string, string> AgentEnvironment)
     {
@@ -144,6 +147,10 @@ internal static class EdgeCpuCommand
         if (plainClip && bitrate is not null)
         {
             throw new ArgumentException("--plain-clip serves the plain clip at whatever rate it came out at: give it or --bitrate, not both");
+        }
+        if (gcp && agentEnvironment.Keys.FirstOrDefault(StandInVariables.Contains) is { } taken)
+        {
+            throw new ArgumentException($"--agent-env {taken}: the gcp backend points the agent at the benchmark's stand-ins with it; it cannot be set");
         }
         if (pin && Environment.ProcessorCount < 2)
         {
@@ -262,8 +269,8 @@ internal static class EdgeCpuCommand
         var environment = new Dictionary<string, string>(o.AgentEnvironment, StringComparer.Ordinal);
         if (gcs is not null)
         {
-            environment["STORAGE_EMULATOR_HOST"] = gcs.Endpoint.ToString();
-            environment["FIRESTORE_EMULATOR_HOST"] = firestore ?? throw new ArgumentNullException(nameof(firestore));
+            environment[StandInVariables[0]] = gcs.Endpoint.ToString();
+            environment[StandInVariables[1]] = firestore ?? throw new ArgumentNullException(nameof(firestore));
         }
         using Process agent = RtspStreams.StartAgent(config, log, environment, pinning);
         using var verifierStop = new CancellationTokenSource();
