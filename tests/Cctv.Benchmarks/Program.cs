@@ -38,7 +38,7 @@ static int Usage()
                dotnet run -c Release --project tests/Cctv.Benchmarks -- signing | playlist [BenchmarkDotNet options]
                dotnet run -c Release --project tests/Cctv.Benchmarks -- get-url [--duration 20] [--connections 16]   (needs wrk)
                dotnet run -c Release --project tests/Cctv.Benchmarks -- loadgen --recorders N --cameras M --seconds S [--rate R] [--duplicates 0.05] [--concurrency 20] [--backend embedded|gcp]
-               dotnet run -c Release --project tests/Cctv.Benchmarks -- edge-cpu [--cameras 16] [--seconds 90] [--rounds 2] [--lagging-verification] [--minutes 10] [--no-uploads] [--no-live-tail] [--backend local|gcp] [--warm-up 180] [--bitrate 4000000 | --plain-clip] [--pin] [--agent-env NAME=VALUE ...]   (needs ffmpeg, rtsp-server-perl)
+               dotnet run -c Release --project tests/Cctv.Benchmarks -- edge-cpu [--cameras 16] [--seconds 90] [--rounds 2] [--lagging-verification] [--minutes 10 [--idle]] [--no-uploads] [--no-live-tail] [--backend local|gcp] [--warm-up 180] [--bitrate 4000000 | --plain-clip] [--pin] [--agent-env NAME=VALUE ...]   (needs ffmpeg, rtsp-server-perl)
                dotnet run -c Release --project tests/Cctv.Benchmarks -- footage-at-risk [--cameras 4,16] [--seconds 120] [--segment-seconds 60] [--bitrate 2000000]   (--help: the method; needs ffmpeg, rtsp-server-perl)
                dotnet run -c Release --project tests/Cctv.Benchmarks -- outbox-passes [--rows 10000,100000,345600] [--passes 20]
         """);

@@ -38,7 +38,7 @@ internal static class EdgeCpuCommand
     private static readonly string[] StandInVariables = ["STORAGE_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST"];
 
     private sealed record Options(int Cameras, int Seconds, int Rounds, int SegmentSeconds, bool Lagging, int? Minutes, bool Uploads, bool LiveTail, bool Gcp, TimeSpan WarmUp,
-        long Bitrate, bool PlainClip, bool Pin, IReadOnlyDictionary<string, string> AgentEnvironment)
+        long Bitrate, bool PlainClip, bool Pin, IReadOnlyDictionary<string, string> AgentEnvironment, bool Idle)
     {
         /// <summary>FFmpeg alone has no JIT to settle: its warm-up only has to pass the RTSP sessions' start.</summary>
         public TimeSpan FfmpegWarmUp => WarmUp < TimeSpan.FromSeconds(30) ? WarmUp : TimeSpan.FromSeconds(30);
@@ -70,7 +70,7 @@ internal static class EdgeCpuCommand
         Console.WriteLine($"edge-cpu: {o.Cameras} cameras of 1080p H.264 at {stream} over RTSP, {o.SegmentSeconds} s segments, " +
             (o.Gcp ? "gcp backend (the test GCS server in the benchmark's process, the Firestore emulator)" : "embedded backend") +
             $", verification {(o.Lagging ? "held back (nothing is verified during the run)" : "keeping up")}" +
-            $", live tails {(o.LiveTail ? "on" : "off")}, {Environment.ProcessorCount} cores" + (pinning is null ? "" : $"; {pinning}"));
+            $", live tails {(o.LiveTail ? "on" : "off")}, {Environment.ProcessorCount} cores" + (o.Idle ? "; idle: every camera scheduled off" : "") + (pinning is null ? "" : $"; {pinning}"));
         Console.WriteLine("  the agent runs with the systemd unit's environment: " +
             string.Join(" ", RtspStreams.UnitEnvironment.Value.Select(v => $"{v.Key}={v.Value}"))
             + (o.AgentEnvironment.Count == 0 ? "" : "; and --agent-env " + string.Join(" ", o.AgentEnvironment.Select(v => $"{v.Key}={v.Value}"))));
@@ -108,7 +108,7 @@ internal static class EdgeCpuCommand
     {
         int cameras = 16, seconds = 90, rounds = 2, segment = 4, warmUp = 180;
         int? minutes = null;
-        bool lagging = false, uploads = true, liveTail = true, gcp = false, plainClip = false, pin = false;
+        bool lagging = false, uploads = true, liveTail = true, gcp = false, plainClip = false, pin = false, idle = false;
         long? bitrate = null; // the issue's 4 Mbit/s unless given
         var agentEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < args.Length; i++)
@@ -129,6 +129,7 @@ internal static class EdgeCpuCommand
                 case "--bitrate": bitrate = RtspStreams.CheckBitrate(Next()); break;
                 case "--plain-clip": plainClip = true; break;
                 case "--pin": pin = true; break;
+                case "--idle": idle = true; break;
                 case "--agent-env":
                     (string name, string value) = AgentSetting(i + 1 < args.Length ? args[++i] : throw new ArgumentException("--agent-env needs NAME=VALUE"));
                     agentEnvironment[name] = value;
@@ -156,8 +157,12 @@ internal static class EdgeCpuCommand
         {
             throw new ArgumentException($"--pin needs two cores or more (one for the stand-ins); this machine has {Environment.ProcessorCount}");
         }
+        if (idle && minutes is null)
+        {
+            throw new ArgumentException("--idle measures the agent alone, a minute at a time (FFmpeg alone records nothing to compare with): give --minutes");
+        }
         return new Options(cameras, seconds, rounds, segment, lagging, minutes, uploads, liveTail, gcp, TimeSpan.FromSeconds(warmUp), bitrate ?? 4_000_000, plainClip, pin,
-            agentEnvironment);
+            agentEnvironment, idle);
     }
 
     /// <summary>
@@ -261,7 +266,9 @@ internal static class EdgeCpuCommand
                 AutoUpload = o.Uploads,
                 LiveTail = new { Enabled = o.LiveTail },
                 Gcp = new { StagingBucket = GcsBucket, ProjectId = FirestoreProject, Catalog = "firestore" },
-                Cameras = Enumerable.Range(1, o.Cameras).Select(i => Camera(streams, i)).Select(c => new { c.Id, c.Name, c.Url, c.RtspTransport }).ToList(),
+                // --idle: every camera scheduled off (one-time recordings only, and none asked for), what a site has at night.
+                Cameras = Enumerable.Range(1, o.Cameras).Select(i => Camera(streams, i))
+                    .Select(c => new { c.Id, c.Name, c.Url, c.RtspTransport, Schedule = new { Mode = o.Idle ? "off" : "continuous" } }).ToList(),
             },
         };
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(recorder), cancellationToken);
