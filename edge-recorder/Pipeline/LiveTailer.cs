@@ -108,8 +108,6 @@ public sealed class LiveTailer
     private readonly Dictionary<string, Tail> _tails = new(StringComparer.Ordinal);
     private readonly Dictionary<(string CameraId, long Run), Newest> _newest = [];
     private bool _resumed;
-    /// <summary>The last pass found no run open: no camera records (all scheduled off, or none configured).</summary>
-    private bool _nothingRecords;
 
     /// <summary>What the tailer knows of one segment between passes: its sizes as sampled, and when it last sent.</summary>
     private sealed class Tail(LiveTailRow row)
@@ -217,7 +215,7 @@ public sealed class LiveTailer
                 }
                 try
                 {
-                    await NextLookAsync(stopping);
+                    await _beat.WaitAsync(SampleInterval, stopping); // with the cameras' looks: one wake for all
                 }
                 catch (OperationCanceledException)
                 {
@@ -243,17 +241,6 @@ public sealed class LiveTailer
     }
 
     /// <summary>
-    /// Until the next pass: the next beat (with the cameras' looks, one wake for all) while any camera records. While none
-    /// does and the spool is watched, until a segment file arrives anywhere (FFmpeg opened the first file of a run) or
-    /// <see cref="SegmentArrivals.SafetyLook"/> passes: an agent whose cameras are all scheduled off does not look four
-    /// times a second at nothing (with each look a query of the outbox).
-    /// </summary>
-    internal Task NextLookAsync(CancellationToken stopping) =>
-        _nothingRecords && _arrivals.Watching
-            ? PipelineSignal.WaitAnyAsync(SegmentArrivals.SafetyLook, _beat, stopping, _arrivals.Anywhere)
-            : _beat.WaitAsync(SampleInterval, stopping);
-
-    /// <summary>
     /// One pass: sessions from before (a previous process) are asked where they stand, new open segments get a session,
     /// every open segment is sampled, and those due send their whole quanta (all cameras together, at most <see cref="AppendsInFlight"/> appends at once). Returns the bytes confirmed.
     /// </summary>
@@ -268,7 +255,6 @@ public sealed class LiveTailer
             await ResumeAsync(cancellationToken);
             _resumed = true;
         }
-        _arrivals.Anywhere.Consume(); // this pass looks everywhere: a file that arrives from here on wakes an idle wait at once
         HashSet<string> open = await OpenSegmentsAsync(cancellationToken);
         DateTimeOffset now = _time.GetUtcNow();
         var work = new List<Task<long>>();
@@ -379,7 +365,6 @@ public sealed class LiveTailer
                 }
             }
         }
-        _nothingRecords = running.Count == 0;
         foreach ((string, long) ended in _newest.Keys.Where(k => !running.Contains(k)).ToList())
         {
             _arrivals.Forget(_newest[ended].Directory);

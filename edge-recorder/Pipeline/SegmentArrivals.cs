@@ -37,12 +37,6 @@ public sealed class SegmentArrivals
     public static bool LookAgain(Mark? looked, DateTimeOffset lookedAt, Mark mark, DateTimeOffset now) =>
         mark != looked || now - lookedAt >= SafetyLook || now < lookedAt;
 
-    /// <summary>
-    /// Set at every arrival and every possible loss, in any directory: what a reader with nothing to look at (no camera
-    /// recording) waits for instead of looking on every beat. Its one reader, the live tailer, consumes it.
-    /// </summary>
-    public PipelineSignal Anywhere { get; } = new();
-
     /// <summary>A segment file appeared (created, or renamed into place) at <paramref name="path"/>.</summary>
     public void Arrived(string path)
     {
@@ -50,15 +44,10 @@ public sealed class SegmentArrivals
         {
             _byDirectory.AddOrUpdate(directory, 1, (_, n) => n + 1);
         }
-        Anywhere.Set();
     }
 
     /// <summary>Notifications may have been lost: every directory counts as changed.</summary>
-    public void Lost()
-    {
-        Interlocked.Increment(ref _everywhere);
-        Anywhere.Set();
-    }
+    public void Lost() => Interlocked.Increment(ref _everywhere);
 
     /// <summary>A run directory no reader looks at any more (its run ended): its count goes.</summary>
     public void Forget(string directory) => _byDirectory.TryRemove(directory, out _);

@@ -259,58 +259,6 @@ public sealed class LiveTailerTests : IDisposable
     }
 
     [Fact]
-    public async Task WhileNoCameraRecords_TheTailerWaitsForASegmentFileToArrive_NotForTheNextBeat()
-    {
-        Site site = NewSite();
-        site.Context.Outbox.EndRun("cam1", site.Run.Run, "outside the recording schedule"); // every camera scheduled off
-        SegmentArrivals arrivals = site.Context.Arrivals;
-        arrivals.WatcherStarted();
-        LiveTailer tailer = site.Context.CreateLiveTailer();
-        using var stop = new CancellationTokenSource();
-        TimeSpan beat = tailer.SampleInterval;
-        // Each wake below must come well before the safety look (two seconds from the wait's start, half a beat early at most).
-        TimeSpan soon = TimeSpan.FromSeconds(1);
-        async Task<bool> EndsSoon(Task wait) => await Task.WhenAny(wait, Task.Delay(soon)) == wait;
-
-        await tailer.PassAsync(CancellationToken.None); // nothing open
-        Task idle = tailer.NextLookAsync(stop.Token);
-        await Task.Delay(beat * 3); // three beats
-        Assert.False(idle.IsCompleted, "with no camera recording the tailer looked again at the next beat");
-
-        await tailer.PassAsync(CancellationToken.None);
-        idle = tailer.NextLookAsync(stop.Token);
-        CameraRun run = site.Context.Outbox.StartRun("cam1"); // the window opens: FFmpeg writes its first file
-        site.GrowTo(run, 0, 10_000);
-        arrivals.Arrived(site.PathOf(run, 0));
-        Assert.True(await EndsSoon(idle), "the first file of a run did not wake the idle tailer");
-        await tailer.PassAsync(CancellationToken.None);
-        Assert.NotNull(site.Context.Outbox.GetLiveTail(RecordingId.For("site-a", "cam1", run.Run, 0)));
-
-        // A camera records: the next look is the next beat again, with no notice needed.
-        Assert.True(await EndsSoon(tailer.NextLookAsync(stop.Token)), "with a camera recording the tailer waited for a notice");
-
-        // Idle again, and the watcher's queue overflows: a possible loss wakes the tailer as an arrival does.
-        site.Context.Outbox.EndRun("cam1", run.Run, "outside the recording schedule");
-        await tailer.PassAsync(CancellationToken.None);
-        Task overflow = tailer.NextLookAsync(stop.Token);
-        await Task.Delay(beat);
-        Assert.False(overflow.IsCompleted);
-        arrivals.Lost();
-        Assert.True(await EndsSoon(overflow), "a lost notice did not wake the idle tailer");
-    }
-
-    [Fact]
-    public async Task WhileNoCameraRecords_WithoutAWatcher_TheTailerStillLooksEveryBeat()
-    {
-        Site site = NewSite();
-        site.Context.Outbox.EndRun("cam1", site.Run.Run, "outside the recording schedule");
-        LiveTailer tailer = site.Context.CreateLiveTailer(); // no watcher: no notice would ever come
-        await tailer.PassAsync(CancellationToken.None);
-        Task next = tailer.NextLookAsync(CancellationToken.None);
-        Assert.Same(next, await Task.WhenAny(next, Task.Delay(SegmentArrivals.SafetyLook - TimeSpan.FromMilliseconds(500))));
-    }
-
-    [Fact]
     public async Task WithoutAWatcher_EveryLookAsksForTheNextSegment()
     {
         Site site = NewSite();
