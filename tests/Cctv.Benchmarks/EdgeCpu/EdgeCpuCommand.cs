@@ -362,7 +362,8 @@ internal static class EdgeCpuCommand
 
     private static async Task CreepAsync(Options o, RtspStreams streams, string? firestore, CpuPinning? pinning, int minutes, CancellationToken cancellationToken)
     {
-        // Idle, the agent takes about a thousandth of a core: a fourth decimal (a tick of /proc's 10 ms in 100 s) says more than 0.001.
+        // Idle, the agent takes under a thousandth of a core: a fourth decimal says more than 0.001 (/proc counts 10 ms ticks,
+        // 0.0002 cores over a minute).
         string f = o.Idle ? "F4" : "F3";
         string Cores(double cores) => cores.ToString(f, CultureInfo.InvariantCulture) + " cores";
         Console.WriteLine("| minute | agent + children | agent itself | peak RSS |");
