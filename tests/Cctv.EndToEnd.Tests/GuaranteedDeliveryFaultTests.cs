@@ -81,12 +81,19 @@ public sealed class GuaranteedDeliveryFaultTests(ITestOutputHelper output)
             kills++;
         }
 
-        // A last run that is stopped the way an operator stops it, so that FFmpeg closes its final segments.
+        // A last run that is stopped the way systemd stops it (SIGTERM), so that FFmpeg closes its final segments. Not
+        // SIGINT: a shell that starts a command in the background without job control starts it with SIGINT ignored, and
+        // the runtime then leaves it ignored (a background job is not to be stopped by a terminal's Ctrl+C); a test run
+        // launched that way saw this agent never stop. The agent treats the three stop signals alike (StopSignals).
         using (Process last = Agent.Start(config, server, "run", log))
         {
             await Task.Delay(TimeSpan.FromSeconds(8));
-            Agent.Interrupt(last);
-            Assert.True(last.WaitForExit(TimeSpan.FromSeconds(60)), "the agent did not stop on SIGINT");
+            Agent.Terminate(last);
+            if (!last.WaitForExit(TimeSpan.FromSeconds(60)))
+            {
+                last.Kill(entireProcessTree: true); // not left running after the test, with its FFmpegs
+                Assert.Fail($"the agent did not stop on SIGTERM within 60 s:\n{Tail(log)}");
+            }
         }
         foreach (string id in ids)
         {
@@ -243,9 +250,9 @@ public sealed class GuaranteedDeliveryFaultTests(ITestOutputHelper output)
             return process;
         }
 
-        public static void Interrupt(Process process)
+        public static void Terminate(Process process)
         {
-            using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             kill.WaitForExit();
         }
 
