@@ -58,9 +58,12 @@ internal sealed class EdgeProcess : IDisposable
     }
 
     /// <summary>Sends a signal to this process only (not its children), as systemd's KillMode=mixed and docker stop do.</summary>
-    public void Signal(string signal)
+    public void Signal(string signal) => Signal(Id, signal);
+
+    /// <summary>Sends a signal to one process (not its children), started by this class or not.</summary>
+    public static void Signal(int pid, string signal)
     {
-        using Process kill = Process.Start("kill", ["-s", signal, Id.ToString(CultureInfo.InvariantCulture)])!;
+        using Process kill = Process.Start("kill", ["-s", signal, pid.ToString(CultureInfo.InvariantCulture)])!;
         kill.WaitForExit();
         Assert.Equal(0, kill.ExitCode);
     }

@@ -88,7 +88,7 @@ public sealed class GuaranteedDeliveryFaultTests(ITestOutputHelper output)
         using (Process last = Agent.Start(config, server, "run", log))
         {
             await Task.Delay(TimeSpan.FromSeconds(8));
-            Agent.Terminate(last);
+            EdgeProcess.Signal(last.Id, "TERM");
             if (!last.WaitForExit(TimeSpan.FromSeconds(60)))
             {
                 last.Kill(entireProcessTree: true); // not left running after the test, with its FFmpegs
@@ -248,12 +248,6 @@ public sealed class GuaranteedDeliveryFaultTests(ITestOutputHelper output)
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             return process;
-        }
-
-        public static void Terminate(Process process)
-        {
-            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
         }
 
         private static void Append(StringBuilder log, string command, string? line)
